@@ -1,0 +1,353 @@
+/*
+ * voip.h — the public C API of libvoip, a SIP/RTP phone engine.
+ *
+ * libvoip lets any program be a phone: register with a PBX or call peer to
+ * peer, place, answer, deny, cancel and hang up calls, read and write audio
+ * frames, send and receive DTMF, and be told about incoming calls, state
+ * changes and digits through callbacks.
+ *
+ * CONVENTIONS
+ *
+ *   Prefix.   Every name starts with voip_ / VOIP_.
+ *
+ *   Handles.  Phones and calls are uint64_t ids issued by the library.  An id
+ *             is never reused for the life of the process and 0 is never a
+ *             valid id.  A stale id (released, destroyed) or an unknown one
+ *             makes a function return VOIP_ENOTFOUND; it never crashes and
+ *             never reaches another object.
+ *
+ *   Results.  Every function that can fail returns an int: VOIP_OK (0) or a
+ *             positive VOIP_E* code.  voip_strerror() names a code;
+ *             voip_last_error() gives the message of the last failure on the
+ *             calling thread.  No function aborts the process: bad
+ *             arguments, NULL pointers and internal faults become codes.
+ *
+ *   Memory.   The library never keeps a pointer the caller passed in: strings
+ *             and audio are copied before the function returns.  Output goes
+ *             into buffers the caller owns.  Strings passed to callbacks are
+ *             valid only during the callback; copy them to keep them.
+ *
+ *   Threads.  Every function may be called from any thread, at the same time
+ *             as any other, including from inside a callback.  Functions that
+ *             may wait say so ("Blocks:"); the others return promptly.
+ *
+ *   Callbacks. Each phone has one dispatcher thread owned by the library.
+ *             All callbacks of a phone run on it, one at a time, in the order
+ *             the events happened, and never while the library holds a lock,
+ *             so a callback may call any voip_ function.  A callback that
+ *             blocks delays the phone's later callbacks (not its audio or
+ *             signalling).
+ *
+ *   Audio.    By default signed 16-bit little-endian mono PCM at 8000 Hz; a
+ *             20 ms frame is 160 samples = 320 bytes.  The phone option
+ *             "audio_format" = "u8" selects pyVoIP's unsigned 8-bit format
+ *             (160 bytes per 20 ms).
+ *
+ * RUNTIME LIMITS (libvoip is a Go c-shared library)
+ *
+ *   - Load at most one Go c-shared library per process.
+ *   - Never dlclose() libvoip.
+ *   - Do not fork() after loading it (exec is fine; Python: use the "spawn"
+ *     start method of multiprocessing).
+ *   - The library installs a SIGPIPE handler; signal handlers the host
+ *     installs should use SA_ONSTACK.
+ */
+#ifndef VOIP_H
+#define VOIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+#define VOIP_VERSION_MAJOR 0
+#define VOIP_VERSION_MINOR 1
+#define VOIP_VERSION_PATCH 0
+#define VOIP_VERSION "0.1.0"
+
+/* The library's version string, e.g. "0.1.0".  Static storage; never NULL. */
+const char *voip_version(void);
+
+/* ------------------------------------------------------------------------
+ * Result codes
+ * ------------------------------------------------------------------------ */
+
+#define VOIP_OK          0  /* success */
+#define VOIP_ERROR       1  /* internal error (a recovered fault); see voip_last_error() */
+#define VOIP_EINVAL      2  /* invalid argument: NULL pointer, bad value, bad URI, unknown option */
+#define VOIP_ENOTFOUND   3  /* unknown or stale handle */
+#define VOIP_ESTATE      4  /* not allowed in the current phone or call state; nothing changed */
+#define VOIP_ETIMEOUT    5  /* the timeout expired before the condition was met */
+#define VOIP_ENOPORTS    6  /* no free RTP port in the configured range */
+#define VOIP_ERANGE      7  /* invalid range (e.g. rtp_port_low > rtp_port_high) */
+#define VOIP_ENETWORK    8  /* socket error: cannot bind, send or resolve */
+#define VOIP_EENDED      9  /* the call has ended (and, for reads, its audio is drained) */
+#define VOIP_ENOSPACE   10  /* the output buffer is too small; nothing useful was written */
+
+/* A short English name for a result code, e.g. "invalid argument".
+ * Static storage; never NULL (unknown codes give "unknown error"). */
+const char *voip_strerror(int code);
+
+/* The message of the last failed voip_ call on the calling thread, e.g.
+ * "call 7: answer: not allowed in state ANSWERED".  Thread-local: a failure
+ * on another thread does not change it.  Valid until the next voip_ call on
+ * this thread; "" when there has been no failure. */
+const char *voip_last_error(void);
+
+/* ------------------------------------------------------------------------
+ * States
+ * ------------------------------------------------------------------------ */
+
+/* Phone status (pyVoIP's PhoneStatus).  Without a registrar, a started phone
+ * is REGISTERED ("ready") as soon as its sockets are bound. */
+#define VOIP_PHONE_INACTIVE       0  /* not started, or fully stopped */
+#define VOIP_PHONE_REGISTERING    1  /* starting, or (re-)registering */
+#define VOIP_PHONE_REGISTERED     2  /* started and ready for calls */
+#define VOIP_PHONE_DEREGISTERING  3  /* stopping */
+#define VOIP_PHONE_FAILED         4  /* start or registration failed; see the reason */
+
+/* Call state (pyVoIP 2's CallState). */
+#define VOIP_CALL_DIALING    0  /* outgoing: INVITE sent, no answer yet */
+#define VOIP_CALL_RINGING    1  /* incoming: waiting for answer or deny */
+#define VOIP_CALL_PROGRESS   2  /* outgoing: the callee is ringing (180) or sent early media (183) */
+#define VOIP_CALL_ANSWERED   3  /* the call is up: audio flows */
+#define VOIP_CALL_CANCELING  4  /* outgoing: cancel sent, waiting for the callee to confirm */
+#define VOIP_CALL_ENDED      5  /* over; the reason is in voip_call_info(call, "end_reason") */
+
+/* A bit mask of call states for voip_call_wait(). */
+#define VOIP_STATE_BIT(state) (1u << (state))
+
+/* Log levels for voip_phone_set_log(). */
+#define VOIP_LOG_DEBUG  0
+#define VOIP_LOG_INFO   1
+#define VOIP_LOG_WARN   2
+#define VOIP_LOG_ERROR  3
+
+/* ------------------------------------------------------------------------
+ * Phones
+ * ------------------------------------------------------------------------ */
+
+/* Create a phone with default settings; *phone_out receives its handle.
+ * Many phones may exist in one process, each with its own sockets. */
+int voip_phone_new(uint64_t *phone_out);
+
+/* Set one option (all values are strings).  Options are read by
+ * voip_phone_start(): setting one while the phone runs gives VOIP_ESTATE.
+ * Unknown keys and unparsable values give VOIP_EINVAL.
+ *
+ *   key                 default     meaning
+ *   "bind_ip"           "0.0.0.0"   address the SIP and RTP sockets bind to
+ *   "bind_port"         "5060"      SIP UDP port; "0" picks a free port
+ *                                   (read it back with "sip_port")
+ *   "rtp_port_low"      "10000"     RTP ports are taken from this range
+ *   "rtp_port_high"     "20000"       (one port per call; low <= high)
+ *   "user"              "libvoip"   user part of our SIP URI (From, Contact)
+ *   "display_name"      ""          display name in From
+ *   "hostname"          ""          host written in Via, Contact and SDP;
+ *                                   "" = bind_ip, or the local address that
+ *                                   routes to the peer when bind_ip is 0.0.0.0
+ *   "user_agent"        "libvoip/<version>"   User-Agent header
+ *   "audio_format"      "s16le"     "s16le" (signed 16-bit LE) or "u8"
+ *                                   (pyVoIP's unsigned 8-bit)
+ *   "codecs"            "PCMU,PCMA" audio codecs in preference order
+ *   "dtmf_payload_type" "101"       RFC 4733 payload type we offer; "0" = none
+ *   "jitter_ms"         "60"        fixed playout delay of the jitter buffer
+ *                                   (20..1000, multiple of 20)
+ *   "invite_timeout_ms" "0"         give up (CANCEL) an outgoing call not
+ *                                   answered in time; "0" = no limit beyond
+ *                                   SIP's own transaction timeout (32 s)
+ */
+int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
+
+/* Copy an option's current value, or a read-only fact, into buf as a
+ * NUL-terminated string.  Besides the keys above:
+ *   "sip_port"  the SIP port actually bound (after start)
+ *   "uri"       our SIP URI, e.g. "sip:libvoip@127.0.0.1:5060" (after start)
+ *   "status_reason"  why the phone is in its current status, e.g. "403 Forbidden"
+ * Returns VOIP_ENOSPACE when buflen is too small (buf then holds "" ). */
+int voip_phone_get_option(uint64_t phone, const char *key, char *buf, size_t buflen);
+
+/* Bind the sockets and start serving.  INACTIVE or FAILED -> REGISTERED.
+ * Returns VOIP_ENETWORK when the SIP port cannot be bound, VOIP_ERANGE for a
+ * bad RTP range, VOIP_ESTATE when already running.
+ * Blocks: briefly, while sockets are bound. */
+int voip_phone_start(uint64_t phone);
+
+/* Stop: hang up answered calls (BYE), cancel dialing ones, deny ringing ones,
+ * then close the sockets.  -> DEREGISTERING -> INACTIVE.  Every call of the
+ * phone is ENDED when it returns, and blocked reads and waits return.  The
+ * phone may be started again.  Stopping a stopped phone is VOIP_OK.
+ * Blocks: up to about 2 seconds while BYE/CANCEL transactions complete.
+ * Must not be called from one of this phone's own callbacks with the
+ * expectation that later callbacks already ran: callbacks queued before the
+ * stop are still delivered, after it returns. */
+int voip_phone_stop(uint64_t phone);
+
+/* Stop the phone if it runs, then release its handle and the handles of all
+ * its calls; later use of them gives VOIP_ENOTFOUND.  No callback of this
+ * phone runs after it returns.  Blocks: as voip_phone_stop(); must not be
+ * called from one of this phone's callbacks (returns VOIP_ESTATE there). */
+int voip_phone_destroy(uint64_t phone);
+
+/* The phone's status (VOIP_PHONE_*). */
+int voip_phone_status(uint64_t phone, int32_t *status_out);
+
+/* ------------------------------------------------------------------------
+ * Callbacks (see CONVENTIONS: one dispatcher thread per phone)
+ *
+ * Setting a callback replaces the previous one; NULL removes it.  user_data
+ * is passed back untouched.  They may be set before or after start.
+ * ------------------------------------------------------------------------ */
+
+/* A call arrived and is RINGING.  from/to are the SIP URIs of the caller and
+ * of the called party.  Answer or deny it (now or later, from any thread).
+ * With no incoming-call callback set, incoming calls get 486 Busy Here
+ * (pyVoIP's behaviour) and no handle is created. */
+typedef void (*voip_incoming_call_fn)(void *user_data, uint64_t phone,
+                                      uint64_t call, const char *from_uri,
+                                      const char *to_uri);
+
+/* A call changed state.  reason says why, e.g. "180 Ringing", "200 OK",
+ * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout".
+ * Every call reaches VOIP_CALL_ENDED exactly once. */
+typedef void (*voip_call_state_fn)(void *user_data, uint64_t phone,
+                                   uint64_t call, int32_t state,
+                                   const char *reason);
+
+/* The remote side pressed a key: digit is one of '0'-'9', '*', '#', 'A'-'D'.
+ * Each key press is reported once.  The digit is also queued for
+ * voip_call_get_dtmf(). */
+typedef void (*voip_dtmf_fn)(void *user_data, uint64_t phone, uint64_t call,
+                             int32_t digit);
+
+/* The phone's status changed (VOIP_PHONE_*), with a reason such as
+ * "started", "403 Forbidden" or "timeout". */
+typedef void (*voip_status_fn)(void *user_data, uint64_t phone,
+                               int32_t status, const char *reason);
+
+/* A log line from the phone.  Passwords never appear in log lines. */
+typedef void (*voip_log_fn)(void *user_data, uint64_t phone, int32_t level,
+                            const char *message);
+
+int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn fn, void *user_data);
+int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn fn, void *user_data);
+int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn fn, void *user_data);
+int voip_phone_on_status(uint64_t phone, voip_status_fn fn, void *user_data);
+
+/* Deliver the phone's log lines at min_level and above to fn (NULL: none,
+ * the default).  Log lines run on the dispatcher thread like callbacks.
+ * The environment variable VOIP_LOG=debug|info|warn|error additionally
+ * prints log lines of every phone to stderr. */
+int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
+
+/* ------------------------------------------------------------------------
+ * Calls
+ * ------------------------------------------------------------------------ */
+
+/* Place a call to uri ("sip:user@host[:port]", or "user@host[:port]").  The
+ * INVITE is sent before it returns; *call_out receives the handle of a call
+ * in VOIP_CALL_DIALING.  The outcome arrives through the state callback or
+ * voip_call_wait(): ANSWERED, or ENDED with a reason ("486 Busy Here",
+ * "timeout", ...).  Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the
+ * phone is not started, VOIP_ENOPORTS when no RTP port is free.
+ * Blocks: briefly (DNS resolution of the host, if it is a name). */
+int voip_phone_call(uint64_t phone, const char *uri, uint64_t *call_out);
+
+/* Wait until the call's state is one of state_mask (VOIP_STATE_BIT()s), or
+ * ENDED (always included), or timeout_ms passes (-1 = forever, 0 = poll).
+ * *state_out (may be NULL) receives the state.  Returns VOIP_OK when a
+ * state in the mask (or ENDED) was reached, VOIP_ETIMEOUT otherwise.
+ * Returns immediately if the call is already in such a state.
+ * Blocks: up to timeout_ms. */
+int voip_call_wait(uint64_t call, uint32_t state_mask, int32_t timeout_ms, int32_t *state_out);
+
+/* The call's state (VOIP_CALL_*). */
+int voip_call_state(uint64_t call, int32_t *state_out);
+
+/* Answer an incoming call in RINGING: 200 OK with our SDP; -> ANSWERED.
+ * VOIP_ESTATE in any other state; VOIP_ENOPORTS when no RTP port is free (the
+ * call is then rejected with 503 and ends). */
+int voip_call_answer(uint64_t call);
+
+/* Reject an incoming call in RINGING with status_code (400..699; 0 means 486
+ * Busy Here); -> ENDED.  VOIP_EINVAL for a code out of range. */
+int voip_call_deny(uint64_t call, int32_t status_code);
+
+/* End an ANSWERED call (BYE); -> ENDED immediately, the BYE completes in
+ * the background.  VOIP_ESTATE in other states (use cancel or deny). */
+int voip_call_hangup(uint64_t call);
+
+/* Cancel an outgoing call in DIALING or PROGRESS (CANCEL); -> CANCELING,
+ * then ENDED with reason "canceled" when the callee confirms (487), or
+ * ANSWERED if its 200 OK crossed the CANCEL (the library then hangs up). */
+int voip_call_cancel(uint64_t call);
+
+/* Read received audio (in the phone's audio_format) into buf.
+ * Waits until len bytes are available, the call ends, or timeout_ms passes
+ * (-1 = forever, 0 = do not wait), then copies what is available (at most
+ * len bytes, whole samples) and stores the count in *nread.
+ * Once ANSWERED the library produces 20 ms of audio every 20 ms, silence
+ * where nothing (or nothing in time) arrived, so a reader is paced by the
+ * call like by a sound card.  Audio is kept for up to 2 s; older audio is
+ * dropped when nobody reads.
+ * Returns VOIP_OK when len bytes were copied; VOIP_ETIMEOUT when fewer (see
+ * *nread, possibly 0); VOIP_EENDED when the call has ended and no audio is
+ * left (*nread = 0).  Reading a call before ANSWERED waits for its audio.
+ * len must be > 0.  Blocks: up to timeout_ms. */
+int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, size_t *nread);
+
+/* Queue audio (in the phone's audio_format) to send.  The library sends
+ * 20 ms every 20 ms from this queue, and silence when it is empty.  The
+ * queue holds up to 2 s; when it is full, waits up to timeout_ms for room
+ * (-1 = forever, 0 = do not wait).  *nwritten (may be NULL) receives the
+ * bytes queued.  Returns VOIP_OK when all of data was queued, VOIP_ETIMEOUT
+ * when only part (or none) of it fit, VOIP_EENDED after the call ended,
+ * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped.
+ * Blocks: up to timeout_ms, only when the queue is full. */
+int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, size_t *nwritten);
+
+/* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, one
+ * after another, each duration_ms long (0 = 100 ms; 40..5000).  Queued and
+ * sent by the media clock; returns at once.  VOIP_EINVAL for an invalid
+ * digit (nothing is queued), VOIP_ESTATE when the call is not ANSWERED or the
+ * peer did not accept telephone-events. */
+int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms);
+
+/* Take up to buflen-1 received digits, oldest first, from the call's DTMF
+ * queue into buf (NUL-terminated); *count_out (may be NULL) receives how
+ * many.  Returns VOIP_OK with "" when none are queued (pyVoIP's get_dtmf).
+ * buflen must be >= 1.  Digits stay readable after the call ended. */
+int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_out);
+
+/* Copy a fact about the call into buf as a NUL-terminated string:
+ *   "direction"   "incoming" or "outgoing"
+ *   "remote_uri"  the other party's URI      "local_uri"  ours
+ *   "call_id"     the SIP Call-ID
+ *   "state"       e.g. "ANSWERED"
+ *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation)
+ *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's
+ *   "end_reason"  why it ended, e.g. "486 Busy Here" ("" while not ended)
+ *   "end_code"    the SIP status that ended it, e.g. "486", or "0"
+ *   "stats"       a JSON object of media counters: packets_sent,
+ *                 packets_received, packets_lost, late, dropped_source,
+ *                 dropped_payload_type, dtmf_sent, dtmf_received, jitter_ms
+ * VOIP_EINVAL for an unknown key, VOIP_ENOSPACE when buflen is too small. */
+int voip_call_info(uint64_t call, const char *key, char *buf, size_t buflen);
+
+/* Release the call's handle.  An active call is hung up (or canceled, or
+ * denied) first.  Later use of the handle gives VOIP_ENOTFOUND.  Every call
+ * handle (incoming or outgoing) should be released once the application is
+ * done with it; voip_phone_destroy() releases the rest. */
+int voip_call_release(uint64_t call);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VOIP_H */

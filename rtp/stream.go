@@ -1,0 +1,466 @@
+package rtp
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pionrtp "github.com/pion/rtp"
+)
+
+// SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame.
+const SamplesPerFrame = 160
+
+const (
+	headerSize        = 12
+	maxPacketSize     = 1500
+	defaultQueueLimit = 2 * 8000 // two seconds of samples
+)
+
+var (
+	// ErrClosed is returned by reads and writes once the stream is closed
+	// (the call ended) and, for reads, its audio is drained.
+	ErrClosed = errors.New("rtp: stream closed")
+	// ErrTimeout is returned when a read or write could not complete in time.
+	ErrTimeout = errors.New("rtp: timeout")
+	// ErrNoDTMF is returned by SendDTMF when telephone-events were not agreed
+	// or the stream does not send.
+	ErrNoDTMF = errors.New("rtp: telephone-event not negotiated")
+)
+
+// StreamConfig describes one negotiated audio stream.
+type StreamConfig struct {
+	Conn            *net.UDPConn   // the stream's own socket; Close closes it
+	Remote          netip.AddrPort // where to send, and the only source accepted
+	Codec           *Codec         // negotiated codec
+	PayloadType     uint8          // payload type on the wire for Codec
+	DTMFPayloadType uint8          // telephone-event payload type; 0 = none
+	Send, Receive   bool           // negotiated direction
+	JitterDelay     int            // playout delay in frames; 0 means 3
+	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
+	Format          Format         // sample format of ReadAudio/WriteAudio
+	// OnDTMF is called from the stream's receive goroutine, once per key
+	// press. It must not block.
+	OnDTMF func(digit byte)
+}
+
+// Stats are a stream's media counters.
+type Stats struct {
+	PacketsSent        uint64
+	PacketsReceived    uint64
+	PacketsLost        int64
+	Late               uint64
+	DroppedSource      uint64
+	DroppedPayloadType uint64
+	Malformed          uint64
+	DTMFSent           uint64
+	DTMFReceived       uint64
+	ReadOverruns       uint64 // samples dropped because nobody read them
+	JitterMs           float64
+}
+
+// Stream is one call's RTP session: one UDP socket, sending and receiving on
+// the same port (symmetric RTP). A Pacer calls tick every 20 ms, which sends
+// one packet (audio from the write queue, silence when it is empty, or a
+// DTMF event) and plays one frame out of the jitter buffer into the read
+// queue. One goroutine per stream reads the socket.
+type Stream struct {
+	cfg   StreamConfig
+	conn  *net.UDPConn
+	ssrc  uint32
+	pacer *Pacer
+
+	mu      sync.Mutex
+	seq     uint16
+	ts      uint32
+	started bool // first packet sent (marker bit)
+	tx      sampleRing
+	rx      sampleRing
+	dtmfGen *DTMFGenerator
+	jb      *JitterBuffer
+	remSSRC uint32
+	gotSSRC bool
+	recv    ReceptionStats
+	closed  bool
+
+	// Buffers of the tick, used only by the pacer goroutine.
+	pcm     [SamplesPerFrame]int16
+	payload [MaxFramePayload]byte
+	decoded [MaxFramePayload]int16
+	pkts    [3][headerSize + MaxFramePayload]byte
+
+	rxReady chan struct{} // a token per played frame, for a waiting reader
+	txRoom  chan struct{} // a token per consumed frame, for a waiting writer
+	done    chan struct{} // closed by Close
+	wg      sync.WaitGroup
+
+	packetsSent, packetsReceived, late   atomic.Uint64
+	droppedSource, droppedPT, malformed  atomic.Uint64
+	dtmfSent, dtmfReceived, readOverruns atomic.Uint64
+	detector                             DTMFDetector // receive goroutine only
+}
+
+// NewStream prepares a stream; Start begins sending and receiving.
+func NewStream(cfg StreamConfig) (*Stream, error) {
+	if cfg.Conn == nil || cfg.Codec == nil {
+		return nil, errors.New("rtp: stream needs a socket and a codec")
+	}
+	if cfg.JitterDelay <= 0 {
+		cfg.JitterDelay = 3
+	}
+	if cfg.QueueSamples <= 0 {
+		cfg.QueueSamples = defaultQueueLimit
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	s := &Stream{
+		cfg:     cfg,
+		conn:    cfg.Conn,
+		ssrc:    binary.BigEndian.Uint32(b[0:4]),
+		seq:     binary.BigEndian.Uint16(b[4:6]),
+		ts:      binary.BigEndian.Uint32(b[4:8]) &^ 0xffff,
+		tx:      newSampleRing(cfg.QueueSamples),
+		rx:      newSampleRing(cfg.QueueSamples),
+		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
+		jb:      NewJitterBuffer(cfg.JitterDelay, 64),
+		rxReady: make(chan struct{}, 1),
+		txRoom:  make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	return s, nil
+}
+
+// Start registers the stream with the pacer and starts its receive loop.
+func (s *Stream) Start(p *Pacer) {
+	s.pacer = p
+	s.wg.Add(1)
+	go s.receiveLoop()
+	p.Add(s)
+}
+
+// Close stops the stream, closes its socket and wakes blocked readers and
+// writers. It is safe to call more than once.
+func (s *Stream) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	if s.pacer != nil {
+		s.pacer.Remove(s)
+	}
+	close(s.done)
+	s.conn.Close()
+	s.wg.Wait()
+}
+
+// LocalAddr is the stream's socket address.
+func (s *Stream) LocalAddr() netip.AddrPort {
+	return s.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// Remote is the peer address the stream sends to.
+func (s *Stream) Remote() netip.AddrPort { return s.cfg.Remote }
+
+// SSRC is the stream's own synchronization source.
+func (s *Stream) SSRC() uint32 { return s.ssrc }
+
+// tick sends one packet interval and plays out one frame. Only the pacer
+// goroutine calls it.
+func (s *Stream) tick() {
+	var out [3][]byte
+	nout := 0
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	ts := s.ts
+	s.ts += SamplesPerFrame
+	// Send side: a DTMF event, or 20 ms of audio (silence when the
+	// application wrote nothing). Audio written during an event is
+	// dropped so that it stays in step with the clock.
+	sending := s.cfg.Send && s.cfg.Remote.IsValid() && s.cfg.Remote.Port() != 0
+	if ev, ok := s.dtmfGen.Next(ts); ok && s.cfg.DTMFPayloadType != 0 {
+		s.tx.discard(SamplesPerFrame)
+		repeat := max(ev.Repeat, 1)
+		for i := 0; i < repeat && i < len(s.pkts); i++ {
+			out[i] = s.header(s.pkts[i][:], s.cfg.DTMFPayloadType, ev.Marker && i == 0, ev.Timestamp)
+			out[i] = append(out[i], ev.Payload[:]...)
+			nout++
+		}
+		if ev.Marker {
+			s.dtmfSent.Add(1)
+		}
+	} else {
+		got := s.tx.pop(s.pcm[:])
+		clear(s.pcm[got:])
+		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
+		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
+		out[0] = append(out[0], payload...)
+		nout = 1
+		s.started = true
+	}
+	// Receive side: one frame from the jitter buffer, or silence.
+	n, st := s.jb.Pop(s.payload[:])
+	if st == PopFrame && n > 0 {
+		pcm := s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
+		if len(pcm) > SamplesPerFrame {
+			pcm = pcm[:SamplesPerFrame]
+		}
+		dropped := s.rx.push(pcm)
+		if len(pcm) < SamplesPerFrame {
+			dropped += s.rx.pushSilence(SamplesPerFrame - len(pcm))
+		}
+		s.readOverruns.Add(uint64(dropped))
+	} else {
+		s.readOverruns.Add(uint64(s.rx.pushSilence(SamplesPerFrame)))
+	}
+	s.mu.Unlock()
+
+	signal(s.rxReady)
+	signal(s.txRoom)
+	if !sending {
+		return
+	}
+	for i := 0; i < nout; i++ {
+		if _, err := s.conn.WriteToUDPAddrPort(out[i], s.cfg.Remote); err == nil {
+			s.packetsSent.Add(1)
+		}
+	}
+}
+
+// header writes an RTP header into b (whose capacity holds a whole packet)
+// with the next sequence number and returns b[:12]. Called with mu held.
+func (s *Stream) header(b []byte, pt uint8, marker bool, ts uint32) []byte {
+	b = b[:headerSize]
+	b[0] = 0x80 // version 2, no padding, no extension, no CSRC
+	b[1] = pt & 0x7f
+	if marker {
+		b[1] |= 0x80
+	}
+	binary.BigEndian.PutUint16(b[2:], s.seq)
+	binary.BigEndian.PutUint32(b[4:], ts)
+	binary.BigEndian.PutUint32(b[8:], s.ssrc)
+	s.seq++
+	return b
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Stream) receiveLoop() {
+	defer s.wg.Done()
+	buf := make([]byte, maxPacketSize)
+	var pkt pionrtp.Packet
+	for {
+		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-s.done:
+				return
+			default:
+				continue // e.g. ICMP port unreachable surfaced on the socket
+			}
+		}
+		s.receive(buf[:n], from, &pkt)
+	}
+}
+
+// receive handles one datagram. Only the receive goroutine calls it.
+func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
+	if !sameAddr(from, s.cfg.Remote) {
+		s.droppedSource.Add(1)
+		return
+	}
+	if err := pkt.Unmarshal(b); err != nil || pkt.Version != 2 {
+		s.malformed.Add(1)
+		return
+	}
+	pt := pkt.PayloadType
+	isDTMF := s.cfg.DTMFPayloadType != 0 && pt == s.cfg.DTMFPayloadType
+	if !isDTMF && pt != s.cfg.PayloadType {
+		s.droppedPT.Add(1)
+		return
+	}
+	if !s.cfg.Receive {
+		return
+	}
+	s.packetsReceived.Add(1)
+	var digit byte
+	var gotDigit bool
+	s.mu.Lock()
+	if !s.gotSSRC || pkt.SSRC != s.remSSRC {
+		// A new source (first packet, or the peer restarted its
+		// stream): start the playout and the statistics over.
+		if s.gotSSRC {
+			s.jb.Reset()
+			s.recv = ReceptionStats{}
+			s.detector.Reset()
+		}
+		s.remSSRC, s.gotSSRC = pkt.SSRC, true
+	}
+	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, time.Now(), s.cfg.Codec.ClockRate)
+	if isDTMF {
+		// The event's sequence numbers carry no audio: a placeholder
+		// keeps the jitter buffer from counting them as lost.
+		s.jb.Push(pkt.SequenceNumber, nil)
+		digit, gotDigit = s.detector.Detect(pkt.Timestamp, pkt.Payload)
+	} else {
+		s.jb.Push(pkt.SequenceNumber, pkt.Payload)
+	}
+	s.mu.Unlock()
+	if gotDigit {
+		s.dtmfReceived.Add(1)
+		if s.cfg.OnDTMF != nil {
+			s.cfg.OnDTMF(digit)
+		}
+	}
+}
+
+func sameAddr(a, b netip.AddrPort) bool {
+	return a.Port() == b.Port() && a.Addr().Unmap() == b.Addr().Unmap()
+}
+
+// SendDTMF queues digits to be sent as RFC 4733 events, each lasting
+// duration (0 = 100 ms).
+func (s *Stream) SendDTMF(digits string, duration time.Duration) error {
+	if s.cfg.DTMFPayloadType == 0 || !s.cfg.Send {
+		return ErrNoDTMF
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.dtmfGen.Queue(digits, duration)
+}
+
+// deadline turns a timeout into a timer channel: nil for "forever", a
+// closed-like immediate channel for zero.
+func waitChan(timeout time.Duration) (<-chan time.Time, func()) {
+	if timeout < 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(timeout)
+	return t.C, func() { t.Stop() }
+}
+
+// ReadAudio fills dst with received audio in the stream's format. It waits
+// until dst is full, the stream closes or timeout passes (negative: no
+// limit; zero: no wait), and returns the bytes copied with nil (full),
+// ErrTimeout (partial) or ErrClosed (closed and not full).
+func (s *Stream) ReadAudio(dst []byte, timeout time.Duration) (int, error) {
+	bps := s.cfg.Format.BytesPerSample()
+	want := len(dst) / bps * bps
+	var expire <-chan time.Time
+	stop := func() {}
+	defer func() { stop() }()
+	for {
+		s.mu.Lock()
+		closed := s.closed
+		if s.rx.len()*bps >= want || closed || timeout == 0 {
+			n := s.rx.popBytes(dst[:want], s.cfg.Format)
+			s.mu.Unlock()
+			switch {
+			case n == want:
+				return n, nil
+			case closed:
+				return n, ErrClosed
+			default:
+				return n, ErrTimeout
+			}
+		}
+		s.mu.Unlock()
+		if expire == nil && timeout > 0 {
+			expire, stop = waitChan(timeout)
+		}
+		select {
+		case <-s.rxReady:
+		case <-s.done:
+		case <-expire:
+			s.mu.Lock()
+			n := s.rx.popBytes(dst[:want], s.cfg.Format)
+			s.mu.Unlock()
+			if n == want {
+				return n, nil
+			}
+			return n, ErrTimeout
+		}
+	}
+}
+
+// WriteAudio queues src (in the stream's format) for sending, waiting up to
+// timeout for room when the queue is full. It returns the bytes queued with
+// nil (all), ErrTimeout (part) or ErrClosed.
+func (s *Stream) WriteAudio(src []byte, timeout time.Duration) (int, error) {
+	bps := s.cfg.Format.BytesPerSample()
+	src = src[:len(src)/bps*bps]
+	total := 0
+	var expire <-chan time.Time
+	stop := func() {}
+	defer func() { stop() }()
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return total, ErrClosed
+		}
+		total += s.tx.pushBytes(src[total:], s.cfg.Format)
+		s.mu.Unlock()
+		if total == len(src) {
+			return total, nil
+		}
+		if timeout == 0 {
+			return total, ErrTimeout
+		}
+		if expire == nil && timeout > 0 {
+			expire, stop = waitChan(timeout)
+		}
+		select {
+		case <-s.txRoom:
+		case <-s.done:
+		case <-expire:
+			return total, ErrTimeout
+		}
+	}
+}
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() Stats {
+	s.mu.Lock()
+	lost := s.recv.Lost()
+	jitter := float64(s.recv.Jitter()) * 1000 / float64(s.cfg.Codec.ClockRate)
+	jst := s.jb.Stats()
+	s.mu.Unlock()
+	return Stats{
+		PacketsSent:        s.packetsSent.Load(),
+		PacketsReceived:    s.packetsReceived.Load(),
+		PacketsLost:        lost,
+		Late:               jst.Late,
+		DroppedSource:      s.droppedSource.Load(),
+		DroppedPayloadType: s.droppedPT.Load(),
+		Malformed:          s.malformed.Load(),
+		DTMFSent:           s.dtmfSent.Load(),
+		DTMFReceived:       s.dtmfReceived.Load(),
+		ReadOverruns:       s.readOverruns.Load(),
+		JitterMs:           jitter,
+	}
+}

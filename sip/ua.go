@@ -1,0 +1,679 @@
+// Package sip is libvoip's signalling layer: a SIP user agent on top of
+// github.com/emiago/sipgo (parser, transactions, transports) serving a socket
+// the phone owns, with RFC 3264 offer/answer for one audio stream.
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	gosip "github.com/emiago/sipgo/sip"
+)
+
+// AllowedMethods are the methods the user agent implements, in the Allow
+// header of its responses.
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS"
+
+// Config configures a UA.
+type Config struct {
+	Conn        *net.UDPConn // bound SIP socket; the UA closes it on Close
+	Host        string       // host written in Via and Contact
+	User        string       // user part of our URI
+	DisplayName string
+	UserAgent   string // User-Agent header value
+	Logger      *slog.Logger
+	// OnInvite is called, in its own goroutine, for each new incoming
+	// INVITE that passed validation. It must eventually Answer, Reject, or
+	// see the call canceled; the goroutine may be used to wait.
+	OnInvite func(*IncomingCall)
+}
+
+// UA is a SIP user agent serving one UDP socket.
+type UA struct {
+	cfg    Config
+	log    *slog.Logger
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	cli    *sipgo.Client
+	dialog sipgo.DialogUA
+	port   int
+
+	mu      sync.Mutex
+	servers map[string]*IncomingCall // by dialog id
+	clients map[string]*OutgoingCall // by dialog id
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// NewUA builds a user agent on cfg.Conn. Call Serve to start reading.
+func NewUA(cfg Config) (*UA, error) {
+	if cfg.Conn == nil {
+		return nil, errors.New("sip: no socket")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.User == "" {
+		cfg.User = "libvoip"
+	}
+	laddr := cfg.Conn.LocalAddr().(*net.UDPAddr)
+	u := &UA{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		port:    laddr.Port,
+		servers: map[string]*IncomingCall{},
+		clients: map[string]*OutgoingCall{},
+	}
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(cfg.User),
+		sipgo.WithUserAgentHostname(cfg.Host),
+		sipgo.WithUserAgentTransactionLayerOptions(gosip.WithTransactionLayerLogger(cfg.Logger)),
+		sipgo.WithUserAgentTransportLayerOptions(
+			gosip.WithTransportLayerLogger(cfg.Logger),
+			gosip.WithTransportLayerReadFilter(u.readFilter),
+		),
+	)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	cli, err := sipgo.NewClient(ua,
+		sipgo.WithClientLogger(cfg.Logger),
+		sipgo.WithClientHostname(cfg.Host),
+		sipgo.WithClientPort(laddr.Port),
+		sipgo.WithClientConnectionAddr(laddr.String()),
+	)
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	u.ua, u.srv, u.cli = ua, srv, cli
+	u.dialog = sipgo.DialogUA{Client: cli, ContactHDR: u.contact()}
+	srv.OnInvite(u.handleInvite)
+	srv.OnAck(u.handleAck)
+	srv.OnBye(u.handleBye)
+	srv.OnCancel(u.handleCancel)
+	srv.OnOptions(u.handleOptions)
+	srv.OnNoRoute(u.handleUnknown)
+	return u, nil
+}
+
+// Serve reads the socket until Close; it returns at once (reading happens in
+// a goroutine).
+func (u *UA) Serve() {
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		if err := u.srv.ServeUDP(u.cfg.Conn); err != nil {
+			u.log.Debug("sip: serve ended", "error", err)
+		}
+	}()
+	// Requests we send must leave from this socket, which sipgo finds in
+	// its connection pool once the serving goroutine registered it: wait
+	// for that, so that a call placed right after Serve does not bind a
+	// second socket.
+	addr := u.cfg.Conn.LocalAddr().String()
+	for i := 0; i < 1000; i++ {
+		if c, err := u.ua.TransportLayer().GetConnection("udp", addr); err == nil && c != nil {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	u.log.Warn("sip: listener not registered in time", "addr", addr)
+}
+
+// Close stops the user agent and closes its socket.
+func (u *UA) Close() error {
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return nil
+	}
+	u.closed = true
+	u.mu.Unlock()
+	err := u.cfg.Conn.Close()
+	u.ua.Close()
+	u.wg.Wait()
+	return err
+}
+
+// Port is the bound SIP port.
+func (u *UA) Port() int { return u.port }
+
+// URI is our SIP URI, e.g. sip:alice@127.0.0.1:5060.
+func (u *UA) URI() string {
+	return fmt.Sprintf("sip:%s@%s", u.cfg.User, hostPort(u.cfg.Host, u.port))
+}
+
+func (u *UA) contact() gosip.ContactHeader {
+	return gosip.ContactHeader{Address: gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: u.cfg.Host, Port: u.port}}
+}
+
+func hostPort(host string, port int) string {
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s:%d", host, port)
+}
+
+func (u *UA) commonHeaders(m interface{ AppendHeader(gosip.Header) }) {
+	if u.cfg.UserAgent != "" {
+		m.AppendHeader(gosip.NewHeader("User-Agent", u.cfg.UserAgent))
+	}
+}
+
+func (u *UA) respond(req *gosip.Request, tx gosip.ServerTransaction, code int, reason string, headers ...gosip.Header) {
+	res := gosip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range headers {
+		res.AppendHeader(h)
+	}
+	u.commonHeaders(res)
+	if err := tx.Respond(res); err != nil {
+		u.log.Debug("sip: respond failed", "code", code, "error", err)
+	}
+}
+
+func allowHeader() gosip.Header { return gosip.NewHeader("Allow", AllowedMethods) }
+
+// ParseURI parses a call target: "sip:user@host[:port]", "sips:...", or the
+// same without a scheme. It rejects URIs without a host.
+func ParseURI(s string) (gosip.Uri, error) {
+	var uri gosip.Uri
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return uri, errors.New("empty URI")
+	}
+	if strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") {
+		s = s[1 : len(s)-1]
+	}
+	lower := strings.ToLower(s)
+	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
+		if strings.Contains(s, ":") && !strings.Contains(s, "@") && strings.Count(s, ":") == 1 && !isHostPort(s) {
+			return uri, fmt.Errorf("unsupported URI scheme in %q", s)
+		}
+		s = "sip:" + s
+	}
+	if err := gosip.ParseUri(s, &uri); err != nil {
+		return uri, fmt.Errorf("bad URI %q: %v", s, err)
+	}
+	if uri.Host == "" || strings.ContainsAny(uri.Host, " \t<>\"") {
+		return uri, fmt.Errorf("bad URI %q: no host", s)
+	}
+	if uri.Port < 0 || uri.Port > 65535 {
+		return uri, fmt.Errorf("bad URI %q: port out of range", s)
+	}
+	return uri, nil
+}
+
+func isHostPort(s string) bool {
+	_, err := netip.ParseAddrPort(s)
+	if err == nil {
+		return true
+	}
+	h, p, err := net.SplitHostPort(s)
+	return err == nil && h != "" && p != ""
+}
+
+// --- request handlers -----------------------------------------------------
+
+func (u *UA) handleOptions(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	u.respond(req, tx, 200, "OK", allowHeader(),
+		gosip.NewHeader("Accept", "application/sdp"),
+		gosip.NewHeader("Accept-Language", "en"))
+}
+
+func (u *UA) handleUnknown(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	u.respond(req, tx, 501, "Not Implemented", allowHeader())
+}
+
+func (u *UA) handleCancel(req *gosip.Request, tx gosip.ServerTransaction) {
+	// A CANCEL that matched a pending INVITE was answered by the
+	// transaction layer; this one matches nothing.
+	u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+}
+
+func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
+	id, err := gosip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return
+	}
+	u.mu.Lock()
+	ic := u.servers[id]
+	u.mu.Unlock()
+	if ic != nil {
+		if err := ic.ds.ReadAck(req, tx); err != nil {
+			u.log.Debug("sip: ACK not accepted", "error", err)
+		}
+	}
+}
+
+func (u *UA) handleBye(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	if id, err := gosip.DialogIDFromRequestUAS(req); err == nil {
+		u.mu.Lock()
+		ic := u.servers[id]
+		u.mu.Unlock()
+		if ic != nil {
+			if err := ic.ds.ReadBye(req, tx); err != nil {
+				u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+				return
+			}
+			ic.remoteBye()
+			return
+		}
+	}
+	if id, err := gosip.DialogIDFromRequestUAC(req); err == nil {
+		u.mu.Lock()
+		oc := u.clients[id]
+		u.mu.Unlock()
+		if oc != nil {
+			if err := oc.ds.ReadBye(req, tx); err != nil {
+				u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+				return
+			}
+			oc.remoteBye()
+			return
+		}
+	}
+	u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+}
+
+func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		u.handleReInvite(req, tx)
+		return
+	}
+	if req.Contact() == nil {
+		u.respond(req, tx, 400, "Missing Contact")
+		return
+	}
+	u.respond(req, tx, 100, "Trying")
+	ds, err := u.dialog.ReadInvite(req, tx)
+	if err != nil {
+		u.respond(req, tx, 400, "Bad Request")
+		return
+	}
+	ic := newIncomingCall(u, req, ds)
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		u.respond(req, tx, 503, "Service Unavailable")
+		return
+	}
+	u.servers[ds.ID] = ic
+	u.mu.Unlock()
+	// The decision (answer, reject) may be taken in OnInvite itself or
+	// later from any goroutine; serve, on this goroutine, carries it out.
+	if u.cfg.OnInvite == nil {
+		go ic.Reject(486, "Busy Here")
+	} else {
+		go u.cfg.OnInvite(ic)
+	}
+	ic.serve()
+}
+
+// handleReInvite answers a re-INVITE in an existing dialog with our current
+// session description: the media stays as negotiated (no hold or codec
+// change is applied yet), which RFC 3264 §8 allows us to keep.
+func (u *UA) handleReInvite(req *gosip.Request, tx gosip.ServerTransaction) {
+	var sdp []byte
+	if id, err := gosip.DialogIDFromRequestUAS(req); err == nil {
+		u.mu.Lock()
+		if ic := u.servers[id]; ic != nil {
+			sdp = ic.localSDP()
+		}
+		u.mu.Unlock()
+	}
+	if sdp == nil {
+		if id, err := gosip.DialogIDFromRequestUAC(req); err == nil {
+			u.mu.Lock()
+			if oc := u.clients[id]; oc != nil {
+				sdp = oc.offer
+			}
+			u.mu.Unlock()
+		}
+	}
+	if sdp == nil {
+		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	res := gosip.NewSDPResponseFromRequest(req, sdp)
+	c := u.contact()
+	res.AppendHeader(&c)
+	u.commonHeaders(res)
+	if err := tx.Respond(res); err != nil {
+		u.log.Debug("sip: re-INVITE response failed", "error", err)
+	}
+}
+
+// --- incoming calls -------------------------------------------------------
+
+// IncomingCall is an INVITE we received. Its methods may be called from any
+// goroutine.
+type IncomingCall struct {
+	u   *UA
+	req *gosip.Request
+	ds  *sipgo.DialogServerSession
+
+	decide   chan decision
+	done     chan struct{} // closed when the transaction is settled
+	once     sync.Once
+	mu       sync.Mutex
+	answered []byte // our SDP, once answered
+	onBye    func()
+	onCancel func()
+	byeOnce  sync.Once
+}
+
+type decision struct {
+	code   int
+	reason string
+	sdp    []byte
+	result chan error
+}
+
+func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
+	return &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+}
+
+// From is the caller's URI.
+func (ic *IncomingCall) From() string { return ic.req.From().Address.String() }
+
+// To is the called URI.
+func (ic *IncomingCall) To() string { return ic.req.To().Address.String() }
+
+// CallID is the SIP Call-ID.
+func (ic *IncomingCall) CallID() string { return ic.req.CallID().Value() }
+
+// Offer is the INVITE's body (an SDP offer, or empty).
+func (ic *IncomingCall) Offer() []byte { return ic.req.Body() }
+
+// Source is the address the INVITE came from.
+func (ic *IncomingCall) Source() string { return ic.req.Source() }
+
+// RequestHost is the host of the Request-URI (usually our address as the
+// caller sees it).
+func (ic *IncomingCall) RequestHost() string { return ic.req.Recipient.Host }
+
+// OnEnd registers what to call when the caller hangs up (BYE) or cancels
+// (CANCEL). Set them before answering.
+func (ic *IncomingCall) OnEnd(bye, cancel func()) {
+	ic.mu.Lock()
+	ic.onBye, ic.onCancel = bye, cancel
+	ic.mu.Unlock()
+}
+
+// Ringing sends 180 Ringing.
+func (ic *IncomingCall) Ringing() error {
+	return ic.send(decision{code: 180, reason: "Ringing"})
+}
+
+// Answer sends 200 OK with sdp. It returns once the response is sent; the
+// ACK is awaited in the background.
+func (ic *IncomingCall) Answer(sdp []byte) error {
+	return ic.send(decision{code: 200, reason: "OK", sdp: sdp})
+}
+
+// Reject sends a final error response (4xx-6xx).
+func (ic *IncomingCall) Reject(code int, reason string) error {
+	return ic.send(decision{code: code, reason: reason})
+}
+
+var errDecided = errors.New("sip: call already answered, rejected or canceled")
+
+// send hands a response to the serving goroutine, the only one that
+// writes responses of the INVITE transaction. A final response is accepted
+// once.
+func (ic *IncomingCall) send(d decision) error {
+	d.result = make(chan error, 1)
+	if d.code >= 200 {
+		first := false
+		ic.once.Do(func() { first = true })
+		if !first {
+			return errDecided
+		}
+	}
+	select {
+	case ic.decide <- d:
+	case <-ic.done:
+		return errDecided
+	}
+	return <-d.result
+}
+
+// serve runs in the INVITE handler's goroutine until the transaction is
+// settled: a decision is written, or the caller cancels.
+func (ic *IncomingCall) serve() {
+	defer close(ic.done)
+	for {
+		if ic.serveOne() {
+			return
+		}
+	}
+}
+
+// serveOne carries out one decision; it reports whether the transaction is
+// settled.
+func (ic *IncomingCall) serveOne() bool {
+	select {
+	case d := <-ic.decide:
+		if d.code < 200 {
+			d.result <- ic.ds.Respond(d.code, d.reason, nil)
+			return false
+		}
+		if d.code >= 300 {
+			d.result <- nil
+			if err := ic.ds.Respond(d.code, d.reason, nil); err != nil {
+				ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
+			}
+			ic.forget()
+			return true
+		}
+		ic.mu.Lock()
+		ic.answered = d.sdp
+		ic.mu.Unlock()
+		res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
+		ic.u.commonHeaders(res)
+		// WriteResponse sends the 200 and retransmits it until the ACK
+		// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
+		d.result <- nil
+		if err := ic.ds.WriteResponse(res); err != nil && ic.ds.Context().Err() == nil {
+			ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
+			_ = ic.Bye(context.Background())
+			ic.endBy(ic.onByeFn())
+		}
+		return true
+	case <-ic.ds.Context().Done():
+		ic.once.Do(func() {})
+		ic.forget()
+		ic.mu.Lock()
+		f := ic.onCancel
+		ic.mu.Unlock()
+		if f != nil {
+			f()
+		}
+		return true
+	}
+}
+
+func (ic *IncomingCall) forget() {
+	ic.u.mu.Lock()
+	delete(ic.u.servers, ic.ds.ID)
+	ic.u.mu.Unlock()
+}
+
+func (ic *IncomingCall) onByeFn() func() {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.onBye
+}
+
+func (ic *IncomingCall) endBy(f func()) {
+	if f != nil {
+		ic.byeOnce.Do(f)
+	}
+}
+
+func (ic *IncomingCall) remoteBye() {
+	ic.forget()
+	ic.endBy(ic.onByeFn())
+}
+
+func (ic *IncomingCall) localSDP() []byte {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.answered
+}
+
+// Bye ends an answered call.
+func (ic *IncomingCall) Bye(ctx context.Context) error {
+	ic.byeOnce.Do(func() {})
+	defer ic.forget()
+	return ic.ds.Bye(ctx)
+}
+
+// --- outgoing calls -------------------------------------------------------
+
+// OutgoingCall is an INVITE we sent.
+type OutgoingCall struct {
+	u       *UA
+	ds      *sipgo.DialogClientSession
+	offer   []byte
+	mu      sync.Mutex
+	onBye   func()
+	byeOnce sync.Once
+	id      string
+}
+
+// Invite sends an INVITE with the SDP offer to target. from is our URI.
+func (u *UA) Invite(ctx context.Context, target gosip.Uri, offer []byte) (*OutgoingCall, error) {
+	req := gosip.NewRequest(gosip.INVITE, target)
+	from := gosip.FromHeader{
+		DisplayName: u.cfg.DisplayName,
+		Address:     gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: u.cfg.Host, Port: u.port},
+	}
+	from.Params.Add("tag", gosip.GenerateTagN(16))
+	req.AppendHeader(&from)
+	to := gosip.ToHeader{Address: gosip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}}
+	req.AppendHeader(&to)
+	c := u.contact()
+	req.AppendHeader(&c)
+	req.AppendHeader(allowHeader())
+	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
+	u.commonHeaders(req)
+	req.SetBody(offer)
+	ds, err := u.dialog.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &OutgoingCall{u: u, ds: ds, offer: offer}, nil
+}
+
+// CallID is the SIP Call-ID.
+func (oc *OutgoingCall) CallID() string { return oc.ds.InviteRequest.CallID().Value() }
+
+// LocalURI is our From URI.
+func (oc *OutgoingCall) LocalURI() string { return oc.ds.InviteRequest.From().Address.String() }
+
+// StatusError is a final non-2xx response to our INVITE.
+type StatusError struct {
+	Code   int
+	Reason string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Reason) }
+
+// WaitAnswer waits for the final response. onProvisional sees each 1xx.
+// On success it returns the answer's body; on a final error response, a
+// *StatusError. Canceling ctx sends CANCEL (after the first provisional
+// response, as RFC 3261 §9.1 requires); canceling it with cause
+// sipgo.WaitAnswerForceCancelErr abandons the transaction without CANCEL.
+func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code int, reason string)) ([]byte, error) {
+	err := oc.ds.WaitAnswer(ctx, sipgo.AnswerOptions{
+		OnResponse: func(res *gosip.Response) error {
+			if res.IsProvisional() && onProvisional != nil {
+				onProvisional(res.StatusCode, res.Reason)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			return nil, &StatusError{Code: de.Res.StatusCode, Reason: de.Res.Reason}
+		}
+		return nil, err
+	}
+	oc.u.mu.Lock()
+	oc.id = oc.ds.ID
+	oc.u.clients[oc.id] = oc
+	oc.u.mu.Unlock()
+	return oc.ds.InviteResponse.Body(), nil
+}
+
+// AnsweredAfterCancel reports whether a 200 OK crossed our CANCEL: the call
+// must then be acknowledged and hung up.
+func (oc *OutgoingCall) AnsweredAfterCancel() bool {
+	r := oc.ds.InviteResponse
+	return r != nil && r.IsSuccess()
+}
+
+// OnBye registers what to call when the callee hangs up.
+func (oc *OutgoingCall) OnBye(f func()) {
+	oc.mu.Lock()
+	oc.onBye = f
+	oc.mu.Unlock()
+}
+
+func (oc *OutgoingCall) remoteBye() {
+	oc.mu.Lock()
+	f := oc.onBye
+	oc.mu.Unlock()
+	if f != nil {
+		oc.byeOnce.Do(f)
+	}
+	oc.forget()
+}
+
+func (oc *OutgoingCall) forget() {
+	oc.u.mu.Lock()
+	delete(oc.u.clients, oc.id)
+	oc.u.mu.Unlock()
+}
+
+// Ack acknowledges the 200 OK.
+func (oc *OutgoingCall) Ack(ctx context.Context) error { return oc.ds.Ack(ctx) }
+
+// Bye hangs up an established call.
+func (oc *OutgoingCall) Bye(ctx context.Context) error {
+	oc.byeOnce.Do(func() {})
+	defer oc.forget()
+	return oc.ds.Bye(ctx)
+}

@@ -1,0 +1,301 @@
+package voip
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libvoip/libvoip/rtp"
+)
+
+// testPhone starts a phone on 127.0.0.1 with a free SIP port and its own
+// RTP range.
+func testPhone(t *testing.T, rtpLow int, h Handler) *Phone {
+	t.Helper()
+	cfg := DefaultConfig()
+	for k, v := range map[string]string{
+		"bind_ip": "127.0.0.1", "bind_port": "0",
+		"rtp_port_low": itoa(rtpLow), "rtp_port_high": itoa(rtpLow + 49),
+	} {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := NewPhone(cfg)
+	p.SetHandler(h)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(true) })
+	return p
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func fmtInt(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+func uriOf(t *testing.T, p *Phone) string {
+	t.Helper()
+	port, err := p.Option("sip_port")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "sip:test@127.0.0.1:" + port
+}
+
+func waitState(t *testing.T, c *Call, s CallState, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	got, err := c.Wait(ctx, s.Mask())
+	if err != nil || got != s {
+		reason, code := c.EndReason()
+		t.Fatalf("want %s, got %s (err %v, end reason %q %d)", s, got, err, reason, code)
+	}
+}
+
+// incoming collects calls a phone receives.
+type incoming struct {
+	mu     sync.Mutex
+	calls  chan *Call
+	digits map[*Call][]byte
+	states map[*Call][]CallState
+}
+
+func newIncoming() *incoming {
+	return &incoming{calls: make(chan *Call, 16), digits: map[*Call][]byte{}, states: map[*Call][]CallState{}}
+}
+
+func (in *incoming) handler(answer bool) Handler {
+	return Handler{
+		IncomingCall: func(c *Call) {
+			if answer {
+				_ = c.Answer()
+			}
+			in.calls <- c
+		},
+		CallState: func(c *Call, s CallState, _ string) {
+			in.mu.Lock()
+			in.states[c] = append(in.states[c], s)
+			in.mu.Unlock()
+		},
+		DTMF: func(c *Call, d byte) {
+			in.mu.Lock()
+			in.digits[c] = append(in.digits[c], d)
+			in.mu.Unlock()
+		},
+	}
+}
+
+func (in *incoming) next(t *testing.T) *Call {
+	t.Helper()
+	select {
+	case c := <-in.calls:
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("no incoming call")
+		return nil
+	}
+}
+
+// tone writes a sine of freq for d in 20 ms frames, paced by the queue.
+func writeTone(c *Call, freq float64, d time.Duration) error {
+	var phase float64
+	pcm := make([]int16, rtp.SamplesPerFrame)
+	buf := make([]byte, 2*rtp.SamplesPerFrame)
+	for i := 0; i < int(d/rtp.FrameInterval); i++ {
+		pcm = rtp.Tone(pcm, freq, 8000, 8000, &phase)
+		for j, s := range pcm {
+			binary.LittleEndian.PutUint16(buf[2*j:], uint16(s))
+		}
+		if _, err := c.WriteAudio(buf, time.Second); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFor reads d of audio and returns its dominant frequency and RMS.
+func readFor(t *testing.T, c *Call, d time.Duration) (float64, float64) {
+	t.Helper()
+	var pcm []int16
+	buf := make([]byte, 2*rtp.SamplesPerFrame)
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		n, err := c.ReadAudio(buf, time.Second)
+		if err != nil && !errors.Is(err, ErrTimeout) {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < n; i += 2 {
+			pcm = append(pcm, int16(binary.LittleEndian.Uint16(buf[i:])))
+		}
+	}
+	// Skip the first half second (jitter buffer fill, silence).
+	if len(pcm) > 4000 {
+		pcm = pcm[4000:]
+	}
+	return rtp.DominantFrequency(pcm, 8000)
+}
+
+func TestCallAudioAndDTMFBothWays(t *testing.T) {
+	in := newIncoming()
+	b := testPhone(t, 41000, in.handler(true))
+	out := newIncoming()
+	a := testPhone(t, 41100, out.handler(false))
+
+	ca, err := a.Call(uriOf(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Answered, 5*time.Second)
+	cb := in.next(t)
+	waitState(t, cb, Answered, 5*time.Second)
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = writeTone(ca, 440, 2*time.Second) }()
+	go func() { defer wg.Done(); _ = writeTone(cb, 1000, 2*time.Second) }()
+	var fa, ra, fb, rb float64
+	var rwg sync.WaitGroup
+	rwg.Add(2)
+	go func() { defer rwg.Done(); fb, rb = readFor(t, cb, 2*time.Second) }()
+	go func() { defer rwg.Done(); fa, ra = readFor(t, ca, 2*time.Second) }()
+	rwg.Wait()
+	wg.Wait()
+	if math.Abs(fb-440) > 10 || rb < 1000 {
+		t.Errorf("B heard %.1f Hz rms %.0f, want 440 Hz", fb, rb)
+	}
+	if math.Abs(fa-1000) > 10 || ra < 1000 {
+		t.Errorf("A heard %.1f Hz rms %.0f, want 1000 Hz", fa, ra)
+	}
+
+	if err := ca.SendDTMF("0123456789*#", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.SendDTMF("#*9876543210", 0); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	var gotB, gotA string
+	for time.Now().Before(deadline) && (len(gotB) < 12 || len(gotA) < 12) {
+		gotB += cb.GetDTMF(-1)
+		gotA += ca.GetDTMF(-1)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if gotB != "0123456789*#" {
+		t.Errorf("B got digits %q", gotB)
+	}
+	if gotA != "#*9876543210" {
+		t.Errorf("A got digits %q", gotA)
+	}
+
+	if err := ca.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, cb, Ended, 3*time.Second)
+	if r, _ := cb.EndReason(); r != "remote hangup" {
+		t.Errorf("callee end reason %q", r)
+	}
+	// What was received before the end can still be read, then reads
+	// report the end.
+	var err2 error
+	for i := 0; i < 200 && err2 == nil; i++ {
+		_, err2 = cb.ReadAudio(make([]byte, 320), 100*time.Millisecond)
+	}
+	if !errors.Is(err2, ErrCallEnded) {
+		t.Errorf("read after end: %v", err2)
+	}
+	if err := ca.Hangup(); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("second hangup: %v", err)
+	}
+}
+
+func TestDenyCancelAndNoListener(t *testing.T) {
+	in := newIncoming()
+	b := testPhone(t, 41200, in.handler(false))
+	a := testPhone(t, 41300, Handler{})
+
+	// Deny.
+	ca, err := a.Call(uriOf(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := in.next(t)
+	waitState(t, cb, Ringing, 2*time.Second)
+	if err := cb.Deny(0); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Ended, 5*time.Second)
+	if r, code := ca.EndReason(); code != 486 || !strings.Contains(r, "Busy") {
+		t.Errorf("deny: %q %d", r, code)
+	}
+
+	// Cancel while ringing.
+	ca, err = a.Call(uriOf(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb = in.next(t)
+	waitState(t, ca, Progress, 3*time.Second)
+	if err := ca.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Ended, 5*time.Second)
+	waitState(t, cb, Ended, 5*time.Second)
+	if r, code := ca.EndReason(); code != 487 {
+		t.Errorf("cancel: caller %q %d", r, code)
+	}
+	if r, _ := cb.EndReason(); r != "canceled" {
+		t.Errorf("cancel: callee %q", r)
+	}
+	if err := cb.Answer(); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("answer after cancel: %v", err)
+	}
+
+	// Nobody listens.
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetOption("invite_timeout_ms", "1500"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ca, err = a.Call("sip:nobody@127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Ended, 6*time.Second)
+	if r, code := ca.EndReason(); code != 408 || !strings.Contains(r, "timeout") {
+		t.Errorf("no listener: %q %d", r, code)
+	}
+}
+
+func TestNoIncomingHandlerIsBusy(t *testing.T) {
+	b := testPhone(t, 41400, Handler{})
+	a := testPhone(t, 41500, Handler{})
+	ca, err := a.Call(uriOf(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Ended, 5*time.Second)
+	if _, code := ca.EndReason(); code != 486 {
+		t.Errorf("end code %d, want 486", code)
+	}
+}
