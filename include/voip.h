@@ -297,9 +297,11 @@ int voip_call_cancel(uint64_t call);
  * call like by a sound card.  Audio is kept for up to 2 s; older audio is
  * dropped when nobody reads.
  * Returns VOIP_OK when len bytes were copied; VOIP_ETIMEOUT when fewer (see
- * *nread, possibly 0); VOIP_EENDED when the call has ended and no audio is
- * left (*nread = 0).  Reading a call before ANSWERED waits for its audio.
- * len must be > 0.  Blocks: up to timeout_ms. */
+ * *nread, possibly 0); VOIP_EENDED when the call has ended and fewer than
+ * len bytes were left (*nread holds those last bytes, often 0): audio
+ * received before the end stays readable.  Reading a call before ANSWERED
+ * waits for it to be answered.  buf must not be NULL and len must be > 0
+ * (VOIP_EINVAL).  Blocks: up to timeout_ms. */
 int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, size_t *nread);
 
 /* Queue audio (in the phone's audio_format) to send.  The library sends
@@ -308,7 +310,9 @@ int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeou
  * (-1 = forever, 0 = do not wait).  *nwritten (may be NULL) receives the
  * bytes queued.  Returns VOIP_OK when all of data was queued, VOIP_ETIMEOUT
  * when only part (or none) of it fit, VOIP_EENDED after the call ended,
- * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped.
+ * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped;
+ * len 0 queues nothing and returns VOIP_OK; data NULL with len > 0 is
+ * VOIP_EINVAL.
  * Blocks: up to timeout_ms, only when the queue is full. */
 int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, size_t *nwritten);
 
