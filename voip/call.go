@@ -247,11 +247,20 @@ func (c *Call) Hangup() error {
 	}
 	c.mu.Unlock()
 	c.end("local hangup", 0)
-	go c.sendBye()
+	c.sendBye()
 	return nil
 }
 
+// sendBye sends BYE in the background; the phone waits for it on Stop.
 func (c *Call) sendBye() {
+	c.phone.background.Add(1)
+	go func() {
+		defer c.phone.background.Done()
+		c.bye()
+	}()
+}
+
+func (c *Call) bye() {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	var err error
@@ -346,7 +355,7 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 			// hang up at once (RFC 3261 §9.1).
 			c.phone.log.Info("200 OK crossed CANCEL; hanging up", "call_id", c.callID)
 			_ = c.out.Ack(context.Background())
-			go c.sendBye()
+			c.sendBye()
 		}
 		var se *sip.StatusError
 		switch {
@@ -369,7 +378,7 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 		c.phone.log.Info("ACK failed", "call_id", c.callID, "error", err)
 	}
 	if canceling || errors.Is(cause, errUserCancel) {
-		go c.sendBye()
+		c.sendBye()
 		c.end("canceled", 487)
 		return
 	}
@@ -378,12 +387,12 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 	c.mu.Unlock()
 	neg, err := sip.ParseAnswer(body, local)
 	if err != nil {
-		go c.sendBye()
+		c.sendBye()
 		c.end("bad answer: "+err.Error(), 488)
 		return
 	}
 	if err := c.startMedia(neg); err != nil {
-		go c.sendBye()
+		c.sendBye()
 		c.end("media failed: "+err.Error(), 0)
 	}
 }

@@ -44,6 +44,9 @@ type Phone struct {
 	events   *dispatcher
 	handler  atomic.Pointer[Handler]
 	sessions atomic.Uint64
+	// background counts BYEs still being sent; Stop waits for them
+	// before closing the socket.
+	background sync.WaitGroup
 
 	mu       sync.Mutex
 	cfg      Config
@@ -240,6 +243,14 @@ func (p *Phone) Stop() error {
 		if _, err := c.Wait(ctx, Ended.Mask()); err != nil {
 			c.end("phone stopped", 0)
 		}
+	}
+
+	byes := make(chan struct{})
+	go func() { p.background.Wait(); close(byes) }()
+	select {
+	case <-byes:
+	case <-ctx.Done():
+		p.log.Info("stop: some BYE transactions did not complete in time")
 	}
 
 	p.mu.Lock()

@@ -299,3 +299,80 @@ func TestNoIncomingHandlerIsBusy(t *testing.T) {
 		t.Errorf("end code %d, want 486", code)
 	}
 }
+
+func TestStopHangsUpActiveCalls(t *testing.T) {
+	in := newIncoming()
+	b := testPhone(t, 41600, in.handler(true))
+	a := testPhone(t, 41700, Handler{})
+	ca, err := a.Call(uriOf(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Answered, 5*time.Second)
+	cb := in.next(t)
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if s := ca.State(); s != Ended {
+		t.Fatalf("caller %s after Stop", s)
+	}
+	waitState(t, cb, Ended, 3*time.Second)
+	if r, _ := cb.EndReason(); r != "remote hangup" {
+		t.Errorf("callee end reason %q", r)
+	}
+	if st, _ := a.Status(); st != PhoneInactive {
+		t.Errorf("status %s after Stop", st)
+	}
+	if _, err := a.Call(uriOf(t, b)); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("call on stopped phone: %v", err)
+	}
+}
+
+func TestConfigSet(t *testing.T) {
+	tests := []struct {
+		key, value string
+		want       error
+	}{
+		{"bind_ip", "127.0.0.1", nil},
+		{"bind_ip", "not-an-ip", ErrInvalidArgument},
+		{"bind_port", "0", nil},
+		{"bind_port", "70000", ErrInvalidArgument},
+		{"bind_port", "x", ErrInvalidArgument},
+		{"rtp_port_low", "0", ErrInvalidArgument},
+		{"user", "alice", nil},
+		{"user", "a b", ErrInvalidArgument},
+		{"user", "", ErrInvalidArgument},
+		{"audio_format", "u8", nil},
+		{"audio_format", "f32", ErrInvalidArgument},
+		{"codecs", "pcma, PCMU", nil},
+		{"codecs", "G729", ErrInvalidArgument},
+		{"dtmf_payload_type", "96", nil},
+		{"dtmf_payload_type", "8", ErrInvalidArgument},
+		{"jitter_ms", "60", nil},
+		{"jitter_ms", "65", ErrInvalidArgument},
+		{"invite_timeout_ms", "-1", ErrInvalidArgument},
+		{"display_name", "Bob \"x\"", ErrInvalidArgument},
+		{"no_such_option", "1", ErrInvalidArgument},
+	}
+	for _, tt := range tests {
+		cfg := DefaultConfig()
+		err := cfg.Set(tt.key, tt.value)
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("Set(%q, %q) = %v, want %v", tt.key, tt.value, err, tt.want)
+			continue
+		}
+		if err == nil {
+			if _, gerr := cfg.Get(tt.key); gerr != nil {
+				t.Errorf("Get(%q): %v", tt.key, gerr)
+			}
+		}
+	}
+	cfg := DefaultConfig()
+	_ = cfg.Set("rtp_port_low", "2000")
+	_ = cfg.Set("rtp_port_high", "1000")
+	p := NewPhone(cfg)
+	defer p.Close(true)
+	if err := p.Start(); !errors.Is(err, ErrInvalidRange) {
+		t.Errorf("start with low > high: %v", err)
+	}
+}
