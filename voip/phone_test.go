@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ func testPhone(t *testing.T, rtpLow int, h Handler) *Phone {
 	cfg := DefaultConfig()
 	for k, v := range map[string]string{
 		"bind_ip": "127.0.0.1", "bind_port": "0",
-		"rtp_port_low": itoa(rtpLow), "rtp_port_high": itoa(rtpLow + 49),
+		"rtp_port_low": strconv.Itoa(rtpLow), "rtp_port_high": strconv.Itoa(rtpLow + 49),
 	} {
 		if err := cfg.Set(k, v); err != nil {
 			t.Fatal(err)
@@ -33,20 +34,6 @@ func testPhone(t *testing.T, rtpLow int, h Handler) *Phone {
 	}
 	t.Cleanup(func() { p.Close(true) })
 	return p
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 func uriOf(t *testing.T, p *Phone) string {
