@@ -39,6 +39,7 @@ const char *voip_strerror(int code) {
     case VOIP_ENETWORK: return "network error";
     case VOIP_EENDED: return "call ended";
     case VOIP_ENOSPACE: return "buffer too small";
+    case VOIP_EREJECTED: return "rejected by the remote side";
     default: return "unknown error";
     }
 }
@@ -71,6 +72,14 @@ void voip__call_status(void *fn, void *ud, uint64_t phone, int32_t status,
                        const char *reason) {
     ENTER(phone);
     ((voip_status_fn)fn)(ud, phone, status, reason);
+    LEAVE();
+}
+
+void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
+                        const char *method, const char *from,
+                        const char *content_type, const char *body) {
+    ENTER(phone);
+    ((voip_request_fn)fn)(ud, phone, call, method, from, content_type, body);
     LEAVE();
 }
 

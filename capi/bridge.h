@@ -19,6 +19,9 @@ void voip__call_dtmf(void *fn, void *ud, uint64_t phone, uint64_t call,
                      int32_t digit);
 void voip__call_status(void *fn, void *ud, uint64_t phone, int32_t status,
                        const char *reason);
+void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
+                        const char *method, const char *from,
+                        const char *content_type, const char *body);
 void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
                     const char *msg);
 

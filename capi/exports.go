@@ -37,6 +37,7 @@ const (
 	vENetwork  = 8
 	vEEnded    = 9
 	vENoSpace  = 10
+	vERejected = 11
 )
 
 // fail records msg as the thread's last error and returns code.
@@ -66,6 +67,8 @@ func failErr(what string, err error) C.int {
 		code = vETimeout
 	case errors.Is(err, voip.ErrCallEnded):
 		code = vEEnded
+	case errors.Is(err, voip.ErrRejected):
+		code = vERejected
 	}
 	return fail(code, "%s: %v", what, err)
 }
@@ -263,6 +266,53 @@ func voip_phone_on_dtmf(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
 //export voip_phone_on_status
 func voip_phone_on_status(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
 	return setCallback("voip_phone_on_status", phone, fn, ud, func(pe *phoneEntry) *callback { return &pe.status })
+}
+
+//export voip_phone_on_request
+func voip_phone_on_request(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
+	return setCallback("voip_phone_on_request", phone, fn, ud, func(pe *phoneEntry) *callback { return &pe.request })
+}
+
+//export voip_phone_add_credentials
+func voip_phone_add_credentials(phone C.uint64_t, username, password, realm, user *C.char) C.int {
+	return guard("voip_phone_add_credentials", func() C.int {
+		pe, rc := phoneOf("voip_phone_add_credentials", phone)
+		if pe == nil {
+			return rc
+		}
+		if username == nil || password == nil {
+			return fail(vEInval, "voip_phone_add_credentials: username or password is NULL")
+		}
+		err := pe.phone.AddCredentials(C.GoString(username), C.GoString(password), C.GoString(realm), C.GoString(user))
+		if err != nil {
+			return failErr("voip_phone_add_credentials", err)
+		}
+		return vOK
+	})
+}
+
+//export voip_phone_send_message
+func voip_phone_send_message(phone C.uint64_t, uri, contentType, body *C.char, timeoutMs C.int32_t) C.int {
+	return guard("voip_phone_send_message", func() C.int {
+		pe, rc := phoneOf("voip_phone_send_message", phone)
+		if pe == nil {
+			return rc
+		}
+		if uri == nil || body == nil {
+			return fail(vEInval, "voip_phone_send_message: uri or body is NULL")
+		}
+		ctx := context.Background()
+		if timeoutMs >= 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Duration(timeoutMs)*time.Millisecond)
+			defer cancel()
+		}
+		err := pe.phone.SendMessage(ctx, C.GoString(uri), C.GoString(contentType), []byte(C.GoString(body)))
+		if err != nil {
+			return failErr("voip_phone_send_message", err)
+		}
+		return vOK
+	})
 }
 
 //export voip_phone_set_log

@@ -8,7 +8,9 @@ import "C"
 
 import (
 	"log/slog"
+	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/libvoip/libvoip/voip"
@@ -43,6 +45,7 @@ type phoneEntry struct {
 	state    callback
 	dtmf     callback
 	status   callback
+	request  callback
 	log      callback
 	callIDs  map[*voip.Call]uint64
 }
@@ -146,6 +149,7 @@ func (pe *phoneEntry) installHandler() {
 		CallState: pe.onCallState,
 		DTMF:      pe.onDTMF,
 		Status:    pe.onStatus,
+		Request:   pe.onRequest,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming
@@ -207,6 +211,27 @@ func (pe *phoneEntry) onStatus(s voip.PhoneStatus, reason string) {
 	cr := C.CString(reason)
 	defer C.free(unsafe.Pointer(cr))
 	C.voip__call_status(cb.fn, cb.ud, C.uint64_t(pe.id), C.int32_t(s), cr)
+}
+
+func (pe *phoneEntry) onRequest(c *voip.Call, method, from, contentType string, body []byte) {
+	cb := pe.get(&pe.request)
+	if cb.fn == nil {
+		return
+	}
+	var id uint64
+	if c != nil {
+		id = pe.callID(c)
+	}
+	text := string(body)
+	if strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
+		text = "" // the header promises NUL-free text
+	}
+	cm, cf, ct, cb2 := C.CString(method), C.CString(from), C.CString(contentType), C.CString(text)
+	defer C.free(unsafe.Pointer(cm))
+	defer C.free(unsafe.Pointer(cf))
+	defer C.free(unsafe.Pointer(ct))
+	defer C.free(unsafe.Pointer(cb2))
+	C.voip__call_request(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), cm, cf, ct, cb2)
 }
 
 func (pe *phoneEntry) onLog(level slog.Level, msg string) {

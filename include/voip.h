@@ -89,6 +89,7 @@ const char *voip_version(void);
 #define VOIP_ENETWORK    8  /* socket error: cannot bind, send or resolve */
 #define VOIP_EENDED      9  /* the call has ended (and, for reads, its audio is drained) */
 #define VOIP_ENOSPACE   10  /* the output buffer is too small; nothing useful was written */
+#define VOIP_EREJECTED  11  /* the registrar refused us (e.g. 403); see voip_last_error() */
 
 /* A short English name for a result code, e.g. "invalid argument".
  * Static storage; never NULL (unknown codes give "unknown error"). */
@@ -162,8 +163,38 @@ int voip_phone_new(uint64_t *phone_out);
  *   "invite_timeout_ms" "0"         give up (CANCEL) an outgoing call not
  *                                   answered in time; "0" = no limit beyond
  *                                   SIP's own transaction timeout (32 s)
+ *
+ * Registration, transports and NAT (a PBX or proxy):
+ *   "server"            ""          registrar/PBX "host" or "host:port"; ""
+ *                                   = no registration (peer to peer).  Calls
+ *                                   to a bare user ("bob") go to this server.
+ *   "server_port"       "0"         port of the server when "server" has none
+ *                                   (0 = 5060, or 5061 for TLS)
+ *   "register_expires"  "3600"      requested registration lifetime, seconds;
+ *                                   refreshed before the granted one runs out
+ *   "transport"         "udp"       "udp", "tcp" or "tls" (pyVoIP's TransportMode)
+ *   "outbound_proxy"    ""          send every request via this URI/host[:port]
+ *   "ca_file"           ""          TLS: PEM CA bundle to verify the server
+ *                                   (default: the system store)
+ *   "tls_insecure"      "0"         TLS: "1" skips server certificate checks
+ *   "cert_file", "key_file", "key_password"   TLS client certificate (PEM)
+ *   "bind_network"      "0.0.0.0/0" CIDR of peers reached with "hostname";
+ *                                   others get "remote_hostname" (pyVoIP)
+ *   "remote_hostname"   ""          host written in Via/Contact/SDP for peers
+ *                                   outside bind_network (the public address)
  */
 int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
+
+/* Send a MESSAGE (RFC 3428, an instant message) to uri (as for
+ * voip_phone_call) with the given content type (NULL or "" = "text/plain")
+ * and body, and wait for the answer.  Returns VOIP_OK on 2xx,
+ * VOIP_EREJECTED on an error response (voip_last_error() has the status),
+ * VOIP_ETIMEOUT when no answer came within timeout_ms (-1 = SIP's own
+ * transaction timeout).  Challenges (401/407) are answered with the
+ * phone's credentials.  Blocks: until the answer. */
+int voip_phone_send_message(uint64_t phone, const char *uri,
+                            const char *content_type, const char *body,
+                            int32_t timeout_ms);
 
 /* Copy an option's current value, or a read-only fact, into buf as a
  * NUL-terminated string.  Besides the keys above:
@@ -173,14 +204,31 @@ int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
  * Returns VOIP_ENOSPACE when buflen is too small (buf then holds "" ). */
 int voip_phone_get_option(uint64_t phone, const char *key, char *buf, size_t buflen);
 
+/* Add credentials for digest authentication (pyVoIP 2's CredentialsManager).
+ * username/password are what a 401/407 challenge is answered with; realm
+ * (NULL or "" = any realm) and user (NULL or "" = any of our users) narrow
+ * when they apply; the most specific match wins.  username may differ from
+ * the "user" option (an auth id, as 3CX uses).  Passwords are never logged
+ * and never readable through voip_phone_get_option(). */
+int voip_phone_add_credentials(uint64_t phone, const char *username,
+                               const char *password, const char *realm,
+                               const char *user);
+
 /* Bind the sockets and start serving.  INACTIVE or FAILED -> REGISTERED.
- * Returns VOIP_ENETWORK when the SIP port cannot be bound, VOIP_ERANGE for a
- * bad RTP range, VOIP_ESTATE when already running.
- * Blocks: briefly, while sockets are bound. */
+ * With a "server", the phone registers: REGISTERING, then REGISTERED, or
+ * FAILED with the reason (e.g. "403 Forbidden", "timeout") in
+ * "status_reason" and the status callback; a registrar that does not answer
+ * is retried with backoff, and the phone recovers by itself when it does.
+ * Returns VOIP_ENETWORK when the SIP port cannot be bound (or, for TCP/TLS,
+ * the server cannot be reached), VOIP_ERANGE for a bad RTP range,
+ * VOIP_ESTATE when already running, VOIP_EREJECTED when the registrar
+ * refused the registration (the phone is then FAILED and stopped).
+ * Blocks: while sockets are bound and, with a server, until the first
+ * registration attempt has an answer (at most about 32 s). */
 int voip_phone_start(uint64_t phone);
 
 /* Stop: hang up answered calls (BYE), cancel dialing ones, deny ringing ones,
- * then close the sockets.  -> DEREGISTERING -> INACTIVE.  Every call of the
+ * unregister (Expires: 0) when registered, then close the sockets.  -> DEREGISTERING -> INACTIVE.  Every call of the
  * phone is ENDED when it returns, and blocked reads and waits return.  The
  * phone may be started again.  Stopping a stopped phone is VOIP_OK.
  * Blocks: up to about 2 seconds while BYE/CANCEL transactions complete.
@@ -231,6 +279,15 @@ typedef void (*voip_dtmf_fn)(void *user_data, uint64_t phone, uint64_t call,
 typedef void (*voip_status_fn)(void *user_data, uint64_t phone,
                                int32_t status, const char *reason);
 
+/* A request outside a call that the application may want to see: NOTIFY
+ * (e.g. message-waiting), INFO, or MESSAGE.  method is "NOTIFY", "INFO" or
+ * "MESSAGE"; call is the call the request belongs to, or 0; content_type
+ * and body are the request's (body may contain NUL-free text only; binary
+ * bodies are passed as ""). The request has already been answered 200. */
+typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
+                                const char *method, const char *from_uri,
+                                const char *content_type, const char *body);
+
 /* A log line from the phone.  Passwords never appear in log lines. */
 typedef void (*voip_log_fn)(void *user_data, uint64_t phone, int32_t level,
                             const char *message);
@@ -239,6 +296,7 @@ int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn fn, void *
 int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn fn, void *user_data);
 int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn fn, void *user_data);
 int voip_phone_on_status(uint64_t phone, voip_status_fn fn, void *user_data);
+int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *user_data);
 
 /* Deliver the phone's log lines at min_level and above to fn (NULL: none,
  * the default).  Log lines run on the dispatcher thread like callbacks.
@@ -250,7 +308,8 @@ int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *
  * Calls
  * ------------------------------------------------------------------------ */
 
-/* Place a call to uri ("sip:user@host[:port]", or "user@host[:port]").  The
+/* Place a call to uri ("sip:user@host[:port]", "user@host[:port]", or with
+ * a "server" set, just "user" or a number).  The
  * INVITE is sent before it returns; *call_out receives the handle of a call
  * in VOIP_CALL_DIALING.  The outcome arrives through the state callback or
  * voip_call_wait(): ANSWERED, or ENDED with a reason ("486 Busy Here",

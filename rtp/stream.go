@@ -61,6 +61,7 @@ type Stats struct {
 	DTMFSent           uint64
 	DTMFReceived       uint64
 	ReadOverruns       uint64 // samples dropped because nobody read them
+	Latched            uint64 // times the send address moved to the peer's source port
 	JitterMs           float64
 }
 
@@ -76,6 +77,8 @@ type Stream struct {
 	pacer *Pacer
 
 	mu      sync.Mutex
+	remote  netip.AddrPort // where packets go; latches to the peer's source port
+	heard   bool           // a packet came from remote
 	seq     uint16
 	ts      uint32
 	started bool // first packet sent (marker bit)
@@ -99,10 +102,10 @@ type Stream struct {
 	done    chan struct{} // closed by Close
 	wg      sync.WaitGroup
 
-	packetsSent, packetsReceived, late   atomic.Uint64
-	droppedSource, droppedPT, malformed  atomic.Uint64
-	dtmfSent, dtmfReceived, readOverruns atomic.Uint64
-	detector                             DTMFDetector // receive goroutine only
+	packetsSent, packetsReceived, latched atomic.Uint64
+	droppedSource, droppedPT, malformed   atomic.Uint64
+	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
+	detector                              DTMFDetector // receive goroutine only
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -123,6 +126,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	s := &Stream{
 		cfg:     cfg,
 		conn:    cfg.Conn,
+		remote:  cfg.Remote,
 		ssrc:    binary.BigEndian.Uint32(b[0:4]),
 		seq:     binary.BigEndian.Uint16(b[4:6]),
 		ts:      binary.BigEndian.Uint32(b[4:8]) &^ 0xffff,
@@ -168,8 +172,13 @@ func (s *Stream) LocalAddr() netip.AddrPort {
 	return s.conn.LocalAddr().(*net.UDPAddr).AddrPort()
 }
 
-// Remote is the peer address the stream sends to.
-func (s *Stream) Remote() netip.AddrPort { return s.cfg.Remote }
+// Remote is the peer address the stream sends to (the negotiated one, or
+// where the peer's media came from after latching).
+func (s *Stream) Remote() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
 
 // SSRC is the stream's own synchronization source.
 func (s *Stream) SSRC() uint32 { return s.ssrc }
@@ -190,7 +199,8 @@ func (s *Stream) tick() {
 	// Send side: a DTMF event, or 20 ms of audio (silence when the
 	// application wrote nothing). Audio written during an event is
 	// dropped so that it stays in step with the clock.
-	sending := s.cfg.Send && s.cfg.Remote.IsValid() && s.cfg.Remote.Port() != 0
+	remote := s.remote
+	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0
 	if ev, ok := s.dtmfGen.Next(ts); ok && s.cfg.DTMFPayloadType != 0 {
 		s.tx.discard(SamplesPerFrame)
 		repeat := max(ev.Repeat, 1)
@@ -234,7 +244,7 @@ func (s *Stream) tick() {
 		return
 	}
 	for i := 0; i < nout; i++ {
-		if _, err := s.conn.WriteToUDPAddrPort(out[i], s.cfg.Remote); err == nil {
+		if _, err := s.conn.WriteToUDPAddrPort(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
 		}
 	}
@@ -286,7 +296,7 @@ func (s *Stream) receiveLoop() {
 
 // receive handles one datagram. Only the receive goroutine calls it.
 func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
-	if !sameAddr(from, s.cfg.Remote) {
+	if !s.acceptSource(from) {
 		s.droppedSource.Add(1)
 		return
 	}
@@ -333,6 +343,26 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 			s.cfg.OnDTMF(digit)
 		}
 	}
+}
+
+// acceptSource admits packets from the negotiated peer. A peer behind NAT
+// sends from the IP it negotiated but another port: until anything came
+// from the negotiated address itself, media from the negotiated IP latches
+// the stream to its source port (symmetric RTP), once. After that, and
+// from any other IP, unexpected sources are dropped.
+func (s *Stream) acceptSource(from netip.AddrPort) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sameAddr(from, s.remote) {
+		s.heard = true
+		return true
+	}
+	if s.heard || from.Addr().Unmap() != s.cfg.Remote.Addr().Unmap() {
+		return false
+	}
+	s.remote, s.heard = from, true
+	s.latched.Add(1)
+	return true
 }
 
 func sameAddr(a, b netip.AddrPort) bool {
@@ -461,6 +491,7 @@ func (s *Stream) Stats() Stats {
 		DTMFSent:           s.dtmfSent.Load(),
 		DTMFReceived:       s.dtmfReceived.Load(),
 		ReadOverruns:       s.readOverruns.Load(),
+		Latched:            s.latched.Load(),
 		JitterMs:           jitter,
 	}
 }

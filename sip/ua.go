@@ -5,11 +5,13 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,23 +22,53 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE"
 
 // Config configures a UA.
 type Config struct {
-	Conn        *net.UDPConn // bound SIP socket; the UA closes it on Close
-	Host        string       // host written in Via and Contact
-	User        string       // user part of our URI
+	// Transport is "udp" (default), "tcp" or "tls".
+	Transport string
+	// Conn is the bound UDP socket (udp); the UA closes it on Close.
+	Conn *net.UDPConn
+	// Listener accepts TCP or TLS connections (tcp, tls); it may be nil
+	// for a TLS client without a certificate of its own. The UA closes it.
+	Listener net.Listener
+	// TLSConfig configures TLS client connections (tls).
+	TLSConfig *tls.Config
+	// Host and Port are written in Via and Contact.
+	Host string
+	Port int
+	// User is the user part of our URI; Domain the host of our
+	// address-of-record (the registrar), "" meaning Host.
+	User        string
+	Domain      string
 	DisplayName string
 	UserAgent   string // User-Agent header value
+	// OutboundProxy ("host:port") receives every request that starts a
+	// transaction outside a dialog; "" sends them to their target.
+	OutboundProxy string
+	// Credentials answer 401/407 challenges to any request we send.
+	Credentials *Credentials
 	Logger      *slog.Logger
 	// OnInvite is called, in its own goroutine, for each new incoming
 	// INVITE that passed validation. It must eventually Answer, Reject, or
-	// see the call canceled; the goroutine may be used to wait.
+	// see the call canceled.
 	OnInvite func(*IncomingCall)
+	// OnRequest is told about NOTIFY, INFO and MESSAGE requests after they
+	// were answered 200 OK.
+	OnRequest func(Request)
 }
 
-// UA is a SIP user agent serving one UDP socket.
+// Request is a NOTIFY, INFO or MESSAGE we received.
+type Request struct {
+	Method      string
+	From        string
+	CallID      string
+	ContentType string
+	Body        []byte
+}
+
+// UA is a SIP user agent serving one transport.
 type UA struct {
 	cfg    Config
 	log    *slog.Logger
@@ -47,32 +79,45 @@ type UA struct {
 	port   int
 
 	mu      sync.Mutex
+	contact gosip.ContactHeader
 	servers map[string]*IncomingCall // by dialog id
 	clients map[string]*OutgoingCall // by dialog id
 	closed  bool
 	wg      sync.WaitGroup
 }
 
-// NewUA builds a user agent on cfg.Conn. Call Serve to start reading.
+// NewUA builds a user agent. Call Serve to start reading.
 func NewUA(cfg Config) (*UA, error) {
-	if cfg.Conn == nil {
-		return nil, errors.New("sip: no socket")
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.User == "" {
 		cfg.User = "libvoip"
 	}
-	laddr := cfg.Conn.LocalAddr().(*net.UDPAddr)
+	if cfg.Transport == "" {
+		cfg.Transport = "udp"
+	}
+	switch cfg.Transport {
+	case "udp":
+		if cfg.Conn == nil {
+			return nil, errors.New("sip: no UDP socket")
+		}
+		cfg.Port = cfg.Conn.LocalAddr().(*net.UDPAddr).Port
+	case "tcp", "tls":
+		if cfg.Listener != nil {
+			cfg.Port = cfg.Listener.Addr().(*net.TCPAddr).Port
+		}
+	default:
+		return nil, fmt.Errorf("sip: unknown transport %q", cfg.Transport)
+	}
 	u := &UA{
 		cfg:     cfg,
 		log:     cfg.Logger,
-		port:    laddr.Port,
+		port:    cfg.Port,
 		servers: map[string]*IncomingCall{},
 		clients: map[string]*OutgoingCall{},
 	}
-	ua, err := sipgo.NewUA(
+	uaOpts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(cfg.User),
 		sipgo.WithUserAgentHostname(cfg.Host),
 		sipgo.WithUserAgentTransactionLayerOptions(gosip.WithTransactionLayerLogger(cfg.Logger)),
@@ -80,7 +125,11 @@ func NewUA(cfg Config) (*UA, error) {
 			gosip.WithTransportLayerLogger(cfg.Logger),
 			gosip.WithTransportLayerReadFilter(u.readFilter),
 		),
-	)
+	}
+	if cfg.TLSConfig != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLSConfig))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -89,23 +138,35 @@ func NewUA(cfg Config) (*UA, error) {
 		ua.Close()
 		return nil, err
 	}
-	cli, err := sipgo.NewClient(ua,
+	cliOpts := []sipgo.ClientOption{
 		sipgo.WithClientLogger(cfg.Logger),
 		sipgo.WithClientHostname(cfg.Host),
-		sipgo.WithClientPort(laddr.Port),
-		sipgo.WithClientConnectionAddr(laddr.String()),
-	)
+		sipgo.WithClientNAT(), // ;rport (RFC 3581)
+	}
+	if cfg.Port != 0 {
+		cliOpts = append(cliOpts, sipgo.WithClientPort(cfg.Port))
+	}
+	if cfg.Transport == "udp" {
+		// Requests leave from the listening socket, so responses and
+		// NAT bindings come back to it.
+		cliOpts = append(cliOpts, sipgo.WithClientConnectionAddr(cfg.Conn.LocalAddr().String()))
+	}
+	cli, err := sipgo.NewClient(ua, cliOpts...)
 	if err != nil {
 		ua.Close()
 		return nil, err
 	}
 	u.ua, u.srv, u.cli = ua, srv, cli
-	u.dialog = sipgo.DialogUA{Client: cli, ContactHDR: u.contact()}
+	u.contact = u.makeContact(cfg.Host, cfg.Port)
+	u.dialog = sipgo.DialogUA{Client: cli, ContactHDR: u.contact}
 	srv.OnInvite(u.handleInvite)
 	srv.OnAck(u.handleAck)
 	srv.OnBye(u.handleBye)
 	srv.OnCancel(u.handleCancel)
 	srv.OnOptions(u.handleOptions)
+	srv.OnNotify(u.handleInfoLike)
+	srv.OnInfo(u.handleInfoLike)
+	srv.OnMessage(u.handleInfoLike)
 	srv.OnNoRoute(u.handleUnknown)
 	return u, nil
 }
@@ -113,6 +174,30 @@ func NewUA(cfg Config) (*UA, error) {
 // Serve reads the socket until Close; it returns at once (reading happens in
 // a goroutine).
 func (u *UA) Serve() {
+	switch u.cfg.Transport {
+	case "udp":
+		u.serveUDP()
+	case "tcp", "tls":
+		if u.cfg.Listener == nil {
+			return
+		}
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			var err error
+			if u.cfg.Transport == "tls" {
+				err = u.srv.ServeTLS(u.cfg.Listener)
+			} else {
+				err = u.srv.ServeTCP(u.cfg.Listener)
+			}
+			if err != nil {
+				u.log.Debug("sip: serve ended", "error", err)
+			}
+		}()
+	}
+}
+
+func (u *UA) serveUDP() {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
@@ -134,7 +219,7 @@ func (u *UA) Serve() {
 	u.log.Warn("sip: listener not registered in time", "addr", addr)
 }
 
-// Close stops the user agent and closes its socket.
+// Close stops the user agent and closes its sockets and connections.
 func (u *UA) Close() error {
 	u.mu.Lock()
 	if u.closed {
@@ -143,7 +228,13 @@ func (u *UA) Close() error {
 	}
 	u.closed = true
 	u.mu.Unlock()
-	err := u.cfg.Conn.Close()
+	var err error
+	if u.cfg.Conn != nil {
+		err = u.cfg.Conn.Close()
+	}
+	if u.cfg.Listener != nil {
+		u.cfg.Listener.Close()
+	}
 	u.ua.Close()
 	u.wg.Wait()
 	return err
@@ -152,13 +243,125 @@ func (u *UA) Close() error {
 // Port is the bound SIP port.
 func (u *UA) Port() int { return u.port }
 
-// URI is our SIP URI, e.g. sip:alice@127.0.0.1:5060.
+// URI is our SIP URI (our address-of-record when a Domain is set).
 func (u *UA) URI() string {
+	if u.cfg.Domain != "" {
+		return fmt.Sprintf("sip:%s@%s", u.cfg.User, u.cfg.Domain)
+	}
 	return fmt.Sprintf("sip:%s@%s", u.cfg.User, hostPort(u.cfg.Host, u.port))
 }
 
-func (u *UA) contact() gosip.ContactHeader {
-	return gosip.ContactHeader{Address: gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: u.cfg.Host, Port: u.port}}
+// Transport is the UA's transport: "udp", "tcp" or "tls".
+func (u *UA) Transport() string { return u.cfg.Transport }
+
+func (u *UA) makeContact(host string, port int) gosip.ContactHeader {
+	c := gosip.ContactHeader{Address: gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: host, Port: port}}
+	if u.cfg.Transport != "udp" {
+		c.Address.UriParams = gosip.NewParams()
+		c.Address.UriParams.Add("transport", u.cfg.Transport)
+	}
+	return c
+}
+
+// contactHeader is a copy of our current Contact.
+func (u *UA) contactHeader() *gosip.ContactHeader {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.contact.Clone()
+}
+
+// SetContact changes the address in our Contact (after a registrar told us
+// our public address with received/rport, RFC 3581).
+func (u *UA) SetContact(host string, port int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.contact = u.makeContact(host, port)
+	u.dialog.ContactHDR = u.contact
+}
+
+// ContactAddr is the host and port in our Contact.
+func (u *UA) ContactAddr() (string, int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.contact.Address.Host, u.contact.Address.Port
+}
+
+// fromHeader is a From with a new tag for a request we start.
+func (u *UA) fromHeader() *gosip.FromHeader {
+	host, port := u.cfg.Domain, 0
+	if host == "" {
+		host, port = u.cfg.Host, u.port
+	}
+	from := &gosip.FromHeader{
+		DisplayName: u.cfg.DisplayName,
+		Address:     gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: host, Port: port},
+		Params:      gosip.NewParams(),
+	}
+	from.Params.Add("tag", gosip.GenerateTagN(16))
+	return from
+}
+
+// route sends an out-of-dialog request through the outbound proxy, if
+// any, with a loose Route (RFC 3261 §8.1.2), and sets its transport.
+func (u *UA) route(req *gosip.Request) {
+	req.SetTransport(strings.ToUpper(u.cfg.Transport))
+	if u.cfg.OutboundProxy == "" {
+		return
+	}
+	req.SetDestination(u.cfg.OutboundProxy)
+	r := gosip.Uri{Scheme: "sip", UriParams: gosip.NewParams()}
+	host, port, err := net.SplitHostPort(u.cfg.OutboundProxy)
+	if err != nil {
+		host = u.cfg.OutboundProxy
+	}
+	r.Host = host
+	if p, err := strconv.Atoi(port); err == nil {
+		r.Port = p
+	}
+	r.UriParams.Add("lr", "")
+	req.AppendHeader(gosip.NewHeader("Route", "<"+r.String()+">"))
+}
+
+// do sends an out-of-dialog request and waits for its final response,
+// answering 401/407 challenges with our credentials (a new CSeq and branch
+// each time; one more try after a stale nonce).
+func (u *UA) do(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+	stales := 0
+	for attempt := 0; ; attempt++ {
+		res, err := u.cli.Do(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if !IsChallenge(res) || attempt >= 2+stales || u.cfg.Credentials == nil {
+			return res, nil
+		}
+		stale, aerr := authorize(req, res, u.cfg.Credentials, u.cfg.User)
+		if aerr != nil {
+			return res, nil
+		}
+		if stale && stales == 0 {
+			stales = 1
+		}
+		req.RemoveHeader("Via")
+		if cseq := req.CSeq(); cseq != nil {
+			cseq.SeqNo++
+		}
+	}
+}
+
+// Message sends a MESSAGE (RFC 3428) and returns its final response.
+func (u *UA) Message(ctx context.Context, target gosip.Uri, contentType string, body []byte) (*gosip.Response, error) {
+	req := gosip.NewRequest(gosip.MESSAGE, target)
+	req.AppendHeader(u.fromHeader())
+	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}})
+	if contentType == "" {
+		contentType = "text/plain"
+	}
+	req.AppendHeader(gosip.NewHeader("Content-Type", contentType))
+	u.commonHeaders(req)
+	req.SetBody(body)
+	u.route(req)
+	return u.do(ctx, req)
 }
 
 func hostPort(host string, port int) string {
@@ -186,6 +389,9 @@ func (u *UA) respond(req *gosip.Request, tx gosip.ServerTransaction, code int, r
 }
 
 func allowHeader() gosip.Header { return gosip.NewHeader("Allow", AllowedMethods) }
+
+// URI is a SIP URI.
+type URI = gosip.Uri
 
 // ParseURI parses a call target: "sip:user@host[:port]", "sips:...", or the
 // same without a scheme. It rejects URIs without a host.
@@ -244,6 +450,31 @@ func (u *UA) handleUnknown(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	u.respond(req, tx, 501, "Not Implemented", allowHeader())
+}
+
+// handleInfoLike answers NOTIFY, INFO and MESSAGE with 200 OK and reports
+// them to the application (message-waiting indications, DTMF by INFO,
+// texts).
+func (u *UA) handleInfoLike(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
+	u.respond(req, tx, 200, "OK")
+	if u.cfg.OnRequest == nil {
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	u.cfg.OnRequest(Request{
+		Method:      string(req.Method),
+		From:        req.From().Address.String(),
+		CallID:      req.CallID().Value(),
+		ContentType: ct,
+		Body:        req.Body(),
+	})
 }
 
 func (u *UA) handleCancel(req *gosip.Request, tx gosip.ServerTransaction) {
@@ -365,8 +596,7 @@ func (u *UA) handleReInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	res := gosip.NewSDPResponseFromRequest(req, sdp)
-	c := u.contact()
-	res.AppendHeader(&c)
+	res.AppendHeader(u.contactHeader())
 	u.commonHeaders(res)
 	if err := tx.Respond(res); err != nil {
 		u.log.Debug("sip: re-INVITE response failed", "error", err)
@@ -556,7 +786,8 @@ func (ic *IncomingCall) localSDP() []byte {
 func (ic *IncomingCall) Bye(ctx context.Context) error {
 	ic.byeOnce.Do(func() {})
 	defer ic.forget()
-	return ic.ds.Bye(ctx)
+	err := ic.ds.Bye(ctx)
+	return ic.u.retryByeWithAuth(ctx, err, ic.ds.InviteRequest.Contact().Address, ic.ds.Do)
 }
 
 // --- outgoing calls -------------------------------------------------------
@@ -572,23 +803,17 @@ type OutgoingCall struct {
 	id      string
 }
 
-// Invite sends an INVITE with the SDP offer to target. from is our URI.
+// Invite sends an INVITE with the SDP offer to target.
 func (u *UA) Invite(ctx context.Context, target gosip.Uri, offer []byte) (*OutgoingCall, error) {
 	req := gosip.NewRequest(gosip.INVITE, target)
-	from := gosip.FromHeader{
-		DisplayName: u.cfg.DisplayName,
-		Address:     gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: u.cfg.Host, Port: u.port},
-	}
-	from.Params.Add("tag", gosip.GenerateTagN(16))
-	req.AppendHeader(&from)
-	to := gosip.ToHeader{Address: gosip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}}
-	req.AppendHeader(&to)
-	c := u.contact()
-	req.AppendHeader(&c)
+	req.AppendHeader(u.fromHeader())
+	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}})
+	req.AppendHeader(u.contactHeader())
 	req.AppendHeader(allowHeader())
 	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
 	u.commonHeaders(req)
 	req.SetBody(offer)
+	u.route(req)
 	ds, err := u.dialog.WriteInvite(ctx, req)
 	if err != nil {
 		return nil, err
@@ -612,24 +837,53 @@ func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Rea
 
 // WaitAnswer waits for the final response. onProvisional sees each 1xx.
 // On success it returns the answer's body; on a final error response, a
-// *StatusError. Canceling ctx sends CANCEL (after the first provisional
-// response, as RFC 3261 §9.1 requires); canceling it with cause
-// sipgo.WaitAnswerForceCancelErr abandons the transaction without CANCEL.
+// *StatusError. A 401/407 challenge is answered with our credentials by a
+// new INVITE (same dialog identifiers, new CSeq and branch). Canceling ctx
+// sends CANCEL (after the first provisional response, as RFC 3261 §9.1
+// requires); canceling it with cause sipgo.WaitAnswerForceCancelErr
+// abandons the transaction without CANCEL.
 func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code int, reason string)) ([]byte, error) {
-	err := oc.ds.WaitAnswer(ctx, sipgo.AnswerOptions{
+	opts := sipgo.AnswerOptions{
 		OnResponse: func(res *gosip.Response) error {
 			if res.IsProvisional() && onProvisional != nil {
 				onProvisional(res.StatusCode, res.Reason)
 			}
 			return nil
 		},
-	})
-	if err != nil {
-		var de *sipgo.ErrDialogResponse
-		if errors.As(err, &de) {
-			return nil, &StatusError{Code: de.Res.StatusCode, Reason: de.Res.Reason}
+	}
+	stales := 0
+	for attempt := 0; ; attempt++ {
+		err := oc.ds.WaitAnswer(ctx, opts)
+		if err == nil {
+			break
 		}
-		return nil, err
+		var de *sipgo.ErrDialogResponse
+		if !errors.As(err, &de) {
+			return nil, err
+		}
+		res := de.Res
+		se := &StatusError{Code: res.StatusCode, Reason: res.Reason}
+		if !IsChallenge(res) || oc.u.cfg.Credentials == nil || attempt >= 2+stales || ctx.Err() != nil {
+			return nil, se
+		}
+		req := oc.ds.InviteRequest.Clone()
+		stale, aerr := authorize(req, res, oc.u.cfg.Credentials, oc.u.cfg.User)
+		if aerr != nil {
+			oc.u.log.Info("sip: cannot answer INVITE challenge", "error", aerr)
+			return nil, se
+		}
+		if stale && stales == 0 {
+			stales = 1
+		}
+		req.RemoveHeader("Via")
+		req.CSeq().SeqNo++
+		ds, werr := oc.u.dialog.WriteInvite(ctx, req)
+		if werr != nil {
+			return nil, werr
+		}
+		oc.mu.Lock()
+		oc.ds = ds
+		oc.mu.Unlock()
 	}
 	oc.u.mu.Lock()
 	oc.id = oc.ds.ID
@@ -675,5 +929,51 @@ func (oc *OutgoingCall) Ack(ctx context.Context) error { return oc.ds.Ack(ctx) }
 func (oc *OutgoingCall) Bye(ctx context.Context) error {
 	oc.byeOnce.Do(func() {})
 	defer oc.forget()
-	return oc.ds.Bye(ctx)
+	err := oc.ds.Bye(ctx)
+	target := oc.ds.InviteRequest.Recipient
+	if c := oc.ds.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	return oc.u.retryByeWithAuth(ctx, err, target, oc.ds.Do)
+}
+
+// retryByeWithAuth answers a 401/407 to our BYE with a new, authenticated
+// BYE in the same dialog; any other outcome is returned as it is.
+func (u *UA) retryByeWithAuth(ctx context.Context, err error, target gosip.Uri, do func(context.Context, *gosip.Request) (*gosip.Response, error)) error {
+	res := challengeOf(err)
+	for attempt := 0; res != nil && attempt < 2 && u.cfg.Credentials != nil; attempt++ {
+		bye := gosip.NewRequest(gosip.BYE, *target.Clone())
+		if _, aerr := authorize(bye, res, u.cfg.Credentials, u.cfg.User); aerr != nil {
+			return err
+		}
+		res, err = do(ctx, bye)
+		if err != nil {
+			return err
+		}
+		if res.IsSuccess() {
+			return nil
+		}
+		err = &StatusError{Code: res.StatusCode, Reason: res.Reason}
+		if !IsChallenge(res) {
+			return err
+		}
+	}
+	return err
+}
+
+// challengeOf returns the 401/407 response inside a sipgo dialog error.
+func challengeOf(err error) *gosip.Response {
+	var res *gosip.Response
+	var pe *sipgo.ErrDialogResponse
+	var ve sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &pe):
+		res = pe.Res
+	case errors.As(err, &ve):
+		res = ve.Res
+	}
+	if res != nil && IsChallenge(res) {
+		return res
+	}
+	return nil
 }

@@ -30,6 +30,19 @@ type Config struct {
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
+
+	Server          string       // registrar/PBX host ("" = peer to peer)
+	ServerPort      int          // its port when Server has none (0 = default)
+	RegisterExpires int          // requested registration lifetime, seconds
+	Transport       string       // "udp", "tcp" or "tls"
+	OutboundProxy   string       // URI or host[:port] every request is sent to
+	CAFile          string       // TLS: CA bundle ("" = system store)
+	TLSInsecure     bool         // TLS: skip server certificate checks
+	CertFile        string       // TLS: our certificate (PEM)
+	KeyFile         string       // TLS: its key (PEM)
+	KeyPassword     string       // TLS: the key's password, if encrypted
+	BindNetwork     netip.Prefix // peers reached with Hostname
+	RemoteHostname  string       // host for peers outside BindNetwork
 }
 
 // DefaultConfig returns the documented defaults.
@@ -45,6 +58,9 @@ func DefaultConfig() Config {
 		Codecs:          []string{"PCMU", "PCMA"},
 		DTMFPayloadType: 101,
 		JitterDelay:     60 * time.Millisecond,
+		RegisterExpires: 3600,
+		Transport:       "udp",
+		BindNetwork:     netip.MustParsePrefix("0.0.0.0/0"),
 	}
 }
 
@@ -53,6 +69,9 @@ var OptionKeys = []string{
 	"bind_ip", "bind_port", "rtp_port_low", "rtp_port_high", "user",
 	"display_name", "hostname", "user_agent", "audio_format", "codecs",
 	"dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
+	"server", "server_port", "register_expires", "transport", "outbound_proxy",
+	"ca_file", "tls_insecure", "cert_file", "key_file", "key_password",
+	"bind_network", "remote_hostname",
 }
 
 // Set parses one option by its key (see include/voip.h for the list).
@@ -143,6 +162,54 @@ func (c *Config) Set(key, value string) error {
 		if n, err = atoi(0, 24*3600*1000); err == nil {
 			c.InviteTimeout = time.Duration(n) * time.Millisecond
 		}
+	case "server":
+		v := strings.TrimSpace(value)
+		if strings.ContainsAny(v, " \t\r\n<>@;\"") {
+			return bad("want host or host:port")
+		}
+		v = strings.TrimPrefix(strings.TrimPrefix(v, "sip:"), "sips:")
+		c.Server = v
+	case "server_port":
+		c.ServerPort, err = atoi(0, 65535)
+	case "register_expires":
+		c.RegisterExpires, err = atoi(0, 7*24*3600)
+	case "transport":
+		v := strings.ToLower(strings.TrimSpace(value))
+		if v != "udp" && v != "tcp" && v != "tls" {
+			return bad(`want "udp", "tcp" or "tls"`)
+		}
+		c.Transport = v
+	case "outbound_proxy":
+		v := strings.TrimSpace(value)
+		if strings.ContainsAny(v, " \t\r\n\"") {
+			return bad("want a SIP URI or host[:port]")
+		}
+		c.OutboundProxy = v
+	case "ca_file":
+		c.CAFile = value
+	case "cert_file":
+		c.CertFile = value
+	case "key_file":
+		c.KeyFile = value
+	case "key_password":
+		c.KeyPassword = value
+	case "tls_insecure":
+		b, perr := strconv.ParseBool(strings.TrimSpace(value))
+		if perr != nil {
+			return bad("want 0 or 1")
+		}
+		c.TLSInsecure = b
+	case "bind_network":
+		pfx, perr := netip.ParsePrefix(strings.TrimSpace(value))
+		if perr != nil {
+			return bad("want an IPv4 or IPv6 network in CIDR notation")
+		}
+		c.BindNetwork = pfx.Masked()
+	case "remote_hostname":
+		if strings.ContainsAny(value, " \t\r\n<>@;\"") {
+			return bad("not a host")
+		}
+		c.RemoteHostname = value
 	default:
 		return fmt.Errorf("%w: unknown option %q", ErrInvalidArgument, key)
 	}
@@ -178,6 +245,33 @@ func (c *Config) Get(key string) (string, error) {
 		return strconv.Itoa(int(c.JitterDelay / time.Millisecond)), nil
 	case "invite_timeout_ms":
 		return strconv.Itoa(int(c.InviteTimeout / time.Millisecond)), nil
+	case "server":
+		return c.Server, nil
+	case "server_port":
+		return strconv.Itoa(c.ServerPort), nil
+	case "register_expires":
+		return strconv.Itoa(c.RegisterExpires), nil
+	case "transport":
+		return c.Transport, nil
+	case "outbound_proxy":
+		return c.OutboundProxy, nil
+	case "ca_file":
+		return c.CAFile, nil
+	case "cert_file":
+		return c.CertFile, nil
+	case "key_file":
+		return c.KeyFile, nil
+	case "key_password":
+		return "", fmt.Errorf("%w: key_password cannot be read back", ErrInvalidArgument)
+	case "tls_insecure":
+		if c.TLSInsecure {
+			return "1", nil
+		}
+		return "0", nil
+	case "bind_network":
+		return c.BindNetwork.String(), nil
+	case "remote_hostname":
+		return c.RemoteHostname, nil
 	}
 	return "", fmt.Errorf("%w: unknown option %q", ErrInvalidArgument, key)
 }

@@ -22,4 +22,7 @@ var (
 	ErrTimeout = errors.New("timeout")
 	// ErrCallEnded reports a read or write on a call that has ended.
 	ErrCallEnded = errors.New("call ended")
+	// ErrRejected reports a registrar (or a MESSAGE's recipient) refusing
+	// our request with a final error response.
+	ErrRejected = errors.New("rejected")
 )

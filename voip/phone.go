@@ -6,13 +6,18 @@ package voip
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +39,9 @@ type Handler struct {
 	DTMF func(c *Call, digit byte)
 	// Status is told about phone status changes.
 	Status func(s PhoneStatus, reason string)
+	// Request is told about NOTIFY, INFO and MESSAGE requests (already
+	// answered 200 OK); c is the call they belong to, or nil.
+	Request func(c *Call, method, from, contentType string, body []byte)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many
@@ -58,6 +66,10 @@ type Phone struct {
 	host     string
 	calls    map[*Call]struct{}
 	stopping bool
+	creds    sip.Credentials
+	regStop  context.CancelFunc // ends the registration loop
+	regDone  chan struct{}      // closed when it has ended
+	reg      *sip.Registration
 }
 
 // NewPhone creates a stopped phone.
@@ -142,52 +154,203 @@ func (p *Phone) setStatus(s PhoneStatus, reason string) {
 	})
 }
 
-// Start binds the SIP socket and starts serving.
+// Start binds the SIP socket and starts serving. With a Server it then
+// registers, and returns once the first attempt has an answer: nil when
+// registered, an ErrRejected error (the phone is then Failed and stopped)
+// when refused, an ErrTimeout error when the registrar did not answer (the
+// phone keeps running and retrying, and becomes Registered by itself when
+// the registrar answers).
 func (p *Phone) Start() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.status != PhoneInactive && p.status != PhoneFailed {
+		defer p.mu.Unlock()
 		return fmt.Errorf("%w: phone is %s", ErrInvalidState, p.status)
 	}
 	if err := p.cfg.validate(); err != nil {
+		p.mu.Unlock()
 		return err
 	}
 	ports, err := newPortPool(p.cfg.BindIP, p.cfg.RTPPortLow, p.cfg.RTPPortHigh)
 	if err != nil {
+		p.mu.Unlock()
 		return err
 	}
 	p.setStatus(PhoneRegistering, "starting")
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.BindIP, uint16(p.cfg.BindPort))))
-	if err != nil {
-		p.setStatus(PhoneFailed, err.Error())
-		return fmt.Errorf("%w: bind SIP socket %s: %v", ErrNetwork, netip.AddrPortFrom(p.cfg.BindIP, uint16(p.cfg.BindPort)), err)
-	}
 	p.host = p.cfg.Hostname
 	if p.host == "" {
 		p.host = advertisedHost(p.cfg.BindIP)
 	}
-	ua, err := sip.NewUA(sip.Config{
-		Conn:        conn,
-		Host:        p.host,
-		User:        p.cfg.User,
-		DisplayName: p.cfg.DisplayName,
-		UserAgent:   p.cfg.UserAgent,
-		Logger:      p.log,
-		OnInvite:    p.onInvite,
-	})
+	ua, err := p.newUA()
 	if err != nil {
-		conn.Close()
 		p.setStatus(PhoneFailed, err.Error())
-		return fmt.Errorf("%w: %v", ErrNetwork, err)
+		p.mu.Unlock()
+		return err
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
 	p.pacer.Start()
 	p.stopping = false
 	ua.Serve()
-	p.log.Info("phone started", "uri", ua.URI())
-	p.setStatus(PhoneRegistered, "started")
-	return nil
+	p.log.Info("phone started", "uri", ua.URI(), "transport", ua.Transport())
+	if p.cfg.Server == "" {
+		p.setStatus(PhoneRegistered, "started")
+		p.mu.Unlock()
+		return nil
+	}
+	first := make(chan error, 1)
+	p.startRegistration(ua, first)
+	p.mu.Unlock()
+
+	err = <-first
+	if errors.Is(err, ErrRejected) {
+		status, reason := p.Status()
+		_ = p.Stop()
+		p.mu.Lock()
+		p.setStatus(status, reason)
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// newUA binds the phone's transport and builds its user agent; p.mu is held.
+func (p *Phone) newUA() (*sip.UA, error) {
+	cfg := sip.Config{
+		Transport:   p.cfg.Transport,
+		Host:        p.host,
+		Port:        p.cfg.BindPort,
+		User:        p.cfg.User,
+		DisplayName: p.cfg.DisplayName,
+		UserAgent:   p.cfg.UserAgent,
+		Credentials: &p.creds,
+		Logger:      p.log,
+		OnInvite:    p.onInvite,
+		OnRequest:   p.onRequest,
+	}
+	if p.cfg.Server != "" {
+		cfg.Domain, _ = splitHostPort(p.cfg.Server)
+	}
+	if p.cfg.OutboundProxy != "" {
+		u, err := sip.ParseURI(p.cfg.OutboundProxy)
+		if err != nil {
+			return nil, fmt.Errorf("%w: outbound_proxy: %v", ErrInvalidArgument, err)
+		}
+		port := u.Port
+		if port == 0 {
+			port = defaultPort(p.cfg.Transport)
+		}
+		cfg.OutboundProxy = net.JoinHostPort(u.Host, strconv.Itoa(port))
+	}
+	bind := netip.AddrPortFrom(p.cfg.BindIP, uint16(p.cfg.BindPort))
+	switch p.cfg.Transport {
+	case "tcp":
+		l, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(bind))
+		if err != nil {
+			return nil, fmt.Errorf("%w: listen TCP %s: %v", ErrNetwork, bind, err)
+		}
+		cfg.Listener = l
+	case "tls":
+		tlsCfg, serverCfg, err := p.tlsConfigs()
+		if err != nil {
+			return nil, err
+		}
+		cfg.TLSConfig = tlsCfg
+		if serverCfg != nil {
+			l, err := tls.Listen("tcp", bind.String(), serverCfg)
+			if err != nil {
+				return nil, fmt.Errorf("%w: listen TLS %s: %v", ErrNetwork, bind, err)
+			}
+			cfg.Listener = l
+		}
+	default:
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
+		if err != nil {
+			return nil, fmt.Errorf("%w: bind SIP socket %s: %v", ErrNetwork, bind, err)
+		}
+		cfg.Conn = conn
+	}
+	ua, err := sip.NewUA(cfg)
+	if err != nil {
+		if cfg.Conn != nil {
+			cfg.Conn.Close()
+		}
+		if cfg.Listener != nil {
+			cfg.Listener.Close()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
+	}
+	return ua, nil
+}
+
+// tlsConfigs builds the client configuration (server verification against
+// ca_file or the system store, unless tls_insecure; our certificate when
+// given) and, when we have a certificate, the listener's.
+func (p *Phone) tlsConfigs() (client, server *tls.Config, err error) {
+	client = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: p.cfg.TLSInsecure}
+	if p.cfg.CAFile != "" {
+		pem, err := os.ReadFile(p.cfg.CAFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: ca_file: %v", ErrInvalidArgument, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("%w: ca_file %s holds no PEM certificate", ErrInvalidArgument, p.cfg.CAFile)
+		}
+		client.RootCAs = pool
+	}
+	if p.cfg.CertFile == "" && p.cfg.KeyFile == "" {
+		return client, nil, nil
+	}
+	cert, err := loadKeyPair(p.cfg.CertFile, p.cfg.KeyFile, p.cfg.KeyPassword)
+	if err != nil {
+		return nil, nil, err
+	}
+	client.Certificates = []tls.Certificate{cert}
+	server = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	return client, server, nil
+}
+
+// loadKeyPair reads a PEM certificate and key; an encrypted (legacy PEM)
+// key is decrypted with password.
+func loadKeyPair(certFile, keyFile, password string) (tls.Certificate, error) {
+	bad := func(err error) (tls.Certificate, error) {
+		return tls.Certificate{}, fmt.Errorf("%w: TLS certificate: %v", ErrInvalidArgument, err)
+	}
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return bad(err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return bad(err)
+	}
+	if block, _ := pem.Decode(keyPEM); block != nil && x509.IsEncryptedPEMBlock(block) { //nolint:staticcheck // legacy PEM encryption is what key_password is for
+		der, err := x509.DecryptPEMBlock(block, []byte(password)) //nolint:staticcheck
+		if err != nil {
+			return bad(err)
+		}
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: der})
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return bad(err)
+	}
+	return cert, nil
+}
+
+func defaultPort(transport string) int {
+	if transport == "tls" {
+		return 5061
+	}
+	return 5060
+}
+
+// splitHostPort splits "host[:port]" (port 0 when absent).
+func splitHostPort(s string) (string, int) {
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		n, _ := strconv.Atoi(p)
+		return h, n
+	}
+	return strings.Trim(s, "[]"), 0
 }
 
 // advertisedHost is the address written in Via, Contact and SDP when no
@@ -221,6 +384,7 @@ func (p *Phone) Stop() error {
 		return nil
 	}
 	p.stopping = true
+	wasRegistered := p.cfg.Server != "" && (p.status == PhoneRegistered || p.status == PhoneRegistering)
 	p.setStatus(PhoneDeregistering, "stopping")
 	calls := make([]*Call, 0, len(p.calls))
 	for c := range p.calls {
@@ -245,6 +409,7 @@ func (p *Phone) Stop() error {
 		}
 	}
 
+	p.stopRegistration(wasRegistered)
 	byes := make(chan struct{})
 	go func() { p.background.Wait(); close(byes) }()
 	select {
@@ -349,9 +514,9 @@ func (p *Phone) removeCall(c *Call) {
 // Call places a call to uri and returns it in Dialing; the outcome arrives
 // through the CallState handler and Call.Wait.
 func (p *Phone) Call(uri string) (*Call, error) {
-	target, err := sip.ParseURI(uri)
+	target, err := p.target(uri)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+		return nil, err
 	}
 	ua, ports, err := p.running()
 	if err != nil {
