@@ -54,9 +54,9 @@ func (r RegisterResult) Status() string { return strconv.Itoa(r.Code) + " " + r.
 func (r *Registration) Register(ctx context.Context, expires int) (RegisterResult, error) {
 	u := r.u
 	req := gosip.NewRequest(gosip.REGISTER, r.registrar)
-	aor := gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: r.registrar.Host}
-	if u.cfg.Domain != "" {
-		aor.Host = u.cfg.Domain
+	aor := u.aor()
+	if u.cfg.Domain == "" {
+		aor = gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: r.registrar.Host, Port: r.registrar.Port}
 	}
 	from := u.fromHeader()
 	from.Address = aor

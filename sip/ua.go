@@ -245,10 +245,8 @@ func (u *UA) Port() int { return u.port }
 
 // URI is our SIP URI (our address-of-record when a Domain is set).
 func (u *UA) URI() string {
-	if u.cfg.Domain != "" {
-		return fmt.Sprintf("sip:%s@%s", u.cfg.User, u.cfg.Domain)
-	}
-	return fmt.Sprintf("sip:%s@%s", u.cfg.User, hostPort(u.cfg.Host, u.port))
+	a := u.aor()
+	return a.String()
 }
 
 // Transport is the UA's transport: "udp", "tcp" or "tls".
@@ -286,15 +284,25 @@ func (u *UA) ContactAddr() (string, int) {
 	return u.contact.Address.Host, u.contact.Address.Port
 }
 
+// aor is our address-of-record: user@domain ("host" or "host:port"), or
+// user@host:port without a domain.
+func (u *UA) aor() gosip.Uri {
+	if u.cfg.Domain == "" {
+		return gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: u.cfg.Host, Port: u.port}
+	}
+	host, port := u.cfg.Domain, 0
+	if h, p, err := net.SplitHostPort(u.cfg.Domain); err == nil {
+		host = h
+		port, _ = strconv.Atoi(p)
+	}
+	return gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: host, Port: port}
+}
+
 // fromHeader is a From with a new tag for a request we start.
 func (u *UA) fromHeader() *gosip.FromHeader {
-	host, port := u.cfg.Domain, 0
-	if host == "" {
-		host, port = u.cfg.Host, u.port
-	}
 	from := &gosip.FromHeader{
 		DisplayName: u.cfg.DisplayName,
-		Address:     gosip.Uri{Scheme: "sip", User: u.cfg.User, Host: host, Port: port},
+		Address:     u.aor(),
 		Params:      gosip.NewParams(),
 	}
 	from.Params.Add("tag", gosip.GenerateTagN(16))

@@ -227,7 +227,13 @@ func (p *Phone) newUA() (*sip.UA, error) {
 		OnRequest:   p.onRequest,
 	}
 	if p.cfg.Server != "" {
-		cfg.Domain, _ = splitHostPort(p.cfg.Server)
+		// Our address-of-record is user@server; a non-default port is
+		// part of the server's identity.
+		host, port := p.registrarURI()
+		cfg.Domain = host
+		if port != defaultPort(p.cfg.Transport) {
+			cfg.Domain = net.JoinHostPort(host, strconv.Itoa(port))
+		}
 	}
 	if p.cfg.OutboundProxy != "" {
 		u, err := sip.ParseURI(p.cfg.OutboundProxy)
