@@ -24,6 +24,15 @@ import (
 // header of its responses.
 const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE"
 
+func init() {
+	// sipgo writes no UDP message over UDPMTUSize-200 bytes. RFC 3261
+	// §18.1.1 moves requests that large to TCP, but nothing limits
+	// responses, which echo the request's Via and Record-Route and can
+	// pass 1300 bytes (RFC 4475 longreq): unsent, the caller would
+	// retransmit until it times out. Let IP fragment them.
+	gosip.UDPMTUSize = 65535
+}
+
 // Config configures a UA.
 type Config struct {
 	// Transport is "udp" (default), "tcp" or "tls".
@@ -120,7 +129,15 @@ func NewUA(cfg Config) (*UA, error) {
 	uaOpts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(cfg.User),
 		sipgo.WithUserAgentHostname(cfg.Host),
-		sipgo.WithUserAgentTransactionLayerOptions(gosip.WithTransactionLayerLogger(cfg.Logger)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			gosip.WithTransactionLayerLogger(cfg.Logger),
+			// A response matching none of our transactions (RFC 4475
+			// bcast, unreason) is dropped; sipgo's default handler logs
+			// it on slog's default logger, bypassing cfg.Logger.
+			gosip.WithTransactionLayerUnhandledResponseHandler(func(r *gosip.Response) {
+				u.log.Debug("sip: unmatched response dropped", "response", r.Short())
+			}),
+		),
 		sipgo.WithUserAgentTransportLayerOptions(
 			gosip.WithTransportLayerLogger(cfg.Logger),
 			gosip.WithTransportLayerReadFilter(u.readFilter),

@@ -10,18 +10,36 @@ import (
 	gosip "github.com/emiago/sipgo/sip"
 )
 
-// readFilter sees every datagram before sipgo parses it. A request that
-// cannot be parsed gets 400 Bad Request (505 for another SIP version) built
-// from its raw header lines, when those lines are there to build one;
-// anything else unparsable is dropped. Nothing reaches sipgo that it would
-// only log and drop.
+// readFilter sees every UDP datagram before sipgo parses it (a TCP or TLS
+// read is a piece of a stream, not a message: it passes untouched). A
+// request that cannot be parsed, or that is not SIP/2.0, gets 400 Bad
+// Request (505 for another SIP version, 416 for a Request-URI of another
+// scheme) built from its raw header lines, when those lines are there to
+// build one; anything else unparsable is dropped. Nothing reaches sipgo that
+// it would only log and drop, or that it would answer in the wrong SIP
+// version. An ACK that sipgo could not match to a transaction (no RFC 3261
+// branch and no From tag) is dropped too: sipgo would answer it 400, and an
+// ACK is never answered (RFC 3261 §17).
 func (u *UA) readFilter(props gosip.TransportReadProps, data []byte) ([]byte, error) {
+	if !strings.EqualFold(props.Transport, "udp") {
+		return data, nil
+	}
 	if len(bytes.Trim(data, "\r\n\x00 ")) == 0 {
 		return nil, nil // keep-alive
 	}
-	if _, err := gosip.NewParser().ParseSIP(data); err == nil {
-		return data, nil
-	} else if res := rawErrorResponse(data, err); res != nil {
+	msg, err := gosip.NewParser().ParseSIP(data)
+	if err == nil {
+		v := messageVersion(msg)
+		if !strings.EqualFold(v, "SIP/2.0") {
+			err = fmt.Errorf("unsupported version %q", v)
+		} else if req, ok := msg.(*gosip.Request); ok && req.IsAck() && !transactionKeyable(req) {
+			u.log.Info("sip: unmatchable ACK dropped", "from", addrString(props.RemoteAddr))
+			return nil, nil
+		} else {
+			return data, nil
+		}
+	}
+	if res := rawErrorResponse(data); res != nil && u.cfg.Conn != nil {
 		if _, werr := u.cfg.Conn.WriteTo(res, props.RemoteAddr); werr != nil {
 			u.log.Debug("sip: cannot answer malformed request", "error", werr)
 		}
@@ -32,6 +50,31 @@ func (u *UA) readFilter(props gosip.TransportReadProps, data []byte) ([]byte, er
 	return nil, nil
 }
 
+// transactionKeyable reports whether sipgo can build a server transaction
+// key for req: an RFC 3261 branch, or else (RFC 2543 matching) a From tag.
+func transactionKeyable(req *gosip.Request) bool {
+	via := req.Via()
+	if via == nil || req.CSeq() == nil || req.CallID() == nil {
+		return false
+	}
+	if b, _ := via.Params.Get("branch"); len(b) > len(gosip.RFC3261BranchMagicCookie) &&
+		strings.HasPrefix(b, gosip.RFC3261BranchMagicCookie) {
+		return true
+	}
+	from := req.From()
+	return from != nil && from.Params.Has("tag")
+}
+
+func messageVersion(m gosip.Message) string {
+	switch m := m.(type) {
+	case *gosip.Request:
+		return m.SipVersion
+	case *gosip.Response:
+		return m.SipVersion
+	}
+	return ""
+}
+
 func addrString(a net.Addr) string {
 	if a == nil {
 		return ""
@@ -39,30 +82,45 @@ func addrString(a net.Addr) string {
 	return a.String()
 }
 
-// rawErrorResponse builds a 400 (or 505) for an unparsable request from its
-// raw text: the request line must look like METHOD SP URI SP SIP/x.y and the
-// Via, From, To, Call-ID and CSeq lines must exist. It returns nil when no
-// response can be built (a response, or a request without those headers).
-func rawErrorResponse(data []byte, cause error) []byte {
+// rawErrorResponse builds the rejection of a request that sipgo cannot
+// parse (or that is not SIP/2.0) from its raw text: 505 when its version is
+// not SIP/2.0, 416 when its Request-URI has a well-formed scheme other than
+// sip or sips (RFC 3261 §8.2.2.1, checked before the headers), 400 otherwise.
+// The request line must look like METHOD SP URI SP SIP/x.y, and the Via,
+// From, To, Call-ID and CSeq lines must exist; their values are echoed as
+// they came (folded lines unfolded, empty Via elements and parameters left
+// out). It returns nil when no response can be built: for a response, an
+// ACK, a request without those headers, and when the response would not itself
+// parse (e.g. a To with an unbalanced quote, a CSeq beyond 32 bits): we do
+// not answer with a malformed message.
+func rawErrorResponse(data []byte) []byte {
 	head := data
 	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
 		head = data[:i]
+	} else if i := bytes.Index(data, []byte("\n\n")); i >= 0 {
+		head = data[:i]
 	}
-	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
+	lines := unfoldLines(strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n"))
 	if len(lines) < 2 {
 		return nil
 	}
 	parts := strings.Fields(lines[0])
-	if len(parts) < 3 || strings.HasPrefix(strings.ToUpper(parts[0]), "SIP/") {
+	if len(parts) < 3 || !isToken(parts[0]) || strings.HasPrefix(strings.ToUpper(parts[0]), "SIP/") {
 		return nil // a response, or garbage
+	}
+	if strings.EqualFold(parts[0], "ACK") {
+		return nil // never answered
 	}
 	code, reason := 400, "Bad Request"
 	version := parts[len(parts)-1]
+	if !strings.HasPrefix(strings.ToUpper(version), "SIP/") {
+		return nil
+	}
 	if !strings.EqualFold(version, "SIP/2.0") {
-		if !strings.HasPrefix(strings.ToUpper(version), "SIP/") {
-			return nil
-		}
 		code, reason = 505, "Version Not Supported"
+	} else if scheme, _, ok := strings.Cut(parts[1], ":"); ok && isScheme(scheme) &&
+		!strings.EqualFold(scheme, "sip") && !strings.EqualFold(scheme, "sips") {
+		code, reason = 416, "Unsupported URI Scheme"
 	}
 	want := map[string]string{"via": "Via", "v": "Via", "from": "From", "f": "From",
 		"to": "To", "t": "To", "call-id": "Call-ID", "i": "Call-ID", "cseq": "CSeq"}
@@ -70,7 +128,7 @@ func rawErrorResponse(data []byte, cause error) []byte {
 	found := map[string]string{}
 	for _, l := range lines[1:] {
 		name, value, ok := strings.Cut(l, ":")
-		if !ok || strings.ContainsAny(value, "\x00") {
+		if !ok || strings.ContainsAny(value, "\x00\r") {
 			continue
 		}
 		canon, ok := want[strings.ToLower(strings.TrimSpace(name))]
@@ -79,7 +137,7 @@ func rawErrorResponse(data []byte, cause error) []byte {
 		}
 		value = strings.TrimSpace(value)
 		if canon == "Via" {
-			vias = append(vias, value)
+			vias = append(vias, viaElements(value)...)
 		} else if _, dup := found[canon]; !dup {
 			found[canon] = value
 		}
@@ -87,26 +145,128 @@ func rawErrorResponse(data []byte, cause error) []byte {
 	if len(vias) == 0 || len(found) < 4 {
 		return nil
 	}
-	if code == 400 && cause != nil {
-		reason = "Bad Request"
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason)
 	for _, v := range vias {
 		fmt.Fprintf(&b, "Via: %s\r\n", v)
 	}
 	to := found["To"]
-	if !strings.Contains(strings.ToLower(to), ";tag=") {
+	if !hasTag(to) {
 		to += ";tag=" + gosip.GenerateTagN(10)
 	}
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
 		found["From"], to, found["Call-ID"], found["CSeq"])
-	return []byte(b.String())
+	res := []byte(b.String())
+	if m, err := gosip.NewParser().ParseSIP(res); err != nil {
+		return nil
+	} else if _, ok := m.(*gosip.Response); !ok {
+		return nil
+	}
+	return res
+}
+
+// unfoldLines joins continuation lines (starting with SP or HTAB) to the
+// header line they continue, as RFC 3261 §7.3.1 allows.
+func unfoldLines(lines []string) []string {
+	out := lines[:0:0]
+	for _, l := range lines {
+		if len(out) > 1 && l != "" && (l[0] == ' ' || l[0] == '\t') {
+			out[len(out)-1] += " " + strings.TrimSpace(l)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// viaElements splits a Via value into its comma-separated via-parms and
+// drops empty ones and empty parameters ("192.0.2.15;;,;,," of RFC 4475
+// badinv01 becomes "192.0.2.15").
+func viaElements(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		var params []string
+		for _, p := range strings.Split(e, ";") {
+			if p = strings.TrimSpace(p); p != "" {
+				params = append(params, p)
+			}
+		}
+		if len(params) > 0 {
+			out = append(out, strings.Join(params, ";"))
+		}
+	}
+	return out
+}
+
+func hasTag(v string) bool {
+	for _, p := range strings.Split(v, ";")[1:] {
+		name, _, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(name), "tag") {
+			return true
+		}
+	}
+	return false
+}
+
+// isToken reports whether s is an RFC 3261 token (as a method must be).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && !strings.ContainsRune("-.!%*_+`'~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isScheme reports whether s is a URI scheme: ALPHA *(ALPHA / DIGIT / "+" /
+// "-" / ".") (RFC 3986 §3.1).
+func isScheme(s string) bool {
+	if s == "" || !isAlpha(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isAlnum(c byte) bool { return isAlpha(c) || '0' <= c && c <= '9' }
+
+// knownMethods are the SIP methods of RFC 3261 and its common extensions:
+// one of them we do not implement gets 405, any other 501 (RFC 3261
+// §8.2.1, §21.4.6, §21.5.2).
+var knownMethods = map[string]bool{
+	"REGISTER": true, "PRACK": true, "SUBSCRIBE": true, "NOTIFY": true, "PUBLISH": true,
+	"INFO": true, "REFER": true, "MESSAGE": true, "UPDATE": true,
+}
+
+func implemented(method string) bool {
+	for _, m := range strings.Split(AllowedMethods, ",") {
+		if strings.TrimSpace(m) == method {
+			return true
+		}
+	}
+	return false
 }
 
 // validate applies the checks RFC 3261 §8.2 asks of a UAS before it
 // processes a request that parsed. It returns 0 when the request may be
 // processed, or the status code, reason and extra headers of the rejection.
+//
+// The order: first what makes the request malformed (400: a mandatory
+// header missing or repeated, a CSeq method that is not the request's, a
+// wrong Content-Length, headers in the Request-URI), as a parse error would;
+// then §8.2.1 method (405 or 501, with Allow), §8.2.2.1 URI scheme (416),
+// §8.2.2.3 Require (420 with Unsupported), §8.2.3 content (415 with Accept
+// for an INVITE body that is not application/sdp, 406 when the INVITE's
+// Accept excludes application/sdp).
 func validate(req *gosip.Request) (int, string, []gosip.Header) {
 	for _, name := range []string{"Via", "From", "To", "Call-ID", "CSeq"} {
 		if req.GetHeader(name) == nil {
@@ -137,6 +297,17 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 	if cseq == nil || !strings.EqualFold(string(cseq.MethodName), string(req.Method)) {
 		return 400, "CSeq Method Mismatch", nil
 	}
+	// RFC 3261 §19.1.1, table 1: headers are not allowed in a Request-URI
+	// (RFC 4475 escruri; the RFC lets an element ignore them instead).
+	if len(req.Recipient.Headers) > 0 {
+		return 400, "Headers Not Allowed in Request-URI", nil
+	}
+	if m := string(req.Method); !implemented(m) {
+		if knownMethods[m] {
+			return 405, "Method Not Allowed", []gosip.Header{allowHeader()}
+		}
+		return 501, "Not Implemented", []gosip.Header{allowHeader()}
+	}
 	switch strings.ToLower(req.Recipient.Scheme) {
 	case "sip", "sips":
 	default:
@@ -152,6 +323,8 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 	}
 	if req.IsInvite() {
 		if len(req.Body()) > 0 {
+			// Only a bare SDP body: multipart/mixed (even with an SDP
+			// part) and anything else get 415.
 			ct := req.ContentType()
 			if ct == nil || !strings.EqualFold(mediaType(ct.Value()), "application/sdp") {
 				return 415, "Unsupported Media Type", []gosip.Header{gosip.NewHeader("Accept", "application/sdp")}
