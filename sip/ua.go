@@ -278,6 +278,34 @@ func (u *UA) makeContact(host string, port int) gosip.ContactHeader {
 	return c
 }
 
+// contactFor is our Contact with host in place of the default one.
+func (u *UA) contactFor(host string) *gosip.ContactHeader {
+	c := u.contactHeader()
+	if host != "" {
+		c.Address.Host = host
+	}
+	return c
+}
+
+// addVia prepends our Via with host as sent-by, when host differs from
+// the default (sipgo adds the default one itself).
+func (u *UA) addVia(req *gosip.Request, host string) {
+	if host == "" || host == u.cfg.Host {
+		return
+	}
+	via := &gosip.ViaHeader{
+		ProtocolName:    "SIP",
+		ProtocolVersion: "2.0",
+		Transport:       strings.ToUpper(u.cfg.Transport),
+		Host:            host,
+		Port:            u.port,
+		Params:          gosip.NewParams(),
+	}
+	via.Params.Add("branch", gosip.GenerateBranchN(16))
+	via.Params.Add("rport", "")
+	req.PrependHeader(via)
+}
+
 // contactHeader is a copy of our current Contact.
 func (u *UA) contactHeader() *gosip.ContactHeader {
 	u.mu.Lock()
@@ -648,6 +676,7 @@ type IncomingCall struct {
 }
 
 type decision struct {
+	host   string
 	code   int
 	reason string
 	sdp    []byte
@@ -690,10 +719,11 @@ func (ic *IncomingCall) Ringing() error {
 	return ic.send(decision{code: 180, reason: "Ringing"})
 }
 
-// Answer sends 200 OK with sdp. It returns once the response is sent; the
-// ACK is awaited in the background.
-func (ic *IncomingCall) Answer(sdp []byte) error {
-	return ic.send(decision{code: 200, reason: "OK", sdp: sdp})
+// Answer sends 200 OK with sdp and a Contact with host ("" = default). It
+// returns once the response is handed over; the ACK is awaited in the
+// background.
+func (ic *IncomingCall) Answer(sdp []byte, host string) error {
+	return ic.send(decision{code: 200, reason: "OK", sdp: sdp, host: host})
 }
 
 // Reject sends a final error response (4xx-6xx).
@@ -755,6 +785,7 @@ func (ic *IncomingCall) serveOne() bool {
 		ic.answered = d.sdp
 		ic.mu.Unlock()
 		res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
+		res.AppendHeader(ic.u.contactFor(d.host))
 		ic.u.commonHeaders(res)
 		// WriteResponse sends the 200 and retransmits it until the ACK
 		// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
@@ -820,6 +851,7 @@ func (ic *IncomingCall) Bye(ctx context.Context) error {
 // OutgoingCall is an INVITE we sent.
 type OutgoingCall struct {
 	u       *UA
+	viaHost string
 	ds      *sipgo.DialogClientSession
 	offer   []byte
 	mu      sync.Mutex
@@ -828,12 +860,15 @@ type OutgoingCall struct {
 	id      string
 }
 
-// Invite sends an INVITE with the SDP offer to target.
-func (u *UA) Invite(ctx context.Context, target gosip.Uri, offer []byte) (*OutgoingCall, error) {
+// Invite sends an INVITE with the SDP offer to target. host, when not
+// empty, is the host written in our Via and Contact for this call (our
+// address as the peer must see it, e.g. behind NAT).
+func (u *UA) Invite(ctx context.Context, target gosip.Uri, offer []byte, host string) (*OutgoingCall, error) {
 	req := gosip.NewRequest(gosip.INVITE, target)
+	u.addVia(req, host)
 	req.AppendHeader(u.fromHeader())
 	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host, Port: target.Port}})
-	req.AppendHeader(u.contactHeader())
+	req.AppendHeader(u.contactFor(host))
 	req.AppendHeader(allowHeader())
 	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
 	u.commonHeaders(req)
@@ -843,7 +878,7 @@ func (u *UA) Invite(ctx context.Context, target gosip.Uri, offer []byte) (*Outgo
 	if err != nil {
 		return nil, err
 	}
-	return &OutgoingCall{u: u, ds: ds, offer: offer}, nil
+	return &OutgoingCall{u: u, ds: ds, offer: offer, viaHost: host}, nil
 }
 
 // CallID is the SIP Call-ID.
@@ -901,6 +936,7 @@ func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code 
 			stales = 1
 		}
 		req.RemoveHeader("Via")
+		oc.u.addVia(req, oc.viaHost)
 		req.CSeq().SeqNo++
 		ds, werr := oc.u.dialog.WriteInvite(ctx, req)
 		if werr != nil {

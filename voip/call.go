@@ -49,6 +49,7 @@ type Call struct {
 	timedOut       bool
 	conn           *net.UDPConn
 	port           int
+	host           string // our host as this call's peer sees us
 	local          sip.LocalMedia
 	neg            sip.Negotiated
 	stream         *rtp.Stream
@@ -184,7 +185,7 @@ func (c *Call) Answer() error {
 	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
 	c.mu.Unlock()
 	c.phone.mu.Lock()
-	local, err := c.phone.localMedia(c.port)
+	local, err := c.phone.localMedia(c.port, c.host)
 	c.phone.mu.Unlock()
 	if err != nil {
 		c.releasePort()
@@ -195,7 +196,7 @@ func (c *Call) Answer() error {
 		c.releasePort()
 		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
-	if err := c.in.Answer(answer); err != nil {
+	if err := c.in.Answer(answer, c.host); err != nil {
 		c.releasePort()
 		return fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
 	}

@@ -350,6 +350,12 @@ func defaultPort(transport string) int {
 	return 5060
 }
 
+// hostOnly is the host of "host:port".
+func hostOnly(addr string) string {
+	h, _ := splitHostPort(addr)
+	return h
+}
+
 // splitHostPort splits "host[:port]" (port 0 when absent).
 func splitHostPort(s string) (string, int) {
 	if h, p, err := net.SplitHostPort(s); err == nil {
@@ -462,13 +468,38 @@ func (p *Phone) newSessionID() uint64 {
 	return uint64(binary.BigEndian.Uint32(b[:]))<<16 | p.sessions.Add(1)&0xffff
 }
 
-// localMedia describes our audio stream for offer/answer.
-func (p *Phone) localMedia(port int) (sip.LocalMedia, error) {
-	ip, err := netip.ParseAddr(p.host)
+// hostFor is the host we write in Via, Contact and SDP for a peer at ip
+// (pyVoIP's NAT settings): the hostname for peers inside bind_network, the
+// remote_hostname (when set) for the others. p.mu is held.
+func (p *Phone) hostFor(ip netip.Addr) string {
+	if !ip.IsValid() || p.cfg.RemoteHostname == "" || p.cfg.BindNetwork.Contains(ip.Unmap()) {
+		return p.host
+	}
+	return p.cfg.RemoteHostname
+}
+
+// peerIP is the address a host name or literal stands for (the zero Addr
+// when it does not resolve).
+func peerIP(host string) netip.Addr {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return ip.Unmap()
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return netip.Addr{}
+	}
+	ip, _ := netip.AddrFromSlice(ips[0])
+	return ip.Unmap()
+}
+
+// localMedia describes our audio stream for offer/answer, with host in c=.
+// p.mu is held.
+func (p *Phone) localMedia(port int, host string) (sip.LocalMedia, error) {
+	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		ips, lerr := net.LookupIP(p.host)
+		ips, lerr := net.LookupIP(host)
 		if lerr != nil || len(ips) == 0 {
-			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, p.host)
+			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, host)
 		}
 		ip, _ = netip.AddrFromSlice(ips[0])
 		ip = ip.Unmap()
@@ -535,8 +566,18 @@ func (p *Phone) Call(uri string) (*Call, error) {
 	c := newCall(p, true)
 	c.remoteURI = target.String()
 	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
+	// The peer whose view of us matters is the next hop: the outbound
+	// proxy, or the target itself.
+	next := target.Host
+	if p.cfg.OutboundProxy != "" {
+		if u, perr := sip.ParseURI(p.cfg.OutboundProxy); perr == nil {
+			next = u.Host
+		}
+	}
+	nextIP := peerIP(next)
 	p.mu.Lock()
-	c.local, err = p.localMedia(c.port)
+	host := p.hostFor(nextIP)
+	c.local, err = p.localMedia(c.port, host)
 	timeout := p.cfg.InviteTimeout
 	p.mu.Unlock()
 	if err == nil {
@@ -552,7 +593,7 @@ func (p *Phone) Call(uri string) (*Call, error) {
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c.cancelInvite = cancel
-	oc, err := ua.Invite(ctx, target, c.offer)
+	oc, err := ua.Invite(ctx, target, c.offer, host)
 	if err != nil {
 		cancel(nil)
 		c.releasePort()
@@ -572,7 +613,8 @@ func (p *Phone) Call(uri string) (*Call, error) {
 // onInvite handles a new incoming INVITE (in the UA's goroutine for it).
 func (p *Phone) onInvite(ic *sip.IncomingCall) {
 	p.mu.Lock()
-	probe, err := p.localMedia(9)
+	host := p.hostFor(peerIP(hostOnly(ic.Source())))
+	probe, err := p.localMedia(9, host)
 	p.mu.Unlock()
 	if err != nil {
 		_ = ic.Reject(500, "Server Internal Error")
@@ -595,6 +637,7 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 	}
 	c := newCall(p, false)
 	c.in = ic
+	c.host = host
 	c.remoteURI, c.localURI, c.callID = ic.From(), ic.To(), ic.CallID()
 	if err := p.addCall(c); err != nil {
 		_ = ic.Reject(480, "Temporarily Unavailable")

@@ -18,11 +18,21 @@ import (
 // RTP range.
 func testPhone(t *testing.T, rtpLow int, h Handler) *Phone {
 	t.Helper()
+	return testPhoneWith(t, rtpLow, nil, h)
+}
+
+// testPhoneWith is testPhone with extra options.
+func testPhoneWith(t *testing.T, rtpLow int, opts map[string]string, h Handler) *Phone {
+	t.Helper()
 	cfg := DefaultConfig()
-	for k, v := range map[string]string{
+	all := map[string]string{
 		"bind_ip": "127.0.0.1", "bind_port": "0",
 		"rtp_port_low": strconv.Itoa(rtpLow), "rtp_port_high": strconv.Itoa(rtpLow + 49),
-	} {
+	}
+	for k, v := range opts {
+		all[k] = v
+	}
+	for k, v := range all {
 		if err := cfg.Set(k, v); err != nil {
 			t.Fatal(err)
 		}

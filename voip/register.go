@@ -51,6 +51,10 @@ func (p *Phone) startRegistration(ua *sip.UA, first chan<- error) {
 		first <- fmt.Errorf("%w: server %q: %v", ErrInvalidArgument, p.cfg.Server, err)
 		return
 	}
+	if h := p.hostFor(peerIP(host)); h != p.host {
+		_, cport := ua.ContactAddr()
+		ua.SetContact(h, cport)
+	}
 	p.reg = ua.NewRegistration(target)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.regStop, p.regDone = cancel, make(chan struct{})
