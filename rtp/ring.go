@@ -74,9 +74,13 @@ func (r *sampleRing) push(s []int16) (dropped int) {
 
 // pushSilence appends n zero samples, dropping the oldest when full.
 func (r *sampleRing) pushSilence(n int) (dropped int) {
+	if n > len(r.buf) {
+		dropped = n - len(r.buf)
+		n = len(r.buf)
+	}
 	if over := n - r.room(); over > 0 {
 		r.discard(over)
-		dropped = over
+		dropped += over
 	}
 	for i := 0; i < n; i++ {
 		r.buf[(r.head+r.n+i)%len(r.buf)] = 0
