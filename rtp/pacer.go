@@ -147,6 +147,11 @@ func (p *Pacer) run(stop, done chan struct{}) {
 			skipped = uint64(behind - maxCatchUp)
 			n += behind - maxCatchUp
 			behind = maxCatchUp
+			// The skipped intervals still pass on the RTP clock, so
+			// the receiver sees a gap, not a slower clock.
+			for _, s := range p.snapshot() {
+				s.skip(int(skipped))
+			}
 		}
 		for i := int64(0); i <= behind; i++ {
 			for _, s := range p.snapshot() {

@@ -119,7 +119,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	if cfg.QueueSamples <= 0 {
 		cfg.QueueSamples = defaultQueueLimit
 	}
-	var b [8]byte
+	var b [10]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		remote:  cfg.Remote,
 		ssrc:    binary.BigEndian.Uint32(b[0:4]),
 		seq:     binary.BigEndian.Uint16(b[4:6]),
-		ts:      binary.BigEndian.Uint32(b[4:8]) &^ 0xffff,
+		ts:      binary.BigEndian.Uint32(b[6:10]),
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
@@ -182,6 +182,13 @@ func (s *Stream) Remote() netip.AddrPort {
 
 // SSRC is the stream's own synchronization source.
 func (s *Stream) SSRC() uint32 { return s.ssrc }
+
+// skip advances the RTP clock over n intervals the pacer could not run.
+func (s *Stream) skip(n int) {
+	s.mu.Lock()
+	s.ts += uint32(n) * SamplesPerFrame
+	s.mu.Unlock()
+}
 
 // tick sends one packet interval and plays out one frame. Only the pacer
 // goroutine calls it.
