@@ -201,7 +201,8 @@ int voip_phone_send_message(uint64_t phone, const char *uri,
  *   "sip_port"  the SIP port actually bound (after start)
  *   "uri"       our SIP URI, e.g. "sip:libvoip@127.0.0.1:5060" (after start)
  *   "status_reason"  why the phone is in its current status, e.g. "403 Forbidden"
- * Returns VOIP_ENOSPACE when buflen is too small (buf then holds "" ). */
+ * Returns VOIP_ENOSPACE when buflen is too small (buf then holds ""), and
+ * VOIP_EINVAL when buf is NULL or buflen is 0. */
 int voip_phone_get_option(uint64_t phone, const char *key, char *buf, size_t buflen);
 
 /* Add credentials for digest authentication (pyVoIP 2's CredentialsManager).
@@ -350,7 +351,8 @@ int voip_call_cancel(uint64_t call);
 /* Read received audio (in the phone's audio_format) into buf.
  * Waits until len bytes are available, the call ends, or timeout_ms passes
  * (-1 = forever, 0 = do not wait), then copies what is available (at most
- * len bytes, whole samples) and stores the count in *nread.
+ * len bytes, whole samples) and stores the count in *nread (nread may be
+ * NULL).
  * Once ANSWERED the library produces 20 ms of audio every 20 ms, silence
  * where nothing (or nothing in time) arrived, so a reader is paced by the
  * call like by a sound card.  Audio is kept for up to 2 s; older audio is
@@ -400,7 +402,8 @@ int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_ou
  *   "stats"       a JSON object of media counters: packets_sent,
  *                 packets_received, packets_lost, late, dropped_source,
  *                 dropped_payload_type, dtmf_sent, dtmf_received, jitter_ms
- * VOIP_EINVAL for an unknown key, VOIP_ENOSPACE when buflen is too small. */
+ * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
+ * when buflen is too small (buf then holds ""). */
 int voip_call_info(uint64_t call, const char *key, char *buf, size_t buflen);
 
 /* Release the call's handle.  An active call is hung up (or canceled, or

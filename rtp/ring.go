@@ -31,7 +31,7 @@ func (f Format) String() string {
 // ParseFormat accepts "s16le" and "u8".
 func ParseFormat(s string) (Format, bool) {
 	switch s {
-	case "s16le", "S16LE", "":
+	case "s16le", "S16LE":
 		return FormatS16LE, true
 	case "u8", "U8":
 		return FormatU8, true

@@ -98,11 +98,20 @@ func (c *Config) Set(key, value string) error {
 		}
 		c.BindIP = ip
 	case "bind_port":
-		c.BindPort, err = atoi(0, 65535)
+		var n int
+		if n, err = atoi(0, 65535); err == nil {
+			c.BindPort = n
+		}
 	case "rtp_port_low":
-		c.RTPPortLow, err = atoi(1, 65535)
+		var n int
+		if n, err = atoi(1, 65535); err == nil {
+			c.RTPPortLow = n
+		}
 	case "rtp_port_high":
-		c.RTPPortHigh, err = atoi(1, 65535)
+		var n int
+		if n, err = atoi(1, 65535); err == nil {
+			c.RTPPortHigh = n
+		}
 	case "user":
 		if value == "" || strings.ContainsAny(value, " \t\r\n<>@:;\"") {
 			return bad("not a valid SIP user")
@@ -170,9 +179,15 @@ func (c *Config) Set(key, value string) error {
 		v = strings.TrimPrefix(strings.TrimPrefix(v, "sip:"), "sips:")
 		c.Server = v
 	case "server_port":
-		c.ServerPort, err = atoi(0, 65535)
+		var n int
+		if n, err = atoi(0, 65535); err == nil {
+			c.ServerPort = n
+		}
 	case "register_expires":
-		c.RegisterExpires, err = atoi(0, 7*24*3600)
+		var n int
+		if n, err = atoi(0, 7*24*3600); err == nil {
+			c.RegisterExpires = n
+		}
 	case "transport":
 		v := strings.ToLower(strings.TrimSpace(value))
 		if v != "udp" && v != "tcp" && v != "tls" {

@@ -364,7 +364,20 @@ func TestConfigSet(t *testing.T) {
 			}
 		}
 	}
+	// A rejected value leaves the option as it was.
 	cfg := DefaultConfig()
+	for _, bad := range []string{"abc", "70000", "-1", ""} {
+		if err := cfg.Set("bind_port", bad); err == nil {
+			t.Errorf("bind_port %q accepted", bad)
+		}
+	}
+	if cfg.BindPort != 5060 {
+		t.Errorf("bind_port %d after rejected values, want 5060", cfg.BindPort)
+	}
+	if err := cfg.Set("audio_format", ""); err == nil {
+		t.Error(`audio_format "" accepted`)
+	}
+	cfg = DefaultConfig()
 	_ = cfg.Set("rtp_port_low", "2000")
 	_ = cfg.Set("rtp_port_high", "1000")
 	p := NewPhone(cfg)
