@@ -1,0 +1,30 @@
+# tests/interop/interop.cmake — interop tests against real SIP peers (SIPp, baresip).
+#
+# include()d by tests/CMakeLists.txt.  Each script is one ctest test, labelled
+# "interop", run serially (fixed loopback ports), at most 120 s each.  The
+# example programs come from the voip-echo / voip-dial targets (generator
+# expressions: the targets may be defined before or after this file is read).
+#
+# A script exits 77 (ctest: skipped) when a peer program (sipp, baresip,
+# tshark) is missing and the environment variable CI is not set; under CI a
+# missing peer fails the test (scripts/install-deps.sh must have installed it).
+#
+#   ctest -L interop --output-on-failure           # all of them
+#   ctest -R interop_sipp_calls_echo -V            # one, verbose
+set(VOIP_INTEROP_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(VOIP_INTEROP_TESTS
+  sipp_calls_echo
+  dial_calls_sipp
+  baresip_calls_echo
+  dial_calls_baresip
+)
+foreach(_t IN LISTS VOIP_INTEROP_TESTS)
+  add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)
+  set_tests_properties(interop_${_t} PROPERTIES
+    ENVIRONMENT "VOIP_ECHO=$<$<TARGET_EXISTS:voip-echo>:$<TARGET_FILE:voip-echo>>;VOIP_DIAL=$<$<TARGET_EXISTS:voip-dial>:$<TARGET_FILE:voip-dial>>"
+    RUN_SERIAL TRUE
+    TIMEOUT 120
+    SKIP_RETURN_CODE 77
+    LABELS interop)
+endforeach()
+unset(_t)
