@@ -223,7 +223,10 @@ int voip_phone_add_credentials(uint64_t phone, const char *username,
  * Returns VOIP_ENETWORK when the SIP port cannot be bound (or, for TCP/TLS,
  * the server cannot be reached), VOIP_ERANGE for a bad RTP range,
  * VOIP_ESTATE when already running, VOIP_EREJECTED when the registrar
- * refused the registration (the phone is then FAILED and stopped).
+ * refused the registration (the phone is then FAILED and stopped), and
+ * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
+ * then keeps running (FAILED, "timeout"), retries with backoff, and turns
+ * REGISTERED by itself once the registrar answers.
  * Blocks: while sockets are bound and, with a server, until the first
  * registration attempt has an answer (at most about 32 s). */
 int voip_phone_start(uint64_t phone);
