@@ -98,4 +98,189 @@ static inline void ex_set_option(uint64_t phone, const char *key, const char *va
     }
 }
 
+/* Name of a VOIP_PHONE_* status as printed in "STATUS <STATUS> <reason>". */
+static inline const char *ex_status_name(int32_t status)
+{
+    switch (status) {
+    case VOIP_PHONE_INACTIVE:      return "INACTIVE";
+    case VOIP_PHONE_REGISTERING:   return "REGISTERING";
+    case VOIP_PHONE_REGISTERED:    return "REGISTERED";
+    case VOIP_PHONE_DEREGISTERING: return "DEREGISTERING";
+    case VOIP_PHONE_FAILED:        return "FAILED";
+    default:                       return "UNKNOWN";
+    }
+}
+
+/* ---- registration with a PBX / proxy (shared by both programs) ----
+ *
+ *   --register sip:USER@HOST[:PORT]  register as USER with the registrar
+ *                                    HOST[:PORT] (options "user", "server")
+ *   --password PW                    digest password (needs --register)
+ *   --auth-user U                    digest username when it differs from
+ *                                    USER (needs --register)
+ *   --transport udp|tcp|tls          option "transport"
+ *   --ca FILE                        option "ca_file" (TLS)
+ *   --insecure                       option "tls_insecure" = "1" (TLS)
+ *   --outbound-proxy URI             option "outbound_proxy"
+ */
+struct ex_reg {
+    char user[128];             /* USER of --register ("" = no registration) */
+    char server[256];           /* HOST[:PORT] of --register */
+    const char *password;       /* --password */
+    const char *auth_user;      /* --auth-user */
+    const char *transport;      /* --transport */
+    const char *ca_file;        /* --ca */
+    int insecure;               /* --insecure */
+    const char *outbound_proxy; /* --outbound-proxy */
+};
+
+/* The usage lines of the registration options (same in both programs). */
+#define EX_REG_USAGE \
+    "  --register sip:USER@HOST[:PORT]  register as USER with the registrar at\n" \
+    "                        HOST[:PORT] (default port 5060, 5061 for TLS)\n" \
+    "  --password PW         password for the registrar's digest challenges\n" \
+    "  --auth-user U         authentication user when it differs from USER\n" \
+    "  --transport T         udp (default), tcp or tls\n" \
+    "  --ca FILE             TLS: PEM CA bundle to verify the server\n" \
+    "  --insecure            TLS: do not verify the server's certificate\n" \
+    "  --outbound-proxy URI  send every request via this proxy\n"
+
+/* Split "sip:USER@HOST[:PORT]" (the "sip:" is optional; URI parameters
+ * after ';' are dropped) into r->user and r->server; exits on error. */
+static inline void ex_parse_register(struct ex_reg *r, const char *s)
+{
+    const char *p = s;
+    if (!strncmp(p, "sip:", 4))
+        p += 4;
+    const char *at = strchr(p, '@');
+    if (!at || at == p || (size_t)(at - p) >= sizeof r->user)
+        ex_usage_error("--register wants sip:USER@HOST[:PORT]", s);
+    const char *host = at + 1;
+    size_t hlen = strcspn(host, ";?>");
+    if (hlen == 0 || hlen >= sizeof r->server)
+        ex_usage_error("--register wants sip:USER@HOST[:PORT]", s);
+    memcpy(r->user, p, (size_t)(at - p));
+    r->user[at - p] = '\0';
+    memcpy(r->server, host, hlen);
+    r->server[hlen] = '\0';
+    /* A port, if any, must be a number: "host:port" or "[v6]:port". */
+    const char *port = NULL;
+    if (r->server[0] == '[') {
+        const char *end = strchr(r->server, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            ex_usage_error("--register wants sip:USER@HOST[:PORT]", s);
+        if (end[1] == ':')
+            port = end + 2;
+    } else {
+        const char *colon = strchr(r->server, ':');
+        if (colon == r->server)
+            ex_usage_error("--register wants sip:USER@HOST[:PORT]", s);
+        if (colon && !strchr(colon + 1, ':'))
+            port = colon + 1;
+    }
+    if (port)
+        ex_parse_long(port, 1, 65535, "bad port in --register");
+}
+
+/* If argv[*i] is a registration option, consume it (and its value) and
+ * return 1; else return 0. */
+static inline int ex_parse_reg_arg(struct ex_reg *r, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    int more = *i + 1 < argc;
+    if (!strcmp(a, "--insecure")) {
+        r->insecure = 1;
+        return 1;
+    }
+    if (!more)
+        return 0;
+    if (!strcmp(a, "--register")) {
+        ex_parse_register(r, argv[++*i]);
+    } else if (!strcmp(a, "--password")) {
+        r->password = argv[++*i];
+    } else if (!strcmp(a, "--auth-user")) {
+        r->auth_user = argv[++*i];
+        if (!r->auth_user[0])
+            ex_usage_error("empty --auth-user", NULL);
+    } else if (!strcmp(a, "--transport")) {
+        r->transport = argv[++*i];
+        if (strcmp(r->transport, "udp") && strcmp(r->transport, "tcp") &&
+            strcmp(r->transport, "tls"))
+            ex_usage_error("--transport wants udp, tcp or tls", r->transport);
+    } else if (!strcmp(a, "--ca")) {
+        r->ca_file = argv[++*i];
+    } else if (!strcmp(a, "--outbound-proxy")) {
+        r->outbound_proxy = argv[++*i];
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Check option combinations after parsing; exits on error. */
+static inline void ex_check_reg(const struct ex_reg *r)
+{
+    if (!r->user[0] && (r->password || r->auth_user))
+        ex_usage_error("--password and --auth-user need --register", NULL);
+}
+
+/* Set the phone options and credentials of r (before voip_phone_start). */
+static inline void ex_apply_reg(uint64_t phone, const struct ex_reg *r)
+{
+    if (r->transport)
+        ex_set_option(phone, "transport", r->transport);
+    if (r->ca_file)
+        ex_set_option(phone, "ca_file", r->ca_file);
+    if (r->insecure)
+        ex_set_option(phone, "tls_insecure", "1");
+    if (r->outbound_proxy)
+        ex_set_option(phone, "outbound_proxy", r->outbound_proxy);
+    if (!r->user[0])
+        return;
+    ex_set_option(phone, "user", r->user);
+    ex_set_option(phone, "server", r->server);
+    if (r->password) {
+        int rc = voip_phone_add_credentials(phone, r->auth_user ? r->auth_user : r->user,
+                                            r->password, NULL, NULL);
+        if (rc != VOIP_OK) {
+            ex_error("credentials", rc);
+            exit(1);
+        }
+    }
+}
+
+/* Callback: print "STATUS <STATUS> <reason>" (dispatcher thread). */
+static inline void ex_on_status(void *ud, uint64_t phone, int32_t status,
+                                const char *reason)
+{
+    (void)ud; (void)phone;
+    printf("STATUS %s %s\n", ex_status_name(status),
+           reason && reason[0] ? reason : "-");
+}
+
+/* Exit status of both programs when the registration fails at start. */
+#define EX_EXIT_REGISTER 5
+
+/* voip_phone_start() with registration in mind.  Returns VOIP_OK, or prints
+ * why it failed and returns the result code.  A registrar that refused us
+ * (VOIP_EREJECTED) or did not answer (VOIP_ETIMEOUT) is reported with its
+ * reason, e.g. "registration of alice at 127.0.0.1:5060 failed: 403 Forbidden". */
+static inline int ex_start(uint64_t phone, const struct ex_reg *r)
+{
+    int rc = voip_phone_start(phone);
+    if (rc == VOIP_OK)
+        return rc;
+    if (r->user[0] && (rc == VOIP_EREJECTED || rc == VOIP_ETIMEOUT)) {
+        char msg[512], reason[256] = "";
+        snprintf(msg, sizeof msg, "%s", voip_last_error());
+        voip_phone_get_option(phone, "status_reason", reason, sizeof reason);
+        fprintf(stderr, "%s: registration of %s at %s failed: %s%s%s%s\n", ex_prog,
+                r->user, r->server, reason[0] ? reason : voip_strerror(rc),
+                msg[0] ? " (" : "", msg, msg[0] ? ")" : "");
+        return rc;
+    }
+    ex_error("start", rc);
+    return rc;
+}
+
 #endif /* VOIP_EXAMPLE_UTIL_H */

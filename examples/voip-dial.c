@@ -4,6 +4,12 @@
  *
  *   voip-dial URI [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--seconds N]
  *             [--tone HZ] [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS]
+ *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
+ *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
+ *             [--outbound-proxy URI]
+ *
+ * With --register it registers first, then calls through the registrar; URI
+ * may then be a bare user or number ("bob").
  *
  * Prints one line per event on stdout:
  *
@@ -12,16 +18,20 @@
  *   AUDIO <freq_hz> <rms>         at the end: dominant frequency and RMS level
  *                                 of the audio received from 0.5 s after the
  *                                 answer to the end of the call
+ *   STATUS <STATUS> <reason>      with --register: the phone's status
  *
  * Exit status: 0 the call was answered and ended cleanly; 2 rejected
- * (e.g. "486 Busy Here"); 3 no answer (timeout); 4 bad URI; 1 other errors.
+ * (e.g. "486 Busy Here"); 3 no answer (timeout); 4 bad URI; 5 registration
+ * failed (refused or no answer); 1 other errors.
  *
  * How it uses the API:
  *   - voip_phone_call() then voip_call_wait() for the answer;
  *   - the main thread writes 20 ms frames of the tone, paced by the clock so
  *     the library's send queue stays short; a reader thread reads frames
  *     (the library delivers one every 20 ms, like a sound card);
- *   - callbacks (state, DTMF) only print, on the library's dispatcher thread.
+ *   - with --register: options "server" and "user" and the credentials are
+ *     set before voip_phone_start(), which registers (see example_util.h);
+ *   - callbacks (state, DTMF, status) only print, on the library's dispatcher thread.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -160,8 +170,9 @@ static int contains(const char *s, const char *word)
 static void usage(void)
 {
     printf("usage: voip-dial URI [options]\n"
-           "  Calls URI (sip:user@host[:port]), plays a tone, sends DTMF, records\n"
-           "  the received audio and prints its dominant frequency and level.\n"
+           "  Calls URI (sip:user@host[:port]; with --register also a bare user or\n"
+           "  number, called through the registrar), plays a tone, sends DTMF,\n"
+           "  records the received audio and prints its dominant frequency and level.\n"
            "  --bind IP:PORT        local SIP address (default 0.0.0.0:0 = any port)\n"
            "  --rtp-ports LOW-HIGH  RTP port range (default 10000-20000)\n"
            "  --seconds N           hang up N seconds after the answer (default 5)\n"
@@ -169,7 +180,9 @@ static void usage(void)
            "  --dtmf DIGITS         send these digits ~1 s after the answer\n"
            "  --record FILE.wav     save the received audio (16-bit 8 kHz mono)\n"
            "  --timeout SECS        give up when not answered in time (default 30)\n"
-           "exit: 0 answered and ended cleanly, 2 rejected, 3 no answer, 4 bad URI, 1 other\n");
+           EX_REG_USAGE
+           "exit: 0 answered and ended cleanly, 2 rejected, 3 no answer, 4 bad URI,\n"
+           "      5 registration failed (refused or no answer), 1 other\n");
 }
 
 int main(int argc, char **argv)
@@ -182,11 +195,15 @@ int main(int argc, char **argv)
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
     long seconds = 5, timeout = 30;
     double tone = 0;
+    struct ex_reg reg;
+    memset(&reg, 0, sizeof reg);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
         } else if (!strcmp(a, "--bind") && more) {
@@ -213,6 +230,7 @@ int main(int argc, char **argv)
     }
     if (!uri)
         ex_usage_error("missing URI", NULL);
+    ex_check_reg(&reg);
 
     /* Create and configure the phone. */
     uint64_t phone = 0;
@@ -228,14 +246,18 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_low", rtp_lo);
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     ex_set_option(phone, "invite_timeout_ms", timeout_ms);
+    ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
+    if (reg.user[0])
+        voip_phone_on_status(phone, ex_on_status, NULL);
 
-    rc = voip_phone_start(phone);
+    /* With --register this blocks until the registrar's first answer. */
+    rc = ex_start(phone, &reg);
     if (rc != VOIP_OK) {
-        ex_error("start", rc);
         voip_phone_destroy(phone);
-        return 1;
+        return reg.user[0] && (rc == VOIP_EREJECTED || rc == VOIP_ETIMEOUT)
+                   ? EX_EXIT_REGISTER : 1;
     }
 
     /* Place the call. */

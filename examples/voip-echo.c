@@ -2,17 +2,30 @@
  * voip-echo — a SIP echo service built on libvoip.
  *
  *   voip-echo [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]
+ *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
+ *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
+ *             [--outbound-proxy URI]
  *
  * Answers every incoming call and sends the caller's audio straight back.
  * Prints one line per event on stdout:
  *
  *   CALL <n> <STATE>[ <reason>]     n counts calls from 1 in this process
  *   DTMF <n> <digit>                a key the caller pressed
+ *   STATUS <STATUS> <reason>        with --register: the phone's status, e.g.
+ *                                   "STATUS REGISTERED 200 OK"
  *
- * Runs until SIGINT or SIGTERM, then hangs up, stops the phone and exits 0.
+ * Runs until SIGINT or SIGTERM, then hangs up, stops the phone (which
+ * unregisters, with --register) and exits 0.  With --register, a registrar
+ * that refuses us (e.g. 403) or does not answer at start makes it exit 5
+ * with the reason on stderr.
  *
  * How it uses the API:
- *   - callbacks (incoming call, call state, DTMF) run on the library's
+ *   - with --register: options "server" and "user", credentials from
+ *     voip_phone_add_credentials(); voip_phone_start() registers and returns
+ *     VOIP_EREJECTED / VOIP_ETIMEOUT when that fails ("status_reason" says
+ *     why); the status callback reports every later change (refreshes,
+ *     failures, recovery); voip_phone_stop() unregisters;
+ *   - callbacks (incoming call, call state, DTMF, status) run on the library's
  *     dispatcher thread, one at a time; our shared call table is still
  *     guarded by a mutex because the audio threads and main() use it too;
  *   - audio is done in our own threads, one per call: read a 20 ms frame
@@ -212,10 +225,17 @@ static void on_signal(int sig)
 static void usage(void)
 {
     printf("usage: voip-echo [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]\n"
+           "                 [--register sip:USER@HOST[:PORT] --password PW] [options]\n"
            "  Answers every SIP call and echoes its audio back until SIGINT/SIGTERM.\n"
            "  --bind IP:PORT        SIP address (default 0.0.0.0:5060)\n"
            "  --rtp-ports LOW-HIGH  RTP port range (default 10000-20000)\n"
-           "  --user NAME           user part of our SIP URI (default libvoip)\n");
+           "  --user NAME           user part of our SIP URI (default libvoip;\n"
+           "                        --register's USER replaces it)\n"
+           EX_REG_USAGE
+           "  prints CALL <n> <STATE>, DTMF <n> <digit> and, with --register,\n"
+           "  STATUS <STATUS> <reason> lines; SIGINT/SIGTERM unregister and exit 0\n"
+           "exit: 0 stopped by a signal, 5 registration failed at start (refused or\n"
+           "      no answer; the reason is on stderr), 1 other errors\n");
 }
 
 int main(int argc, char **argv)
@@ -226,10 +246,14 @@ int main(int argc, char **argv)
     char ip[64] = "0.0.0.0", port[8] = "5060";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
     const char *user = NULL;
+    struct ex_reg reg;
+    memset(&reg, 0, sizeof reg);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
         } else if (!strcmp(a, "--bind") && i + 1 < argc) {
@@ -242,6 +266,7 @@ int main(int argc, char **argv)
             ex_usage_error("unknown or incomplete argument", a);
         }
     }
+    ex_check_reg(&reg);
 
     /* Signals -> self-pipe.  SA_ONSTACK: the handler may run on a Go thread. */
     if (pipe(g_sigpipe) != 0) {
@@ -269,15 +294,19 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     if (user)
         ex_set_option(phone, "user", user);
+    ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
     voip_phone_on_incoming_call(phone, on_incoming, NULL);
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
+    if (reg.user[0])
+        voip_phone_on_status(phone, ex_on_status, NULL);
 
-    rc = voip_phone_start(phone);
+    /* With --register this blocks until the registrar's first answer. */
+    rc = ex_start(phone, &reg);
     if (rc != VOIP_OK) {
-        ex_error("start", rc);
         voip_phone_destroy(phone);
-        return 1;
+        return reg.user[0] && (rc == VOIP_EREJECTED || rc == VOIP_ETIMEOUT)
+                   ? EX_EXIT_REGISTER : 1;
     }
     char uri[256] = "";
     voip_phone_get_option(phone, "uri", uri, sizeof uri);

@@ -543,13 +543,18 @@ func (c *Call) ReadAudio(buf []byte, timeout time.Duration) (int, error) {
 		timeout = max(0, timeout-time.Since(start))
 	}
 	n, err := stream.ReadAudio(buf, timeout)
+	return n, streamErr(err)
+}
+
+// streamErr maps the stream's errors to the package's.
+func streamErr(err error) error {
 	switch {
 	case errors.Is(err, rtp.ErrClosed):
-		return n, ErrCallEnded
+		return ErrCallEnded
 	case errors.Is(err, rtp.ErrTimeout):
-		return n, ErrTimeout
+		return ErrTimeout
 	}
-	return n, err
+	return err
 }
 
 // WriteAudio queues audio (phone's format) to send, waiting up to timeout
@@ -566,13 +571,7 @@ func (c *Call) WriteAudio(data []byte, timeout time.Duration) (int, error) {
 		return 0, c.errStateLocked("write audio", state)
 	}
 	n, err := stream.WriteAudio(data, timeout)
-	switch {
-	case errors.Is(err, rtp.ErrClosed):
-		return n, ErrCallEnded
-	case errors.Is(err, rtp.ErrTimeout):
-		return n, ErrTimeout
-	}
-	return n, err
+	return n, streamErr(err)
 }
 
 // Info returns a fact about the call by key (see voip_call_info).

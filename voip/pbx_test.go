@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -87,26 +86,14 @@ func isRegistered(t *testing.T, port int, user string) bool {
 // pbxPhone is a phone of user with the given options, not yet started.
 func pbxPhone(t *testing.T, user, password string, rtpLow int, opts map[string]string, h Handler) *Phone {
 	t.Helper()
-	cfg := DefaultConfig()
-	base := map[string]string{
-		"bind_ip": "127.0.0.1", "bind_port": "0", "user": user,
-		"rtp_port_low": strconv.Itoa(rtpLow), "rtp_port_high": strconv.Itoa(rtpLow + 49),
-		"server": "127.0.0.1:" + strconv.Itoa(kamailioPort),
-	}
+	all := map[string]string{"user": user, "server": "127.0.0.1:" + strconv.Itoa(kamailioPort)}
 	for k, v := range opts {
-		base[k] = v
+		all[k] = v
 	}
-	for k, v := range base {
-		if err := cfg.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := NewPhone(cfg)
-	p.SetHandler(h)
+	p := newTestPhone(t, rtpLow, all, h)
 	if err := p.AddCredentials(user, password, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close(true) })
 	return p
 }
 
@@ -255,23 +242,7 @@ func callThroughProxy(t *testing.T, transport string, rtpBase int) {
 		t.Errorf("bob sees the call from %q", cb.remoteURI)
 	}
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = writeTone(ca, 440, 2*time.Second) }()
-	go func() { defer wg.Done(); _ = writeTone(cb, 1000, 2*time.Second) }()
-	var fa, fb, ra, rb float64
-	var rwg sync.WaitGroup
-	rwg.Add(2)
-	go func() { defer rwg.Done(); fb, rb = readFor(t, cb, 2*time.Second) }()
-	go func() { defer rwg.Done(); fa, ra = readFor(t, ca, 2*time.Second) }()
-	rwg.Wait()
-	wg.Wait()
-	if math.Abs(fb-440) > 10 || rb < 1000 {
-		t.Errorf("bob heard %.1f Hz rms %.0f, want 440 Hz", fb, rb)
-	}
-	if math.Abs(fa-1000) > 10 || ra < 1000 {
-		t.Errorf("alice heard %.1f Hz rms %.0f, want 1000 Hz", fa, ra)
-	}
+	exchangeTones(t, ca, cb)
 	if err := ca.SendDTMF("147#", 0); err != nil {
 		t.Fatal(err)
 	}

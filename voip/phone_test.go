@@ -24,6 +24,17 @@ func testPhone(t *testing.T, rtpLow int, h Handler) *Phone {
 // testPhoneWith is testPhone with extra options.
 func testPhoneWith(t *testing.T, rtpLow int, opts map[string]string, h Handler) *Phone {
 	t.Helper()
+	p := newTestPhone(t, rtpLow, opts, h)
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newTestPhone is a stopped phone on 127.0.0.1 with a free SIP port, 50 RTP
+// ports from rtpLow, and opts; it is closed when the test ends.
+func newTestPhone(t *testing.T, rtpLow int, opts map[string]string, h Handler) *Phone {
+	t.Helper()
 	cfg := DefaultConfig()
 	all := map[string]string{
 		"bind_ip": "127.0.0.1", "bind_port": "0",
@@ -39,11 +50,31 @@ func testPhoneWith(t *testing.T, rtpLow int, opts map[string]string, h Handler) 
 	}
 	p := NewPhone(cfg)
 	p.SetHandler(h)
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { p.Close(true) })
 	return p
+}
+
+// exchangeTones has a send 440 Hz and b 1000 Hz for two seconds and checks
+// that each hears the other's tone, by frequency and level.
+func exchangeTones(t *testing.T, a, b *Call) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = writeTone(a, 440, 2*time.Second) }()
+	go func() { defer wg.Done(); _ = writeTone(b, 1000, 2*time.Second) }()
+	var fa, ra, fb, rb float64
+	var rwg sync.WaitGroup
+	rwg.Add(2)
+	go func() { defer rwg.Done(); fb, rb = readFor(t, b, 2*time.Second) }()
+	go func() { defer rwg.Done(); fa, ra = readFor(t, a, 2*time.Second) }()
+	rwg.Wait()
+	wg.Wait()
+	if math.Abs(fb-440) > 10 || rb < 1000 {
+		t.Errorf("b heard %.1f Hz rms %.0f, want 440 Hz", fb, rb)
+	}
+	if math.Abs(fa-1000) > 10 || ra < 1000 {
+		t.Errorf("a heard %.1f Hz rms %.0f, want 1000 Hz", fa, ra)
+	}
 }
 
 func uriOf(t *testing.T, p *Phone) string {
@@ -163,23 +194,7 @@ func TestCallAudioAndDTMFBothWays(t *testing.T) {
 	cb := in.next(t)
 	waitState(t, cb, Answered, 5*time.Second)
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = writeTone(ca, 440, 2*time.Second) }()
-	go func() { defer wg.Done(); _ = writeTone(cb, 1000, 2*time.Second) }()
-	var fa, ra, fb, rb float64
-	var rwg sync.WaitGroup
-	rwg.Add(2)
-	go func() { defer rwg.Done(); fb, rb = readFor(t, cb, 2*time.Second) }()
-	go func() { defer rwg.Done(); fa, ra = readFor(t, ca, 2*time.Second) }()
-	rwg.Wait()
-	wg.Wait()
-	if math.Abs(fb-440) > 10 || rb < 1000 {
-		t.Errorf("B heard %.1f Hz rms %.0f, want 440 Hz", fb, rb)
-	}
-	if math.Abs(fa-1000) > 10 || ra < 1000 {
-		t.Errorf("A heard %.1f Hz rms %.0f, want 1000 Hz", fa, ra)
-	}
+	exchangeTones(t, ca, cb)
 
 	if err := ca.SendDTMF("0123456789*#", 0); err != nil {
 		t.Fatal(err)

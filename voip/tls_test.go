@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,26 +39,11 @@ func makeCA(t *testing.T, dir string) {
 
 func tlsPhone(t *testing.T, rtpLow int, opts map[string]string, h Handler) *Phone {
 	t.Helper()
-	cfg := DefaultConfig()
-	base := map[string]string{
-		"bind_ip": "127.0.0.1", "bind_port": "0", "transport": "tls",
-		"rtp_port_low": strconv.Itoa(rtpLow), "rtp_port_high": strconv.Itoa(rtpLow + 49),
-	}
+	all := map[string]string{"transport": "tls"}
 	for k, v := range opts {
-		base[k] = v
+		all[k] = v
 	}
-	for k, v := range base {
-		if err := cfg.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p := NewPhone(cfg)
-	p.SetHandler(h)
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close(true) })
-	return p
+	return testPhoneWith(t, rtpLow, all, h)
 }
 
 // TestTLSCallBetweenPhones: a call over TLS verified against our own CA,

@@ -279,3 +279,61 @@ baresip_start() {
 baresip_digits() { grep -o "received event: '.' (end=0)" "$RUN/baresip.out" | cut -c18 | tr -d '\n'; }
 # bsctl ARGS...: tests/interop/baresip/bsctl.sh against our ctrl port
 bsctl() { bash "$INTEROP_DIR/baresip/bsctl.sh" -p "$BS_CTRL" "$@"; }
+
+# ---- Kamailio (tests/interop/kamailio: registrar + proxy, digest auth) ----
+# kamailio_start PORT [-A DEFINE ...]: Kamailio from kamailio/kamailio.cfg.in on
+#   udp+tcp 127.0.0.1:PORT, as the background process "kamailio" (log in
+#   $RUN/kamailio.err, so the usual cleanup stops it), its files (cfg, binrpc
+#   socket) in $RUN/kam.  Exports KAMAILIO_PORT and KAMAILIO_RUN for
+#   kamailio/kamctl.sh.  Waits until it answers RPCs.  Users: alice/alicepw,
+#   bob/bobpw, carol/carolpw.
+kamailio_start() {
+  local port=$1 i; shift
+  need_free_ports "$port"
+  export KAMAILIO_PORT=$port KAMAILIO_RUN=$RUN/kam
+  mkdir -p "$KAMAILIO_RUN"
+  sed "s/@PORT@/$port/g" "$INTEROP_DIR/kamailio/kamailio.cfg.in" > "$KAMAILIO_RUN/kamailio.cfg"
+  local ctl="CTLSOCK=\"unix:$KAMAILIO_RUN/kamailio_ctl\""
+  kamailio -c -f "$KAMAILIO_RUN/kamailio.cfg" -A "$ctl" "$@" > "$KAMAILIO_RUN/check.log" 2>&1 \
+    || die "kamailio config check failed: $(tail -3 "$KAMAILIO_RUN/check.log")"
+  bg_start kamailio kamailio -f "$KAMAILIO_RUN/kamailio.cfg" -A "$ctl" -DD -E -m 64 -M 8 \
+    -Y "$KAMAILIO_RUN" -w "$KAMAILIO_RUN" "$@"
+  for i in $(seq 1 100); do
+    kamcmd -s "unix:$KAMAILIO_RUN/kamailio_ctl" core.uptime >/dev/null 2>&1 && break
+    bg_alive kamailio || die "kamailio exited at start: $(tail -5 "$RUN/kamailio.err")"
+    sleep 0.1
+  done
+  wait_udp "$port" 5 && wait_tcp "$port" 5 || die "kamailio is not listening on udp+tcp 127.0.0.1:$port"
+  log "kamailio ready on udp+tcp 127.0.0.1:$port"
+}
+# kamctl RPC [ARGS...]: kamailio/kamctl.sh (kamcmd) against our Kamailio; a few
+# tries, as kamcmd can miss a busy Kamailio.
+kamctl() {
+  local i
+  for i in 1 2 3 4 5; do
+    bash "$INTEROP_DIR/kamailio/kamctl.sh" "$@" 2>/dev/null && return 0
+    sleep 0.3
+  done
+  return 1
+}
+# kam_registered USER: USER has an entry in the location table (ul.dump brief)
+kam_registered() { kamctl ul.dump brief | grep -Eq "AoR: $1\$"; }
+# kam_contacts USER: USER's contact addresses in the location table, one a line
+kam_contacts() {
+  kamctl ul.dump | awk -v u="$1" '/AoR:/ { cur = $2 } cur == u && /Address:/ { print $2 }'
+}
+# wait_registered USER [SECS] / wait_unregistered USER [SECS]
+wait_registered()   { local i; for i in $(seq 1 $(( ${2:-10} * 5 ))); do kam_registered "$1" && return 0; sleep 0.2; done; return 1; }
+wait_unregistered() { local i; for i in $(seq 1 $(( ${2:-10} * 5 ))); do kam_registered "$1" || return 0; sleep 0.2; done; return 1; }
+# sip_ladder PCAP OUT PORT...: one line per SIP message in PCAP (SIP decoded on
+# udp and tcp PORTs):  time  src:port  dst:port  first-line  CSeq
+sip_ladder() {
+  local pcap=$1 out=$2 p d=(); shift 2
+  for p in "$@"; do d+=(-d "udp.port==$p,sip" -d "tcp.port==$p,sip"); done
+  tshark -r "$pcap" "${d[@]}" -Y sip -T fields -E separator=/t -e frame.time_relative \
+         -e ip.src -e udp.srcport -e tcp.srcport -e ip.dst -e udp.dstport -e tcp.dstport \
+         -e sip.Request-Line -e sip.Status-Line -e sip.CSeq \
+    2>"$out.err" | awk -F'\t' -v OFS='\t' '{ print $1, $2 ":" $3 $4, $5 ":" $6 $7, $8 $9, $10 }' >"$out"
+}
+# not CMD...: succeeds when CMD fails (for check)
+not() { ! "$@"; }
