@@ -598,6 +598,13 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Missing Contact")
 		return
 	}
+	// RFC 3261 §8.2.2.2: a second INVITE of the same call (same Call-ID
+	// and From tag, another transaction), e.g. forked back to us, is a
+	// loop or merged request.
+	if u.isMerged(req) {
+		u.respond(req, tx, 482, "Loop Detected")
+		return
+	}
 	u.respond(req, tx, 100, "Trying")
 	ds, err := u.dialog.ReadInvite(req, tx)
 	if err != nil {
@@ -621,6 +628,25 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		go u.cfg.OnInvite(ic)
 	}
 	ic.serve()
+}
+
+// isMerged reports whether an incoming call with req's Call-ID and From
+// tag exists already.
+func (u *UA) isMerged(req *gosip.Request) bool {
+	tag, _ := req.From().Params.Get("tag")
+	callID := req.CallID().Value()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, ic := range u.servers {
+		r := ic.req
+		if r.CallID().Value() != callID {
+			continue
+		}
+		if t, _ := r.From().Params.Get("tag"); t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // handleReInvite answers a re-INVITE in an existing dialog with our current

@@ -94,12 +94,18 @@ func (p *Phone) registerLoop(ctx context.Context, ua *sip.UA, reg *sip.Registrat
 			report(fmt.Errorf("%w: registrar did not answer (%s); retrying", ErrTimeout, reason))
 			wait, backoff = backoff, min(2*backoff, registerBackoffMax)
 		case res.OK():
-			// RFC 3581: the registrar saw us at another address
-			// (NAT): put that in our Contact and register it.
-			if !natChecked && res.Received != "" && res.RPort != 0 {
+			// RFC 3581: over UDP, the registrar saw us at another
+			// address (NAT): remove the binding of our private
+			// address, then register the public one. (Over TCP and
+			// TLS, rport is our connection's own port and requests
+			// come back on that connection: nothing to change.)
+			if !natChecked && ua.Transport() == "udp" && res.Received != "" && res.RPort != 0 {
 				natChecked = true
 				if h, port := ua.ContactAddr(); h != res.Received || port != res.RPort {
 					p.log.Info("registrar sees another address; updating Contact", "received", res.Received, "rport", res.RPort)
+					uctx, ucancel := context.WithTimeout(ctx, registerAttemptTimeout)
+					_, _ = reg.Register(uctx, 0)
+					ucancel()
 					ua.SetContact(res.Received, res.RPort)
 					continue
 				}
