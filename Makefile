@@ -39,11 +39,12 @@ GO_SRCS := $(shell find $(GO_DIRS) -type f \( -name '*.go' -o -name '*.c' -o -na
 GO_SRCS_LIST := $(BUILD)/.go-sources
 
 # Fuzz targets run by `make test`: package:FuzzName.
-FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect
+FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
 TEST_SUITES = test-deps test-gofmt test-govet test-gotest test-fuzz test-c
+TEST_SUITES += test-node
 
 .PHONY: all lib cmake-configure cmake-build test $(TEST_SUITES) \
         demo demo-deps install clean
@@ -118,6 +119,11 @@ test-fuzz:
 
 test-c: all
 	cd $(CMAKE_BUILD) && $(CTEST) --output-on-failure $(CTEST_ARGS)
+
+# The Node binding (bindings/node): npm install from the registry, tsc,
+# node --test with real calls.
+test-node: all
+	bash bindings/node/run_tests.sh </dev/null
 
 # ---------------------------------------------------------------------------
 # Demo: voip-echo and voip-dial on 127.0.0.1

@@ -1,0 +1,339 @@
+// Type definitions for libvoip (the Node.js binding of libvoip.so).
+/// <reference types="node" />
+
+import { EventEmitter } from 'node:events';
+import { Duplex, DuplexOptions } from 'node:stream';
+
+/** Call states (pyVoIP 2's CallState). */
+export declare const CallState: Readonly<{
+  /** outgoing: INVITE sent, no answer yet */
+  DIALING: 'DIALING';
+  /** incoming: waiting for answer() or deny() */
+  RINGING: 'RINGING';
+  /** outgoing: the callee is ringing (180) or sent early media (183) */
+  PROGRESS: 'PROGRESS';
+  /** the call is up: audio flows */
+  ANSWERED: 'ANSWERED';
+  /** outgoing: cancel sent, waiting for the callee to confirm */
+  CANCELING: 'CANCELING';
+  /** over: see call.endReason and call.endCode */
+  ENDED: 'ENDED';
+}>;
+export type CallState = (typeof CallState)[keyof typeof CallState];
+
+/** Phone statuses (pyVoIP's PhoneStatus). */
+export declare const PhoneStatus: Readonly<{
+  INACTIVE: 'INACTIVE';
+  REGISTERING: 'REGISTERING';
+  REGISTERED: 'REGISTERED';
+  DEREGISTERING: 'DEREGISTERING';
+  FAILED: 'FAILED';
+}>;
+export type PhoneStatus = (typeof PhoneStatus)[keyof typeof PhoneStatus];
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export declare const LogLevel: Readonly<{ debug: 0; info: 1; warn: 2; error: 3 }>;
+
+/** The library's result codes (voip.h's VOIP_E*). */
+export declare const ErrorCode: Readonly<{
+  OK: 0;
+  ERROR: 1;
+  EINVAL: 2;
+  ENOTFOUND: 3;
+  ESTATE: 4;
+  ETIMEOUT: 5;
+  ENOPORTS: 6;
+  ERANGE: 7;
+  ENETWORK: 8;
+  EENDED: 9;
+  ENOSPACE: 10;
+  EREJECTED: 11;
+}>;
+export type VoipErrorCode = Exclude<keyof typeof ErrorCode, 'OK'>;
+
+/**
+ * An error reported by libvoip.  `code` names the library's result code,
+ * `errno` is its number.  A call that ended before it was answered also
+ * carries `reason`, `sipCode` and the `call`.
+ */
+export declare class VoipError extends Error {
+  constructor(message: string, props?: { code?: VoipErrorCode; errno?: number; reason?: string; sipCode?: number; call?: Call; cause?: unknown });
+  readonly name: 'VoipError';
+  readonly code: VoipErrorCode;
+  readonly errno: number;
+  /** Why the call ended, e.g. "486 Busy Here", "canceled", "timeout: no answer". */
+  readonly reason?: string;
+  /** The SIP status that ended the call, e.g. 486; 0 when none did. */
+  readonly sipCode?: number;
+  readonly call?: Call;
+}
+
+export interface Credentials {
+  /** The digest username (auth id). */
+  username: string;
+  password: string;
+  /** Only for this realm (default: any). */
+  realm?: string | null;
+  /** Only for this one of our users (default: any). */
+  user?: string | null;
+}
+
+/** Options of a Phone; each maps to a voip_phone_set_option key (in parentheses). */
+export interface PhoneOptions {
+  /** Address the SIP and RTP sockets bind to (bind_ip), default "0.0.0.0". */
+  bindIp?: string;
+  /** SIP port (bind_port), default 5060; 0 picks a free port (see phone.sipPort). */
+  bindPort?: number;
+  /** Lowest RTP port (rtp_port_low), default 10000. */
+  rtpPortLow?: number;
+  /** Highest RTP port (rtp_port_high), default 20000. */
+  rtpPortHigh?: number;
+  /** User part of our SIP URI (user), default "libvoip". */
+  user?: string;
+  /** Display name in From (display_name). */
+  displayName?: string;
+  /** Host written in Via, Contact and SDP (hostname). */
+  hostname?: string;
+  /** User-Agent header (user_agent). */
+  userAgent?: string;
+  /** "s16le" (default) or pyVoIP's unsigned 8-bit "u8" (audio_format). */
+  audioFormat?: 's16le' | 'u8';
+  /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]. */
+  codecs?: string[] | string;
+  /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
+  dtmfPayloadType?: number;
+  /** Playout delay of the jitter buffer, 20..1000, multiple of 20 (jitter_ms). */
+  jitterMs?: number;
+  /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
+  inviteTimeoutMs?: number;
+  /** Registrar/PBX "host" or "host:port" (server); none = peer to peer. */
+  server?: string;
+  /** Port of the server when `server` has none (server_port). */
+  port?: number;
+  /** Registration lifetime in seconds (register_expires). */
+  registerExpires?: number;
+  /** SIP transport (transport), default "udp". */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** Send every request via this URI/host[:port] (outbound_proxy). */
+  outboundProxy?: string;
+  /** TLS: PEM CA bundle to verify the server (ca_file). */
+  caFile?: string;
+  /** TLS: skip server certificate checks (tls_insecure). */
+  tlsInsecure?: boolean;
+  /** TLS client certificate (cert_file, key_file, key_password). */
+  certFile?: string;
+  keyFile?: string;
+  keyPassword?: string;
+  /** CIDR of peers reached with `hostname` (bind_network). */
+  bindNetwork?: string;
+  /** Host written for peers outside bindNetwork (remote_hostname). */
+  remoteHostname?: string;
+  /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
+  password?: string;
+  /** Digest username when it differs from `user` (an auth id). */
+  authUser?: string;
+  /** Realm the password applies to (default: any). */
+  realm?: string;
+  /** More credentials (voip_phone_add_credentials each). */
+  credentials?: Credentials[];
+  /** Emit 'log' events at this level and above. */
+  logLevel?: LogLevel;
+  /** Raw library options by their C key, for keys this binding does not name. */
+  extraOptions?: Record<string, string | number>;
+}
+
+export interface CallOptions {
+  /** Reject with VoipError 'ETIMEOUT' (and cancel the call) when not answered in time (ms). */
+  timeout?: number;
+  /** Reject with an AbortError (and cancel the call) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** The promise of phone.call(): also carries the call, to cancel it before the answer. */
+export interface PendingCall extends Promise<Call> {
+  readonly call: Call;
+}
+
+export interface IncomingRequest {
+  /** "NOTIFY", "INFO" or "MESSAGE". */
+  method: string;
+  from: string;
+  contentType: string;
+  body: string;
+  /** The call the request belongs to, or null. */
+  call: Call | null;
+}
+
+export interface PhoneEvents {
+  /** A call arrived and is RINGING: answer() or deny() it.  Without a listener, calls get 486 Busy Here. */
+  call: [call: Call];
+  /** The phone's status changed. */
+  status: [status: PhoneStatus, reason: string];
+  /** A call of this phone changed state. */
+  callState: [call: Call, state: CallState, reason: string];
+  /** A call of this phone received a DTMF digit. */
+  dtmf: [call: Call, digit: string];
+  /** NOTIFY, INFO or MESSAGE outside a call (already answered 200). */
+  request: [request: IncomingRequest];
+  /** A log line (with the logLevel option). */
+  log: [level: LogLevel, message: string];
+}
+
+export interface CallEvents {
+  /** The call changed state (after the state it had when you got it). */
+  state: [state: CallState, reason: string];
+  /** The call is ANSWERED. */
+  answered: [];
+  /** The remote side pressed a key: '0'-'9', '*', '#', 'A'-'D'. */
+  dtmf: [digit: string];
+  /** The call is over (emitted once, last). */
+  ended: [reason: string, sipCode: number];
+}
+
+type Listener<T extends unknown[]> = (...args: T) => void;
+
+/** A SIP phone: its own SIP socket, RTP ports and event thread. */
+export declare class Phone extends EventEmitter {
+  constructor(options?: PhoneOptions);
+  /** The library's handle of this phone. */
+  readonly id: number;
+  readonly status: PhoneStatus;
+  /** Why the phone is in its status ("started", "403 Forbidden", ...). */
+  readonly statusReason: string;
+  /** The SIP port bound (after start). */
+  readonly sipPort: number;
+  /** Our SIP URI (after start). */
+  readonly uri: string;
+  /** The calls that have not ended. */
+  readonly calls: Call[];
+
+  /** Start serving (and register, with a server).  Keeps the event loop alive until stop(). */
+  start(): Promise<void>;
+  /** Stop: every call ends; resolves after their 'ended' events.  May be started again. */
+  stop(): Promise<void>;
+  /** Stop and free the phone in the library; it cannot be used afterwards. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+
+  /** Place a call; resolves when it is ANSWERED, rejects with VoipError when it ends first. */
+  call(uri: string, options?: CallOptions): PendingCall;
+  /** Place a call and return it at once (DIALING). */
+  dial(uri: string): Call;
+
+  /** An option or fact by its C key ("sip_port", "uri", "status_reason", ...). */
+  getOption(key: string): string;
+  /** Set an option by its C key (while stopped). */
+  setOption(key: string, value: string | number | boolean): void;
+
+  on<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
+  once<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
+  off<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
+  addListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
+  removeListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
+  emit<E extends keyof PhoneEvents>(event: E, ...args: PhoneEvents[E]): boolean;
+}
+
+export interface ReadOptions {
+  /** Give up after this many ms and resolve with what arrived (default: wait). */
+  timeout?: number;
+}
+
+export interface AudioStreamOptions extends DuplexOptions {
+  /** Bytes per chunk read (default 320 = 20 ms of s16le). */
+  frameBytes?: number;
+}
+
+/** One call of a Phone. */
+export declare class Call extends EventEmitter {
+  /** The library's handle of this call. */
+  readonly id: number;
+  readonly phone: Phone;
+  readonly direction: 'incoming' | 'outgoing';
+  readonly state: CallState;
+  /** True once 'ended' was emitted. */
+  readonly ended: boolean;
+  readonly remoteUri: string;
+  readonly localUri: string;
+  readonly callId: string;
+  /** Negotiated codec, e.g. "PCMU". */
+  readonly codec: string;
+  readonly endReason: string;
+  readonly endCode: number;
+
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", ... */
+  info(key: string): string;
+  /** Media counters. */
+  stats(): {
+    packets_sent: number;
+    packets_received: number;
+    packets_lost: number;
+    late: number;
+    dropped_source: number;
+    dropped_payload_type: number;
+    dtmf_sent: number;
+    dtmf_received: number;
+    jitter_ms: number;
+    [counter: string]: number;
+  };
+
+  /** Answer an incoming call in RINGING. */
+  answer(): void;
+  /** Reject an incoming call in RINGING (default 486 Busy Here). */
+  deny(statusCode?: number): void;
+  /** Cancel an outgoing call in DIALING or PROGRESS. */
+  cancel(): void;
+  /** Hang up an ANSWERED call; resolves once it ENDED. */
+  hangup(): Promise<void>;
+
+  /** Send DTMF digits (RFC 4733), each durationMs long (0 = 100 ms; 40..5000). */
+  sendDtmf(digits: string, durationMs?: number): void;
+  /** Take received digits (all, or up to max); '' when none. */
+  getDtmf(max?: number): string;
+
+  /** Read `length` bytes of audio (default 320 = 20 ms s16le mono 8 kHz). */
+  readAudio(length?: number, options?: ReadOptions): Promise<Buffer>;
+  /** Queue audio without waiting; returns the bytes queued. */
+  writeAudio(data: Buffer | ArrayBufferView | ArrayBuffer): number;
+  /** Queue audio, waiting for room (and for the answer); resolves with the bytes queued. */
+  writeAudioAsync(data: Buffer | ArrayBufferView | ArrayBuffer, options?: ReadOptions): Promise<number>;
+  /** A Duplex of the call's audio. */
+  audioStream(options?: AudioStreamOptions): CallAudioStream;
+
+  /** Resolves with the call once ANSWERED; rejects with VoipError when it ends first. */
+  answered(): Promise<Call>;
+  /** Resolves once the call ended. */
+  waitEnded(): Promise<{ reason: string; code: number }>;
+
+  on<E extends keyof CallEvents>(event: E, listener: Listener<CallEvents[E]>): this;
+  once<E extends keyof CallEvents>(event: E, listener: Listener<CallEvents[E]>): this;
+  off<E extends keyof CallEvents>(event: E, listener: Listener<CallEvents[E]>): this;
+  addListener<E extends keyof CallEvents>(event: E, listener: Listener<CallEvents[E]>): this;
+  removeListener<E extends keyof CallEvents>(event: E, listener: Listener<CallEvents[E]>): this;
+  emit<E extends keyof CallEvents>(event: E, ...args: CallEvents[E]): boolean;
+}
+
+/** A Duplex of a call's audio: read what the peer sends, write what to send. */
+export declare class CallAudioStream extends Duplex {
+  constructor(call: Call, options?: AudioStreamOptions);
+  readonly call: Call;
+  readonly frameBytes: number;
+}
+
+/** The library's version, e.g. "0.1.0". */
+export declare function version(): string;
+/** Where libvoip.so was loaded from. */
+export declare function libraryPath(): string;
+
+declare const libvoip: {
+  Phone: typeof Phone;
+  Call: typeof Call;
+  CallAudioStream: typeof CallAudioStream;
+  CallState: typeof CallState;
+  PhoneStatus: typeof PhoneStatus;
+  LogLevel: typeof LogLevel;
+  VoipError: typeof VoipError;
+  ErrorCode: typeof ErrorCode;
+  version: typeof version;
+  libraryPath: typeof libraryPath;
+};
+export default libvoip;

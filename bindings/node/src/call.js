@@ -1,0 +1,587 @@
+'use strict';
+// Call: one call of a Phone.  Thin over voip_call_*: short calls are
+// synchronous, calls that may wait go through koffi's .async (a libuv
+// worker thread) in bounded slices, so that no worker is held for long.
+
+const { EventEmitter } = require('node:events');
+const native = require('./native');
+const { VoipError, fromSync, fromAsync, callEnded } = require('./errors');
+const { CallState, callStateName } = require('./constants');
+const { checkString, checkInt, typeName } = require('./options');
+
+const { OK, ErrorCode, cstr, callAsync } = native;
+
+// Longest time one async read or write keeps a libuv worker thread.  A
+// longer wait is made of several slices; between them the worker is free
+// for other work (another call's read, phone.stop(), fs, dns...).
+const SLICE_MS = 200;
+// How long hangup() waits for the library's ENDED event before it
+// finalizes the call itself.
+const END_EVENT_GRACE_MS = 2000;
+const MAX_AUDIO_BYTES = 16 * 1024 * 1024;
+const DTMF_RE = /^[0-9*#A-D]+$/;
+
+const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats'];
+
+function emitSafe(emitter, event, ...args) {
+  try {
+    emitter.emit(event, ...args);
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+}
+
+function checkTimeout(name, v) {
+  if (v === undefined || v === null || v === Infinity || v === -1) return -1;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${name} must be a number of milliseconds, got ${typeName(v)}`);
+  if (!Number.isInteger(v) || v < 0 || v > 2147483647) {
+    throw new RangeError(`${name} must be an integer 0..2147483647 (ms), -1 or Infinity, got ${v}`);
+  }
+  return v;
+}
+
+function asBuffer(name, data) {
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  throw new TypeError(`${name} must be a Buffer, TypedArray or ArrayBuffer, got ${typeName(data)}`);
+}
+
+class Call extends EventEmitter {
+  constructor(phone, handle, init) {
+    super();
+    this._phone = phone;
+    this._fn = phone._fn;
+    this._id = handle;
+    this._handle = handle; // 0 once released
+    this._direction = init.direction;
+    this._state = init.state; // the last state emitted
+    this._remoteUri = init.remoteUri || '';
+    this._localUri = init.localUri || '';
+    this._finalized = false;
+    this._endReason = '';
+    this._endCode = 0;
+    this._timedOut = false;
+    this._aborted = null;
+    this._cache = null; // facts kept once the handle is released
+    this._dtmfTail = '';
+    this._audioTail = null;
+    this._readChain = Promise.resolve();
+    this._writeChain = Promise.resolve();
+    this._answeredWaiters = [];
+    this._endedWaiters = [];
+    this._released = null; // promise of the handle's release
+    this._mismatch = null; // for phone polling: { state, polls }
+  }
+
+  // ---- facts ----------------------------------------------------------
+
+  /** The library's handle of this call (a number, unique in the process). */
+  get id() {
+    return this._id;
+  }
+  get phone() {
+    return this._phone;
+  }
+  /** 'incoming' or 'outgoing'. */
+  get direction() {
+    return this._direction;
+  }
+  /** The current CallState ('DIALING', 'RINGING', ..., 'ENDED'). */
+  get state() {
+    if (this._finalized || !this._handle) return this._finalized ? CallState.ENDED : this._state;
+    const out = [0];
+    if (this._fn.call_state(this._handle, out) !== OK) return this._state;
+    return callStateName(out[0]);
+  }
+  /** True once 'ended' has been emitted. */
+  get ended() {
+    return this._finalized;
+  }
+  get remoteUri() {
+    return this._infoOr('remote_uri', this._remoteUri);
+  }
+  get localUri() {
+    return this._infoOr('local_uri', this._localUri);
+  }
+  get callId() {
+    return this._infoOr('call_id', '');
+  }
+  get codec() {
+    return this._infoOr('codec', '');
+  }
+  /** Why the call ended ("486 Busy Here", "remote hangup", ...); '' while it has not. */
+  get endReason() {
+    return this._finalized ? this._endReason : this._infoOr('end_reason', '');
+  }
+  /** The SIP status that ended the call (e.g. 486), or 0. */
+  get endCode() {
+    return this._finalized ? this._endCode : Number(this._infoOr('end_code', '0')) || 0;
+  }
+
+  _infoOr(key, fallback) {
+    try {
+      return this.info(key);
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** voip_call_info(): a fact about the call by its C key (see voip.h). */
+  info(key) {
+    checkString('key', key, { empty: false });
+    if (!this._handle) {
+      if (this._cache && key in this._cache) return this._cache[key];
+      if (INFO_KEYS.includes(key)) return '';
+      throw new VoipError(`call ${this._id}: unknown call info key "${key}"`, { code: 'EINVAL' });
+    }
+    let size = 512;
+    for (;;) {
+      const buf = Buffer.alloc(size);
+      const rc = this._fn.call_info(this._handle, key, buf, size);
+      if (rc === OK) return cstr(buf);
+      if (rc === ErrorCode.ENOSPACE && size < 1 << 20) {
+        size *= 4;
+        continue;
+      }
+      throw fromSync(this._fn, rc, `call ${this._id}: info ${key}`);
+    }
+  }
+
+  /** Media counters (voip_call_info "stats") as an object. */
+  stats() {
+    const s = this.info('stats');
+    return s ? JSON.parse(s) : {};
+  }
+
+  // ---- actions --------------------------------------------------------
+
+  _live(what) {
+    if (!this._handle) throw callEnded(this);
+    return this._handle;
+  }
+
+  // A failed synchronous action: "call ended" when the call is over.
+  _syncError(rc, what) {
+    const err = fromSync(this._fn, rc, `call ${this._id}: ${what}`);
+    if (rc === ErrorCode.EENDED || rc === ErrorCode.ENOTFOUND || (rc === ErrorCode.ESTATE && this.state === CallState.ENDED)) {
+      const e = callEnded(this);
+      e.message = `${e.message} (${err.message})`;
+      return e;
+    }
+    return err;
+  }
+
+  /** Answer an incoming call in RINGING (200 OK); -> ANSWERED. */
+  answer() {
+    const h = this._live('answer');
+    const rc = this._fn.call_answer(h);
+    if (rc !== OK) throw this._syncError(rc, 'answer');
+  }
+
+  /** Reject an incoming call in RINGING with a SIP status (400..699, default 486 Busy Here). */
+  deny(statusCode = 486) {
+    if (typeof statusCode !== 'number' || !Number.isInteger(statusCode)) {
+      throw new TypeError(`statusCode must be an integer, got ${typeName(statusCode)}`);
+    }
+    if (statusCode !== 0 && (statusCode < 400 || statusCode > 699)) {
+      throw new RangeError(`statusCode must be 400..699, got ${statusCode}`);
+    }
+    const h = this._live('deny');
+    const rc = this._fn.call_deny(h, statusCode);
+    if (rc !== OK) throw this._syncError(rc, 'deny');
+  }
+
+  /** Cancel an outgoing call in DIALING or PROGRESS (CANCEL); -> CANCELING, then ENDED. */
+  cancel() {
+    const h = this._live('cancel');
+    const rc = this._fn.call_cancel(h);
+    if (rc !== OK) throw this._syncError(rc, 'cancel');
+  }
+
+  /**
+   * Hang up an ANSWERED call (BYE).  Resolves once the call is ENDED and
+   * 'ended' has been emitted.
+   */
+  hangup() {
+    if (!this._handle || this._finalized) return Promise.reject(callEnded(this));
+    const h = this._handle;
+    return callAsync(this._fn.call_hangup, h).then(async (rc) => {
+      if (rc !== OK) {
+        const st = this.state;
+        if (st === CallState.ENDED || rc === ErrorCode.ENOTFOUND) throw callEnded(this);
+        throw fromAsync(this._fn, rc, `call ${this._id}: hangup`, `call is ${st}`);
+      }
+      await this._waitFinalized(END_EVENT_GRACE_MS, 'local hangup');
+    });
+  }
+
+  /** Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events. */
+  sendDtmf(digits, durationMs = 0) {
+    if (typeof digits !== 'string') throw new TypeError(`digits must be a string, got ${typeName(digits)}`);
+    if (!DTMF_RE.test(digits)) throw new RangeError(`digits must be one or more of 0-9 * # A-D, got '${digits}'`);
+    checkInt('durationMs', durationMs, 0, 5000);
+    if (durationMs !== 0 && durationMs < 40) throw new RangeError(`durationMs must be 0 (100 ms) or 40..5000, got ${durationMs}`);
+    const h = this._live('sendDtmf');
+    const rc = this._fn.call_send_dtmf(h, digits, durationMs);
+    if (rc !== OK) throw this._syncError(rc, 'send DTMF');
+  }
+
+  /**
+   * Take received digits (oldest first) from the call's queue: up to max,
+   * all by default; '' when none.  Digits stay readable after the call ended.
+   */
+  getDtmf(max) {
+    if (max !== undefined) checkInt('max', max, 1, 65536);
+    if (!this._handle) {
+      const n = max === undefined ? this._dtmfTail.length : Math.min(max, this._dtmfTail.length);
+      const s = this._dtmfTail.slice(0, n);
+      this._dtmfTail = this._dtmfTail.slice(n);
+      return s;
+    }
+    const buflen = (max === undefined ? 256 : max) + 1;
+    let all = '';
+    for (;;) {
+      const buf = Buffer.alloc(buflen);
+      const count = [0];
+      const rc = this._fn.call_get_dtmf(this._handle, buf, buflen, count);
+      if (rc !== OK) throw this._syncError(rc, 'get DTMF');
+      all += cstr(buf);
+      if (max !== undefined || count[0] < buflen - 1) return all;
+    }
+  }
+
+  // ---- audio ----------------------------------------------------------
+
+  /**
+   * Read `length` bytes of received audio (s16le mono 8 kHz by default, 320
+   * bytes = 20 ms).  Resolves with a Buffer of `length` bytes; with a shorter
+   * one when the call ended (its last bytes) or `timeout` ms passed (what
+   * arrived, maybe nothing).  Rejects with VoipError 'EENDED' once the call
+   * has ended and its audio is drained.  Reading before ANSWERED waits for
+   * the answer.  Reads of one call run one after another.
+   */
+  readAudio(length = 320, options = {}) {
+    checkInt('length', length, 1, MAX_AUDIO_BYTES);
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const timeout = checkTimeout('timeout', options.timeout);
+    return this._enqueue('_readChain', () => this._read(length, timeout));
+  }
+
+  _enqueue(chain, job) {
+    const p = this[chain].then(job);
+    this[chain] = p.then(
+      () => {},
+      () => {}
+    );
+    return p;
+  }
+
+  _fromTail(buf, got) {
+    const tail = this._audioTail;
+    if (tail && tail.length > 0) {
+      const n = Math.min(tail.length, buf.length - got);
+      tail.copy(buf, got, 0, n);
+      this._audioTail = tail.subarray(n);
+      got += n;
+    }
+    if (got === 0) throw callEnded(this);
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  async _read(length, timeout) {
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    const deadline = timeout < 0 ? Infinity : Date.now() + timeout;
+    let first = true;
+    for (;;) {
+      if (!this._handle) return this._fromTail(buf, got);
+      const h = this._handle;
+      const out = [0];
+      let rc;
+      if (first) {
+        // Fast path: what is already there, without a worker thread.
+        rc = this._fn.call_read_audio(h, buf.subarray(got), length - got, 0, out);
+        first = false;
+      } else {
+        const slice = Math.max(0, Math.min(SLICE_MS, deadline - Date.now()));
+        rc = await callAsync(this._fn.call_read_audio, h, buf.subarray(got), length - got, slice, out);
+      }
+      got += out[0];
+      if (rc === OK) return buf;
+      if (rc === ErrorCode.ETIMEOUT) {
+        if (Date.now() >= deadline) return buf.subarray(0, got);
+        continue;
+      }
+      if (rc === ErrorCode.EENDED || rc === ErrorCode.ENOTFOUND) {
+        if (got > 0) return buf.subarray(0, got);
+        throw callEnded(this);
+      }
+      throw fromAsync(this._fn, rc, `call ${this._id}: read audio`);
+    }
+  }
+
+  /**
+   * Queue audio to send, without waiting: returns how many bytes were
+   * queued (less than given when the 2 s send queue is full).  Throws
+   * VoipError 'ESTATE' before the call is answered, 'EENDED' after it ended.
+   */
+  writeAudio(data) {
+    const buf = asBuffer('data', data);
+    const h = this._live('writeAudio');
+    if (buf.length === 0) return 0;
+    const out = [0];
+    const rc = this._fn.call_write_audio(h, buf, buf.length, 0, out);
+    if (rc === OK || rc === ErrorCode.ETIMEOUT) return out[0];
+    throw this._syncError(rc, 'write audio');
+  }
+
+  /**
+   * Queue audio to send, waiting for room in the send queue (and for the
+   * answer, on a call not answered yet).  Resolves with the bytes queued:
+   * all of them, or fewer when `timeout` ms passed.  Writes of one call
+   * run one after another; do not mix with writeAudio() at the same time.
+   */
+  writeAudioAsync(data, options = {}) {
+    const buf = asBuffer('data', data);
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const timeout = checkTimeout('timeout', options.timeout);
+    return this._enqueue('_writeChain', () => this._write(buf, timeout));
+  }
+
+  async _write(buf, timeout) {
+    let done = 0;
+    const deadline = timeout < 0 ? Infinity : Date.now() + timeout;
+    let first = true;
+    while (done < buf.length) {
+      if (!this._handle) throw callEnded(this);
+      const h = this._handle;
+      const out = [0];
+      let rc;
+      if (first) {
+        rc = this._fn.call_write_audio(h, buf.subarray(done), buf.length - done, 0, out);
+        first = false;
+      } else {
+        const slice = Math.max(0, Math.min(SLICE_MS, deadline - Date.now()));
+        rc = await callAsync(this._fn.call_write_audio, h, buf.subarray(done), buf.length - done, slice, out);
+      }
+      done += out[0];
+      if (rc === OK) return buf.length;
+      if (rc === ErrorCode.ETIMEOUT) {
+        if (Date.now() >= deadline) return done;
+        continue;
+      }
+      if (rc === ErrorCode.ESTATE && !this._finalized && this.state !== CallState.ENDED) {
+        // Not answered yet: wait for it (bounded by the timeout), then go on.
+        const left = deadline - Date.now();
+        if (left <= 0) return done;
+        await this._waitAnsweredOrTimeout(left);
+        if (Date.now() >= deadline && this.state !== CallState.ANSWERED) return done;
+        first = true;
+        continue;
+      }
+      if (rc === ErrorCode.EENDED || rc === ErrorCode.ENOTFOUND || rc === ErrorCode.ESTATE) throw callEnded(this);
+      throw fromAsync(this._fn, rc, `call ${this._id}: write audio`);
+    }
+    return done;
+  }
+
+  _waitAnsweredOrTimeout(ms) {
+    return new Promise((resolve) => {
+      const timer = ms === Infinity ? null : setTimeout(done, ms);
+      const self = this;
+      function done() {
+        if (timer) clearTimeout(timer);
+        self.off('answered', done);
+        self.off('ended', done);
+        resolve();
+      }
+      this.on('answered', done);
+      this.on('ended', done);
+    });
+  }
+
+  /**
+   * A Duplex stream of the call's audio: read what the peer sends, write
+   * what to send (s16le mono 8 kHz frames by default).  The readable side
+   * ends when the call ends.
+   */
+  audioStream(options) {
+    const { CallAudioStream } = require('./stream');
+    return new CallAudioStream(this, options);
+  }
+
+  // ---- waiting --------------------------------------------------------
+
+  /** Resolves with the call once ANSWERED; rejects with VoipError when it ends first. */
+  answered() {
+    return new Promise((resolve, reject) => {
+      if (this._state === CallState.ANSWERED && !this._finalized) return resolve(this);
+      if (this._finalized) return reject(this._notAnsweredError());
+      this._answeredWaiters.push({ resolve, reject });
+    });
+  }
+
+  /** Resolves with { reason, code } once the call has ended and 'ended' was emitted. */
+  waitEnded() {
+    return new Promise((resolve) => {
+      if (this._finalized) return resolve({ reason: this._endReason, code: this._endCode });
+      this._endedWaiters.push(resolve);
+    });
+  }
+
+  _notAnsweredError() {
+    const reason = this._endReason || 'ended';
+    let code = 'EENDED';
+    if (this._timedOut || /^timeout/i.test(reason) || this._endCode === 408) code = 'ETIMEOUT';
+    const err = new VoipError(`call ${this._id} to ${this._remoteUri} was not answered: ${reason}`, {
+      code,
+      reason,
+      sipCode: this._endCode,
+      call: this,
+      cause: this._aborted || undefined,
+    });
+    return err;
+  }
+
+  // Wait for the library's ENDED event; finalize ourselves after `ms`.
+  _waitFinalized(ms, reason) {
+    if (this._finalized) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this._finalize(reason);
+        resolve();
+      }, ms);
+      this._endedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  // ---- events from the phone -------------------------------------------
+
+  _onState(stNum, reason) {
+    if (this._finalized) return;
+    const name = callStateName(stNum);
+    this._mismatch = null;
+    if (name === CallState.ENDED) {
+      this._finalize(reason);
+      return;
+    }
+    if (name === this._state) return; // e.g. the RINGING a new call already has
+    this._state = name;
+    emitSafe(this, 'state', name, reason);
+    emitSafe(this._phone, 'callState', this, name, reason);
+    if (name === CallState.ANSWERED) {
+      const waiters = this._answeredWaiters;
+      this._answeredWaiters = [];
+      for (const w of waiters) w.resolve(this);
+      emitSafe(this, 'answered');
+    }
+  }
+
+  _onDtmf(digit) {
+    if (this._finalized) return;
+    emitSafe(this, 'dtmf', digit);
+    emitSafe(this._phone, 'dtmf', this, digit);
+  }
+
+  // The phone's safety net: a state the library reports that no event
+  // brought for two polls in a row is applied (an event was lost).
+  _poll() {
+    if (this._finalized || !this._handle) return;
+    const out = [0];
+    if (this._fn.call_state(this._handle, out) !== OK) return;
+    const live = callStateName(out[0]);
+    if (live === this._state) {
+      this._mismatch = null;
+      return;
+    }
+    if (this._mismatch && this._mismatch.state === live) {
+      this._onState(out[0], live === CallState.ENDED ? this._infoOr('end_reason', '') : '');
+    } else {
+      this._mismatch = { state: live };
+    }
+  }
+
+  // The call is over: emit 'state' ENDED and 'ended' once, settle waiters,
+  // then release the handle (keeping the facts, the last audio and digits).
+  _finalize(reasonHint) {
+    if (this._finalized) return;
+    let reason = this._infoOr('end_reason', '');
+    if (!reason) reason = reasonHint || '';
+    const code = Number(this._infoOr('end_code', '0')) || 0;
+    this._finalized = true;
+    this._endReason = reason;
+    this._endCode = code;
+    this._state = CallState.ENDED;
+    emitSafe(this, 'state', CallState.ENDED, reason);
+    emitSafe(this._phone, 'callState', this, CallState.ENDED, reason);
+    const answered = this._answeredWaiters;
+    this._answeredWaiters = [];
+    for (const w of answered) w.reject(this._notAnsweredError());
+    const ended = this._endedWaiters;
+    this._endedWaiters = [];
+    for (const w of ended) w({ reason, code });
+    emitSafe(this, 'ended', reason, code);
+    // Stays in phone._calls until released: late events may still name it.
+    this._released = this._release();
+  }
+
+  async _release() {
+    // Let reads and writes in flight finish on the handle first.
+    for (;;) {
+      const r = this._readChain;
+      const w = this._writeChain;
+      await Promise.all([r, w]);
+      if (r === this._readChain && w === this._writeChain) break;
+    }
+    this._releaseNow();
+  }
+
+  // Keep what the application may still ask for, then release the handle.
+  _releaseNow() {
+    const h = this._handle;
+    if (!h) return;
+    const cache = {};
+    for (const k of INFO_KEYS) {
+      const buf = Buffer.alloc(4096);
+      if (this._fn.call_info(h, k, buf, buf.length) === OK) cache[k] = cstr(buf);
+    }
+    cache.state = CallState.ENDED;
+    this._cache = cache;
+    const chunks = [];
+    for (let i = 0; i < 64; i++) {
+      const buf = Buffer.alloc(8192);
+      const out = [0];
+      const rc = this._fn.call_read_audio(h, buf, buf.length, 0, out);
+      if (out[0] > 0) chunks.push(buf.subarray(0, out[0]));
+      if (rc !== OK) break;
+    }
+    if (this._audioTail && this._audioTail.length) chunks.unshift(this._audioTail);
+    this._audioTail = chunks.length ? Buffer.concat(chunks) : null;
+    try {
+      this._dtmfTail += this.getDtmf();
+    } catch {
+      // keep what we have
+    }
+    this._handle = 0;
+    this._fn.call_release(h);
+    this._phone._forgetCall(this);
+  }
+
+  // The phone was destroyed: the handle is gone.
+  _dropHandle() {
+    if (!this._finalized) this._finalize('phone closed');
+    this._handle = 0;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `Call { id: ${this._id}, direction: '${this._direction}', state: '${this.state}', remoteUri: '${this._remoteUri}' }`;
+  }
+}
+
+module.exports = { Call, emitSafe, checkTimeout, SLICE_MS };

@@ -1,0 +1,253 @@
+'use strict';
+// The C ABI of libvoip (include/voip.h) through koffi. Nothing here knows
+// about SIP or media: it only declares the functions, loads the library
+// once per process and routes the library's callbacks to the JS objects.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const PACKAGE_DIR = path.join(__dirname, '..');
+
+// Result codes of voip.h.
+const OK = 0;
+const CODE_NAMES = Object.freeze({
+  1: 'ERROR',
+  2: 'EINVAL',
+  3: 'ENOTFOUND',
+  4: 'ESTATE',
+  5: 'ETIMEOUT',
+  6: 'ENOPORTS',
+  7: 'ERANGE',
+  8: 'ENETWORK',
+  9: 'EENDED',
+  10: 'ENOSPACE',
+  11: 'EREJECTED',
+});
+const ErrorCode = Object.freeze({
+  OK: 0,
+  ERROR: 1,
+  EINVAL: 2,
+  ENOTFOUND: 3,
+  ESTATE: 4,
+  ETIMEOUT: 5,
+  ENOPORTS: 6,
+  ERANGE: 7,
+  ENETWORK: 8,
+  EENDED: 9,
+  ENOSPACE: 10,
+  EREJECTED: 11,
+});
+
+// Where the shared library is looked for, in order.
+function candidatePaths() {
+  const out = [];
+  if (process.env.VOIP_LIBRARY) out.push({ path: process.env.VOIP_LIBRARY, from: 'VOIP_LIBRARY' });
+  for (const name of ['libvoip.so.0', 'libvoip.so']) {
+    out.push({ path: path.join(PACKAGE_DIR, 'lib', name), from: 'bundled' });
+  }
+  return out;
+}
+
+let state = null; // { koffi, lib, fn, cb, libraryPath }
+const protos = {};
+let loadError = null;
+
+function declare(lib, koffi) {
+  const f = (sig) => lib.func(sig);
+  // Optional symbols (newer parts of the ABI): null when this build lacks them.
+  const opt = (sig) => {
+    try {
+      return lib.func(sig);
+    } catch {
+      return null;
+    }
+  };
+
+  protos.incoming = koffi.proto('void voip_incoming_call_fn(void *user_data, uint64_t phone, uint64_t call, const char *from_uri, const char *to_uri)');
+  protos.state = koffi.proto('void voip_call_state_fn(void *user_data, uint64_t phone, uint64_t call, int32_t state, const char *reason)');
+  protos.dtmf = koffi.proto('void voip_dtmf_fn(void *user_data, uint64_t phone, uint64_t call, int32_t digit)');
+  protos.status = koffi.proto('void voip_status_fn(void *user_data, uint64_t phone, int32_t status, const char *reason)');
+  protos.request = koffi.proto('void voip_request_fn(void *user_data, uint64_t phone, uint64_t call, const char *method, const char *from_uri, const char *content_type, const char *body)');
+  protos.log = koffi.proto('void voip_log_fn(void *user_data, uint64_t phone, int32_t level, const char *message)');
+
+  return {
+    version: f('const char *voip_version(void)'),
+    strerror: f('const char *voip_strerror(int code)'),
+    last_error: f('const char *voip_last_error(void)'),
+
+    phone_new: f('int voip_phone_new(_Out_ uint64_t *phone_out)'),
+    phone_set_option: f('int voip_phone_set_option(uint64_t phone, const char *key, const char *value)'),
+    phone_get_option: f('int voip_phone_get_option(uint64_t phone, const char *key, uint8_t *buf, size_t buflen)'),
+    phone_add_credentials: opt('int voip_phone_add_credentials(uint64_t phone, const char *username, const char *password, const char *realm, const char *user)'),
+    phone_start: f('int voip_phone_start(uint64_t phone)'),             // async only
+    phone_stop: f('int voip_phone_stop(uint64_t phone)'),               // async only
+    phone_destroy: f('int voip_phone_destroy(uint64_t phone)'),         // async only
+    phone_status: f('int voip_phone_status(uint64_t phone, _Out_ int32_t *status_out)'),
+
+    phone_on_incoming_call: f('int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn *fn, void *user_data)'),
+    phone_on_call_state: f('int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn *fn, void *user_data)'),
+    phone_on_dtmf: f('int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn *fn, void *user_data)'),
+    phone_on_status: f('int voip_phone_on_status(uint64_t phone, voip_status_fn *fn, void *user_data)'),
+    phone_on_request: opt('int voip_phone_on_request(uint64_t phone, voip_request_fn *fn, void *user_data)'),
+    phone_set_log: f('int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn *fn, void *user_data)'),
+
+    phone_call: f('int voip_phone_call(uint64_t phone, const char *uri, _Out_ uint64_t *call_out)'),
+    call_wait: f('int voip_call_wait(uint64_t call, uint32_t state_mask, int32_t timeout_ms, _Out_ int32_t *state_out)'),
+    call_state: f('int voip_call_state(uint64_t call, _Out_ int32_t *state_out)'),
+    call_answer: f('int voip_call_answer(uint64_t call)'),
+    call_deny: f('int voip_call_deny(uint64_t call, int32_t status_code)'),
+    call_hangup: f('int voip_call_hangup(uint64_t call)'),
+    call_cancel: f('int voip_call_cancel(uint64_t call)'),
+    call_read_audio: f('int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, _Out_ size_t *nread)'),
+    call_write_audio: f('int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, _Out_ size_t *nwritten)'),
+    call_send_dtmf: f('int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms)'),
+    call_get_dtmf: f('int voip_call_get_dtmf(uint64_t call, uint8_t *buf, size_t buflen, _Out_ size_t *count_out)'),
+    call_info: f('int voip_call_info(uint64_t call, const char *key, uint8_t *buf, size_t buflen)'),
+    call_release: f('int voip_call_release(uint64_t call)'),
+  };
+}
+
+// Routes the library's callbacks to the object that registered for a
+// phone id.  Callbacks are registered once per process (koffi.register),
+// never unregistered: the library may call them until voip_phone_destroy
+// returns, and a process rarely needs more than these six slots.
+const routes = new Map(); // phone id -> { deref(): target | undefined }
+
+function route(phone) {
+  const r = routes.get(Number(phone));
+  return r ? r.deref() : undefined;
+}
+
+// An exception thrown by an application listener must not vanish inside
+// the FFI layer (koffi would just return 0 to C): rethrow it on the next
+// tick, where it behaves like any uncaught exception of an EventEmitter.
+function safely(fn) {
+  return (...args) => {
+    try {
+      fn(...args);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  };
+}
+
+function registerCallbacks(koffi) {
+  const reg = (fn, proto) => koffi.register(safely(fn), koffi.pointer(protos[proto]));
+  return {
+    incoming: reg((ud, phone, call, from, to) => {
+      const t = route(phone);
+      if (t) t._onIncoming(Number(call), from, to);
+      else {
+        // A phone JS no longer knows (collected): turn the call away.
+        state.fn.call_deny(call, 480);
+        state.fn.call_release(call);
+      }
+    }, 'incoming'),
+    state: reg((ud, phone, call, st, reason) => {
+      const t = route(phone);
+      if (t) t._onCallState(Number(call), st, reason);
+    }, 'state'),
+    dtmf: reg((ud, phone, call, digit) => {
+      const t = route(phone);
+      if (t) t._onDtmf(Number(call), String.fromCharCode(digit));
+    }, 'dtmf'),
+    status: reg((ud, phone, st, reason) => {
+      const t = route(phone);
+      if (t) t._onStatus(st, reason);
+    }, 'status'),
+    request: reg((ud, phone, call, method, from, contentType, body) => {
+      const t = route(phone);
+      if (t) t._onRequest(Number(call), method, from, contentType, body);
+    }, 'request'),
+    log: reg((ud, phone, level, message) => {
+      const t = route(phone);
+      if (t) t._onLog(level, message);
+    }, 'log'),
+  };
+}
+
+// load() loads libvoip once per process (a Go c-shared library can be
+// loaded only once and never unloaded) and returns the bindings.
+function load() {
+  if (state) return state;
+  if (loadError) throw loadError;
+  let koffi;
+  try {
+    koffi = require('koffi');
+  } catch (err) {
+    loadError = new Error(`libvoip: cannot load koffi (run "npm install" in the libvoip package): ${err.message}`);
+    throw loadError;
+  }
+  const tried = [];
+  let lib = null;
+  let libraryPath = null;
+  for (const c of candidatePaths()) {
+    if (c.from === 'VOIP_LIBRARY' || fs.existsSync(c.path)) {
+      try {
+        lib = koffi.load(c.path);
+        libraryPath = c.path;
+        break;
+      } catch (err) {
+        tried.push(`${c.path} (${c.from}): ${err.message}`);
+        if (c.from === 'VOIP_LIBRARY') break; // an explicit choice must not silently fall back
+      }
+    } else {
+      tried.push(`${c.path} (${c.from}): not found`);
+    }
+  }
+  if (!lib && !process.env.VOIP_LIBRARY) {
+    // Last resort: the dynamic linker's search path (an installed libvoip).
+    try {
+      lib = koffi.load('libvoip.so.0');
+      libraryPath = 'libvoip.so.0';
+    } catch (err) {
+      tried.push(`libvoip.so.0 (system search path): ${err.message}`);
+    }
+  }
+  if (!lib) {
+    loadError = new Error(
+      'libvoip: cannot load libvoip.so. Build it (make lib) and copy it into the package ' +
+        '(bindings/node/scripts/copy-lib.sh), or point VOIP_LIBRARY at it. Tried:\n  ' +
+        tried.join('\n  ')
+    );
+    throw loadError;
+  }
+  const fn = declare(lib, koffi);
+  state = { koffi, lib, fn, cb: null, libraryPath };
+  state.cb = registerCallbacks(koffi);
+  return state;
+}
+
+function isLoaded() {
+  return state !== null;
+}
+
+// A NUL-terminated string out of a buffer the library filled.
+function cstr(buf) {
+  const end = buf.indexOf(0);
+  return buf.toString('utf8', 0, end < 0 ? buf.length : end);
+}
+
+// promisified async FFI call: resolves with the result code.
+function callAsync(f, ...args) {
+  return new Promise((resolve, reject) => {
+    try {
+      f.async(...args, (err, rc) => (err ? reject(err) : resolve(rc)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+module.exports = {
+  OK,
+  CODE_NAMES,
+  ErrorCode,
+  load,
+  isLoaded,
+  routes,
+  cstr,
+  callAsync,
+};

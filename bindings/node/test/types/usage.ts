@@ -1,0 +1,77 @@
+// Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
+// API, used as an application would.  Never run.
+import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version } from 'libvoip';
+import type { PhoneOptions, PendingCall } from 'libvoip';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+
+const options: PhoneOptions = {
+  bindIp: '127.0.0.1',
+  bindPort: 5060,
+  rtpPortLow: 10000,
+  rtpPortHigh: 10100,
+  server: 'pbx.example.com',
+  port: 5060,
+  user: 'alice',
+  password: 'secret',
+  authUser: 'alice-auth',
+  transport: 'tls',
+  caFile: '/etc/ssl/certs/ca.pem',
+  codecs: ['PCMU', 'PCMA'],
+  jitterMs: 60,
+  logLevel: 'info',
+};
+
+async function main(): Promise<void> {
+  const phone = new Phone(options);
+  phone.on('call', (call: Call) => {
+    call.on('dtmf', (d: string) => console.log(d.toUpperCase()));
+    call.on('ended', (reason: string, code: number) => console.log(reason, code + 1));
+    call.answer();
+  });
+  phone.on('status', (s: PhoneStatus, reason: string) => {
+    if (s === PhoneStatus.FAILED) console.error(reason);
+  });
+  phone.on('callState', (call, state, reason) => console.log(call.id, state, reason));
+  await phone.start();
+  const port: number = phone.sipPort;
+
+  const pending: PendingCall = phone.call('sip:bob@127.0.0.1:5090', { timeout: 30000 });
+  pending.call.on('state', (s: CallState) => {
+    if (s === CallState.PROGRESS) console.log('ringing');
+  });
+  let call: Call;
+  try {
+    call = await pending;
+  } catch (err) {
+    if (err instanceof VoipError) console.error(err.code, err.errno, err.reason, err.sipCode);
+    return;
+  }
+  const state: CallState = call.state;
+  const frame: Buffer = await call.readAudio(320);
+  const partial: Buffer = await call.readAudio(3200, { timeout: 100 });
+  const n: number = call.writeAudio(frame);
+  const m: number = await call.writeAudioAsync(new Int16Array(160));
+  call.sendDtmf('12#');
+  const digits: string = call.getDtmf();
+  const stream: CallAudioStream = call.audioStream({ frameBytes: 640 });
+  await pipeline(stream, createWriteStream('/tmp/call.raw'));
+  const { reason, code } = await call.waitEnded();
+  console.log(state, partial.length, n, m, digits, reason, code, port, call.stats().packets_lost, ErrorCode.ETIMEOUT, version());
+  await call.hangup();
+  call.deny();
+  call.deny(603);
+  call.cancel();
+  await phone.stop();
+  await phone.close();
+
+  // @ts-expect-error: transport is one of udp/tcp/tls
+  new Phone({ transport: 'sctp' });
+  // @ts-expect-error: unknown event of a call
+  call.on('nonsense', () => {});
+  // @ts-expect-error: states are strings of CallState
+  const bad: CallState = 'UP';
+  void bad;
+}
+
+void main();
