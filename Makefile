@@ -44,7 +44,7 @@ FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:Fu
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
 TEST_SUITES = test-deps test-gofmt test-govet test-gotest test-fuzz test-c
-TEST_SUITES += test-node
+TEST_SUITES += test-python test-node
 
 .PHONY: all lib cmake-configure cmake-build test $(TEST_SUITES) \
         demo demo-deps install clean
@@ -119,6 +119,11 @@ test-fuzz:
 
 test-c: all
 	cd $(CMAKE_BUILD) && $(CTEST) --output-on-failure $(CTEST_ARGS)
+
+# The Python binding (bindings/python): pip install into a fresh venv,
+# mypy --strict, pytest with real calls.
+test-python: all
+	bash bindings/python/run_tests.sh </dev/null
 
 # The Node binding (bindings/node): npm install from the registry, tsc,
 # node --test with real calls.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,25 @@ func init() {
 	// pass 1300 bytes (RFC 4475 longreq): unsent, the caller would
 	// retransmit until it times out. Let IP fragment them.
 	gosip.UDPMTUSize = 65535
+
+	// A few sipgo paths (connection reference counts) log through its
+	// process-wide default logger, not the one we inject per phone: a
+	// library must not write to the host's stderr unasked, so those lines
+	// appear only when VOIP_LOG asks for log output.
+	var h slog.Handler = slog.DiscardHandler
+	if lv, ok := envLogLevel(os.Getenv("VOIP_LOG")); ok {
+		h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
+	}
+	gosip.SetDefaultLogger(slog.New(h))
+}
+
+// envLogLevel parses VOIP_LOG: debug, info, warn or error.
+func envLogLevel(s string) (slog.Level, bool) {
+	var lv slog.Level
+	if s == "" || lv.UnmarshalText([]byte(s)) != nil {
+		return 0, false
+	}
+	return lv, true
 }
 
 // Config configures a UA.

@@ -1,0 +1,417 @@
+"""VoIPCall: one call of a :class:`~voip.VoIPPhone` (pyVoIP 2's VoIPCall)."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import threading
+import time
+import weakref
+from ctypes import byref, c_int32, c_size_t
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Type, Union
+
+from . import _lib
+from .errors import InvalidArgumentError, InvalidStateError, VoIPError, from_code
+from .types import CallRequest, CallState
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .phone import VoIPPhone
+
+__all__ = ["VoIPCall"]
+
+log = logging.getLogger("voip")
+
+# Blocking C calls are made in slices of this many milliseconds so that the
+# calling thread comes back to Python regularly (Ctrl-C, signal handlers).
+_SLICE_MS = 200
+
+BytesLike = Union[bytes, bytearray, memoryview]
+
+
+def _release_handle(handle: int) -> None:
+    """Finalizer of a VoIPCall: release its C handle (ENOTFOUND is fine)."""
+    try:
+        _lib.lib.voip_call_release(handle)
+    except Exception:  # pragma: no cover - interpreter shutdown
+        pass
+
+
+class VoIPCall:
+    """A call.  Created by the phone: by :meth:`VoIPPhone.call` for outgoing
+    calls, and for incoming ones before :meth:`ringing` is called.  Subclass
+    it and pass the subclass as ``call_class`` to handle incoming calls by
+    overriding :meth:`ringing`.
+
+    The constructor's first three arguments are pyVoIP 2's (*phone*,
+    *callstate*, *request*); *handle* is the libvoip call handle.  A subclass
+    that overrides ``__init__`` must pass all of them on to
+    ``super().__init__`` and must not block.
+
+    Lifetime: the phone keeps a call alive while it is not ENDED.  An ended
+    call stays usable (remaining audio, queued digits, :attr:`end_reason`)
+    while you hold a reference to it; its library handle is released when it
+    is garbage collected, when you call :meth:`close` (or leave a ``with``
+    block), or when its phone stops.  After that every method raises
+    :class:`InvalidStateError` and :attr:`state` is ENDED.
+    """
+
+    def __init__(
+        self,
+        phone: "VoIPPhone",
+        callstate: CallState,
+        request: Optional[CallRequest],
+        handle: int,
+        **kwargs: Any,
+    ) -> None:
+        self.phone = phone
+        self.request = request
+        self._handle = int(handle)
+        self._initial_state = CallState(callstate)
+        self._released = False
+        self._close_lock = threading.Lock()
+        self._u8 = phone.audio_format == "u8"
+        self._phone_handle = phone._current_handle()
+        self._finalizer = weakref.finalize(self, _release_handle, self._handle)
+        # At interpreter exit the phones are destroyed, which releases every
+        # call handle; nothing to do for calls then.
+        self._finalizer.atexit = False
+
+    # ------------------------------------------------------------------
+    # Hooks (override in a subclass given as call_class)
+    # ------------------------------------------------------------------
+    def ringing(self, request: CallRequest) -> None:
+        """Called for a new incoming call, in a thread of its own (as in
+        pyVoIP), so it may block for the whole call.  Override it to answer.
+        The default denies the call (486 Busy Here), like pyVoIP without a
+        call callback.  When it raises while the call still rings, the
+        exception is logged and the call is denied with 500."""
+        self.deny()
+
+    def dtmf_callback(self, code: str) -> None:
+        """Called for each DTMF key the remote side pressed, on the library's
+        callback thread (return quickly).  Digits are also queued for
+        :meth:`get_dtmf` whether or not this is overridden."""
+
+    def state_changed(self, state: CallState, reason: str) -> None:
+        """Called on every state change with the library's reason (e.g.
+        ``"200 OK"``, ``"remote hangup"``), on the library's callback thread
+        (return quickly).  Not in pyVoIP."""
+
+    # ------------------------------------------------------------------
+    # Internals
+    # ------------------------------------------------------------------
+    @property
+    def handle(self) -> int:
+        """The libvoip call handle."""
+        return self._handle
+
+    def _h(self) -> int:
+        if self._released:
+            raise InvalidStateError(
+                f"call {self._handle} has ended and was released", _lib.ENOTFOUND
+            )
+        return self._handle
+
+    def _mark_released(self) -> None:
+        self._released = True
+        self._finalizer.detach()
+
+    def _raise(self, rc: int) -> None:
+        err = from_code(rc)
+        if rc == _lib.ENOTFOUND:
+            self._released = True
+            raise InvalidStateError(
+                f"call {self._handle} has ended and was released ({err.message})", rc
+            )
+        raise err
+
+    def _check(self, rc: int) -> None:
+        if rc != _lib.OK:
+            self._raise(rc)
+
+    # ------------------------------------------------------------------
+    # State and facts
+    # ------------------------------------------------------------------
+    @property
+    def state(self) -> CallState:
+        """The call's current state (ENDED once released)."""
+        if self._released:
+            return CallState.ENDED
+        s = c_int32()
+        rc = _lib.lib.voip_call_state(self._handle, byref(s))
+        if rc == _lib.ENOTFOUND:
+            self._released = True
+            return CallState.ENDED
+        if rc != _lib.OK:
+            self._raise(rc)
+        return CallState(s.value)
+
+    def info(self, key: str) -> str:
+        """A fact about the call (``voip_call_info``): "direction",
+        "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
+        "remote_rtp", "end_reason", "end_code", "stats"."""
+        k = _lib.encode(key, "key")
+        size = 256
+        while True:
+            buf = ctypes.create_string_buffer(size)
+            rc = _lib.lib.voip_call_info(self._h(), k, buf, size)
+            if rc == _lib.ENOSPACE and size < 1 << 20:
+                size *= 4
+                continue
+            self._check(rc)
+            return buf.value.decode("utf-8", errors="replace")
+
+    @property
+    def call_id(self) -> str:
+        return self.info("call_id")
+
+    @property
+    def direction(self) -> str:
+        """"incoming" or "outgoing"."""
+        return self.info("direction")
+
+    @property
+    def remote_uri(self) -> str:
+        return self.info("remote_uri")
+
+    @property
+    def local_uri(self) -> str:
+        return self.info("local_uri")
+
+    @property
+    def codec(self) -> str:
+        return self.info("codec")
+
+    @property
+    def end_reason(self) -> str:
+        """Why the call ended, e.g. "486 Busy Here" ("" while not ended)."""
+        return self.info("end_reason")
+
+    @property
+    def end_code(self) -> int:
+        """The SIP status that ended the call, or 0."""
+        try:
+            return int(self.info("end_code") or 0)
+        except ValueError:
+            return 0
+
+    def stats(self) -> Dict[str, Any]:
+        """Media counters as a dict (packets_sent, packets_received,
+        packets_lost, late, dtmf_sent, dtmf_received, jitter_ms, ...)."""
+        data = json.loads(self.info("stats") or "{}")
+        return dict(data) if isinstance(data, dict) else {}
+
+    def wait(
+        self,
+        states: Union[CallState, Iterable[CallState], None] = None,
+        timeout: Optional[float] = None,
+    ) -> CallState:
+        """Wait until the call is in one of *states* (default: ANSWERED) or
+        ENDED, or *timeout* seconds pass; returns the state then.  Not in
+        pyVoIP (where one polls ``call.state``)."""
+        if states is None:
+            wanted: Iterable[CallState] = (CallState.ANSWERED,)
+        elif isinstance(states, CallState):
+            wanted = (states,)
+        else:
+            wanted = states
+        mask = 0
+        for s in wanted:
+            mask |= 1 << int(CallState(s))
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        out = c_int32()
+        while True:
+            if deadline is None:
+                ms = _SLICE_MS
+            else:
+                ms = int(max(0.0, min(_SLICE_MS / 1000, deadline - time.monotonic())) * 1000)
+            rc = _lib.lib.voip_call_wait(self._h(), mask, ms, byref(out))
+            if rc == _lib.OK:
+                return CallState(out.value)
+            if rc != _lib.ETIMEOUT:
+                if rc == _lib.ENOTFOUND:
+                    self._released = True
+                    return CallState.ENDED
+                self._raise(rc)
+            if deadline is not None and time.monotonic() >= deadline:
+                return CallState(out.value)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def answer(self) -> None:
+        """Answer an incoming call in RINGING (else InvalidStateError)."""
+        self._check(_lib.lib.voip_call_answer(self._h()))
+
+    def deny(self, status_code: int = 486) -> None:
+        """Reject an incoming call in RINGING with *status_code* (400..699,
+        default 486 Busy Here)."""
+        if not isinstance(status_code, int) or isinstance(status_code, bool):
+            raise TypeError("status_code must be an int")
+        self._check(_lib.lib.voip_call_deny(self._h(), status_code))
+
+    def hangup(self) -> None:
+        """End an ANSWERED call (BYE)."""
+        self._check(_lib.lib.voip_call_hangup(self._h()))
+
+    def cancel(self) -> None:
+        """Cancel an outgoing call in DIALING or PROGRESS (CANCEL)."""
+        self._check(_lib.lib.voip_call_cancel(self._h()))
+
+    def close(self) -> None:
+        """End the call whatever its state (hang up, cancel or deny) and
+        release its handle.  Idempotent.  ``with call:`` calls it."""
+        with self._close_lock:
+            if self._released:
+                return
+            self._released = True
+            self._finalizer.detach()
+        _lib.lib.voip_call_release(self._handle)
+        self.phone._forget_call(self._handle)
+
+    def __enter__(self) -> "VoIPCall":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------
+    # DTMF
+    # ------------------------------------------------------------------
+    def get_dtmf(self, length: Optional[int] = 1) -> str:
+        """Take up to *length* received digits, oldest first ("" when none);
+        *length* None or negative takes them all (pyVoIP 2).  Digits stay
+        readable after the call ended, until it is released."""
+        if length is not None and (not isinstance(length, int) or isinstance(length, bool)):
+            raise TypeError("length must be an int or None")
+        if length == 0:
+            return ""
+        everything = length is None or length < 0
+        want = 256 if everything else int(length or 0)
+        out = []
+        while True:
+            buf = ctypes.create_string_buffer(want + 1)
+            n = c_size_t()
+            self._check(_lib.lib.voip_call_get_dtmf(self._h(), buf, want + 1, byref(n)))
+            got = buf.value.decode("ascii", errors="replace")
+            out.append(got)
+            if not everything or n.value < want:
+                return "".join(out)
+
+    def send_dtmf(self, digits: str, duration_ms: int = 0) -> None:
+        """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events,
+        each *duration_ms* long (0 = 100 ms).  Returns at once; the digits go
+        out one after another.  Not in pyVoIP."""
+        d = _lib.encode(digits, "digits")
+        if not isinstance(duration_ms, int) or isinstance(duration_ms, bool):
+            raise TypeError("duration_ms must be an int")
+        self._check(_lib.lib.voip_call_send_dtmf(self._h(), d, duration_ms))
+
+    # ------------------------------------------------------------------
+    # Audio
+    # ------------------------------------------------------------------
+    def read_audio(self, length: int = 160, blocking: bool = True) -> bytes:
+        """Read *length* bytes of received audio in the phone's audio format
+        (s16le by default: 320 bytes per 20 ms; ``audio_format="u8"``:
+        pyVoIP's unsigned 8-bit, 160 bytes per 20 ms).
+
+        blocking=True waits until *length* bytes arrived (the call paces the
+        reader like a sound card: 20 ms of audio every 20 ms, silence where
+        nothing arrived).  If the call ends during the read, what was left is
+        returned, possibly fewer bytes or none.  blocking=False returns at
+        once, padded with silence (``b"\\x80"`` for u8, zero bytes for s16le)
+        as pyVoIP does.  Reading a call that had already ended when the read
+        began returns its remaining audio, then raises InvalidStateError once
+        nothing is left."""
+        if not isinstance(length, int) or isinstance(length, bool):
+            raise TypeError("length must be an int")
+        if length <= 0:
+            raise InvalidArgumentError(f"read_audio: length must be > 0, not {length}")
+        if not self._u8 and length % 2:
+            raise InvalidArgumentError(
+                f"read_audio: length {length} is odd: s16le audio is 2 bytes per "
+                "sample (use audio_format='u8' for pyVoIP's 1-byte samples)"
+            )
+        h = self._h()
+        buf = ctypes.create_string_buffer(length)
+        base = ctypes.addressof(buf)
+        n = c_size_t()
+        if not blocking:
+            rc = _lib.lib.voip_call_read_audio(h, base, length, 0, byref(n))
+            got = n.value
+            if rc == _lib.OK:
+                return buf.raw
+            if rc == _lib.ETIMEOUT:
+                return buf.raw[:got] + self._silence(length - got)
+            if rc == _lib.EENDED and got > 0:
+                return buf.raw[:got]
+            self._raise(rc)
+        ended_before = self.state == CallState.ENDED
+        got = 0
+        while got < length:
+            rc = _lib.lib.voip_call_read_audio(h, base + got, length - got, _SLICE_MS, byref(n))
+            got += n.value
+            if rc == _lib.OK or rc == _lib.ETIMEOUT:
+                continue
+            if rc in (_lib.EENDED, _lib.ENOTFOUND):
+                if got == 0 and ended_before:
+                    self._raise(rc)
+                if rc == _lib.ENOTFOUND:
+                    self._released = True
+                return buf.raw[:got]
+            self._raise(rc)
+        return buf.raw
+
+    def _silence(self, n: int) -> bytes:
+        return (b"\x80" if self._u8 else b"\x00") * n
+
+    def write_audio(self, data: BytesLike) -> None:
+        """Queue audio (the phone's audio format) to send.  The library sends
+        20 ms every 20 ms and silence when the queue is empty.  The queue
+        holds 2 s: a longer write blocks until the rest fits (pyVoIP buffers
+        without limit), so a writer is paced by the call.  Raises
+        InvalidStateError before the call is ANSWERED or once it ended."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        raw = bytes(data)
+        h = self._h()
+        if not raw:
+            return
+        buf = ctypes.create_string_buffer(raw, len(raw))
+        base = ctypes.addressof(buf)
+        total = len(raw)
+        if not self._u8:
+            total -= total % 2  # a trailing odd byte of s16le is dropped
+        done = 0
+        n = c_size_t()
+        while done < total:
+            rc = _lib.lib.voip_call_write_audio(h, base + done, total - done, _SLICE_MS, byref(n))
+            done += n.value
+            if rc == _lib.OK:
+                return
+            if rc != _lib.ETIMEOUT:
+                self._raise(rc)
+
+    # pyVoIP 1.x names (deprecated there too).
+    def readAudio(self, length: int = 160, blocking: bool = True) -> bytes:
+        return self.read_audio(length, blocking)
+
+    def writeAudio(self, data: BytesLike) -> None:
+        self.write_audio(data)
+
+    def getDTMF(self, length: Optional[int] = 1) -> str:
+        return self.get_dtmf(length)
+
+    def __repr__(self) -> str:
+        try:
+            st = self.state.name
+        except VoIPError:
+            st = "?"
+        return f"<{type(self).__name__} handle={self._handle} state={st}>"

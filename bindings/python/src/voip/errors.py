@@ -1,0 +1,105 @@
+"""Exceptions.
+
+Every failure reported by libvoip is raised as a :class:`VoIPError` (or one
+of its subclasses) carrying the result code and the library's own message
+(``voip_last_error()``).  pyVoIP's exception names exist and are subclasses
+of :class:`VoIPError`, so ported code catching them keeps working:
+
+==============================  =========================================
+exception                       raised for
+==============================  =========================================
+:class:`InvalidStateError`      ``VOIP_ESTATE``, ``VOIP_EENDED``, and any use
+                                of a call that has ended and was released
+:class:`InvalidRangeError`      ``VOIP_ERANGE`` (``rtp_port_low > rtp_port_high``)
+:class:`NoPortsAvailableError`  ``VOIP_ENOPORTS``
+:class:`InvalidAccountInfoError`  ``VOIP_EREJECTED`` (the registrar refused us)
+                                and inconsistent account settings
+:class:`InvalidArgumentError`   ``VOIP_EINVAL`` (also a :class:`ValueError`)
+:class:`VoIPError`              every other code (network, timeout, ...)
+==============================  =========================================
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import _lib
+
+__all__ = [
+    "VoIPError",
+    "InvalidStateError",
+    "InvalidRangeError",
+    "NoPortsAvailableError",
+    "InvalidAccountInfoError",
+    "InvalidArgumentError",
+]
+
+
+class VoIPError(Exception):
+    """A failure reported by libvoip.
+
+    ``code`` is the C result code (``VOIP_E*``, 0 when the error was found in
+    Python before calling the library), ``name`` its short English name
+    (``voip_strerror``) and ``message`` the library's message.
+    """
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def name(self) -> str:
+        return _lib.strerror(self.code) if self.code else ""
+
+
+class InvalidStateError(VoIPError):
+    """The action is not allowed in the call's (or phone's) current state,
+    or the call has ended and its handle was released."""
+
+
+class InvalidRangeError(VoIPError):
+    """The RTP port range is invalid (``rtp_port_low > rtp_port_high``)."""
+
+
+class NoPortsAvailableError(VoIPError):
+    """No RTP port of the configured range is free."""
+
+
+class InvalidAccountInfoError(VoIPError):
+    """The registrar refused the registration (e.g. 403), or the account
+    settings are inconsistent."""
+
+
+class InvalidArgumentError(VoIPError, ValueError):
+    """A bad argument: an unknown option, a bad URI, an invalid digit..."""
+
+
+_BY_CODE: dict[int, type[VoIPError]] = {
+    _lib.ESTATE: InvalidStateError,
+    _lib.EENDED: InvalidStateError,
+    _lib.ENOTFOUND: InvalidStateError,
+    _lib.ERANGE: InvalidRangeError,
+    _lib.ENOPORTS: NoPortsAvailableError,
+    _lib.EREJECTED: InvalidAccountInfoError,
+    _lib.EINVAL: InvalidArgumentError,
+}
+
+
+def from_code(code: int, context: Optional[str] = None) -> VoIPError:
+    """The exception for result *code*, with the thread's voip_last_error().
+
+    Must be called on the thread that made the failing call, before any
+    other voip_ call.
+    """
+    msg = _lib.last_error() or _lib.strerror(code)
+    if context:
+        msg = f"{context}: {msg}"
+    cls = _BY_CODE.get(code, VoIPError)
+    return cls(msg, code)
+
+
+def check(code: int, context: Optional[str] = None) -> None:
+    """Raise the exception for *code* unless it is VOIP_OK."""
+    if code != _lib.OK:
+        raise from_code(code, context)
