@@ -47,7 +47,12 @@ type phoneEntry struct {
 	status   callback
 	request  callback
 	log      callback
+	// callIDs maps calls to their handles for callbacks. A released call
+	// stays here (but not in the registry) until its ENDED callback has
+	// been delivered, so every call's ENDED reaches the application.
 	callIDs  map[*voip.Call]uint64
+	released map[*voip.Call]bool // released, ENDED not yet delivered
+	ended    map[*voip.Call]bool // ENDED delivered, not yet released
 }
 
 type callEntry struct {
@@ -64,7 +69,8 @@ func (r *registry) newID() uint64 {
 func (r *registry) addPhone(p *voip.Phone) *phoneEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e := &phoneEntry{id: r.newID(), phone: p, callIDs: map[*voip.Call]uint64{}}
+	e := &phoneEntry{id: r.newID(), phone: p, callIDs: map[*voip.Call]uint64{},
+		released: map[*voip.Call]bool{}, ended: map[*voip.Call]bool{}}
 	r.phones[e.id] = e
 	return e
 }
@@ -114,10 +120,29 @@ func (r *registry) removeCall(id uint64) *callEntry {
 		return nil
 	}
 	delete(r.calls, id)
-	ce.owner.mu.Lock()
-	delete(ce.owner.callIDs, ce.call)
-	ce.owner.mu.Unlock()
+	pe := ce.owner
+	pe.mu.Lock()
+	if pe.ended[ce.call] {
+		delete(pe.callIDs, ce.call)
+		delete(pe.ended, ce.call)
+	} else {
+		pe.released[ce.call] = true
+	}
+	pe.mu.Unlock()
 	return ce
+}
+
+// endedDelivered forgets a released call once its ENDED callback ran, or
+// remembers that it ran for when the call is released.
+func (pe *phoneEntry) endedDelivered(c *voip.Call) {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	if pe.released[c] {
+		delete(pe.released, c)
+		delete(pe.callIDs, c)
+		return
+	}
+	pe.ended[c] = true
 }
 
 // removePhone unregisters a phone and all its call handles.
@@ -134,6 +159,8 @@ func (r *registry) removePhone(id uint64) *phoneEntry {
 		delete(r.calls, cid)
 		delete(pe.callIDs, c)
 	}
+	clear(pe.released)
+	clear(pe.ended)
 	pe.mu.Unlock()
 	return pe
 }
@@ -186,6 +213,9 @@ func (pe *phoneEntry) onIncoming(c *voip.Call) {
 func (pe *phoneEntry) onCallState(c *voip.Call, s voip.CallState, reason string) {
 	cb := pe.get(&pe.state)
 	id := pe.callID(c)
+	if s == voip.Ended {
+		defer pe.endedDelivered(c)
+	}
 	if cb.fn == nil || id == 0 {
 		return
 	}

@@ -150,6 +150,8 @@ struct ex_reg {
 static inline void ex_parse_register(struct ex_reg *r, const char *s)
 {
     const char *p = s;
+    if (!strncmp(p, "sips:", 5))
+        ex_usage_error("--register wants a sip: URI (use --transport tls for TLS)", s);
     if (!strncmp(p, "sip:", 4))
         p += 4;
     const char *at = strchr(p, '@');

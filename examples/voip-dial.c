@@ -108,6 +108,17 @@ static void on_state(void *ud, uint64_t phone, uint64_t call, int32_t state,
     pthread_mutex_unlock(&g_mu);
 }
 
+/* Callback: the phone's status changed (dispatcher thread, --register). */
+static int32_t g_status = -1; /* last status reported (g_mu) */
+static void on_status(void *ud, uint64_t phone, int32_t status, const char *reason)
+{
+    pthread_mutex_lock(&g_mu);
+    ex_on_status(ud, phone, status, reason);
+    g_status = status;
+    pthread_cond_broadcast(&g_cv);
+    pthread_mutex_unlock(&g_mu);
+}
+
 /* Callback: the other side pressed a key (dispatcher thread). */
 static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
 {
@@ -250,7 +261,7 @@ int main(int argc, char **argv)
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
     if (reg.user[0])
-        voip_phone_on_status(phone, ex_on_status, NULL);
+        voip_phone_on_status(phone, on_status, NULL);
 
     /* With --register this blocks until the registrar's first answer. */
     rc = ex_start(phone, &reg);
@@ -258,6 +269,18 @@ int main(int argc, char **argv)
         voip_phone_destroy(phone);
         return reg.user[0] && (rc == VOIP_EREJECTED || rc == VOIP_ETIMEOUT)
                    ? EX_EXIT_REGISTER : 1;
+    }
+    if (reg.user[0]) {
+        /* Registered.  The status callback runs on the dispatcher thread:
+         * let it print "STATUS REGISTERED ..." before our CALL lines. */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 2;
+        pthread_mutex_lock(&g_mu);
+        while (g_status != VOIP_PHONE_REGISTERED &&
+               pthread_cond_timedwait(&g_cv, &g_mu, &deadline) != ETIMEDOUT)
+            ;
+        pthread_mutex_unlock(&g_mu);
     }
 
     /* Place the call. */

@@ -410,7 +410,9 @@ int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_ou
 int voip_call_info(uint64_t call, const char *key, char *buf, size_t buflen);
 
 /* Release the call's handle.  An active call is hung up (or canceled, or
- * denied) first.  Later use of the handle gives VOIP_ENOTFOUND.  Every call
+ * denied) first.  Later use of the handle gives VOIP_ENOTFOUND, but
+ * callbacks still deliver the call's remaining events under this id, up to
+ * and including its ENDED (which every call reaches exactly once).  Every call
  * handle (incoming or outgoing) should be released once the application is
  * done with it; voip_phone_destroy() releases the rest. */
 int voip_call_release(uint64_t call);

@@ -711,14 +711,16 @@ type IncomingCall struct {
 	req *gosip.Request
 	ds  *sipgo.DialogServerSession
 
-	decide   chan decision
-	done     chan struct{} // closed when the transaction is settled
-	once     sync.Once
-	mu       sync.Mutex
-	answered []byte // our SDP, once answered
-	onBye    func()
-	onCancel func()
-	byeOnce  sync.Once
+	decide     chan decision
+	done       chan struct{} // closed when the transaction is settled
+	once       sync.Once
+	mu         sync.Mutex
+	answered   []byte // our SDP, once answered
+	onBye      func()
+	onCancel   func()
+	canceled   bool
+	byeOnce    sync.Once
+	cancelOnce sync.Once
 }
 
 type decision struct {
@@ -754,10 +756,44 @@ func (ic *IncomingCall) RequestHost() string { return ic.req.Recipient.Host }
 
 // OnEnd registers what to call when the caller hangs up (BYE) or cancels
 // (CANCEL). Set them before answering.
+//
+// A CANCEL can arrive before OnEnd is called: cancel then runs at once,
+// from OnEnd. Either way it runs exactly once.
 func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 	ic.mu.Lock()
 	ic.onBye, ic.onCancel = bye, cancel
+	fire := ic.canceled
 	ic.mu.Unlock()
+	if fire {
+		ic.runCancel()
+	}
+}
+
+// canceledPath records that the caller canceled and tells the owner once.
+func (ic *IncomingCall) canceledPath() {
+	ic.once.Do(func() {})
+	ic.forget()
+	ic.mu.Lock()
+	ic.canceled = true
+	ic.mu.Unlock()
+	ic.runCancel()
+}
+
+func (ic *IncomingCall) runCancel() {
+	ic.mu.Lock()
+	f := ic.onCancel
+	ic.mu.Unlock()
+	if f != nil {
+		ic.cancelOnce.Do(f)
+	}
+}
+
+// wasCanceled reports whether the INVITE transaction ended by a CANCEL,
+// judging by err (what a write to the transaction returned, which can tell
+// before the dialog records it) and by the dialog's context.
+func (ic *IncomingCall) wasCanceled(err error) bool {
+	return errors.Is(err, gosip.ErrTransactionCanceled) ||
+		errors.Is(context.Cause(ic.ds.Context()), gosip.ErrTransactionCanceled)
 }
 
 // Ringing sends 180 Ringing.
@@ -815,6 +851,13 @@ func (ic *IncomingCall) serve() {
 func (ic *IncomingCall) serveOne() bool {
 	select {
 	case d := <-ic.decide:
+		if ic.wasCanceled(nil) {
+			// The CANCEL won the race (both were ready): the
+			// transaction layer has answered 487.
+			d.result <- errDecided
+			ic.canceledPath()
+			return true
+		}
 		if d.code < 200 {
 			d.result <- ic.ds.Respond(d.code, d.reason, nil)
 			return false
@@ -836,21 +879,23 @@ func (ic *IncomingCall) serveOne() bool {
 		// WriteResponse sends the 200 and retransmits it until the ACK
 		// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
 		d.result <- nil
-		if err := ic.ds.WriteResponse(res); err != nil && ic.ds.Context().Err() == nil {
-			ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
-			_ = ic.Bye(context.Background())
-			ic.endBy(ic.onByeFn())
+		if err := ic.ds.WriteResponse(res); err != nil {
+			switch {
+			case ic.wasCanceled(err):
+				// The CANCEL crossed our 200: the caller got 487.
+				ic.canceledPath()
+			case ic.ds.Context().Err() == nil:
+				ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
+				_ = ic.Bye(context.Background())
+				ic.endBy(ic.onByeFn())
+			default:
+				// Ended otherwise (a BYE before the ACK): the BYE
+				// handler reported it.
+			}
 		}
 		return true
 	case <-ic.ds.Context().Done():
-		ic.once.Do(func() {})
-		ic.forget()
-		ic.mu.Lock()
-		f := ic.onCancel
-		ic.mu.Unlock()
-		if f != nil {
-			f()
-		}
+		ic.canceledPath()
 		return true
 	}
 }

@@ -72,8 +72,8 @@ func (c *Call) State() CallState {
 
 // setState changes the state and queues the CallState event; c.mu is held.
 func (c *Call) setState(s CallState, reason string) {
-	if c.state == s && s != Dialing && s != Ringing {
-		return
+	if c.state == Ended || (c.state == s && s != Dialing && s != Ringing) {
+		return // nothing comes after Ended
 	}
 	c.state = s
 	close(c.changed)
@@ -204,11 +204,19 @@ func (c *Call) Answer() error {
 	c.local = local
 	c.mu.Unlock()
 	if err := c.startMedia(neg); err != nil {
+		if errors.Is(err, ErrCallEnded) {
+			return fmt.Errorf("%w: answer: the call ended meanwhile (%s)", ErrInvalidState, c.endReasonText())
+		}
 		_ = c.in.Bye(context.Background())
 		c.end("media failed: "+err.Error(), 0)
 		return err
 	}
 	return nil
+}
+
+func (c *Call) endReasonText() string {
+	r, _ := c.EndReason()
+	return r
 }
 
 // Deny rejects an incoming call in Ringing with code (0 = 486 Busy Here).
@@ -287,28 +295,28 @@ func (c *Call) Cancel() error {
 	return nil
 }
 
-// terminate ends the call by whatever its state calls for.
+// terminate ends the call by whatever its state calls for. An action can
+// lose a race with another transition (an answer in progress, a CANCEL
+// arriving): it looks again a few times, then ends the call locally.
 func (c *Call) terminate(reason string) {
-	switch c.State() {
-	case Answered:
-		if c.Hangup() == nil {
+	for try := 0; try < 50; try++ {
+		var err error
+		switch c.State() {
+		case Answered:
+			err = c.Hangup()
+		case Ringing:
+			err = c.Deny(480)
+		case Dialing, Progress:
+			err = c.Cancel()
+		case Ended, Canceling:
 			return
 		}
-	case Ringing:
-		if c.Deny(480) == nil {
+		if err == nil {
 			return
 		}
-	case Dialing, Progress:
-		if c.Cancel() == nil {
-			return
-		}
-	case Ended, Canceling:
-		return
+		time.Sleep(10 * time.Millisecond)
 	}
-	// Lost a race with another transition: look again.
-	if s := c.State(); s != Ended && s != Canceling {
-		c.terminate(reason)
-	}
+	c.end(reason, 0)
 }
 
 // Release ends the call if it is still active. It is what handle release in
@@ -408,7 +416,7 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == Ended {
-		return errors.New("call ended")
+		return ErrCallEnded
 	}
 	stream, err := rtp.NewStream(rtp.StreamConfig{
 		Conn:            c.conn,

@@ -156,7 +156,13 @@ func registerAndUnregister(t *testing.T, transport string, rtpLow int) {
 
 func TestRegisterWrongPassword(t *testing.T) {
 	startKamailio(t, kamailioPort)
-	p := pbxPhone(t, "alice", "wrong", 42050, nil, Handler{})
+	var mu sync.Mutex
+	var seen []string
+	p := pbxPhone(t, "alice", "wrong", 42050, nil, Handler{Status: func(s PhoneStatus, r string) {
+		mu.Lock()
+		seen = append(seen, s.String())
+		mu.Unlock()
+	}})
 	err := p.Start()
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("start: %v, want ErrRejected", err)
@@ -166,6 +172,12 @@ func TestRegisterWrongPassword(t *testing.T) {
 	}
 	if isRegistered(t, kamailioPort, "alice") {
 		t.Fatal("alice registered with a wrong password")
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(seen, " "); got != "REGISTERING FAILED" {
+		t.Errorf("status callbacks %q, want REGISTERING FAILED", got)
 	}
 }
 

@@ -203,11 +203,9 @@ func (p *Phone) Start() error {
 
 	err = <-first
 	if errors.Is(err, ErrRejected) {
-		status, reason := p.Status()
-		_ = p.Stop()
-		p.mu.Lock()
-		p.setStatus(status, reason)
-		p.mu.Unlock()
+		// Refused at start: close down quietly, staying FAILED with
+		// the registrar's reason.
+		_ = p.stop(false)
 	}
 	return err
 }
@@ -389,7 +387,11 @@ func advertisedHost(bind netip.Addr) string {
 
 // Stop hangs up every call (BYE, CANCEL, or 480 for ringing ones), waits up
 // to about two seconds for them to finish, and closes the sockets.
-func (p *Phone) Stop() error {
+func (p *Phone) Stop() error { return p.stop(true) }
+
+// stop closes the phone down; report=false keeps the current status (and
+// reports nothing), for a start that failed.
+func (p *Phone) stop(report bool) error {
 	p.mu.Lock()
 	if p.ua == nil {
 		p.mu.Unlock()
@@ -397,7 +399,9 @@ func (p *Phone) Stop() error {
 	}
 	p.stopping = true
 	wasRegistered := p.cfg.Server != "" && (p.status == PhoneRegistered || p.status == PhoneRegistering)
-	p.setStatus(PhoneDeregistering, "stopping")
+	if report {
+		p.setStatus(PhoneDeregistering, "stopping")
+	}
 	calls := make([]*Call, 0, len(p.calls))
 	for c := range p.calls {
 		calls = append(calls, c)
@@ -436,9 +440,11 @@ func (p *Phone) Stop() error {
 	p.mu.Unlock()
 	ua.Close()
 	pacer.Stop()
-	p.mu.Lock()
-	p.setStatus(PhoneInactive, "stopped")
-	p.mu.Unlock()
+	if report {
+		p.mu.Lock()
+		p.setStatus(PhoneInactive, "stopped")
+		p.mu.Unlock()
+	}
 	p.log.Info("phone stopped")
 	return nil
 }
@@ -635,6 +641,7 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 		_ = ic.Reject(488, "Not Acceptable Here")
 		return
 	}
+	p.log.Info("incoming call", "call_id", ic.CallID(), "from", ic.From())
 	c := newCall(p, false)
 	c.in = ic
 	c.host = host
@@ -643,7 +650,6 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 		_ = ic.Reject(480, "Temporarily Unavailable")
 		return
 	}
-	ic.OnEnd(func() { c.end("remote hangup", 0) }, func() { c.end("canceled", 487) })
 	// The incoming-call event goes first, then the RINGING state; both are
 	// queued under the call's lock so that a handler answering at once
 	// finds the call already Ringing.
@@ -656,6 +662,9 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 	c.state = Ringing
 	c.setState(Ringing, "INVITE received")
 	c.mu.Unlock()
+	// After the call is published: a CANCEL that already came ends it now,
+	// so its events stay in order (incoming, RINGING, ENDED).
+	ic.OnEnd(func() { c.end("remote hangup", 0) }, func() { c.end("canceled", 487) })
 	if err := ic.Ringing(); err != nil {
 		p.log.Debug("180 Ringing not sent", "error", err)
 	}

@@ -80,11 +80,50 @@ done
 "$dial_bin" "sip:busy@127.0.0.1:$busy_port" --bind 127.0.0.1:0 --rtp-ports 29100-29199 \
   >"$work/busy-dial.out" 2>"$work/busy-dial.err" </dev/null
 rc=$?
-kill "$busy_pid" 2>/dev/null
-wait "$busy_pid" 2>/dev/null
 [ $rc -eq 2 ] || fail "rejected call: exit $rc, want 2 ($(cat "$work/busy-dial.err"))"
 grep -q '^voip-dial: call rejected: 486' "$work/busy-dial.err" || fail "rejected message: $(cat "$work/busy-dial.err")"
 cat "$work/bad.err" "$work/noans.err" "$work/busy-dial.err"
+
+echo "== --register: a refused registration exits 5 with the registrar's reason"
+# busy_phone is no registrar: it answers REGISTER with 405 Method Not Allowed.
+# (Registration that works is proven against Kamailio: tests/interop/kamailio_*.sh.)
+for prog in echo dial; do
+  if [ $prog = echo ]; then bin=$echo_bin; set --; else bin=$dial_bin; set -- bob; fi
+  "$bin" "$@" --bind 127.0.0.1:0 --rtp-ports 29100-29199 --register "sip:alice@127.0.0.1:$busy_port" \
+    --password secret >"$work/reg-$prog.out" 2>"$work/reg-$prog.err" </dev/null
+  rc=$?
+  [ $rc -eq 5 ] || fail "voip-$prog --register refused: exit $rc, want 5 ($(cat "$work/reg-$prog.err"))"
+  grep -q "^voip-$prog: registration of alice at 127.0.0.1:$busy_port failed: 405" "$work/reg-$prog.err" ||
+    fail "voip-$prog --register refused: message $(cat "$work/reg-$prog.err")"
+  grep -qx 'STATUS REGISTERING starting' "$work/reg-$prog.out" ||
+    fail "voip-$prog --register: no 'STATUS REGISTERING starting' ($(cat "$work/reg-$prog.out"))"
+  grep -q '^STATUS FAILED 405' "$work/reg-$prog.out" ||
+    fail "voip-$prog --register: no 'STATUS FAILED 405 ...' ($(cat "$work/reg-$prog.out"))"
+  grep -q '^CALL' "$work/reg-$prog.out" && fail "voip-$prog called although the registration failed"
+  cat "$work/reg-$prog.err"
+done
+kill "$busy_pid" 2>/dev/null
+wait "$busy_pid" 2>/dev/null
+
+echo "== registration options: usage errors exit 1"
+for args in "--password x" "--auth-user u" "--register alice" "--register sip:@127.0.0.1" \
+            "--register sip:alice@127.0.0.1:99999" "--register sip:alice@" "--transport sctp"; do
+  # shellcheck disable=SC2086
+  "$echo_bin" $args >"$work/use.out" 2>"$work/use.err" </dev/null
+  rc=$?
+  [ $rc -eq 1 ] || fail "voip-echo $args: exit $rc, want 1"
+  grep -q '^voip-echo: .*(try --help)$' "$work/use.err" || fail "voip-echo $args: message $(cat "$work/use.err")"
+  # shellcheck disable=SC2086
+  "$dial_bin" bob $args >"$work/use.out" 2>"$work/use.err" </dev/null
+  rc=$?
+  [ $rc -eq 1 ] || fail "voip-dial bob $args: exit $rc, want 1"
+done
+for bin in "$echo_bin" "$dial_bin"; do
+  "$bin" --help >"$work/help.out" 2>&1 </dev/null || fail "$bin --help failed"
+  for flag in --register --password --auth-user --transport --ca --insecure --outbound-proxy "5 registration"; do
+    grep -q -- "$flag" "$work/help.out" || fail "$bin --help does not mention '$flag'"
+  done
+done
 
 echo "== voip-echo stops on SIGTERM"
 kill -TERM "$pid"

@@ -1,4 +1,5 @@
-# tests/interop/interop.cmake — interop tests against real SIP peers (SIPp, baresip).
+# tests/interop/interop.cmake — interop tests against real SIP peers (SIPp, baresip,
+# Kamailio as registrar and proxy).
 #
 # include()d by tests/CMakeLists.txt.  Each script is one ctest test, labelled
 # "interop", run serially (fixed loopback ports), at most 120 s each.  The
@@ -6,7 +7,7 @@
 # expressions: the targets may be defined before or after this file is read).
 #
 # A script exits 77 (ctest: skipped) when a peer program (sipp, baresip,
-# tshark) is missing and the environment variable CI is not set; under CI a
+# kamailio, tshark) is missing and the environment variable CI is not set; under CI a
 # missing peer fails the test (scripts/install-deps.sh must have installed it).
 #
 #   ctest -L interop --output-on-failure           # all of them
@@ -17,6 +18,10 @@ set(VOIP_INTEROP_TESTS
   dial_calls_sipp
   baresip_calls_echo
   dial_calls_baresip
+  kamailio_register
+  kamailio_calls
+  kamailio_baresip
+  invite_cancel_race
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)

@@ -26,6 +26,8 @@ INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INTEROP_DIR/../.." && pwd)
 # The python used by the tools: Debian's, stdlib only (avoid pyenv shims).
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+# Kamailio and kamcmd live in /usr/sbin, which a non-root PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin ;; esac
 # Longest life of any background process (a backstop if the test itself is killed).
 BG_MAX_LIFE=${BG_MAX_LIFE:-100}
 
@@ -326,14 +328,14 @@ kam_contacts() {
 wait_registered()   { local i; for i in $(seq 1 $(( ${2:-10} * 5 ))); do kam_registered "$1" && return 0; sleep 0.2; done; return 1; }
 wait_unregistered() { local i; for i in $(seq 1 $(( ${2:-10} * 5 ))); do kam_registered "$1" || return 0; sleep 0.2; done; return 1; }
 # sip_ladder PCAP OUT PORT...: one line per SIP message in PCAP (SIP decoded on
-# udp and tcp PORTs):  time  src:port  dst:port  first-line  CSeq
+# udp and tcp PORTs), tab separated:  time  udp|tcp  src:port  dst:port  first-line  CSeq
 sip_ladder() {
   local pcap=$1 out=$2 p d=(); shift 2
   for p in "$@"; do d+=(-d "udp.port==$p,sip" -d "tcp.port==$p,sip"); done
   tshark -r "$pcap" "${d[@]}" -Y sip -T fields -E separator=/t -e frame.time_relative \
          -e ip.src -e udp.srcport -e tcp.srcport -e ip.dst -e udp.dstport -e tcp.dstport \
          -e sip.Request-Line -e sip.Status-Line -e sip.CSeq \
-    2>"$out.err" | awk -F'\t' -v OFS='\t' '{ print $1, $2 ":" $3 $4, $5 ":" $6 $7, $8 $9, $10 }' >"$out"
+    2>"$out.err" | awk -F'\t' -v OFS='\t' '{ print $1, ($3 != "" ? "udp" : "tcp"), $2 ":" $3 $4, $5 ":" $6 $7, $8 $9, $10 }' >"$out"
 }
 # not CMD...: succeeds when CMD fails (for check)
 not() { ! "$@"; }
