@@ -131,6 +131,14 @@ test-node: all
 	bash bindings/node/run_tests.sh </dev/null
 
 # ---------------------------------------------------------------------------
+# Performance: bench/README.md.  make bench QUICK=1 for a short run.
+# ---------------------------------------------------------------------------
+QUICK ?= 0
+.PHONY: bench
+bench: all
+	QUICK=$(QUICK) bash bench/run.sh </dev/null
+
+# ---------------------------------------------------------------------------
 # Demo: voip-echo and voip-dial on 127.0.0.1
 # ---------------------------------------------------------------------------
 demo:

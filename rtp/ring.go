@@ -39,32 +39,55 @@ func ParseFormat(s string) (Format, bool) {
 	return FormatS16LE, false
 }
 
-// sampleRing is a fixed-capacity FIFO of 16-bit samples. It is not safe for
-// concurrent use: the stream guards it with its mutex.
+// sampleRing is a FIFO of 16-bit samples holding at most its capacity. It
+// is not safe for concurrent use: the stream guards it with its mutex.
+//
+// Its buffer starts at ringInitial samples and doubles, up to the capacity,
+// only when more is queued: a call whose application keeps up holds a few
+// frames per direction instead of two seconds (64 KB) each. Growing is the
+// only allocation, and it stops once the buffer reached the depth the
+// application needs.
 type sampleRing struct {
-	buf  []int16
-	head int // index of the oldest sample
-	n    int // samples stored
+	buf   []int16
+	head  int // index of the oldest sample
+	n     int // samples stored
+	limit int // capacity: the most samples kept
 }
 
+// ringInitial is a sampleRing's starting size: 80 ms.
+const ringInitial = 4 * SamplesPerFrame
+
 func newSampleRing(capacity int) sampleRing {
-	return sampleRing{buf: make([]int16, capacity)}
+	return sampleRing{buf: make([]int16, min(capacity, ringInitial)), limit: capacity}
 }
 
 func (r *sampleRing) len() int  { return r.n }
-func (r *sampleRing) room() int { return len(r.buf) - r.n }
+func (r *sampleRing) room() int { return r.limit - r.n }
+
+// grow makes buf hold need samples (need <= limit), keeping the contents
+// in order.
+func (r *sampleRing) grow(need int) {
+	if need <= len(r.buf) {
+		return
+	}
+	buf := make([]int16, min(max(2*len(r.buf), need), r.limit))
+	c := copy(buf, r.buf[r.head:min(r.head+r.n, len(r.buf))])
+	copy(buf[c:r.n], r.buf)
+	r.buf, r.head = buf, 0
+}
 
 // push appends samples, dropping the oldest ones when full; it returns how
 // many old samples were dropped.
 func (r *sampleRing) push(s []int16) (dropped int) {
-	if len(s) > len(r.buf) {
-		dropped += len(s) - len(r.buf)
-		s = s[len(s)-len(r.buf):]
+	if len(s) > r.limit {
+		dropped += len(s) - r.limit
+		s = s[len(s)-r.limit:]
 	}
 	if over := len(s) - r.room(); over > 0 {
 		r.discard(over)
 		dropped += over
 	}
+	r.grow(r.n + len(s))
 	tail := (r.head + r.n) % len(r.buf)
 	c := copy(r.buf[tail:], s)
 	copy(r.buf, s[c:])
@@ -74,17 +97,19 @@ func (r *sampleRing) push(s []int16) (dropped int) {
 
 // pushSilence appends n zero samples, dropping the oldest when full.
 func (r *sampleRing) pushSilence(n int) (dropped int) {
-	if n > len(r.buf) {
-		dropped = n - len(r.buf)
-		n = len(r.buf)
+	if n > r.limit {
+		dropped = n - r.limit
+		n = r.limit
 	}
 	if over := n - r.room(); over > 0 {
 		r.discard(over)
 		dropped += over
 	}
-	for i := 0; i < n; i++ {
-		r.buf[(r.head+r.n+i)%len(r.buf)] = 0
-	}
+	r.grow(r.n + n)
+	tail := (r.head + r.n) % len(r.buf)
+	first := min(n, len(r.buf)-tail)
+	clear(r.buf[tail : tail+first])
+	clear(r.buf[:n-first])
 	r.n += n
 	return dropped
 }
@@ -108,36 +133,60 @@ func (r *sampleRing) discard(n int) {
 }
 
 // popBytes moves up to len(dst)/BytesPerSample samples into dst in format f
-// and returns the number of bytes written.
+// and returns the number of bytes written. The stored samples are at most
+// two contiguous runs of buf, converted run by run (no index arithmetic per
+// sample).
 func (r *sampleRing) popBytes(dst []byte, f Format) int {
 	bps := f.BytesPerSample()
 	n := min(len(dst)/bps, r.n)
-	for i := 0; i < n; i++ {
-		s := r.buf[(r.head+i)%len(r.buf)]
+	if n == 0 {
+		return 0
+	}
+	first := min(n, len(r.buf)-r.head)
+	out := dst
+	for _, run := range [2][]int16{r.buf[r.head : r.head+first], r.buf[:n-first]} {
 		if f == FormatU8 {
-			dst[i] = uint8((s >> 8) + 128)
+			o := out[:len(run)]
+			for i, s := range run {
+				o[i] = uint8((s >> 8) + 128)
+			}
 		} else {
-			binary.LittleEndian.PutUint16(dst[2*i:], uint16(s))
+			o := out[:2*len(run)]
+			for i, s := range run {
+				binary.LittleEndian.PutUint16(o[2*i:], uint16(s))
+			}
 		}
+		out = out[len(run)*bps:]
 	}
 	r.discard(n)
 	return n * bps
 }
 
 // pushBytes appends as many whole samples of src (format f) as there is
-// room for and returns the number of bytes consumed.
+// room for and returns the number of bytes consumed. Like popBytes, it
+// converts the (at most two) contiguous runs of free space one after the
+// other.
 func (r *sampleRing) pushBytes(src []byte, f Format) int {
 	bps := f.BytesPerSample()
 	n := min(len(src)/bps, r.room())
-	tail := r.head + r.n
-	for i := 0; i < n; i++ {
-		var s int16
+	if n == 0 {
+		return 0
+	}
+	r.grow(r.n + n)
+	tail := (r.head + r.n) % len(r.buf)
+	first := min(n, len(r.buf)-tail)
+	for _, run := range [2][]int16{r.buf[tail : tail+first], r.buf[:n-first]} {
+		in := src[:len(run)*bps]
 		if f == FormatU8 {
-			s = (int16(src[i]) - 128) << 8
+			for i, b := range in {
+				run[i] = (int16(b) - 128) << 8
+			}
 		} else {
-			s = int16(binary.LittleEndian.Uint16(src[2*i:]))
+			for i := range run {
+				run[i] = int16(binary.LittleEndian.Uint16(in[2*i:]))
+			}
 		}
-		r.buf[(tail+i)%len(r.buf)] = s
+		src = src[len(run)*bps:]
 	}
 	r.n += n
 	return n * bps

@@ -101,6 +101,8 @@ type Stream struct {
 	txRoom  chan struct{} // a token per consumed frame, for a waiting writer
 	done    chan struct{} // closed by Close
 	wg      sync.WaitGroup
+	rxFD    int       // socket in the shared receiver (socket_linux.go); -1 when not
+	sock    sockState // raw sending (socket_linux.go); pacer goroutine only
 
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
@@ -134,18 +136,19 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		rx:      newSampleRing(cfg.QueueSamples),
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
 		jb:      NewJitterBuffer(cfg.JitterDelay, 64),
+		rxFD:    -1,
 		rxReady: make(chan struct{}, 1),
 		txRoom:  make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
+	s.initSocket()
 	return s, nil
 }
 
 // Start registers the stream with the pacer and starts its receive loop.
 func (s *Stream) Start(p *Pacer) {
 	s.pacer = p
-	s.wg.Add(1)
-	go s.receiveLoop()
+	s.startReceiving()
 	p.Add(s)
 }
 
@@ -163,6 +166,7 @@ func (s *Stream) Close() {
 		s.pacer.Remove(s)
 	}
 	close(s.done)
+	s.stopReceiving()
 	s.conn.Close()
 	s.wg.Wait()
 }
@@ -251,7 +255,7 @@ func (s *Stream) tick() {
 		return
 	}
 	for i := 0; i < nout; i++ {
-		if _, err := s.conn.WriteToUDPAddrPort(out[i], remote); err == nil {
+		if err := s.send(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
 		}
 	}
@@ -390,14 +394,27 @@ func (s *Stream) SendDTMF(digits string, duration time.Duration) error {
 	return s.dtmfGen.Queue(digits, duration)
 }
 
-// deadline turns a timeout into a timer channel: nil for "forever", a
-// closed-like immediate channel for zero.
-func waitChan(timeout time.Duration) (<-chan time.Time, func()) {
-	if timeout < 0 {
-		return nil, func() {}
+// timers are reused by the reads and writes that wait, so that an
+// application thread paced by its call (a blocking read every 20 ms) does
+// not allocate a timer per frame. Since Go 1.23 a stopped timer delivers
+// no stale tick, so a pooled timer can be Reset safely.
+var timers sync.Pool
+
+// waitTimer returns a running timer for timeout (> 0); release it with
+// releaseTimer.
+func waitTimer(timeout time.Duration) *time.Timer {
+	if t, ok := timers.Get().(*time.Timer); ok {
+		t.Reset(timeout)
+		return t
 	}
-	t := time.NewTimer(timeout)
-	return t.C, func() { t.Stop() }
+	return time.NewTimer(timeout)
+}
+
+func releaseTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+		timers.Put(t)
+	}
 }
 
 // ReadAudio fills dst with received audio in the stream's format. It waits
@@ -407,9 +424,9 @@ func waitChan(timeout time.Duration) (<-chan time.Time, func()) {
 func (s *Stream) ReadAudio(dst []byte, timeout time.Duration) (int, error) {
 	bps := s.cfg.Format.BytesPerSample()
 	want := len(dst) / bps * bps
+	var timer *time.Timer
 	var expire <-chan time.Time
-	stop := func() {}
-	defer func() { stop() }()
+	defer func() { releaseTimer(timer) }()
 	for {
 		s.mu.Lock()
 		closed := s.closed
@@ -426,8 +443,9 @@ func (s *Stream) ReadAudio(dst []byte, timeout time.Duration) (int, error) {
 			}
 		}
 		s.mu.Unlock()
-		if expire == nil && timeout > 0 {
-			expire, stop = waitChan(timeout)
+		if timer == nil && timeout > 0 {
+			timer = waitTimer(timeout)
+			expire = timer.C
 		}
 		select {
 		case <-s.rxReady:
@@ -451,9 +469,9 @@ func (s *Stream) WriteAudio(src []byte, timeout time.Duration) (int, error) {
 	bps := s.cfg.Format.BytesPerSample()
 	src = src[:len(src)/bps*bps]
 	total := 0
+	var timer *time.Timer
 	var expire <-chan time.Time
-	stop := func() {}
-	defer func() { stop() }()
+	defer func() { releaseTimer(timer) }()
 	for {
 		s.mu.Lock()
 		if s.closed {
@@ -468,8 +486,9 @@ func (s *Stream) WriteAudio(src []byte, timeout time.Duration) (int, error) {
 		if timeout == 0 {
 			return total, ErrTimeout
 		}
-		if expire == nil && timeout > 0 {
-			expire, stop = waitChan(timeout)
+		if timer == nil && timeout > 0 {
+			timer = waitTimer(timeout)
+			expire = timer.C
 		}
 		select {
 		case <-s.txRoom:

@@ -1,0 +1,24 @@
+//go:build !linux
+
+package rtp
+
+import "net/netip"
+
+// Without epoll, each stream reads its socket in its own goroutine, and
+// the pacer sends through the stream's net.UDPConn.
+
+type sockState struct{}
+
+func (s *Stream) initSocket() {}
+
+func (s *Stream) send(b []byte, to netip.AddrPort) error {
+	_, err := s.conn.WriteToUDPAddrPort(b, to)
+	return err
+}
+
+func (s *Stream) startReceiving() {
+	s.wg.Add(1)
+	go s.receiveLoop()
+}
+
+func (s *Stream) stopReceiving() {}
