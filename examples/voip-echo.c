@@ -50,7 +50,7 @@
 #include "example_util.h"
 
 #define FRAME_BYTES 320 /* 20 ms of s16le mono at 8 kHz */
-#define MAX_CALLS 256   /* calls handled at the same time */
+#define MAX_CALLS 4096  /* calls handled at the same time */
 
 /* One entry per call we know about. */
 struct call_entry {
