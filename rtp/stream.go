@@ -20,6 +20,9 @@ const (
 	headerSize        = 12
 	maxPacketSize     = 1500
 	defaultQueueLimit = 2 * 8000 // two seconds of samples
+	// jitterCapacity is the jitter buffer's reordering window in frames
+	// (320 ms); NewJitterBuffer raises it to fit a longer playout delay.
+	jitterCapacity = 16
 )
 
 var (
@@ -135,7 +138,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
-		jb:      NewJitterBuffer(cfg.JitterDelay, 64),
+		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
 		rxFD:    -1,
 		rxReady: make(chan struct{}, 1),
 		txRoom:  make(chan struct{}, 1),
