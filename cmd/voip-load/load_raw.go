@@ -447,40 +447,8 @@ func runLoadRaw(o options) error {
 	}
 	hist.mu.Unlock()
 	sum.SendTiming = ts
-	if o.pid > 0 {
-		time.Sleep(2 * time.Second)
-		after, _ := readProc(o.pid)
-		cpu := (t1.CPU - t0.CPU).Seconds()
-		ps := &procSummary{PID: o.pid, CPUSeconds: cpu, CPUPct: 100 * cpu / win.Seconds(),
-			RSSBaseKiB: baseTarget.RSSKiB, RSSHoldKiB: t1.RSSKiB, RSSAfterKiB: after.RSSKiB, PeakRSSKiB: after.HWMKiB, Threads: t1.Threads}
-		if len(up) > 0 {
-			ps.CPUMsPerCallSec = 1000 * cpu / (float64(len(up)) * win.Seconds())
-			ps.RSSPerCallKiB = float64(t1.RSSKiB-baseTarget.RSSKiB) / float64(len(up))
-		}
-		sum.TargetProc = ps
-	}
-	gcpu := (gs1.CPU - gs0.CPU).Seconds()
-	sum.GeneratorProc = &procSummary{PID: os.Getpid(), CPUSeconds: gcpu, CPUPct: 100 * gcpu / win.Seconds(),
-		RSSBaseKiB: gen0.RSSKiB, RSSHoldKiB: gs1.RSSKiB, Threads: gs1.Threads}
-	if len(up) > 0 {
-		sum.GeneratorProc.CPUMsPerCallSec = 1000 * gcpu / (float64(len(up)) * win.Seconds())
-	}
-	if len(sum.Failures) == 0 {
-		sum.Failures = nil
-	}
-	if o.callsOut != "" {
-		if err := writeRawCalls(o.callsOut, calls, expectedPerCall); err != nil {
-			return err
-		}
-	}
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(sum, "", "  ")
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
-	printSummary(os.Stdout, sum)
-	return nil
+	return finish(o, &sum, len(up), procWindow{win: win, baseTarget: baseTarget, t0: t0, t1: t1, gen0: gen0, gs0: gs0, gs1: gs1},
+		func(path string) error { return writeRawCalls(path, calls, expectedPerCall) })
 }
 
 // dial places the call and waits for the answer; "" on success, else why
