@@ -56,3 +56,19 @@ func finish(o options, sum *summary, up int, pw procWindow, writeCalls func(path
 	printSummary(os.Stdout, *sum)
 	return nil
 }
+
+// writeJSONLines writes n records, one JSON object a line, to path.
+func writeJSONLines(path string, n int, record func(i int) map[string]any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for i := 0; i < n; i++ {
+		if err := enc.Encode(record(i)); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}

@@ -27,7 +27,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -649,13 +648,8 @@ func (c *rawCall) receive(b []byte, at int64, measuring bool, hist *histogram) {
 }
 
 func writeRawCalls(path string, calls []*rawCall, expected uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	enc := json.NewEncoder(f)
-	for _, c := range calls {
+	return writeJSONLines(path, len(calls), func(i int) map[string]any {
+		c := calls[i]
 		rec := map[string]any{"call": c.idx, "rtp_port": c.port}
 		if c.failure != "" {
 			rec["failure"] = c.failure
@@ -675,9 +669,6 @@ func writeRawCalls(path string, calls []*rawCall, expected uint64) error {
 				rec["ended_early"] = true
 			}
 		}
-		if err := enc.Encode(rec); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rec
+	})
 }

@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -371,13 +370,8 @@ func runLoadVoip(o options) error {
 }
 
 func writeCalls(path string, calls []*loadCall, expected uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	enc := json.NewEncoder(f)
-	for _, lc := range calls {
+	return writeJSONLines(path, len(calls), func(i int) map[string]any {
+		lc := calls[i]
 		rec := map[string]any{"call": lc.idx, "rtp_port": lc.localRTPPort}
 		if lc.failure != "" {
 			rec["failure"] = lc.failure
@@ -396,9 +390,6 @@ func writeCalls(path string, calls []*loadCall, expected uint64) error {
 				rec["ended_early"] = lc.endReason
 			}
 		}
-		if err := enc.Encode(rec); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rec
+	})
 }
