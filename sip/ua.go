@@ -437,13 +437,6 @@ func (u *UA) Message(ctx context.Context, target gosip.Uri, contentType string, 
 	return u.do(ctx, req)
 }
 
-func hostPort(host string, port int) string {
-	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		host = "[" + host + "]"
-	}
-	return fmt.Sprintf("%s:%d", host, port)
-}
-
 func (u *UA) commonHeaders(m interface{ AppendHeader(gosip.Header) }) {
 	if u.cfg.UserAgent != "" {
 		m.AppendHeader(gosip.NewHeader("User-Agent", u.cfg.UserAgent))
