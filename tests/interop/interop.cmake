@@ -1,5 +1,5 @@
 # tests/interop/interop.cmake — interop tests against real SIP peers (SIPp, baresip,
-# Kamailio as registrar and proxy).
+# Kamailio as registrar and proxy), and through a lossy link (cmd/voip-impair).
 #
 # include()d by tests/CMakeLists.txt.  Each script is one ctest test, labelled
 # "interop", run serially (fixed loopback ports), at most 120 s each.  The
@@ -22,6 +22,7 @@ set(VOIP_INTEROP_TESTS
   kamailio_calls
   kamailio_baresip
   invite_cancel_race
+  lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)
