@@ -26,6 +26,7 @@ type pipeStats struct {
 	Overflow  uint64 // dropped because maxQueued packets were waiting
 }
 
+// String formats the counters as name=value pairs, as the report prints them.
 func (s pipeStats) String() string {
 	return fmt.Sprintf("in=%d dropped=%d sent=%d reordered=%d held_back=%d refused=%d overflow=%d",
 		s.In, s.Dropped, s.Sent, s.Reordered, s.HeldBack, s.Refused, s.Overflow)
@@ -41,15 +42,23 @@ type queued struct {
 // packetHeap orders queued packets by due time, then arrival.
 type packetHeap []queued
 
+// Len is the number of packets waiting (heap.Interface).
 func (h packetHeap) Len() int { return len(h) }
+
+// Less orders by due time, then by arrival.
 func (h packetHeap) Less(i, j int) bool {
 	if !h[i].due.Equal(h[j].due) {
 		return h[i].due.Before(h[j].due)
 	}
 	return h[i].seq < h[j].seq
 }
+// Swap swaps two packets.
 func (h packetHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *packetHeap) Push(x any)   { *h = append(*h, x.(queued)) }
+
+// Push appends a queued packet (for heap.Push).
+func (h *packetHeap) Push(x any) { *h = append(*h, x.(queued)) }
+
+// Pop removes the last packet (for heap.Pop).
 func (h *packetHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

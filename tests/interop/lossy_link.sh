@@ -78,7 +78,6 @@ round() {
   local dir line
   for dir in 'caller->target' 'target->caller'; do
     line=$(grep "^TOTAL $dir " "$RUN/$name.out")
-    # shellcheck disable=SC2046
     local in dropped sent reordered refused
     eval "$(echo "$line" | tr ' ' '\n' | grep -E '^(in|dropped|sent|reordered|refused)=[0-9]+$')"
     log "round $n: relay $dir: ${line#TOTAL * }"
