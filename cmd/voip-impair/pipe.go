@@ -52,6 +52,7 @@ func (h packetHeap) Less(i, j int) bool {
 	}
 	return h[i].seq < h[j].seq
 }
+
 // Swap swaps two packets.
 func (h packetHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 
