@@ -47,8 +47,10 @@ type StreamConfig struct {
 	JitterDelay     int            // playout delay in frames; 0 means 3
 	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
 	Format          Format         // sample format of ReadAudio/WriteAudio
-	// OnDTMF is called from the stream's receive goroutine, once per key
-	// press. It must not block.
+	// OnDTMF is called once per key press from the goroutine that
+	// receives the stream's packets. On Linux that goroutine receives for
+	// every stream of the process (socket_linux.go), so a callback that
+	// blocks delays the media of every call: it must not block.
 	OnDTMF func(digit byte)
 }
 
@@ -72,7 +74,13 @@ type Stats struct {
 // the same port (symmetric RTP). A Pacer calls tick every 20 ms, which sends
 // one packet (audio from the write queue, silence when it is empty, or a
 // DTMF event) and plays one frame out of the jitter buffer into the read
-// queue. One goroutine per stream reads the socket.
+// queue.
+//
+// Receiving: on Linux one goroutine reads the sockets of every stream of the
+// process (the shared receiver in socket_linux.go) and calls receive for
+// each packet; elsewhere, or when a socket cannot join that receiver, the
+// stream reads its socket in a goroutine of its own (receiveLoop). Either
+// way one goroutine at a time handles a stream's packets, in arrival order.
 type Stream struct {
 	cfg   StreamConfig
 	conn  *net.UDPConn
@@ -110,7 +118,7 @@ type Stream struct {
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
-	detector                              DTMFDetector // receive goroutine only
+	detector                              DTMFDetector // guarded by mu, used by receive
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -287,6 +295,8 @@ func signal(c chan struct{}) {
 	}
 }
 
+// receiveLoop reads the stream's socket until it is closed: the stream's
+// own receive goroutine, used where the shared receiver is not.
 func (s *Stream) receiveLoop() {
 	defer s.wg.Done()
 	buf := make([]byte, maxPacketSize)
@@ -308,7 +318,9 @@ func (s *Stream) receiveLoop() {
 	}
 }
 
-// receive handles one datagram. Only the receive goroutine calls it.
+// receive handles one datagram from the stream's socket. It is called by
+// the goroutine that reads the socket (the shared receiver or receiveLoop),
+// never by two goroutines at once.
 func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	if !s.acceptSource(from) {
 		s.droppedSource.Add(1)
