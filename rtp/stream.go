@@ -62,6 +62,7 @@ type Stats struct {
 	Late               uint64
 	DroppedSource      uint64
 	DroppedPayloadType uint64
+	DroppedSSRC        uint64 // packets of a new SSRC on probation (source.go)
 	Malformed          uint64
 	DTMFSent           uint64
 	DTMFReceived       uint64
@@ -97,8 +98,7 @@ type Stream struct {
 	rx      sampleRing
 	dtmfGen *DTMFGenerator
 	jb      *JitterBuffer
-	remSSRC uint32
-	gotSSRC bool
+	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
 
@@ -118,7 +118,7 @@ type Stream struct {
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
-	detector                              DTMFDetector // guarded by mu, used by receive
+	droppedSSRC                           atomic.Uint64
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -339,35 +339,45 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	if !s.cfg.Receive {
 		return
 	}
-	s.packetsReceived.Add(1)
-	var digit byte
-	var gotDigit bool
 	s.mu.Lock()
-	if !s.gotSSRC || pkt.SSRC != s.remSSRC {
-		// A new source (first packet, or the peer restarted its
-		// stream): start the playout and the statistics over.
-		if s.gotSSRC {
-			s.jb.Reset()
-			s.recv = ReceptionStats{}
-			s.detector.Reset()
-		}
-		s.remSSRC, s.gotSSRC = pkt.SSRC, true
+	switch s.source.admit(pkt.SSRC, pkt.SequenceNumber) {
+	case probation:
+		s.mu.Unlock()
+		s.droppedSSRC.Add(1)
+		return
+	case admittedNew:
+		// The peer restarted its stream: the playout and the
+		// statistics start over (its DTMF history is the source's).
+		s.jb.Reset()
+		s.recv = ReceptionStats{}
 	}
+	s.packetsReceived.Add(1)
 	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, time.Now(), s.cfg.Codec.ClockRate)
+	var digit byte
 	if isDTMF {
 		// The event's sequence numbers carry no audio: a placeholder
 		// keeps the jitter buffer from counting them as lost.
 		s.jb.Push(pkt.SequenceNumber, nil)
-		digit, gotDigit = s.detector.Detect(pkt.Timestamp, pkt.Payload)
+		if d, ok := s.source.dtmf.Detect(pkt.Timestamp, pkt.Payload); ok {
+			digit = d
+		}
 	} else {
 		s.jb.Push(pkt.SequenceNumber, pkt.Payload)
 	}
+	first, second := s.source.digits(digit)
 	s.mu.Unlock()
-	if gotDigit {
-		s.dtmfReceived.Add(1)
-		if s.cfg.OnDTMF != nil {
-			s.cfg.OnDTMF(digit)
-		}
+	s.reportDigit(first)
+	s.reportDigit(second)
+}
+
+// reportDigit counts a received digit and hands it to OnDTMF; 0 is none.
+func (s *Stream) reportDigit(d byte) {
+	if d == 0 {
+		return
+	}
+	s.dtmfReceived.Add(1)
+	if s.cfg.OnDTMF != nil {
+		s.cfg.OnDTMF(d)
 	}
 }
 
@@ -528,6 +538,7 @@ func (s *Stream) Stats() Stats {
 		Late:               jst.Late,
 		DroppedSource:      s.droppedSource.Load(),
 		DroppedPayloadType: s.droppedPT.Load(),
+		DroppedSSRC:        s.droppedSSRC.Load(),
 		Malformed:          s.malformed.Load(),
 		DTMFSent:           s.dtmfSent.Load(),
 		DTMFReceived:       s.dtmfReceived.Load(),
