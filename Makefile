@@ -39,7 +39,7 @@ GO_SRCS := $(shell find $(GO_DIRS) -type f \( -name '*.go' -o -name '*.c' -o -na
 GO_SRCS_LIST := $(BUILD)/.go-sources
 
 # Fuzz targets run by `make test`: package:FuzzName.
-FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer
+FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

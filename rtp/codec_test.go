@@ -3,6 +3,8 @@ package rtp
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/libvoip/libvoip/internal/audiotest"
 )
 
 func TestCodecKnownValues(t *testing.T) {
@@ -163,7 +165,7 @@ func TestCodecZeroAlloc(t *testing.T) {
 
 func BenchmarkPCMUEncodeFrame(b *testing.B) {
 	pcm := make([]int16, 160)
-	Tone(pcm, 440, 0.5, 8000, nil)
+	audiotest.Tone(pcm, 440, 0.5, 8000, nil)
 	dst := make([]byte, 160)
 	b.SetBytes(int64(len(pcm) * 2))
 	b.ReportAllocs()
@@ -174,7 +176,7 @@ func BenchmarkPCMUEncodeFrame(b *testing.B) {
 
 func BenchmarkPCMUDecodeFrame(b *testing.B) {
 	pcm := make([]int16, 160)
-	Tone(pcm, 440, 0.5, 8000, nil)
+	audiotest.Tone(pcm, 440, 0.5, 8000, nil)
 	payload := PCMU.Encode(nil, pcm)
 	dst := make([]int16, 160)
 	b.SetBytes(int64(len(payload)))

@@ -19,12 +19,14 @@ import (
 	"time"
 
 	pionrtp "github.com/pion/rtp"
+
+	"github.com/libvoip/libvoip/internal/audiotest"
 )
 
 func pbFrame() []int16 {
 	pcm := make([]int16, SamplesPerFrame)
 	phase := 0.0
-	return Tone(pcm, 440, 8000, 8000, &phase)
+	return audiotest.Tone(pcm, 440, 8000, 8000, &phase)
 }
 
 func BenchmarkPCMAEncodeFrame(b *testing.B) {

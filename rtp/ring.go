@@ -1,7 +1,5 @@
 package rtp
 
-import "encoding/binary"
-
 // Format is the sample format audio has at the application boundary.
 type Format int
 
@@ -134,8 +132,8 @@ func (r *sampleRing) discard(n int) {
 
 // popBytes moves up to len(dst)/BytesPerSample samples into dst in format f
 // and returns the number of bytes written. The stored samples are at most
-// two contiguous runs of buf, converted run by run (no index arithmetic per
-// sample).
+// two contiguous runs of buf, each converted by pcm.go's converters (which
+// write into the given slices: they have the room, nothing is allocated).
 func (r *sampleRing) popBytes(dst []byte, f Format) int {
 	bps := f.BytesPerSample()
 	n := min(len(dst)/bps, r.n)
@@ -146,15 +144,9 @@ func (r *sampleRing) popBytes(dst []byte, f Format) int {
 	out := dst
 	for _, run := range [2][]int16{r.buf[r.head : r.head+first], r.buf[:n-first]} {
 		if f == FormatU8 {
-			o := out[:len(run)]
-			for i, s := range run {
-				o[i] = uint8((s >> 8) + 128)
-			}
+			U8FromPCM(out[:len(run)], run)
 		} else {
-			o := out[:2*len(run)]
-			for i, s := range run {
-				binary.LittleEndian.PutUint16(o[2*i:], uint16(s))
-			}
+			S16LEFromPCM(out[:2*len(run)], run)
 		}
 		out = out[len(run)*bps:]
 	}
@@ -164,8 +156,8 @@ func (r *sampleRing) popBytes(dst []byte, f Format) int {
 
 // pushBytes appends as many whole samples of src (format f) as there is
 // room for and returns the number of bytes consumed. Like popBytes, it
-// converts the (at most two) contiguous runs of free space one after the
-// other.
+// converts into the (at most two) contiguous runs of free space one after
+// the other with pcm.go's converters.
 func (r *sampleRing) pushBytes(src []byte, f Format) int {
 	bps := f.BytesPerSample()
 	n := min(len(src)/bps, r.room())
@@ -178,13 +170,9 @@ func (r *sampleRing) pushBytes(src []byte, f Format) int {
 	for _, run := range [2][]int16{r.buf[tail : tail+first], r.buf[:n-first]} {
 		in := src[:len(run)*bps]
 		if f == FormatU8 {
-			for i, b := range in {
-				run[i] = (int16(b) - 128) << 8
-			}
+			PCMFromU8(run, in)
 		} else {
-			for i := range run {
-				run[i] = int16(binary.LittleEndian.Uint16(in[2*i:]))
-			}
+			PCMFromS16LE(run, in)
 		}
 		src = src[len(run)*bps:]
 	}

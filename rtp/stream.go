@@ -47,8 +47,10 @@ type StreamConfig struct {
 	JitterDelay     int            // playout delay in frames; 0 means 3
 	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
 	Format          Format         // sample format of ReadAudio/WriteAudio
-	// OnDTMF is called from the stream's receive goroutine, once per key
-	// press. It must not block.
+	// OnDTMF is called once per key press from the goroutine that
+	// receives the stream's packets. On Linux that goroutine receives for
+	// every stream of the process (socket_linux.go), so a callback that
+	// blocks delays the media of every call: it must not block.
 	OnDTMF func(digit byte)
 }
 
@@ -60,6 +62,7 @@ type Stats struct {
 	Late               uint64
 	DroppedSource      uint64
 	DroppedPayloadType uint64
+	DroppedSSRC        uint64 // packets of a new SSRC on probation (source.go)
 	Malformed          uint64
 	DTMFSent           uint64
 	DTMFReceived       uint64
@@ -72,7 +75,13 @@ type Stats struct {
 // the same port (symmetric RTP). A Pacer calls tick every 20 ms, which sends
 // one packet (audio from the write queue, silence when it is empty, or a
 // DTMF event) and plays one frame out of the jitter buffer into the read
-// queue. One goroutine per stream reads the socket.
+// queue.
+//
+// Receiving: on Linux one goroutine reads the sockets of every stream of the
+// process (the shared receiver in socket_linux.go) and calls receive for
+// each packet; elsewhere, or when a socket cannot join that receiver, the
+// stream reads its socket in a goroutine of its own (receiveLoop). Either
+// way one goroutine at a time handles a stream's packets, in arrival order.
 type Stream struct {
 	cfg   StreamConfig
 	conn  *net.UDPConn
@@ -89,8 +98,7 @@ type Stream struct {
 	rx      sampleRing
 	dtmfGen *DTMFGenerator
 	jb      *JitterBuffer
-	remSSRC uint32
-	gotSSRC bool
+	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
 
@@ -110,7 +118,7 @@ type Stream struct {
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
-	detector                              DTMFDetector // receive goroutine only
+	droppedSSRC                           atomic.Uint64
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -287,6 +295,8 @@ func signal(c chan struct{}) {
 	}
 }
 
+// receiveLoop reads the stream's socket until it is closed: the stream's
+// own receive goroutine, used where the shared receiver is not.
 func (s *Stream) receiveLoop() {
 	defer s.wg.Done()
 	buf := make([]byte, maxPacketSize)
@@ -308,7 +318,9 @@ func (s *Stream) receiveLoop() {
 	}
 }
 
-// receive handles one datagram. Only the receive goroutine calls it.
+// receive handles one datagram from the stream's socket. It is called by
+// the goroutine that reads the socket (the shared receiver or receiveLoop),
+// never by two goroutines at once.
 func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	if !s.acceptSource(from) {
 		s.droppedSource.Add(1)
@@ -327,35 +339,45 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	if !s.cfg.Receive {
 		return
 	}
-	s.packetsReceived.Add(1)
-	var digit byte
-	var gotDigit bool
 	s.mu.Lock()
-	if !s.gotSSRC || pkt.SSRC != s.remSSRC {
-		// A new source (first packet, or the peer restarted its
-		// stream): start the playout and the statistics over.
-		if s.gotSSRC {
-			s.jb.Reset()
-			s.recv = ReceptionStats{}
-			s.detector.Reset()
-		}
-		s.remSSRC, s.gotSSRC = pkt.SSRC, true
+	switch s.source.admit(pkt.SSRC, pkt.SequenceNumber) {
+	case probation:
+		s.mu.Unlock()
+		s.droppedSSRC.Add(1)
+		return
+	case admittedNew:
+		// The peer restarted its stream: the playout and the
+		// statistics start over (its DTMF history is the source's).
+		s.jb.Reset()
+		s.recv = ReceptionStats{}
 	}
+	s.packetsReceived.Add(1)
 	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, time.Now(), s.cfg.Codec.ClockRate)
+	var digit byte
 	if isDTMF {
 		// The event's sequence numbers carry no audio: a placeholder
 		// keeps the jitter buffer from counting them as lost.
 		s.jb.Push(pkt.SequenceNumber, nil)
-		digit, gotDigit = s.detector.Detect(pkt.Timestamp, pkt.Payload)
+		if d, ok := s.source.dtmf.Detect(pkt.Timestamp, pkt.Payload); ok {
+			digit = d
+		}
 	} else {
 		s.jb.Push(pkt.SequenceNumber, pkt.Payload)
 	}
+	first, second := s.source.digits(digit)
 	s.mu.Unlock()
-	if gotDigit {
-		s.dtmfReceived.Add(1)
-		if s.cfg.OnDTMF != nil {
-			s.cfg.OnDTMF(digit)
-		}
+	s.reportDigit(first)
+	s.reportDigit(second)
+}
+
+// reportDigit counts a received digit and hands it to OnDTMF; 0 is none.
+func (s *Stream) reportDigit(d byte) {
+	if d == 0 {
+		return
+	}
+	s.dtmfReceived.Add(1)
+	if s.cfg.OnDTMF != nil {
+		s.cfg.OnDTMF(d)
 	}
 }
 
@@ -516,6 +538,7 @@ func (s *Stream) Stats() Stats {
 		Late:               jst.Late,
 		DroppedSource:      s.droppedSource.Load(),
 		DroppedPayloadType: s.droppedPT.Load(),
+		DroppedSSRC:        s.droppedSSRC.Load(),
 		Malformed:          s.malformed.Load(),
 		DTMFSent:           s.dtmfSent.Load(),
 		DTMFReceived:       s.dtmfReceived.Load(),

@@ -1230,6 +1230,7 @@ func TestStreamZeroAllocs(t *testing.T) {
 	var seq uint16
 	audio := stBuild(0, false, 0, 0, 77, make([]byte, 160))
 	event := stBuild(stDTMFPT, false, 0, 0, 77, []byte{4, 10, 0, 160})
+	spoof := stBuild(0, false, 0, 0, 0, make([]byte, 160)) // its SSRC is set per run
 	receive := func(s *Stream, b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		seq++
 		binary.BigEndian.PutUint16(b[2:], seq)
@@ -1259,6 +1260,16 @@ func TestStreamZeroAllocs(t *testing.T) {
 		}},
 		{"receive other source", nil, func(s *Stream, _ netip.AddrPort, pkt *pionrtp.Packet) {
 			s.receive(audio, netip.MustParseAddrPort("192.0.2.1:9"), pkt)
+		}},
+		{"receive a new SSRC per packet (probation)", nil, func(s *Stream, from netip.AddrPort, pkt *pionrtp.Packet) {
+			binary.BigEndian.PutUint32(spoof[8:], uint32(seq)+1000)
+			receive(s, spoof, from, pkt)
+		}},
+		{"receive a restart under a new SSRC", nil, func(s *Stream, from netip.AddrPort, pkt *pionrtp.Packet) {
+			binary.BigEndian.PutUint32(spoof[8:], uint32(seq)+1000)
+			receive(s, spoof, from, pkt) // probation
+			receive(s, spoof, from, pkt) // next in sequence: accepted
+			receive(s, event, from, pkt) // back to SSRC 77: probation
 		}},
 		{"both ways", func(s *Stream) {
 			s.WriteAudio(make([]byte, 2*160*(runs+5)), 0)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/audiotest"
 	"github.com/libvoip/libvoip/rtp"
 )
 
@@ -147,7 +148,7 @@ func writeTone(c *Call, freq float64, d time.Duration) error {
 	pcm := make([]int16, rtp.SamplesPerFrame)
 	buf := make([]byte, 2*rtp.SamplesPerFrame)
 	for i := 0; i < int(d/rtp.FrameInterval); i++ {
-		pcm = rtp.Tone(pcm, freq, 8000, 8000, &phase)
+		pcm = audiotest.Tone(pcm, freq, 8000, 8000, &phase)
 		for j, s := range pcm {
 			binary.LittleEndian.PutUint16(buf[2*j:], uint16(s))
 		}
@@ -177,7 +178,7 @@ func readFor(t *testing.T, c *Call, d time.Duration) (float64, float64) {
 	if len(pcm) > 4000 {
 		pcm = pcm[4000:]
 	}
-	return rtp.DominantFrequency(pcm, 8000)
+	return audiotest.DominantFrequency(pcm, 8000)
 }
 
 func TestCallAudioAndDTMFBothWays(t *testing.T) {

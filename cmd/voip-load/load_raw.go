@@ -41,6 +41,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/libvoip/libvoip/internal/audiotest"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
 )
@@ -154,7 +155,7 @@ var ulawAbs = func() (t [256]int32) {
 func ulawTone(hz float64) []byte {
 	pcm := make([]int16, 8000)
 	phase := 0.0
-	rtp.Tone(pcm, hz, 8000, 8000, &phase)
+	audiotest.Tone(pcm, hz, 8000, 8000, &phase)
 	one := rtp.PCMU.Encode(nil, pcm)
 	return append(one, one...)
 }

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/audiotest"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/voip"
 )
@@ -52,7 +53,7 @@ type loadCall struct {
 func toneTable(hz float64) []byte {
 	pcm := make([]int16, 8000)
 	phase := 0.0
-	rtp.Tone(pcm, hz, 8000, 8000, &phase)
+	audiotest.Tone(pcm, hz, 8000, 8000, &phase)
 	one := make([]byte, 0, 16000)
 	one = rtp.S16LEFromPCM(one, pcm)
 	return append(one, one...)
