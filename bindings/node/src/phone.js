@@ -1,7 +1,7 @@
 'use strict';
-// Phone: one libvoip phone (its own SIP socket, RTP ports and dispatcher
-// thread).  Events come from the library's dispatcher thread through
-// koffi, which runs them on the JS event loop.
+// Phone: one libvoip phone (its own SIP socket, RTP ports and event
+// dispatcher, a goroutine).  Events come from the dispatcher, on a thread
+// of the Go runtime, through koffi, which runs them on the JS event loop.
 
 const { EventEmitter } = require('node:events');
 const native = require('./native');

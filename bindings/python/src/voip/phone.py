@@ -574,7 +574,7 @@ class VoIPPhone:
         h = self._require_handle()
         out = c_uint64()
         # Held while the call object is registered, so that a state callback
-        # for the new handle (on the dispatcher thread) waits until it exists.
+        # for the new handle (on the dispatcher) waits until it exists.
         with self.call_registry.lock:
             rc = _lib.lib.voip_phone_call(h, uri, byref(out))
             if rc != _lib.OK:
@@ -639,7 +639,7 @@ class VoIPPhone:
         return f"<VoIPPhone handle={self._handle} status={self.get_status().name}>"
 
     # ------------------------------------------------------------------
-    # Callbacks (library dispatcher thread)
+    # Callbacks (the library's dispatcher: a Go runtime thread)
     # ------------------------------------------------------------------
     def _dispatch(self, ph: int, fn: Callable[..., None], *args: Any) -> None:
         prev = getattr(_tls, "phone", 0)
