@@ -34,7 +34,7 @@ LIB_LINK := $(BUILD)/libvoip.so
 
 # The Go build re-runs when any of these change (or files come or go).
 GO_DIRS := sip rtp voip capi
-GO_SRCS := $(shell find $(GO_DIRS) -type f \( -name '*.go' -o -name '*.c' -o -name '*.h' \) \
+GO_SRCS := $(shell find $(GO_DIRS) -type f \( -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map' \) \
              -not -name 'libvoip.h' 2>/dev/null | sort) go.mod $(wildcard go.sum)
 GO_SRCS_LIST := $(BUILD)/.go-sources
 
@@ -64,10 +64,13 @@ $(GO_SRCS_LIST): FORCE
 
 # go writes a cgo header (build/libvoip.so.h) next to the library: it is
 # internal and never installed; include/voip.h is the public header.
+# capi/libvoip.map exports only the public voip_* names (nm -D shows no
+# cgo glue, no voip__ bridge and no Go runtime symbols).
+LIB_LDFLAGS := -extldflags=-Wl,-soname,libvoip.so.0,--version-script=$(CURDIR)/capi/libvoip.map
 $(LIB): $(GO_SRCS) $(GO_SRCS_LIST)
 	@mkdir -p $(BUILD)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared \
-	  -ldflags=-extldflags=-Wl,-soname,libvoip.so.0 -o $@ ./capi
+	  -ldflags='$(LIB_LDFLAGS)' -o $@ ./capi
 	@touch $@
 
 $(LIB_LINK): $(LIB)

@@ -8,21 +8,25 @@
 #include <stdint.h>
 #include <stddef.h>
 
-void voip__set_error(const char *msg);
-uint64_t voip__callback_phone(void);
+/* Internal: never in the library's dynamic symbol table (libvoip.map hides
+ * them too, with the cgo glue). */
+#define VOIP_INTERNAL __attribute__((visibility("hidden")))
 
-void voip__call_incoming(void *fn, void *ud, uint64_t phone, uint64_t call,
+VOIP_INTERNAL void voip__set_error(const char *msg);
+VOIP_INTERNAL uint64_t voip__callback_phone(void);
+
+VOIP_INTERNAL void voip__call_incoming(void *fn, void *ud, uint64_t phone, uint64_t call,
                          const char *from, const char *to);
-void voip__call_state(void *fn, void *ud, uint64_t phone, uint64_t call,
+VOIP_INTERNAL void voip__call_state(void *fn, void *ud, uint64_t phone, uint64_t call,
                       int32_t state, const char *reason);
-void voip__call_dtmf(void *fn, void *ud, uint64_t phone, uint64_t call,
+VOIP_INTERNAL void voip__call_dtmf(void *fn, void *ud, uint64_t phone, uint64_t call,
                      int32_t digit);
-void voip__call_status(void *fn, void *ud, uint64_t phone, int32_t status,
+VOIP_INTERNAL void voip__call_status(void *fn, void *ud, uint64_t phone, int32_t status,
                        const char *reason);
-void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
+VOIP_INTERNAL void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
                         const char *method, const char *from,
                         const char *content_type, const char *body);
-void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
+VOIP_INTERNAL void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
                     const char *msg);
 
 #endif

@@ -1,16 +1,7 @@
 package main
 
-/*
-#include <stdlib.h>
-#include "bridge.h"
-*/
-import "C"
-
 import (
-	"log/slog"
-	"strings"
 	"sync"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/libvoip/libvoip/voip"
@@ -37,8 +28,16 @@ type callback struct {
 }
 
 type phoneEntry struct {
-	id    uint64
-	phone *voip.Phone
+	id      uint64
+	phone   *voip.Phone
+	lastErr lastError
+
+	// dialing is held shared while voip_phone_call creates a call and
+	// issues its handle. The first events of an outgoing call may be
+	// dispatched before that; a callback for a call without a handle
+	// takes it exclusively, so it waits for the handle instead of
+	// dropping the event (handleOf).
+	dialing sync.RWMutex
 
 	mu       sync.Mutex
 	incoming callback
@@ -56,9 +55,10 @@ type phoneEntry struct {
 }
 
 type callEntry struct {
-	id    uint64
-	call  *voip.Call
-	owner *phoneEntry
+	id      uint64
+	call    *voip.Call
+	owner   *phoneEntry
+	lastErr lastError
 }
 
 func (r *registry) newID() uint64 {
@@ -112,6 +112,33 @@ func (pe *phoneEntry) callID(c *voip.Call) uint64 {
 	return pe.callIDs[c]
 }
 
+// handleOf returns the handle of c for a callback: when c has none yet,
+// it waits for the calls being dialed to get theirs (see dialing).
+func (pe *phoneEntry) handleOf(c *voip.Call) uint64 {
+	if id := pe.callID(c); id != 0 {
+		return id
+	}
+	pe.dialing.Lock()
+	pe.dialing.Unlock() //nolint:staticcheck // an empty critical section: waits for dialers
+	return pe.callID(c)
+}
+
+// dial places a call and issues its handle.
+func (pe *phoneEntry) dial(uri string) (uint64, error) {
+	pe.dialing.RLock()
+	defer pe.dialing.RUnlock()
+	c, err := pe.phone.Call(uri)
+	if err != nil {
+		return 0, err
+	}
+	id := handles.addCall(pe, c)
+	if id == 0 {
+		c.Release()
+		return 0, errorf(vENotFound, "phone %d was destroyed", pe.id)
+	}
+	return id, nil
+}
+
 func (r *registry) removeCall(id uint64) *callEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -163,147 +190,4 @@ func (r *registry) removePhone(id uint64) *phoneEntry {
 	clear(pe.ended)
 	pe.mu.Unlock()
 	return pe
-}
-
-// installHandler gives the phone a voip.Handler that forwards to the C
-// callbacks. IncomingCall is set only while the application has an
-// incoming-call callback: without one, calls are answered 486.
-func (pe *phoneEntry) installHandler() {
-	pe.mu.Lock()
-	hasIncoming := pe.incoming.fn != nil
-	pe.mu.Unlock()
-	h := voip.Handler{
-		CallState: pe.onCallState,
-		DTMF:      pe.onDTMF,
-		Status:    pe.onStatus,
-		Request:   pe.onRequest,
-	}
-	if hasIncoming {
-		h.IncomingCall = pe.onIncoming
-	}
-	pe.phone.SetHandler(h)
-}
-
-func (pe *phoneEntry) get(which *callback) callback {
-	pe.mu.Lock()
-	defer pe.mu.Unlock()
-	return *which
-}
-
-func (pe *phoneEntry) onIncoming(c *voip.Call) {
-	cb := pe.get(&pe.incoming)
-	if cb.fn == nil {
-		// The callback was removed after the INVITE was accepted.
-		_ = c.Deny(486)
-		return
-	}
-	id := handles.addCall(pe, c)
-	if id == 0 {
-		_ = c.Deny(480)
-		return
-	}
-	from, _ := c.Info("remote_uri")
-	to, _ := c.Info("local_uri")
-	cfrom, cto := C.CString(from), C.CString(to)
-	defer C.free(unsafe.Pointer(cfrom))
-	defer C.free(unsafe.Pointer(cto))
-	C.voip__call_incoming(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), cfrom, cto)
-}
-
-func (pe *phoneEntry) onCallState(c *voip.Call, s voip.CallState, reason string) {
-	cb := pe.get(&pe.state)
-	id := pe.callID(c)
-	if s == voip.Ended {
-		defer pe.endedDelivered(c)
-	}
-	if cb.fn == nil || id == 0 {
-		return
-	}
-	cr := C.CString(reason)
-	defer C.free(unsafe.Pointer(cr))
-	C.voip__call_state(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), C.int32_t(s), cr)
-}
-
-func (pe *phoneEntry) onDTMF(c *voip.Call, digit byte) {
-	cb := pe.get(&pe.dtmf)
-	id := pe.callID(c)
-	if cb.fn == nil || id == 0 {
-		return
-	}
-	C.voip__call_dtmf(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), C.int32_t(digit))
-}
-
-func (pe *phoneEntry) onStatus(s voip.PhoneStatus, reason string) {
-	cb := pe.get(&pe.status)
-	if cb.fn == nil {
-		return
-	}
-	cr := C.CString(reason)
-	defer C.free(unsafe.Pointer(cr))
-	C.voip__call_status(cb.fn, cb.ud, C.uint64_t(pe.id), C.int32_t(s), cr)
-}
-
-func (pe *phoneEntry) onRequest(c *voip.Call, method, from, contentType string, body []byte) {
-	cb := pe.get(&pe.request)
-	if cb.fn == nil {
-		return
-	}
-	var id uint64
-	if c != nil {
-		id = pe.callID(c)
-	}
-	text := string(body)
-	if strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
-		text = "" // the header promises NUL-free text
-	}
-	cm, cf, ct, cb2 := C.CString(method), C.CString(from), C.CString(contentType), C.CString(text)
-	defer C.free(unsafe.Pointer(cm))
-	defer C.free(unsafe.Pointer(cf))
-	defer C.free(unsafe.Pointer(ct))
-	defer C.free(unsafe.Pointer(cb2))
-	C.voip__call_request(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), cm, cf, ct, cb2)
-}
-
-func (pe *phoneEntry) onLog(level slog.Level, msg string) {
-	cb := pe.get(&pe.log)
-	if cb.fn == nil {
-		return
-	}
-	cm := C.CString(msg)
-	defer C.free(unsafe.Pointer(cm))
-	C.voip__call_log(cb.fn, cb.ud, C.uint64_t(pe.id), C.int32_t(levelToC(level)), cm)
-}
-
-// Log levels of the C API.
-const (
-	logDebug = 0
-	logInfo  = 1
-	logWarn  = 2
-	logError = 3
-)
-
-func levelToC(l slog.Level) int {
-	switch {
-	case l >= slog.LevelError:
-		return logError
-	case l >= slog.LevelWarn:
-		return logWarn
-	case l >= slog.LevelInfo:
-		return logInfo
-	}
-	return logDebug
-}
-
-func levelFromC(l int) (slog.Level, bool) {
-	switch l {
-	case logDebug:
-		return slog.LevelDebug, true
-	case logInfo:
-		return slog.LevelInfo, true
-	case logWarn:
-		return slog.LevelWarn, true
-	case logError:
-		return slog.LevelError, true
-	}
-	return 0, false
 }

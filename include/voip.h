@@ -6,9 +6,18 @@
  * frames, send and receive DTMF, and be told about incoming calls, state
  * changes and digits through callbacks.
  *
+ * CONTENTS
+ *
+ *   Version, Result codes and errors, States
+ *   Phone:  create and configure, start and stop, status, messages,
+ *           callbacks, last error
+ *   Call:   place, wait and state, answer/deny/hangup/cancel, audio, DTMF,
+ *           facts, last error, release
+ *
  * CONVENTIONS
  *
- *   Prefix.   Every name starts with voip_ / VOIP_.
+ *   Prefix.   Every name starts with voip_ / VOIP_.  The library exports no
+ *             other symbol.  Every function is declared with VOIP_API.
  *
  *   Handles.  Phones and calls are uint64_t ids issued by the library.  An id
  *             is never reused for the life of the process and 0 is never a
@@ -17,26 +26,37 @@
  *             never reaches another object.
  *
  *   Results.  Every function that can fail returns an int: VOIP_OK (0) or a
- *             positive VOIP_E* code.  voip_strerror() names a code;
- *             voip_last_error() gives the message of the last failure on the
- *             calling thread.  No function aborts the process: bad
- *             arguments, NULL pointers and internal faults become codes.
+ *             positive VOIP_E* code.  voip_strerror() names a code.  The
+ *             message of a failure is kept twice: for the calling thread
+ *             (voip_last_error()) and for the handle the function was given
+ *             (voip_phone_last_error(), voip_call_last_error()), so a
+ *             program that calls the library from worker threads can still
+ *             read the message from another thread.  No function aborts the
+ *             process: bad arguments, NULL pointers and internal faults
+ *             become codes.
  *
  *   Memory.   The library never keeps a pointer the caller passed in: strings
  *             and audio are copied before the function returns.  Output goes
- *             into buffers the caller owns.  Strings passed to callbacks are
- *             valid only during the callback; copy them to keep them.
+ *             into buffers the caller owns; a buffer too small gives
+ *             VOIP_ENOSPACE (call again with a larger one).  Strings passed
+ *             to callbacks are owned by the library and valid only during
+ *             the callback; copy them to keep them.  Strings returned as
+ *             const char * are static or thread-local, never to be freed.
  *
  *   Threads.  Every function may be called from any thread, at the same time
- *             as any other, including from inside a callback.  Functions that
- *             may wait say so ("Blocks:"); the others return promptly.
+ *             as any other, including from inside a callback (except
+ *             voip_phone_destroy() of the callback's own phone).  Functions
+ *             that may wait say so ("Blocks:"); the others return promptly.
  *
- *   Callbacks. Each phone has one dispatcher thread owned by the library.
- *             All callbacks of a phone run on it, one at a time, in the order
- *             the events happened, and never while the library holds a lock,
- *             so a callback may call any voip_ function.  A callback that
- *             blocks delays the phone's later callbacks (not its audio or
- *             signalling).
+ *   Callbacks. Each phone has one dispatcher in the library: a goroutine,
+ *             not an OS thread of its own.  All callbacks of a phone run on
+ *             it, one at a time, in the order the events happened, and never
+ *             while the library holds a lock, so a callback may call any
+ *             voip_ function.  Consecutive callbacks of one phone may run on
+ *             different OS threads (threads of the Go runtime, never the
+ *             application's), so do not keep thread-local state between
+ *             them.  A callback that blocks delays the phone's later
+ *             callbacks (not its audio or signalling).
  *
  *   Audio.    By default signed 16-bit little-endian mono PCM at 8000 Hz; a
  *             20 ms frame is 160 samples = 320 bytes.  The phone option
@@ -58,25 +78,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* VOIP_API marks the library's exported functions (default visibility, so
+ * that a program built with -fvisibility=hidden still sees them).  Define
+ * it before including this header to override. */
+#ifndef VOIP_API
+#if defined(__GNUC__) || defined(__clang__)
+#define VOIP_API __attribute__((visibility("default")))
+#else
+#define VOIP_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------------
+/* ========================================================================
  * Version
- * ------------------------------------------------------------------------ */
+ * ======================================================================== */
 
+/* The one source of the version: CMake, the Go package, the Python and the
+ * Node packages are checked against it by tests. */
 #define VOIP_VERSION_MAJOR 0
 #define VOIP_VERSION_MINOR 1
 #define VOIP_VERSION_PATCH 0
 #define VOIP_VERSION "0.1.0"
 
-/* The library's version string, e.g. "0.1.0".  Static storage; never NULL. */
-const char *voip_version(void);
+/* The library's version string, e.g. "0.1.0".
+ * Ownership: static storage; never NULL.  Threads: any. */
+VOIP_API const char *voip_version(void);
 
-/* ------------------------------------------------------------------------
- * Result codes
- * ------------------------------------------------------------------------ */
+/* ========================================================================
+ * Result codes and errors
+ * ======================================================================== */
 
 #define VOIP_OK          0  /* success */
 #define VOIP_ERROR       1  /* internal error (a recovered fault); see voip_last_error() */
@@ -92,18 +126,22 @@ const char *voip_version(void);
 #define VOIP_EREJECTED  11  /* the registrar refused us (e.g. 403); see voip_last_error() */
 
 /* A short English name for a result code, e.g. "invalid argument".
- * Static storage; never NULL (unknown codes give "unknown error"). */
-const char *voip_strerror(int code);
+ * Ownership: static storage; never NULL (unknown codes give "unknown
+ * error").  Threads: any. */
+VOIP_API const char *voip_strerror(int code);
 
-/* The message of the last failed voip_ call on the calling thread, e.g.
- * "call 7: answer: not allowed in state ANSWERED".  Thread-local: a failure
- * on another thread does not change it.  Valid until the next voip_ call on
- * this thread; "" when there has been no failure. */
-const char *voip_last_error(void);
+/* The message of the last failed voip_ call on the calling thread: the
+ * function's name, then what went wrong, e.g.
+ * "voip_call_answer: call 7: not allowed in the current state: answer: call is ANSWERED".
+ * Thread-local: a failure on another thread does not change it; successful
+ * calls do not clear it.  "" when this thread has had no failure.
+ * Ownership: thread-local storage of the library, valid until the next
+ * voip_ call on this thread; at most 1023 bytes.  Threads: any. */
+VOIP_API const char *voip_last_error(void);
 
-/* ------------------------------------------------------------------------
+/* ========================================================================
  * States
- * ------------------------------------------------------------------------ */
+ * ======================================================================== */
 
 /* Phone status (pyVoIP's PhoneStatus).  Without a registrar, a started phone
  * is REGISTERED ("ready") as soon as its sockets are bound. */
@@ -130,90 +168,95 @@ const char *voip_last_error(void);
 #define VOIP_LOG_WARN   2
 #define VOIP_LOG_ERROR  3
 
-/* ------------------------------------------------------------------------
- * Phones
- * ------------------------------------------------------------------------ */
+/* ========================================================================
+ * Phone: create and configure
+ * ======================================================================== */
 
 /* Create a phone with default settings; *phone_out receives its handle.
- * Many phones may exist in one process, each with its own sockets. */
-int voip_phone_new(uint64_t *phone_out);
+ * Many phones may exist in one process, each with its own sockets.
+ * Ownership: the caller owns the handle; end it with voip_phone_destroy().
+ * Threads: any. */
+VOIP_API int voip_phone_new(uint64_t *phone_out);
 
 /* Set one option (all values are strings).  Options are read by
  * voip_phone_start(): setting one while the phone runs gives VOIP_ESTATE.
- * Unknown keys and unparsable values give VOIP_EINVAL.
+ * Unknown keys and unparsable or out-of-range values give VOIP_EINVAL
+ * (the library checks ranges; the bindings pass values on).
+ * Ownership: key and value are copied.  Threads: any.
  *
- *   key                 default     meaning
- *   "bind_ip"           "0.0.0.0"   address the SIP and RTP sockets bind to
- *   "bind_port"         "5060"      SIP UDP port; "0" picks a free port
- *                                   (read it back with "sip_port")
- *   "rtp_port_low"      "10000"     RTP ports are taken from this range
- *   "rtp_port_high"     "20000"       (one port per call; low <= high)
- *   "user"              "libvoip"   user part of our SIP URI (From, Contact)
- *   "display_name"      ""          display name in From
- *   "hostname"          ""          host written in Via, Contact and SDP;
- *                                   "" = bind_ip, or the local address that
- *                                   routes to the peer when bind_ip is 0.0.0.0
- *   "user_agent"        "libvoip/<version>"   User-Agent header
- *   "audio_format"      "s16le"     "s16le" (signed 16-bit LE) or "u8"
- *                                   (pyVoIP's unsigned 8-bit)
- *   "codecs"            "PCMU,PCMA" audio codecs in preference order
- *   "dtmf_payload_type" "101"       RFC 4733 payload type we offer; "0" = none
- *   "jitter_ms"         "60"        fixed playout delay of the jitter buffer
- *                                   (20..1000, multiple of 20)
- *   "invite_timeout_ms" "0"         give up (CANCEL) an outgoing call not
- *                                   answered in time; "0" = no limit beyond
- *                                   SIP's own transaction timeout (32 s)
+ *   key                  default      meaning
+ *   "bind_ip"            "0.0.0.0"    address the SIP and RTP sockets bind to
+ *   "bind_port"          "5060"       SIP port (0..65535); "0" picks a free
+ *                                     port (read it back with "sip_port")
+ *   "rtp_port_low"       "10000"      RTP ports are taken from this range
+ *   "rtp_port_high"      "20000"      (1..65535, one port per call; low <= high)
+ *   "user"               "libvoip"    user part of our SIP URI (From, Contact)
+ *   "display_name"       ""           display name in From
+ *   "hostname"           ""           host written in Via, Contact and SDP;
+ *                                     "" = bind_ip, or, when bind_ip is
+ *                                     0.0.0.0, the first non-loopback IPv4
+ *                                     address of the machine's interfaces
+ *                                     (127.0.0.1 when there is none)
+ *   "user_agent"         "libvoip/<version>"  User-Agent header
+ *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
+ *                                     (pyVoIP's unsigned 8-bit)
+ *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
+ *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
+ *                                     or "0" = none
+ *   "jitter_ms"          "60"         fixed playout delay of the jitter buffer
+ *                                     (20..1000, multiple of 20)
+ *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
+ *                                     answered in time (0..86400000); "0" = no
+ *                                     limit beyond SIP's transaction timeout (32 s)
  *
  * Registration, transports and NAT (a PBX or proxy):
- *   "server"            ""          registrar/PBX "host" or "host:port"; ""
- *                                   = no registration (peer to peer).  Calls
- *                                   to a bare user ("bob") go to this server.
- *   "server_port"       "0"         port of the server when "server" has none
- *                                   (0 = 5060, or 5061 for TLS)
- *   "register_expires"  "3600"      requested registration lifetime, seconds;
- *                                   refreshed before the granted one runs out
- *   "transport"         "udp"       "udp", "tcp" or "tls" (pyVoIP's TransportMode)
- *   "outbound_proxy"    ""          send every request via this URI/host[:port]
- *   "ca_file"           ""          TLS: PEM CA bundle to verify the server
- *                                   (default: the system store)
- *   "tls_insecure"      "0"         TLS: "1" skips server certificate checks
- *   "cert_file", "key_file", "key_password"   TLS client certificate (PEM)
- *   "bind_network"      "0.0.0.0/0" CIDR of peers reached with "hostname";
- *                                   others get "remote_hostname" (pyVoIP)
- *   "remote_hostname"   ""          host written in Via/Contact/SDP for peers
- *                                   outside bind_network (the public address)
+ *   "server"             ""           registrar/PBX "host" or "host:port"; ""
+ *                                     = no registration (peer to peer).  Calls
+ *                                     to a bare user ("bob") go to this server.
+ *   "server_port"        "0"          port of the server when "server" has none
+ *                                     (0 = 5060, or 5061 for TLS)
+ *   "register_expires"   "3600"       requested registration lifetime, seconds
+ *                                     (0..604800); refreshed before the
+ *                                     granted one runs out
+ *   "transport"          "udp"        "udp", "tcp" or "tls" (pyVoIP's TransportMode)
+ *   "outbound_proxy"     ""           send every request via this URI/host[:port]
+ *   "ca_file"            ""           TLS: PEM CA bundle to verify the server
+ *                                     ("" = the system store)
+ *   "tls_insecure"       "0"          TLS: "1" skips server certificate checks
+ *   "cert_file"          ""           TLS: our client certificate (PEM)
+ *   "key_file"           ""           TLS: its key (PEM)
+ *   "key_password"       ""           TLS: the key's password (write-only)
+ *   "bind_network"       "0.0.0.0/0"  CIDR of peers reached with "hostname";
+ *                                     others get "remote_hostname" (pyVoIP)
+ *   "remote_hostname"    ""           host written in Via/Contact/SDP for peers
+ *                                     outside bind_network (the public address)
  */
-int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
-
-/* Send a MESSAGE (RFC 3428, an instant message) to uri (as for
- * voip_phone_call) with the given content type (NULL or "" = "text/plain")
- * and body, and wait for the answer.  Returns VOIP_OK on 2xx,
- * VOIP_EREJECTED on an error response (voip_last_error() has the status),
- * VOIP_ETIMEOUT when no answer came within timeout_ms (-1 = SIP's own
- * transaction timeout).  Challenges (401/407) are answered with the
- * phone's credentials.  Blocks: until the answer. */
-int voip_phone_send_message(uint64_t phone, const char *uri,
-                            const char *content_type, const char *body,
-                            int32_t timeout_ms);
+VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
 /* Copy an option's current value, or a read-only fact, into buf as a
- * NUL-terminated string.  Besides the keys above:
- *   "sip_port"  the SIP port actually bound (after start)
- *   "uri"       our SIP URI, e.g. "sip:libvoip@127.0.0.1:5060" (after start)
+ * NUL-terminated string.  Besides the keys above (except "key_password"):
+ *   "sip_port"       the SIP port actually bound (after start)
+ *   "uri"            our SIP URI, e.g. "sip:libvoip@127.0.0.1:5060" (after start)
  *   "status_reason"  why the phone is in its current status, e.g. "403 Forbidden"
  * Returns VOIP_ENOSPACE when buflen is too small (buf then holds ""), and
- * VOIP_EINVAL when buf is NULL or buflen is 0. */
-int voip_phone_get_option(uint64_t phone, const char *key, char *buf, size_t buflen);
+ * VOIP_EINVAL when buf is NULL or buflen is 0 or the key is unknown.
+ * Ownership: buf is the caller's.  Threads: any. */
+VOIP_API int voip_phone_get_option(uint64_t phone, const char *key, char *buf, size_t buflen);
 
 /* Add credentials for digest authentication (pyVoIP 2's CredentialsManager).
  * username/password are what a 401/407 challenge is answered with; realm
  * (NULL or "" = any realm) and user (NULL or "" = any of our users) narrow
  * when they apply; the most specific match wins.  username may differ from
  * the "user" option (an auth id, as 3CX uses).  Passwords are never logged
- * and never readable through voip_phone_get_option(). */
-int voip_phone_add_credentials(uint64_t phone, const char *username,
-                               const char *password, const char *realm,
-                               const char *user);
+ * and never readable through voip_phone_get_option().
+ * Ownership: the strings are copied.  Threads: any. */
+VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
+                                        const char *password, const char *realm,
+                                        const char *user);
+
+/* ========================================================================
+ * Phone: start, stop, status
+ * ======================================================================== */
 
 /* Bind the sockets and start serving.  INACTIVE or FAILED -> REGISTERED.
  * With a "server", the phone registers: REGISTERING, then REGISTERED, or
@@ -227,47 +270,77 @@ int voip_phone_add_credentials(uint64_t phone, const char *username,
  * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
  * then keeps running (FAILED, "timeout"), retries with backoff, and turns
  * REGISTERED by itself once the registrar answers.
- * Blocks: while sockets are bound and, with a server, until the first
- * registration attempt has an answer (at most about 32 s). */
-int voip_phone_start(uint64_t phone);
+ * Threads: any.  Blocks: while sockets are bound and, with a server, until
+ * the first registration attempt has an answer (at most about 32 s). */
+VOIP_API int voip_phone_start(uint64_t phone);
 
 /* Stop: hang up answered calls (BYE), cancel dialing ones, deny ringing ones,
- * unregister (Expires: 0) when registered, then close the sockets.  -> DEREGISTERING -> INACTIVE.  Every call of the
- * phone is ENDED when it returns, and blocked reads and waits return.  The
- * phone may be started again.  Stopping a stopped phone is VOIP_OK.
- * Blocks: up to about 2 seconds while BYE/CANCEL transactions complete.
- * Must not be called from one of this phone's own callbacks with the
- * expectation that later callbacks already ran: callbacks queued before the
- * stop are still delivered, after it returns. */
-int voip_phone_stop(uint64_t phone);
+ * unregister (Expires: 0) when registered, then close the sockets.
+ * -> DEREGISTERING -> INACTIVE.  Every call of the phone is ENDED when it
+ * returns, and blocked reads and waits return.  The phone may be started
+ * again.  Stopping a stopped phone is VOIP_OK.
+ * Threads: any, including the phone's own callbacks, but callbacks queued
+ * before the stop are still delivered, after it returns.
+ * Blocks: up to about 2 seconds while BYE/CANCEL transactions complete. */
+VOIP_API int voip_phone_stop(uint64_t phone);
 
 /* Stop the phone if it runs, then release its handle and the handles of all
- * its calls; later use of them gives VOIP_ENOTFOUND.  No callback of this
- * phone runs after it returns.  Blocks: as voip_phone_stop(); must not be
- * called from one of this phone's callbacks (returns VOIP_ESTATE there). */
-int voip_phone_destroy(uint64_t phone);
+ * its calls; later use of them gives VOIP_ENOTFOUND.  Callbacks queued
+ * before are delivered first; no callback of this phone runs after it
+ * returns.
+ * Threads: any but the phone's own callbacks (VOIP_ESTATE there).
+ * Blocks: as voip_phone_stop(), then until the queued callbacks ran. */
+VOIP_API int voip_phone_destroy(uint64_t phone);
 
-/* The phone's status (VOIP_PHONE_*). */
-int voip_phone_status(uint64_t phone, int32_t *status_out);
+/* The phone's status (VOIP_PHONE_*) into *status_out.  Threads: any. */
+VOIP_API int voip_phone_status(uint64_t phone, int32_t *status_out);
 
-/* ------------------------------------------------------------------------
- * Callbacks (see CONVENTIONS: one dispatcher thread per phone)
+/* Send a MESSAGE (RFC 3428, an instant message) to uri (as for
+ * voip_phone_call) with the given content type (NULL or "" = "text/plain")
+ * and body, and wait for the answer.  Returns VOIP_OK on 2xx,
+ * VOIP_EREJECTED on an error response (the last error has the status),
+ * VOIP_ETIMEOUT when no answer came within timeout_ms (-1 = SIP's own
+ * transaction timeout).  Challenges (401/407) are answered with the
+ * phone's credentials.
+ * Ownership: the strings are copied.  Threads: any.  Blocks: until the
+ * answer or timeout_ms. */
+VOIP_API int voip_phone_send_message(uint64_t phone, const char *uri,
+                                     const char *content_type, const char *body,
+                                     int32_t timeout_ms);
+
+/* Copy the message of the most recent failed function called with this
+ * phone handle (e.g. voip_phone_start's "voip_phone_start: ...") into buf,
+ * NUL-terminated; "" when none has failed.  Successful calls leave it as
+ * it is, and this function's own failures do not change it.  Like
+ * sqlite3_errmsg(): for programs whose calls run on worker threads, where
+ * voip_last_error() of the calling thread is out of reach.  Messages are
+ * at most 1023 bytes: a 1024-byte buffer always suffices.  Returns
+ * VOIP_ENOSPACE when buflen is too small (buf then holds "").
+ * Ownership: buf is the caller's.  Threads: any; when several threads fail
+ * on one handle at once, it holds one of their messages. */
+VOIP_API int voip_phone_last_error(uint64_t phone, char *buf, size_t buflen);
+
+/* ========================================================================
+ * Phone: callbacks (run on the phone's dispatcher; see CONVENTIONS)
  *
  * Setting a callback replaces the previous one; NULL removes it.  user_data
- * is passed back untouched.  They may be set before or after start.
- * ------------------------------------------------------------------------ */
+ * is passed back untouched (the library never dereferences it).  They may
+ * be set before or after start, from any thread.
+ * ======================================================================== */
 
 /* A call arrived and is RINGING.  from/to are the SIP URIs of the caller and
  * of the called party.  Answer or deny it (now or later, from any thread).
  * With no incoming-call callback set, incoming calls get 486 Busy Here
- * (pyVoIP's behaviour) and no handle is created. */
+ * (pyVoIP's behaviour) and no handle is created.  The application owns the
+ * new call handle: release it with voip_call_release(). */
 typedef void (*voip_incoming_call_fn)(void *user_data, uint64_t phone,
                                       uint64_t call, const char *from_uri,
                                       const char *to_uri);
 
 /* A call changed state.  reason says why, e.g. "180 Ringing", "200 OK",
  * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout".
- * Every call reaches VOIP_CALL_ENDED exactly once. */
+ * Every call with a handle gets every state change, from the first (an
+ * outgoing call's DIALING) to VOIP_CALL_ENDED, exactly once. */
 typedef void (*voip_call_state_fn)(void *user_data, uint64_t phone,
                                    uint64_t call, int32_t state,
                                    const char *reason);
@@ -296,60 +369,71 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
 typedef void (*voip_log_fn)(void *user_data, uint64_t phone, int32_t level,
                             const char *message);
 
-int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn fn, void *user_data);
-int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn fn, void *user_data);
-int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn fn, void *user_data);
-int voip_phone_on_status(uint64_t phone, voip_status_fn fn, void *user_data);
-int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *user_data);
+VOIP_API int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn fn, void *user_data);
+VOIP_API int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn fn, void *user_data);
+VOIP_API int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn fn, void *user_data);
+VOIP_API int voip_phone_on_status(uint64_t phone, voip_status_fn fn, void *user_data);
+VOIP_API int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *user_data);
 
 /* Deliver the phone's log lines at min_level and above to fn (NULL: none,
- * the default).  Log lines run on the dispatcher thread like callbacks.
+ * the default).  Log lines run on the dispatcher like callbacks.
  * The environment variable VOIP_LOG=debug|info|warn|error additionally
- * prints log lines of every phone to stderr. */
-int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
+ * prints log lines of every phone to stderr.  VOIP_EINVAL for a level
+ * outside VOIP_LOG_DEBUG..VOIP_LOG_ERROR.  Threads: any. */
+VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
 
-/* ------------------------------------------------------------------------
- * Calls
- * ------------------------------------------------------------------------ */
+/* ========================================================================
+ * Call: place, wait, state
+ * ======================================================================== */
 
 /* Place a call to uri ("sip:user@host[:port]", "user@host[:port]", or with
- * a "server" set, just "user" or a number).  The
- * INVITE is sent before it returns; *call_out receives the handle of a call
- * in VOIP_CALL_DIALING.  The outcome arrives through the state callback or
- * voip_call_wait(): ANSWERED, or ENDED with a reason ("486 Busy Here",
- * "timeout", ...).  Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the
- * phone is not started, VOIP_ENOPORTS when no RTP port is free.
+ * a "server" set, just "user" or a number).  The INVITE is sent before it
+ * returns; *call_out receives the handle of a call in VOIP_CALL_DIALING.
+ * The outcome arrives through the state callback or voip_call_wait():
+ * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
+ * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
+ * started, VOIP_ENOPORTS when no RTP port is free.
+ * Ownership: the caller owns the call handle; release it with
+ * voip_call_release().  Threads: any.
  * Blocks: briefly (DNS resolution of the host, if it is a name). */
-int voip_phone_call(uint64_t phone, const char *uri, uint64_t *call_out);
+VOIP_API int voip_phone_call(uint64_t phone, const char *uri, uint64_t *call_out);
 
 /* Wait until the call's state is one of state_mask (VOIP_STATE_BIT()s), or
  * ENDED (always included), or timeout_ms passes (-1 = forever, 0 = poll).
  * *state_out (may be NULL) receives the state.  Returns VOIP_OK when a
  * state in the mask (or ENDED) was reached, VOIP_ETIMEOUT otherwise.
  * Returns immediately if the call is already in such a state.
- * Blocks: up to timeout_ms. */
-int voip_call_wait(uint64_t call, uint32_t state_mask, int32_t timeout_ms, int32_t *state_out);
+ * Threads: any.  Blocks: up to timeout_ms. */
+VOIP_API int voip_call_wait(uint64_t call, uint32_t state_mask, int32_t timeout_ms, int32_t *state_out);
 
-/* The call's state (VOIP_CALL_*). */
-int voip_call_state(uint64_t call, int32_t *state_out);
+/* The call's state (VOIP_CALL_*) into *state_out.  Threads: any. */
+VOIP_API int voip_call_state(uint64_t call, int32_t *state_out);
+
+/* ========================================================================
+ * Call: answer, deny, hang up, cancel (all return promptly; any thread)
+ * ======================================================================== */
 
 /* Answer an incoming call in RINGING: 200 OK with our SDP; -> ANSWERED.
  * VOIP_ESTATE in any other state; VOIP_ENOPORTS when no RTP port is free (the
  * call is then rejected with 503 and ends). */
-int voip_call_answer(uint64_t call);
+VOIP_API int voip_call_answer(uint64_t call);
 
 /* Reject an incoming call in RINGING with status_code (400..699; 0 means 486
  * Busy Here); -> ENDED.  VOIP_EINVAL for a code out of range. */
-int voip_call_deny(uint64_t call, int32_t status_code);
+VOIP_API int voip_call_deny(uint64_t call, int32_t status_code);
 
 /* End an ANSWERED call (BYE); -> ENDED immediately, the BYE completes in
  * the background.  VOIP_ESTATE in other states (use cancel or deny). */
-int voip_call_hangup(uint64_t call);
+VOIP_API int voip_call_hangup(uint64_t call);
 
 /* Cancel an outgoing call in DIALING or PROGRESS (CANCEL); -> CANCELING,
  * then ENDED with reason "canceled" when the callee confirms (487), or
  * ANSWERED if its 200 OK crossed the CANCEL (the library then hangs up). */
-int voip_call_cancel(uint64_t call);
+VOIP_API int voip_call_cancel(uint64_t call);
+
+/* ========================================================================
+ * Call: audio
+ * ======================================================================== */
 
 /* Read received audio (in the phone's audio_format) into buf.
  * Waits until len bytes are available, the call ends, or timeout_ms passes
@@ -365,8 +449,10 @@ int voip_call_cancel(uint64_t call);
  * len bytes were left (*nread holds those last bytes, often 0): audio
  * received before the end stays readable.  Reading a call before ANSWERED
  * waits for it to be answered.  buf must not be NULL and len must be > 0
- * (VOIP_EINVAL).  Blocks: up to timeout_ms. */
-int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, size_t *nread);
+ * (VOIP_EINVAL).
+ * Ownership: buf is the caller's, written only during the call.
+ * Threads: any; one reader per call at a time.  Blocks: up to timeout_ms. */
+VOIP_API int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, size_t *nread);
 
 /* Queue audio (in the phone's audio_format) to send.  The library sends
  * 20 ms every 20 ms from this queue, and silence when it is empty.  The
@@ -377,21 +463,33 @@ int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeou
  * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped;
  * len 0 queues nothing and returns VOIP_OK; data NULL with len > 0 is
  * VOIP_EINVAL.
- * Blocks: up to timeout_ms, only when the queue is full. */
-int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, size_t *nwritten);
+ * Ownership: data is copied into the queue.  Threads: any; one writer per
+ * call at a time.  Blocks: up to timeout_ms, only when the queue is full. */
+VOIP_API int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, size_t *nwritten);
+
+/* ========================================================================
+ * Call: DTMF
+ * ======================================================================== */
 
 /* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, one
  * after another, each duration_ms long (0 = 100 ms; 40..5000).  Queued and
  * sent by the media clock; returns at once.  VOIP_EINVAL for an invalid
- * digit (nothing is queued), VOIP_ESTATE when the call is not ANSWERED or the
- * peer did not accept telephone-events. */
-int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms);
+ * digit or duration (nothing is queued), VOIP_ESTATE when the call is not
+ * ANSWERED or the peer did not accept telephone-events.
+ * Ownership: digits is copied.  Threads: any. */
+VOIP_API int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms);
 
 /* Take up to buflen-1 received digits, oldest first, from the call's DTMF
  * queue into buf (NUL-terminated); *count_out (may be NULL) receives how
  * many.  Returns VOIP_OK with "" when none are queued (pyVoIP's get_dtmf).
- * buflen must be >= 1.  Digits stay readable after the call ended. */
-int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_out);
+ * buflen must be >= 1.  Digits stay readable after the call ended; up to
+ * 1024 unread digits are kept.
+ * Ownership: buf is the caller's.  Threads: any. */
+VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_out);
+
+/* ========================================================================
+ * Call: facts, last error, release
+ * ======================================================================== */
 
 /* Copy a fact about the call into buf as a NUL-terminated string:
  *   "direction"   "incoming" or "outgoing"
@@ -404,18 +502,26 @@ int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_ou
  *   "end_code"    the SIP status that ended it, e.g. "486", or "0"
  *   "stats"       a JSON object of media counters: packets_sent,
  *                 packets_received, packets_lost, late, dropped_source,
- *                 dropped_payload_type, dtmf_sent, dtmf_received, jitter_ms
+ *                 dropped_payload_type, malformed, dtmf_sent,
+ *                 dtmf_received, read_overruns, latched (integers) and
+ *                 jitter_ms (a number)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
- * when buflen is too small (buf then holds ""). */
-int voip_call_info(uint64_t call, const char *key, char *buf, size_t buflen);
+ * when buflen is too small (buf then holds "").
+ * Ownership: buf is the caller's.  Threads: any. */
+VOIP_API int voip_call_info(uint64_t call, const char *key, char *buf, size_t buflen);
+
+/* As voip_phone_last_error(), for the functions called with this call
+ * handle (voip_call_*).  Threads: any. */
+VOIP_API int voip_call_last_error(uint64_t call, char *buf, size_t buflen);
 
 /* Release the call's handle.  An active call is hung up (or canceled, or
  * denied) first.  Later use of the handle gives VOIP_ENOTFOUND, but
  * callbacks still deliver the call's remaining events under this id, up to
  * and including its ENDED (which every call reaches exactly once).  Every call
  * handle (incoming or outgoing) should be released once the application is
- * done with it; voip_phone_destroy() releases the rest. */
-int voip_call_release(uint64_t call);
+ * done with it; voip_phone_destroy() releases the rest.
+ * Threads: any; returns promptly (the hangup completes in the background). */
+VOIP_API int voip_call_release(uint64_t call);
 
 #ifdef __cplusplus
 }

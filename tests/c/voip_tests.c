@@ -1033,6 +1033,140 @@ static void test_register(void)
 }
 
 /* ------------------------------------------------------------------------
+ * 11. per-handle last error (voip_phone_last_error, voip_call_last_error)
+ * ------------------------------------------------------------------------ */
+struct handle_error_job {
+    uint64_t phone, call;
+    char phone_msg[1024], call_msg[1024], thread_msg[1024];
+    int phone_rc, call_rc;
+};
+
+static void *handle_error_thread(void *arg)
+{
+    struct handle_error_job *j = arg;
+    j->phone_rc = voip_phone_last_error(j->phone, j->phone_msg, sizeof j->phone_msg);
+    j->call_rc = j->call ? voip_call_last_error(j->call, j->call_msg, sizeof j->call_msg) : VOIP_OK;
+    snprintf(j->thread_msg, sizeof j->thread_msg, "%s", voip_last_error());
+    return NULL;
+}
+
+static void test_last_error(void)
+{
+    tphone *a = phone_a(TP_RECORD);
+    tphone *b = phone_b(TP_RECORD);
+    char msg[1024], small[8];
+
+    STEP("a new phone has no last error");
+    OK(voip_phone_last_error(a->phone, msg, sizeof msg));
+    CHECK(msg[0] == '\0', "fresh phone: last error \"%s\"", msg);
+
+    STEP("a failing phone function sets the phone's last error");
+    EXPECT_RC(voip_phone_get_option(a->phone, "no_such_option", msg, sizeof msg), VOIP_EINVAL);
+    char thread_msg[1024];
+    snprintf(thread_msg, sizeof thread_msg, "%s", voip_last_error());
+    OK(voip_phone_last_error(a->phone, msg, sizeof msg));
+    CHECK(!strcmp(msg, thread_msg), "phone last error \"%s\", thread's \"%s\"", msg, thread_msg);
+    CHECK(strstr(msg, "voip_phone_get_option") && strstr(msg, "no_such_option"),
+          "message does not name the function and the key: \"%s\"", msg);
+
+    STEP("successes, other phones and this function's own failures leave it");
+    int32_t st;
+    OK(voip_phone_status(a->phone, &st));
+    EXPECT_RC(voip_phone_get_option(b->phone, "nope", msg, sizeof msg), VOIP_EINVAL);
+    EXPECT_RC(voip_phone_last_error(a->phone, small, sizeof small), VOIP_ENOSPACE);
+    CHECK(small[0] == '\0', "ENOSPACE left \"%s\" in the buffer", small);
+    EXPECT_RC(voip_phone_last_error(a->phone, NULL, 16), VOIP_EINVAL);
+    EXPECT_RC(voip_phone_last_error(0, msg, sizeof msg), VOIP_ENOTFOUND);
+    OK(voip_phone_last_error(a->phone, msg, sizeof msg));
+    CHECK(!strcmp(msg, thread_msg), "phone last error changed to \"%s\"", msg);
+
+    STEP("a call's failure is the call's last error, readable from any thread");
+    uint64_t ca = tp_call(a, b, "bob");
+    uint64_t cb = tp_next_incoming(b, 5000);
+    CHECK(cb != 0, "no incoming call");
+    OK(voip_call_last_error(ca, msg, sizeof msg));
+    CHECK(msg[0] == '\0', "fresh call: last error \"%s\"", msg);
+    EXPECT_RC(voip_call_hangup(cb), VOIP_ESTATE); /* RINGING: deny, not hang up */
+    struct handle_error_job j = { .phone = b->phone, .call = cb };
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, handle_error_thread, &j) == 0, "pthread_create");
+    pthread_join(t, NULL);
+    CHECK(j.call_rc == VOIP_OK && strstr(j.call_msg, "voip_call_hangup"),
+          "call last error from another thread: %d \"%s\"", j.call_rc, j.call_msg);
+    char want[64];
+    snprintf(want, sizeof want, "call %llu", (unsigned long long)cb);
+    CHECK(strstr(j.call_msg, want) != NULL, "\"%s\" does not name %s", j.call_msg, want);
+    CHECK(j.phone_rc == VOIP_OK && strstr(j.phone_msg, "voip_phone_get_option") && strstr(j.phone_msg, "nope"),
+          "the call's failure changed its phone's last error: \"%s\"", j.phone_msg);
+    CHECK(j.thread_msg[0] == '\0', "the other thread's own last error is \"%s\"", j.thread_msg);
+
+    OK(voip_call_deny(cb, 486));
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 5000);
+    OK(voip_call_release(ca));
+    OK(voip_call_release(cb));
+    EXPECT_RC(voip_call_last_error(cb, msg, sizeof msg), VOIP_ENOTFOUND);
+    tp_destroy(a);
+    tp_destroy(b);
+}
+
+/* ------------------------------------------------------------------------
+ * 12. an outgoing call's first events reach the callback (regression: an
+ *     event dispatched before voip_phone_call issued the handle was lost)
+ * ------------------------------------------------------------------------ */
+struct dial_job {
+    tphone *a, *b;
+    uint64_t calls[6];
+};
+
+static void *dial_worker(void *arg)
+{
+    struct dial_job *j = arg;
+    for (int i = 0; i < 6; i++)
+        j->calls[i] = tp_call(j->a, j->b, "bob");
+    return NULL;
+}
+
+static void test_first_events(void)
+{
+    tphone *a = phone_a(TP_RECORD);
+    tphone *b = phone_b(TP_RECORD);
+    /* Without an incoming-call callback b answers 486 at once: the ENDED
+     * of a's call may be ready before voip_phone_call returns.  Eight
+     * threads dial at once so that some voip_phone_call is preempted
+     * between placing the call and returning its handle. */
+    OK(voip_phone_on_incoming_call(b->phone, NULL, NULL));
+    enum { T = 8 };
+    struct dial_job jobs[T];
+    pthread_t th[T];
+    STEP("8 threads call b, which is busy");
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (struct dial_job){ .a = a, .b = b };
+        CHECK(pthread_create(&th[t], NULL, dial_worker, &jobs[t]) == 0, "pthread_create");
+    }
+    for (int t = 0; t < T; t++)
+        pthread_join(th[t], NULL);
+    char hist[1024];
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < 6; i++) {
+            uint64_t c = jobs[t].calls[i];
+            STEP("every call's callback history is DIALING ... ENDED");
+            WAIT_STATE(c, VOIP_CALL_ENDED, 5000);
+            SOFT_CHECK(tp_wait_cb_state(a, c, VOIP_CALL_ENDED, 3000), "call %llu: no ENDED callback",
+                       (unsigned long long)c);
+            struct tp_call h = tp_history(a, c);
+            tp_history_str(&h, hist, sizeof hist);
+            SOFT_CHECK(h.nstates >= 2 && h.states[0] == VOIP_CALL_DIALING,
+                       "call %llu: first state not DIALING: %s", (unsigned long long)c, hist);
+            SOFT_CHECK(h.nended == 1, "call %llu: ENDED reported %d times: %s",
+                       (unsigned long long)c, h.nended, hist);
+            OK(voip_call_release(c));
+        }
+    }
+    tp_destroy(a);
+    tp_destroy(b);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
@@ -1063,6 +1197,8 @@ static const struct {
     { "bad_input", test_bad_input },
     { "concurrency", test_concurrency },
     { "register", test_register },
+    { "last_error", test_last_error },
+    { "first_events", test_first_events },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

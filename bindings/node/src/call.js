@@ -9,7 +9,7 @@ const { VoipError, fromSync, fromAsync, callEnded } = require('./errors');
 const { CallState, callStateName } = require('./constants');
 const { checkString, checkInt, typeName } = require('./options');
 
-const { OK, ErrorCode, cstr, callAsync } = native;
+const { OK, ErrorCode, cstr, readString, callAsync } = native;
 
 // Longest time one async read or write keeps a libuv worker thread.  A
 // longer wait is made of several slices; between them the worker is free
@@ -73,7 +73,6 @@ class Call extends EventEmitter {
     this._answeredWaiters = [];
     this._endedWaiters = [];
     this._released = null; // promise of the handle's release
-    this._mismatch = null; // for phone polling: { state, polls }
   }
 
   // ---- facts ----------------------------------------------------------
@@ -137,17 +136,9 @@ class Call extends EventEmitter {
       if (INFO_KEYS.includes(key)) return '';
       throw new VoipError(`call ${this._id}: unknown call info key "${key}"`, { code: 'EINVAL' });
     }
-    let size = 512;
-    for (;;) {
-      const buf = Buffer.alloc(size);
-      const rc = this._fn.call_info(this._handle, key, buf, size);
-      if (rc === OK) return cstr(buf);
-      if (rc === ErrorCode.ENOSPACE && size < 1 << 20) {
-        size *= 4;
-        continue;
-      }
-      throw fromSync(this._fn, rc, `call ${this._id}: info ${key}`);
-    }
+    const { rc, value } = readString(this._fn.call_info, this._handle, key);
+    if (rc !== OK) throw fromSync(this._fn, rc, `call ${this._id}: info ${key}`);
+    return value;
   }
 
   /** Media counters (voip_call_info "stats") as an object. */
@@ -212,7 +203,7 @@ class Call extends EventEmitter {
       if (rc !== OK) {
         const st = this.state;
         if (st === CallState.ENDED || rc === ErrorCode.ENOTFOUND) throw callEnded(this);
-        throw fromAsync(this._fn, rc, `call ${this._id}: hangup`, `call is ${st}`);
+        throw fromAsync(this._fn, rc, `call ${this._id}: hangup`, { call: h }, `call is ${st}`);
       }
       await this._waitFinalized(END_EVENT_GRACE_MS, 'local hangup');
     });
@@ -319,7 +310,7 @@ class Call extends EventEmitter {
         if (got > 0) return buf.subarray(0, got);
         throw callEnded(this);
       }
-      throw fromAsync(this._fn, rc, `call ${this._id}: read audio`);
+      throw fromAsync(this._fn, rc, `call ${this._id}: read audio`, { call: h });
     }
   }
 
@@ -383,7 +374,7 @@ class Call extends EventEmitter {
         continue;
       }
       if (rc === ErrorCode.EENDED || rc === ErrorCode.ENOTFOUND || rc === ErrorCode.ESTATE) throw callEnded(this);
-      throw fromAsync(this._fn, rc, `call ${this._id}: write audio`);
+      throw fromAsync(this._fn, rc, `call ${this._id}: write audio`, { call: h });
     }
     return done;
   }
@@ -466,7 +457,6 @@ class Call extends EventEmitter {
   _onState(stNum, reason) {
     if (this._finalized) return;
     const name = callStateName(stNum);
-    this._mismatch = null;
     if (name === CallState.ENDED) {
       this._finalize(reason);
       return;
@@ -487,24 +477,6 @@ class Call extends EventEmitter {
     if (this._finalized) return;
     emitSafe(this, 'dtmf', digit);
     emitSafe(this._phone, 'dtmf', this, digit);
-  }
-
-  // The phone's safety net: a state the library reports that no event
-  // brought for two polls in a row is applied (an event was lost).
-  _poll() {
-    if (this._finalized || !this._handle) return;
-    const out = [0];
-    if (this._fn.call_state(this._handle, out) !== OK) return;
-    const live = callStateName(out[0]);
-    if (live === this._state) {
-      this._mismatch = null;
-      return;
-    }
-    if (this._mismatch && this._mismatch.state === live) {
-      this._onState(out[0], live === CallState.ENDED ? this._infoOr('end_reason', '') : '');
-    } else {
-      this._mismatch = { state: live };
-    }
   }
 
   // The call is over: emit 'state' ENDED and 'ended' once, settle waiters,
@@ -548,8 +520,8 @@ class Call extends EventEmitter {
     if (!h) return;
     const cache = {};
     for (const k of INFO_KEYS) {
-      const buf = Buffer.alloc(4096);
-      if (this._fn.call_info(h, k, buf, buf.length) === OK) cache[k] = cstr(buf);
+      const { rc, value } = readString(this._fn.call_info, h, k);
+      if (rc === OK) cache[k] = value;
     }
     cache.state = CallState.ENDED;
     this._cache = cache;

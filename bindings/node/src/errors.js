@@ -1,5 +1,5 @@
 'use strict';
-const { CODE_NAMES, ErrorCode } = require('./native');
+const { CODE_NAMES, ErrorCode, readString } = require('./native');
 
 // An error reported by libvoip: `code` is the name of the library's result
 // code ('EINVAL', 'ESTATE', 'ETIMEOUT', 'EENDED', 'EREJECTED', ...) and
@@ -42,13 +42,30 @@ function fromSync(fn, rc, what) {
   return new VoipError(msg, { errno: rc, code: CODE_NAMES[rc] || 'ERROR' });
 }
 
-// fromAsync builds a VoipError for a call that ran on a worker thread: the
-// library's thread-local message stayed there, so the message is the code's
-// name plus whatever context the caller knows (e.g. the phone's
-// status_reason).
-function fromAsync(fn, rc, what, detail) {
-  let msg = `${what}: ${strerror(fn, rc)}`;
-  if (detail) msg += ` (${detail})`;
+// handleMessage is the library's message of the last failure on a phone
+// or call handle (voip_phone_last_error / voip_call_last_error): readable
+// from the JS thread after a call that ran on a worker thread.
+function handleMessage(fn, handle) {
+  if (!handle) return '';
+  const f = handle.phone !== undefined ? fn.phone_last_error : fn.call_last_error;
+  const id = handle.phone !== undefined ? handle.phone : handle.call;
+  if (!f || !id) return '';
+  try {
+    const { rc, value } = readString(f, id);
+    return rc === ErrorCode.OK ? value : '';
+  } catch {
+    return '';
+  }
+}
+
+// fromAsync builds a VoipError for a call that ran on a worker thread
+// (koffi's .async): the thread-local voip_last_error() stayed there, so the
+// message is the handle's last error ({ phone: id } or { call: id }), or
+// the code's name with whatever context the caller knows.
+function fromAsync(fn, rc, what, handle, detail) {
+  const lib = handleMessage(fn, handle);
+  let msg = `${what}: ${lib || strerror(fn, rc)}`;
+  if (detail && !msg.includes(detail)) msg += ` (${detail})`;
   return new VoipError(msg, { errno: rc, code: CODE_NAMES[rc] || 'ERROR' });
 }
 
@@ -56,4 +73,4 @@ function callEnded(call) {
   return new VoipError(`call ${call.id}: call ended`, { code: 'EENDED', call });
 }
 
-module.exports = { VoipError, fromSync, fromAsync, callEnded };
+module.exports = { VoipError, fromSync, fromAsync, handleMessage, callEnded };

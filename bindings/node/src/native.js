@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const PACKAGE_DIR = path.join(__dirname, '..');
 
-// Result codes of voip.h.
+// Result codes of voip.h (test/header.test.js checks them against it).
 const OK = 0;
 const CODE_NAMES = Object.freeze({
   1: 'ERROR',
@@ -83,6 +83,7 @@ function declare(lib, koffi) {
     phone_stop: f('int voip_phone_stop(uint64_t phone)'),               // async only
     phone_destroy: f('int voip_phone_destroy(uint64_t phone)'),         // async only
     phone_status: f('int voip_phone_status(uint64_t phone, _Out_ int32_t *status_out)'),
+    phone_last_error: opt('int voip_phone_last_error(uint64_t phone, uint8_t *buf, size_t buflen)'),
 
     phone_on_incoming_call: f('int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn *fn, void *user_data)'),
     phone_on_call_state: f('int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn *fn, void *user_data)'),
@@ -103,6 +104,7 @@ function declare(lib, koffi) {
     call_send_dtmf: f('int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms)'),
     call_get_dtmf: f('int voip_call_get_dtmf(uint64_t call, uint8_t *buf, size_t buflen, _Out_ size_t *count_out)'),
     call_info: f('int voip_call_info(uint64_t call, const char *key, uint8_t *buf, size_t buflen)'),
+    call_last_error: opt('int voip_call_last_error(uint64_t call, uint8_t *buf, size_t buflen)'),
     call_release: f('int voip_call_release(uint64_t call)'),
   };
 }
@@ -230,6 +232,18 @@ function cstr(buf) {
   return buf.toString('utf8', 0, end < 0 ? buf.length : end);
 }
 
+// readString calls f(...args, buf, buflen), a function that copies a
+// string out, growing the buffer while it answers VOIP_ENOSPACE.  Returns
+// { rc, value } (value '' unless rc is OK).
+function readString(f, ...args) {
+  for (let size = 256; ; size *= 4) {
+    const buf = Buffer.alloc(size);
+    const rc = f(...args, buf, size);
+    if (rc === ErrorCode.ENOSPACE && size < 1 << 20) continue;
+    return { rc, value: rc === OK ? cstr(buf) : '' };
+  }
+}
+
 // promisified async FFI call: resolves with the result code.
 function callAsync(f, ...args) {
   return new Promise((resolve, reject) => {
@@ -249,5 +263,6 @@ module.exports = {
   isLoaded,
   routes,
   cstr,
+  readString,
   callAsync,
 };

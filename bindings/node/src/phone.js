@@ -1,7 +1,7 @@
 'use strict';
-// Phone: one libvoip phone (its own SIP socket, RTP ports and dispatcher
-// thread).  Events come from the library's dispatcher thread through
-// koffi, which runs them on the JS event loop.
+// Phone: one libvoip phone (its own SIP socket, RTP ports and event
+// dispatcher, a goroutine).  Events come from the dispatcher, on a thread
+// of the Go runtime, through koffi, which runs them on the JS event loop.
 
 const { EventEmitter } = require('node:events');
 const native = require('./native');
@@ -10,11 +10,13 @@ const { CallState, PhoneStatus, phoneStatusName, LOG_LEVELS } = require('./const
 const { parsePhoneOptions, checkString, typeName } = require('./options');
 const { Call, emitSafe, checkTimeout } = require('./call');
 
-const { OK, ErrorCode, cstr, callAsync, routes } = native;
+const { OK, ErrorCode, readString, callAsync, routes } = native;
 
-// How often a started phone checks its calls' states (the safety net for
-// a lost event) and, by existing, keeps the event loop alive.
-const POLL_MS = 1000;
+// A started phone keeps the event loop alive with a timer that does
+// nothing (events arrive through koffi, which holds no handle of its own).
+// There is no state polling: every state change of a call with a handle
+// reaches the state callback (the library's c.first_events test).
+const KEEPALIVE_MS = 1 << 30;
 
 // Phones that are started stay referenced (and keep the event loop alive);
 // the others may be collected, which destroys them in the library.
@@ -122,17 +124,9 @@ class Phone extends EventEmitter {
   getOption(key) {
     checkString('key', key, { empty: false });
     this._checkOpen();
-    let size = 256;
-    for (;;) {
-      const buf = Buffer.alloc(size);
-      const rc = this._fn.phone_get_option(this._id, key, buf, size);
-      if (rc === OK) return cstr(buf);
-      if (rc === ErrorCode.ENOSPACE && size < 1 << 20) {
-        size *= 4;
-        continue;
-      }
-      throw fromSync(this._fn, rc, `phone ${this._id}: get option ${key}`);
-    }
+    const { rc, value } = readString(this._fn.phone_get_option, this._id, key);
+    if (rc !== OK) throw fromSync(this._fn, rc, `phone ${this._id}: get option ${key}`);
+    return value;
   }
 
   /** voip_phone_set_option() with a C key; only while the phone is stopped. */
@@ -181,7 +175,7 @@ class Phone extends EventEmitter {
       }
       if (rc !== OK) {
         if (rc !== ErrorCode.ESTATE) this._keepAlive(false);
-        throw fromAsync(this._fn, rc, `phone ${this._id}: start`, this.statusReason);
+        throw fromAsync(this._fn, rc, `phone ${this._id}: start`, { phone: this._id }, this.statusReason);
       }
     });
   }
@@ -208,7 +202,7 @@ class Phone extends EventEmitter {
     } finally {
       if (rc !== OK) inactive.cancel();
     }
-    if (rc !== OK) throw fromAsync(this._fn, rc, `phone ${this._id}: stop`);
+    if (rc !== OK) throw fromAsync(this._fn, rc, `phone ${this._id}: stop`, { phone: this._id });
     // Events queued before the stop arrive after it returned: the
     // INACTIVE status is the last of them.
     if (before !== PhoneStatus.INACTIVE) {
@@ -247,17 +241,13 @@ class Phone extends EventEmitter {
 
   _keepAlive(on) {
     if (on && !this._timer) {
-      this._timer = setInterval(() => this._poll(), POLL_MS);
+      this._timer = setInterval(() => {}, KEEPALIVE_MS);
       started.add(this);
     } else if (!on && this._timer) {
       clearInterval(this._timer);
       this._timer = null;
       started.delete(this);
     }
-  }
-
-  _poll() {
-    for (const call of this._calls.values()) call._poll();
   }
 
   _waitStatus(name) {

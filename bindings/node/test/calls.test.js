@@ -238,6 +238,24 @@ describe('Node phone <-> Node phone', () => {
     assert.equal(out.info('codec'), 'PCMU');
   });
 
+  it('errors of calls made on a worker thread carry the library message', async () => {
+    // hangup() runs voip_call_hangup through koffi's .async: its message
+    // comes from the call's last error (voip_call_last_error).
+    const incoming = new Promise((resolve) => {
+      onBobCall = resolve;
+    });
+    const out = alice.dial(bobUri);
+    const inc = await h.withTimeout(incoming, 5000, 'bob incoming');
+    await assert.rejects(inc.hangup(), (err) => {
+      assert.ok(err instanceof VoipError);
+      assert.equal(err.code, 'ESTATE');
+      assert.match(err.message, new RegExp(`voip_call_hangup: call ${inc.id}: .*RINGING`));
+      return true;
+    });
+    inc.deny(486);
+    await h.withTimeout(out.waitEnded(), 5000, 'alice ended');
+  });
+
   it('bad arguments throw TypeError/RangeError', async () => {
     const { out, inc } = await connect();
     assert.throws(() => out.sendDtmf(5), TypeError);

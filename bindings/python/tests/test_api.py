@@ -111,11 +111,17 @@ def test_parameter_positional_order_is_pyvoips() -> None:
 
 
 def test_invalid_rtp_range_raises_invalid_range() -> None:
-    with pytest.raises(InvalidRangeError):
-        VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0,
+    # Ranges are the library's to check: it refuses an inverted RTP range
+    # at start (InvalidRangeError) and a bad port at once, with its message.
+    p = VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0,
                                      rtp_port_low=34010, rtp_port_high=34000))
-    with pytest.raises(InvalidRangeError):
+    with pytest.raises(InvalidRangeError) as ei:
+        p.start()
+    assert "rtp_port_low 34010 > rtp_port_high 34000" in str(ei.value)
+    assert p.get_status() != PhoneStatus.REGISTERED
+    with pytest.raises(InvalidArgumentError) as ea:
         VoIPPhone(bind_ip="127.0.0.1", bind_port=70000)
+    assert 'bind_port="70000": out of range 0..65535' in str(ea.value)
 
 
 def test_bad_types_and_values() -> None:

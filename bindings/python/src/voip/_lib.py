@@ -28,9 +28,9 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
-# Result codes (VOIP_*).
+# Result codes (VOIP_*); tests/test_header.py checks them against voip.h.
 OK = 0
 ERROR = 1
 EINVAL = 2
@@ -116,6 +116,8 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
         c_int,
         [c_uint64, c_char_p, c_char_p, c_char_p, c_int32],
     ),
+    "voip_phone_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_call_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
 }
 
 
@@ -188,6 +190,30 @@ def last_error() -> str:
     """voip_last_error() of this thread (call right after the failure)."""
     s = lib.voip_last_error()
     return s.decode(errors="replace") if s else ""
+
+
+def read_string(fn: Callable[..., int], *args: Any) -> Tuple[int, str]:
+    """Call ``fn(*args, buf, buflen)``, a C function that copies a string
+    out, growing the buffer while it answers VOIP_ENOSPACE.  Returns the
+    result code and the string ("" unless the code is OK)."""
+    size = 256
+    while True:
+        buf = ctypes.create_string_buffer(size)
+        rc = fn(*args, buf, size)
+        if rc == ENOSPACE and size < 1 << 20:
+            size *= 4
+            continue
+        return rc, buf.value.decode("utf-8", errors="replace") if rc == OK else ""
+
+
+def handle_error(phone: Optional[int] = None, call: Optional[int] = None) -> str:
+    """The last error of a phone or call handle ("" when unknown)."""
+    name, handle = ("voip_phone_last_error", phone) if phone else ("voip_call_last_error", call)
+    fn = _optional.get(name)
+    if fn is None or not handle:
+        return ""
+    rc, msg = read_string(fn, handle)
+    return msg if rc == OK else ""
 
 
 def encode(s: str, what: str) -> bytes:

@@ -72,7 +72,7 @@ class VoIPCall:
         self._released = False
         self._close_lock = threading.Lock()
         self._u8 = phone.audio_format == "u8"
-        self._phone_handle = phone._current_handle()
+        self._registry = phone.call_registry
         self._finalizer = weakref.finalize(self, _release_handle, self._handle)
         # At interpreter exit the phones are destroyed, which releases every
         # call handle; nothing to do for calls then.
@@ -107,19 +107,22 @@ class VoIPCall:
         """The libvoip call handle."""
         return self._handle
 
+    def _gone(self) -> bool:
+        """True once the handle was released (by us, or with the phone)."""
+        if not self._released and self._registry.released(self._handle):
+            self._released = True
+            self._finalizer.detach()
+        return self._released
+
     def _h(self) -> int:
-        if self._released:
+        if self._gone():
             raise InvalidStateError(
                 f"call {self._handle} has ended and was released", _lib.ENOTFOUND
             )
         return self._handle
 
-    def _mark_released(self) -> None:
-        self._released = True
-        self._finalizer.detach()
-
     def _raise(self, rc: int) -> None:
-        err = from_code(rc)
+        err = from_code(rc, call=self._handle)
         if rc == _lib.ENOTFOUND:
             self._released = True
             raise InvalidStateError(
@@ -137,7 +140,7 @@ class VoIPCall:
     @property
     def state(self) -> CallState:
         """The call's current state (ENDED once released)."""
-        if self._released:
+        if self._gone():
             return CallState.ENDED
         s = c_int32()
         rc = _lib.lib.voip_call_state(self._handle, byref(s))
@@ -153,15 +156,9 @@ class VoIPCall:
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
         "remote_rtp", "end_reason", "end_code", "stats"."""
         k = _lib.encode(key, "key")
-        size = 256
-        while True:
-            buf = ctypes.create_string_buffer(size)
-            rc = _lib.lib.voip_call_info(self._h(), k, buf, size)
-            if rc == _lib.ENOSPACE and size < 1 << 20:
-                size *= 4
-                continue
-            self._check(rc)
-            return buf.value.decode("utf-8", errors="replace")
+        rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
+        self._check(rc)
+        return value
 
     @property
     def call_id(self) -> str:
@@ -264,12 +261,12 @@ class VoIPCall:
         """End the call whatever its state (hang up, cancel or deny) and
         release its handle.  Idempotent.  ``with call:`` calls it."""
         with self._close_lock:
-            if self._released:
+            if self._gone():
                 return
             self._released = True
             self._finalizer.detach()
         _lib.lib.voip_call_release(self._handle)
-        self.phone._forget_call(self._handle)
+        self._registry.forget(self._handle)
 
     def __enter__(self) -> "VoIPCall":
         return self

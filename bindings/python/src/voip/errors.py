@@ -86,13 +86,25 @@ _BY_CODE: dict[int, type[VoIPError]] = {
 }
 
 
-def from_code(code: int, context: Optional[str] = None) -> VoIPError:
-    """The exception for result *code*, with the thread's voip_last_error().
+def from_code(
+    code: int,
+    context: Optional[str] = None,
+    *,
+    phone: Optional[int] = None,
+    call: Optional[int] = None,
+) -> VoIPError:
+    """The exception for result *code*, with the library's message: the
+    thread's voip_last_error(), or else the last error of the *phone* or
+    *call* handle the failing function was given.
 
-    Must be called on the thread that made the failing call, before any
-    other voip_ call.
+    Call it on the thread that made the failing call, before any other
+    voip_ call (the handle's message covers the other cases).
     """
-    msg = _lib.last_error() or _lib.strerror(code)
+    msg = (
+        _lib.last_error()
+        or _lib.handle_error(phone=phone, call=call)
+        or _lib.strerror(code)
+    )
     if context:
         msg = f"{context}: {msg}"
     cls = _BY_CODE.get(code, VoIPError)

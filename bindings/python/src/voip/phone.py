@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import ctypes
 import logging
 import threading
 import weakref
@@ -13,12 +12,11 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union, overload
 
 from . import _lib
+from ._registry import CallRegistry
 from .call import VoIPCall
 from .credentials import CredentialsManager
 from .errors import (
     InvalidAccountInfoError,
-    InvalidArgumentError,
-    InvalidRangeError,
     InvalidStateError,
     VoIPError,
     check,
@@ -95,13 +93,13 @@ class VoIPPhoneParameter:
     """Any other ``voip_phone_set_option`` key, set last."""
 
     def validate(self) -> None:
-        """Cheap checks with clear messages; the library checks the rest."""
+        """Type checks (TypeError) and the account's consistency; values
+        and ranges are the library's to check (its InvalidArgumentError, or
+        InvalidRangeError from start() for rtp_port_low > rtp_port_high)."""
 
-        def port(name: str, v: Any, low: int = 0) -> None:
+        def integer(name: str, v: Any) -> None:
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
-            if not low <= v <= 65535:
-                raise InvalidRangeError(f"{name}={v} is not a port number ({low}..65535)")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file"):
             v = getattr(self, name)
@@ -109,21 +107,15 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
         if not isinstance(self.bind_ip, str):
             raise TypeError("bind_ip must be a str")
-        port("bind_port", self.bind_port)
-        port("rtp_port_low", self.rtp_port_low, 1)
-        port("rtp_port_high", self.rtp_port_high, 1)
-        if self.rtp_port_low > self.rtp_port_high:
-            raise InvalidRangeError(
-                f"rtp_port_low ({self.rtp_port_low}) > rtp_port_high ({self.rtp_port_high})"
-            )
-        if self.port is not None:
-            port("port", self.port)
+        for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
+            integer(name, getattr(self, name))
+        for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms", "register_expires"):
+            if getattr(self, name) is not None:
+                integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
             raise TypeError("transport_mode must be a TransportMode")
-        if self.audio_format not in ("s16le", "u8"):
-            raise InvalidArgumentError(
-                f"audio_format must be 's16le' or 'u8', not {self.audio_format!r}"
-            )
+        if not isinstance(self.audio_format, str):
+            raise TypeError("audio_format must be a str")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -307,8 +299,8 @@ class VoIPPhone:
 
         self._lock = threading.RLock()
         self._handle: Optional[int] = None
-        self._calls: Dict[int, VoIPCall] = {}  # not ended: strong
-        self._ended: "weakref.WeakValueDictionary[int, VoIPCall]" = weakref.WeakValueDictionary()
+        self.call_registry = CallRegistry()
+        """The phone's calls by handle, shared with them (internal)."""
         self._failed = False
         self._status_reason = ""
         self._stopped = threading.Event()
@@ -443,9 +435,6 @@ class VoIPPhone:
             self._finalizer = weakref.finalize(self, _destroy_handle, h, self._cfuncs)
         return h
 
-    def _current_handle(self) -> int:
-        return self._handle or 0
-
     def _require_handle(self) -> int:
         h = self._handle
         if h is None:
@@ -462,15 +451,10 @@ class VoIPPhone:
         of the running phone (``voip_phone_get_option``)."""
         k = _lib.encode(key, "key")
         h = self._require_handle()
-        size = 256
-        while True:
-            buf = ctypes.create_string_buffer(size)
-            rc = _lib.lib.voip_phone_get_option(h, k, buf, size)
-            if rc == _lib.ENOSPACE and size < 1 << 20:
-                size *= 4
-                continue
-            check(rc)
-            return buf.value.decode("utf-8", errors="replace")
+        rc, value = _lib.read_string(_lib.lib.voip_phone_get_option, h, k)
+        if rc != _lib.OK:
+            raise from_code(rc, phone=h)
+        return value
 
     @property
     def sip_port(self) -> int:
@@ -526,7 +510,7 @@ class VoIPPhone:
         if rc == _lib.OK:
             self._failed = False
             return
-        err = from_code(rc, "start")
+        err = from_code(rc, "start", phone=h)
         if rc == _lib.ESTATE:
             raise err  # already running: leave it alone
         try:
@@ -572,14 +556,7 @@ class VoIPPhone:
             rc = _lib.lib.voip_phone_destroy(h)
             if rc not in (_lib.OK, _lib.ENOTFOUND):
                 log.warning("voip_phone_destroy(%d): %s", h, from_code(rc).message)
-            with self._lock:
-                mine = [c for c in list(self._calls.values()) + list(self._ended.values())
-                        if c._phone_handle == h]
-                for c in mine:
-                    self._calls.pop(c.handle, None)
-                    self._ended.pop(c.handle, None)
-            for c in mine:
-                c._mark_released()
+            self.call_registry.drop_phone(h)
         finally:
             with _live_lock:
                 _live.pop(h, None)
@@ -597,17 +574,18 @@ class VoIPPhone:
         h = self._require_handle()
         out = c_uint64()
         # Held while the call object is registered, so that a state callback
-        # for the new handle (on the dispatcher thread) waits until it exists.
-        with self._lock:
-            check(_lib.lib.voip_phone_call(h, uri, byref(out)))
+        # for the new handle (on the dispatcher) waits until it exists.
+        with self.call_registry.lock:
+            rc = _lib.lib.voip_phone_call(h, uri, byref(out))
+            if rc != _lib.OK:
+                raise from_code(rc, phone=h)
             ch = out.value
             try:
                 call = self.call_class(self, CallState.DIALING, None, ch)
-                call._phone_handle = h
             except BaseException:
                 _lib.lib.voip_call_release(ch)
                 raise
-            self._calls[ch] = call
+            self.call_registry.add(ch, call, h)
         return call
 
     def message(
@@ -642,8 +620,7 @@ class VoIPPhone:
     @property
     def calls(self) -> List[VoIPCall]:
         """The calls that have not ended."""
-        with self._lock:
-            return list(self._calls.values())
+        return self.call_registry.live()
 
     def __enter__(self) -> "VoIPPhone":
         if self.get_status() not in (PhoneStatus.REGISTERED, PhoneStatus.REGISTERING):
@@ -662,20 +639,8 @@ class VoIPPhone:
         return f"<VoIPPhone handle={self._handle} status={self.get_status().name}>"
 
     # ------------------------------------------------------------------
-    # Callbacks (library dispatcher thread)
+    # Callbacks (the library's dispatcher: a Go runtime thread)
     # ------------------------------------------------------------------
-    def _forget_call(self, handle: int) -> None:
-        with self._lock:
-            self._calls.pop(handle, None)
-            self._ended.pop(handle, None)
-
-    def _find(self, handle: int) -> Optional[VoIPCall]:
-        with self._lock:
-            c = self._calls.get(handle)
-            if c is None:
-                c = self._ended.get(handle)
-            return c
-
     def _dispatch(self, ph: int, fn: Callable[..., None], *args: Any) -> None:
         prev = getattr(_tls, "phone", 0)
         _tls.phone = ph
@@ -690,17 +655,16 @@ class VoIPPhone:
     def _on_incoming(self, ph: int, ch: int, from_uri: str, to_uri: str) -> None:
         call_id = ""
         try:
-            buf = ctypes.create_string_buffer(512)
-            if _lib.lib.voip_call_info(ch, b"call_id", buf, 512) == _lib.OK:
-                call_id = buf.value.decode("utf-8", errors="replace")
+            rc, value = _lib.read_string(_lib.lib.voip_call_info, ch, b"call_id")
+            if rc == _lib.OK:
+                call_id = value
         except Exception:  # pragma: no cover
             pass
         request = CallRequest(from_uri=from_uri, to_uri=to_uri, call_id=call_id)
         try:
-            with self._lock:
+            with self.call_registry.lock:
                 call = self.call_class(self, CallState.RINGING, request, ch)
-                call._phone_handle = ph
-                self._calls[ch] = call
+                self.call_registry.add(ch, call, ph)
         except BaseException:
             _lib.lib.voip_call_deny(ch, 500)
             _lib.lib.voip_call_release(ch)
@@ -726,18 +690,15 @@ class VoIPPhone:
 
     def _on_state(self, ch: int, state: int, reason: str) -> None:
         st = CallState(state)
-        with self._lock:
-            call = self._calls.get(ch)
-            if call is not None and st == CallState.ENDED:
-                del self._calls[ch]
-                self._ended[ch] = call
-            elif call is None:
-                call = self._ended.get(ch)
+        if st == CallState.ENDED:
+            call = self.call_registry.mark_ended(ch)
+        else:
+            call = self.call_registry.get(ch)
         if call is not None:
             call.state_changed(st, reason)
 
     def _on_dtmf(self, ch: int, digit: int) -> None:
-        call = self._find(ch)
+        call = self.call_registry.get(ch)
         if call is None:
             return
         code = chr(digit)
@@ -756,7 +717,7 @@ class VoIPPhone:
     ) -> None:
         fn = self.params.request_callback
         if fn is not None:
-            fn(PhoneRequest(method, from_uri, ctype, body, self._find(ch) if ch else None))
+            fn(PhoneRequest(method, from_uri, ctype, body, self.call_registry.get(ch) if ch else None))
 
 
 @atexit.register

@@ -1,0 +1,285 @@
+package voip
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/libvoip/libvoip/rtp"
+)
+
+// option is one phone option: its key, its default (the text Set parses
+// into a fresh Config), what it means, how to parse it into a Config and
+// how to format it back. The table below is the only list of options:
+// DefaultConfig, Config.Set, Config.Get and OptionKeys all come from it,
+// and a test checks that include/voip.h documents each key and default.
+type option struct {
+	key   string
+	def   string
+	doc   string
+	parse func(c *Config, v string) error
+	// format returns the current value; nil means the option is write-only.
+	format func(c *Config) string
+}
+
+// Characters a host or a SIP user may not contain.
+const (
+	notInHost = " \t\r\n<>@;\""
+	notInUser = " \t\r\n<>@:;\""
+)
+
+// options is the table of phone options, in documentation order.
+var options = []option{
+	{"bind_ip", "0.0.0.0", "address the SIP and RTP sockets bind to",
+		func(c *Config, v string) (err error) { c.BindIP, err = parseAddr(v); return },
+		func(c *Config) string { return c.BindIP.String() }},
+	{"bind_port", "5060", "SIP port; 0 picks a free port",
+		intOption(0, 65535, func(c *Config) *int { return &c.BindPort }),
+		intFormat(func(c *Config) int { return c.BindPort })},
+	{"rtp_port_low", "10000", "lowest RTP port",
+		intOption(1, 65535, func(c *Config) *int { return &c.RTPPortLow }),
+		intFormat(func(c *Config) int { return c.RTPPortLow })},
+	{"rtp_port_high", "20000", "highest RTP port",
+		intOption(1, 65535, func(c *Config) *int { return &c.RTPPortHigh }),
+		intFormat(func(c *Config) int { return c.RTPPortHigh })},
+	{"user", "libvoip", "user part of our SIP URI",
+		textOption(notInUser, false, "not a valid SIP user", func(c *Config) *string { return &c.User }),
+		func(c *Config) string { return c.User }},
+	{"display_name", "", "display name in From",
+		textOption("\r\n\"", true, "must not contain quotes or line breaks", func(c *Config) *string { return &c.DisplayName }),
+		func(c *Config) string { return c.DisplayName }},
+	{"hostname", "", "host written in Via, Contact and SDP",
+		textOption(notInHost, true, "not a host", func(c *Config) *string { return &c.Hostname }),
+		func(c *Config) string { return c.Hostname }},
+	{"user_agent", "libvoip/" + Version, "User-Agent header",
+		textOption("\r\n", true, "must not contain line breaks", func(c *Config) *string { return &c.UserAgent }),
+		func(c *Config) string { return c.UserAgent }},
+	{"audio_format", "s16le", `application sample format: "s16le" or "u8"`,
+		parseAudioFormat, func(c *Config) string { return c.AudioFormat.String() }},
+	{"codecs", "PCMU,PCMA", "audio codecs in preference order",
+		parseCodecs, func(c *Config) string { return strings.Join(c.Codecs, ",") }},
+	{"dtmf_payload_type", "101", "RFC 4733 payload type offered; 0 = none",
+		parseDTMFPayloadType, intFormat(func(c *Config) int { return int(c.DTMFPayloadType) })},
+	{"jitter_ms", "60", "playout delay, 20..1000 ms in steps of 20",
+		parseJitter, intFormat(func(c *Config) int { return int(c.JitterDelay / time.Millisecond) })},
+	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
+		msOption(0, 24*3600*1000, func(c *Config) *time.Duration { return &c.InviteTimeout }),
+		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
+	{"server", "", "registrar/PBX host or host:port; empty = peer to peer",
+		parseServer, func(c *Config) string { return c.Server }},
+	{"server_port", "0", "port of the server when it has none; 0 = 5060 (5061 for TLS)",
+		intOption(0, 65535, func(c *Config) *int { return &c.ServerPort }),
+		intFormat(func(c *Config) int { return c.ServerPort })},
+	{"register_expires", "3600", "requested registration lifetime, 0..604800 s",
+		intOption(0, 7*24*3600, func(c *Config) *int { return &c.RegisterExpires }),
+		intFormat(func(c *Config) int { return c.RegisterExpires })},
+	{"transport", "udp", `"udp", "tcp" or "tls"`,
+		parseTransport, func(c *Config) string { return c.Transport }},
+	{"outbound_proxy", "", "URI or host[:port] every request is sent to",
+		parseOutboundProxy, func(c *Config) string { return c.OutboundProxy }},
+	{"ca_file", "", "TLS: PEM CA bundle; empty = the system store",
+		fileOption(func(c *Config) *string { return &c.CAFile }),
+		func(c *Config) string { return c.CAFile }},
+	{"tls_insecure", "0", "TLS: 1 skips server certificate checks",
+		parseTLSInsecure, func(c *Config) string { return boolText(c.TLSInsecure) }},
+	{"cert_file", "", "TLS: our certificate (PEM)",
+		fileOption(func(c *Config) *string { return &c.CertFile }),
+		func(c *Config) string { return c.CertFile }},
+	{"key_file", "", "TLS: its key (PEM)",
+		fileOption(func(c *Config) *string { return &c.KeyFile }),
+		func(c *Config) string { return c.KeyFile }},
+	{"key_password", "", "TLS: the key's password; cannot be read back",
+		fileOption(func(c *Config) *string { return &c.KeyPassword }), nil},
+	{"bind_network", "0.0.0.0/0", "CIDR of the peers reached with hostname",
+		parseBindNetwork, func(c *Config) string { return c.BindNetwork.String() }},
+	{"remote_hostname", "", "host written for peers outside bind_network",
+		textOption(notInHost, true, "not a host", func(c *Config) *string { return &c.RemoteHostname }),
+		func(c *Config) string { return c.RemoteHostname }},
+}
+
+// OptionKeys lists the keys Set accepts, in documentation order.
+var OptionKeys = func() []string {
+	keys := make([]string, len(options))
+	for i, o := range options {
+		keys[i] = o.key
+	}
+	return keys
+}()
+
+// lookupOption returns the table entry of key.
+func lookupOption(key string) (*option, error) {
+	for i := range options {
+		if options[i].key == key {
+			return &options[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: unknown option %q", ErrInvalidArgument, key)
+}
+
+// errBadValue is the reason a parse function gives; Set wraps it with the
+// key, the value and ErrInvalidArgument.
+type errBadValue string
+
+func (e errBadValue) Error() string { return string(e) }
+
+func intOption(lo, hi int, field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := parseInt(v, lo, hi)
+		if err == nil {
+			*field(c) = n
+		}
+		return err
+	}
+}
+
+func msOption(lo, hi int, field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := parseInt(v, lo, hi)
+		if err == nil {
+			*field(c) = time.Duration(n) * time.Millisecond
+		}
+		return err
+	}
+}
+
+func intFormat(field func(*Config) int) func(*Config) string {
+	return func(c *Config) string { return strconv.Itoa(field(c)) }
+}
+
+// textOption accepts any text without the characters in bad (and, unless
+// empty is true, not "").
+func textOption(bad string, empty bool, why string, field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if (!empty && v == "") || strings.ContainsAny(v, bad) {
+			return errBadValue(why)
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+func fileOption(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+func parseInt(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, errBadValue("not an integer")
+	}
+	if n < lo || n > hi {
+		return 0, errBadValue(fmt.Sprintf("out of range %d..%d", lo, hi))
+	}
+	return n, nil
+}
+
+func parseAddr(v string) (netip.Addr, error) {
+	ip, err := netip.ParseAddr(strings.TrimSpace(v))
+	if err != nil {
+		return netip.Addr{}, errBadValue("not an IP address")
+	}
+	return ip, nil
+}
+
+func parseAudioFormat(c *Config, v string) error {
+	f, ok := rtp.ParseFormat(v)
+	if !ok {
+		return errBadValue(`want "s16le" or "u8"`)
+	}
+	c.AudioFormat = f
+	return nil
+}
+
+func parseCodecs(c *Config, v string) error {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if rtp.CodecByName(n) == nil {
+			return errBadValue("unknown codec " + strconv.Quote(n) + " (PCMU, PCMA)")
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	c.Codecs = names
+	return nil
+}
+
+func parseDTMFPayloadType(c *Config, v string) error {
+	n, err := parseInt(v, 0, 127)
+	if err != nil {
+		return err
+	}
+	if n != 0 && n < 96 {
+		return errBadValue("use 0 or a dynamic payload type 96..127")
+	}
+	c.DTMFPayloadType = uint8(n)
+	return nil
+}
+
+func parseJitter(c *Config, v string) error {
+	n, err := parseInt(v, 20, 1000)
+	if err != nil {
+		return err
+	}
+	if n%20 != 0 {
+		return errBadValue("must be a multiple of 20")
+	}
+	c.JitterDelay = time.Duration(n) * time.Millisecond
+	return nil
+}
+
+func parseServer(c *Config, v string) error {
+	v = strings.TrimSpace(v)
+	if strings.ContainsAny(v, notInHost) {
+		return errBadValue("want host or host:port")
+	}
+	c.Server = strings.TrimPrefix(strings.TrimPrefix(v, "sip:"), "sips:")
+	return nil
+}
+
+func parseTransport(c *Config, v string) error {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v != "udp" && v != "tcp" && v != "tls" {
+		return errBadValue(`want "udp", "tcp" or "tls"`)
+	}
+	c.Transport = v
+	return nil
+}
+
+func parseOutboundProxy(c *Config, v string) error {
+	v = strings.TrimSpace(v)
+	if strings.ContainsAny(v, " \t\r\n\"") {
+		return errBadValue("want a SIP URI or host[:port]")
+	}
+	c.OutboundProxy = v
+	return nil
+}
+
+func parseTLSInsecure(c *Config, v string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return errBadValue("want 0 or 1")
+	}
+	c.TLSInsecure = b
+	return nil
+}
+
+func parseBindNetwork(c *Config, v string) error {
+	pfx, err := netip.ParsePrefix(strings.TrimSpace(v))
+	if err != nil {
+		return errBadValue("want an IPv4 or IPv6 network in CIDR notation")
+	}
+	c.BindNetwork = pfx.Masked()
+	return nil
+}
+
+func boolText(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
