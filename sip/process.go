@@ -10,9 +10,11 @@ import (
 )
 
 // Process-wide settings. sipgo keeps a few settings in package variables
-// shared by every user agent of the process; this is the one place where
+// shared by every sipgo stack of the process; this is the one place where
 // libvoip sets them. NewUA applies them once, before the first user agent
-// is built; they hold for the life of the process.
+// is built, and they hold for the life of the process. Code that runs a
+// sipgo stack of its own in the same process (tests do) must apply them
+// before that stack starts: sipgo reads them unsynchronized.
 var processOnce sync.Once
 
 func applyProcessSettings() {

@@ -60,6 +60,9 @@ type scriptPeer struct {
 
 func newScriptPeer(t *testing.T, script func(p *scriptPeer, req *gosip.Request, n int) *gosip.Response) *scriptPeer {
 	t.Helper()
+	// The peer's sipgo stack reads the process-wide settings too: set
+	// them before it runs, as NewUA would.
+	applyProcessSettings()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
