@@ -181,8 +181,15 @@ func (c *callee) waitEnd(t *testing.T, want string) {
 }
 
 func TestCallAnsweredAndHungUp(t *testing.T) {
+	// Bob answers once Alice saw his 180: sipgo hands a provisional
+	// response over only if the waiter is ready for it.
+	sawRinging := make(chan struct{})
 	bob := newCallee(t, func(ic *IncomingCall) {
 		_ = ic.Ringing()
+		select {
+		case <-sawRinging:
+		case <-time.After(testWait):
+		}
 		_ = ic.Answer(testSDP, "")
 	})
 	alice := newTestUA(t, Config{User: "alice"})
@@ -193,7 +200,12 @@ func TestCallAnsweredAndHungUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var provisional []int
-	body, err := oc.WaitAnswer(ctx, func(code int, _ string) { provisional = append(provisional, code) })
+	body, err := oc.WaitAnswer(ctx, func(code int, _ string) {
+		provisional = append(provisional, code)
+		if code == 180 && len(provisional) == 1+indexOf(provisional, 180) {
+			close(sawRinging) // the first 180 only
+		}
+	})
 	if err != nil {
 		t.Fatalf("WaitAnswer: %v", err)
 	}
@@ -424,4 +436,13 @@ func TestParseLogLevel(t *testing.T) {
 			t.Errorf("ParseLogLevel(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+func indexOf(s []int, v int) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
 }
