@@ -2,12 +2,14 @@ package sip
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 
+	"github.com/emiago/sipgo"
 	gosip "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
@@ -157,4 +159,74 @@ func authorize(req *gosip.Request, res *gosip.Response, creds *Credentials, user
 	req.RemoveHeader(authName)
 	req.AppendHeader(gosip.NewHeader(authName, answer.String()))
 	return best.Stale, nil
+}
+
+// maxAuthRetries bounds the challenges of one request we answer; a stale
+// nonce (RFC 7616 §3.3) earns one more try.
+const maxAuthRetries = 2
+
+// retryChallenged is the one challenge-and-retry loop of every request we
+// send. res is the final response to the first try; while it is a 401/407
+// challenge we can answer, next builds the request of the next try, which
+// is authorized and given to send, which returns its final response. It
+// stops when a response is no challenge, we hold no fitting credential, ctx
+// is done, or after maxAuthRetries answers (one more after a stale nonce),
+// and returns the last final response or send's error.
+func (u *UA) retryChallenged(ctx context.Context, res *gosip.Response,
+	next func() *gosip.Request, send func(context.Context, *gosip.Request) (*gosip.Response, error),
+) (*gosip.Response, error) {
+	stales := 0
+	for try := 0; IsChallenge(res) && u.cfg.Credentials != nil && try < maxAuthRetries+stales && ctx.Err() == nil; try++ {
+		req := next()
+		stale, err := authorize(req, res, u.cfg.Credentials, u.cfg.User)
+		if err != nil {
+			u.log.Info("sip: cannot answer challenge", "method", string(req.Method), "error", err)
+			break
+		}
+		if stale {
+			stales = 1
+		}
+		if res, err = send(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// byeWithAuth answers a 401/407 to our BYE (err, what the dialog's Bye
+// returned) with a new, authenticated BYE to target in the same dialog
+// sent by do; any other outcome is returned as it is.
+func (u *UA) byeWithAuth(ctx context.Context, err error, target gosip.Uri, do func(context.Context, *gosip.Request) (*gosip.Response, error)) error {
+	first := challengeOf(err)
+	if first == nil {
+		return err
+	}
+	next := func() *gosip.Request { return gosip.NewRequest(gosip.BYE, *target.Clone()) }
+	res, rerr := u.retryChallenged(ctx, first, next, do)
+	switch {
+	case rerr != nil:
+		return rerr
+	case res == first:
+		return err // not answered
+	case res.IsSuccess():
+		return nil
+	}
+	return &StatusError{Code: res.StatusCode, Reason: res.Reason}
+}
+
+// challengeOf returns the 401/407 response inside a sipgo dialog error.
+func challengeOf(err error) *gosip.Response {
+	var res *gosip.Response
+	var pe *sipgo.ErrDialogResponse
+	var ve sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &pe):
+		res = pe.Res
+	case errors.As(err, &ve):
+		res = ve.Res
+	}
+	if res != nil && IsChallenge(res) {
+		return res
+	}
+	return nil
 }

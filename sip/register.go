@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	gosip "github.com/emiago/sipgo/sip"
 )
@@ -15,17 +16,21 @@ import (
 type Registration struct {
 	u         *UA
 	registrar gosip.Uri
+	timeout   time.Duration
 
-	mu     sync.Mutex
-	callID string
-	cseq   uint32
+	mu         sync.Mutex
+	callID     string
+	cseq       uint32
+	natChecked bool
 }
 
 // NewRegistration prepares REGISTERs for registrar (host and port only).
-func (u *UA) NewRegistration(registrar gosip.Uri) *Registration {
+// timeout bounds each REGISTER sent, 0 leaving it to the caller's context.
+func (u *UA) NewRegistration(registrar URI, timeout time.Duration) *Registration {
 	return &Registration{
 		u:         u,
 		registrar: gosip.Uri{Scheme: "sip", Host: registrar.Host, Port: registrar.Port},
+		timeout:   timeout,
 		callID:    gosip.GenerateTagN(24),
 		cseq:      1,
 	}
@@ -48,10 +53,81 @@ func (r RegisterResult) OK() bool { return r.Code >= 200 && r.Code < 300 }
 // Status is "200 OK", "403 Forbidden", ...
 func (r RegisterResult) Status() string { return strconv.Itoa(r.Code) + " " + r.Reason }
 
-// Register sends one REGISTER asking for expires seconds (0 removes our
-// binding) and answers digest challenges. It returns the final answer, or
-// an error when none came (ctx done, transport failure).
+// Register asks the registrar to bind our Contact for expires seconds (0
+// removes our binding), answering digest challenges, and returns its final
+// answer, or an error when none came (ctx done, transport failure, no
+// answer within the Registration's timeout).
+//
+// The first time a UDP registrar answers 2xx showing our address as
+// another one (received and rport, RFC 3581: we are behind NAT), Register
+// removes the binding of our private address, moves our Contact to the
+// public one (UA.SetContact) and registers that, returning the answer to
+// this last REGISTER. Over TCP and TLS, rport is our connection's own port
+// and requests come back on that connection: nothing changes.
 func (r *Registration) Register(ctx context.Context, expires int) (RegisterResult, error) {
+	res, err := r.send(ctx, expires)
+	if err != nil || expires == 0 || !res.OK() || !r.behindNAT(res) {
+		return res, err
+	}
+	r.u.log.Info("registrar sees another address; updating Contact", "received", res.Received, "rport", res.RPort)
+	_, _ = r.send(ctx, 0)
+	r.u.SetContact(res.Received, res.RPort)
+	return r.send(ctx, expires)
+}
+
+// behindNAT reports, the first time a UDP registrar tells our address,
+// whether it differs from our Contact.
+func (r *Registration) behindNAT(res RegisterResult) bool {
+	if r.u.Transport() != "udp" || res.Received == "" || res.RPort == 0 {
+		return false
+	}
+	r.mu.Lock()
+	checked := r.natChecked
+	r.natChecked = true
+	r.mu.Unlock()
+	if checked {
+		return false
+	}
+	h, port := r.u.ContactAddr()
+	return h != res.Received || port != res.RPort
+}
+
+// send sends one REGISTER (with its challenge retries) for our current
+// Contact.
+func (r *Registration) send(ctx context.Context, expires int) (RegisterResult, error) {
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	req, contact := r.request(expires)
+	res, err := r.u.do(ctx, req)
+	r.mu.Lock()
+	if cs := req.CSeq(); cs != nil && cs.SeqNo > r.cseq {
+		r.cseq = cs.SeqNo
+	}
+	r.mu.Unlock()
+	if err != nil {
+		return RegisterResult{}, err
+	}
+	out := RegisterResult{Code: res.StatusCode, Reason: res.Reason}
+	if v := res.Via(); v != nil {
+		if rec, ok := v.Params.Get("received"); ok {
+			out.Received = rec
+		}
+		if rp, ok := v.Params.Get("rport"); ok {
+			out.RPort, _ = strconv.Atoi(rp)
+		}
+	}
+	if out.OK() {
+		out.Expires = grantedExpires(res, contact, expires)
+	}
+	return out, nil
+}
+
+// request builds a REGISTER with the next CSeq; it returns it and our
+// Contact in it.
+func (r *Registration) request(expires int) (*gosip.Request, *gosip.ContactHeader) {
 	u := r.u
 	req := gosip.NewRequest(gosip.REGISTER, r.registrar)
 	aor := u.aor()
@@ -74,29 +150,7 @@ func (r *Registration) Register(ctx context.Context, expires int) (RegisterResul
 	req.AppendHeader(allowHeader())
 	u.commonHeaders(req)
 	u.route(req)
-
-	res, err := u.do(ctx, req)
-	r.mu.Lock()
-	if cs := req.CSeq(); cs != nil && cs.SeqNo > r.cseq {
-		r.cseq = cs.SeqNo
-	}
-	r.mu.Unlock()
-	if err != nil {
-		return RegisterResult{}, err
-	}
-	out := RegisterResult{Code: res.StatusCode, Reason: res.Reason}
-	if v := res.Via(); v != nil {
-		if rec, ok := v.Params.Get("received"); ok {
-			out.Received = rec
-		}
-		if rp, ok := v.Params.Get("rport"); ok {
-			out.RPort, _ = strconv.Atoi(rp)
-		}
-	}
-	if out.OK() {
-		out.Expires = grantedExpires(res, contact, expires)
-	}
-	return out, nil
+	return req, contact
 }
 
 // grantedExpires reads the lifetime the registrar granted our contact: its

@@ -411,23 +411,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 
 			continue
 		}
-		a := &sdp.MediaDescription{
-			MediaName: sdp.MediaName{
-				Media:   m.MediaName.Media,
-				Port:    sdp.RangedPort{Value: l.Port},
-				Protos:  append([]string(nil), m.MediaName.Protos...),
-				Formats: []string{strconv.Itoa(int(codec.PayloadType))},
-			},
-			Attributes: []sdp.Attribute{sdp.NewAttribute(attrRTPMap, codec.String())},
-		}
-		if dtmf != 0 {
-			addDTMF(a, dtmf)
-		}
-		a.Attributes = append(a.Attributes,
-			sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
-			sdp.NewPropertyAttribute(dir.String()),
-		)
-		s.MediaDescriptions = append(s.MediaDescriptions, a)
+		s.MediaDescriptions = append(s.MediaDescriptions, answerMedia(m, &l, n))
 	}
 
 	answer, err = s.Marshal()
@@ -436,6 +420,27 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 	}
 
 	return answer, n, nil
+}
+
+// answerMedia is our answer to the offered audio stream m.
+func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.MediaDescription {
+	a := &sdp.MediaDescription{
+		MediaName: sdp.MediaName{
+			Media:   m.MediaName.Media,
+			Port:    sdp.RangedPort{Value: l.Port},
+			Protos:  append([]string(nil), m.MediaName.Protos...),
+			Formats: []string{strconv.Itoa(int(n.Codec.PayloadType))},
+		},
+		Attributes: []sdp.Attribute{sdp.NewAttribute(attrRTPMap, n.Codec.String())},
+	}
+	if n.DTMFPayloadType != 0 {
+		addDTMF(a, n.DTMFPayloadType)
+	}
+	a.Attributes = append(a.Attributes,
+		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
+		sdp.NewPropertyAttribute(n.Direction.String()),
+	)
+	return a
 }
 
 // ParseAnswer negotiates the answer to an offer built by BuildOffer from

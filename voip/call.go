@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
 )
@@ -234,7 +232,7 @@ func (c *Call) Deny(code int) error {
 	}
 	c.busy = true
 	c.mu.Unlock()
-	reason := ReasonPhrase(code)
+	reason := sip.ReasonPhrase(code)
 	err := c.in.Reject(code, reason)
 	c.mu.Lock()
 	c.busy = false
@@ -336,7 +334,7 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 			} else {
 				// RFC 3261 §9.1: no CANCEL before a provisional
 				// response; just abandon the transaction.
-				c.cancelInvite(sipgo.WaitAnswerForceCancelErr)
+				c.cancelInvite(sip.ErrAbandoned)
 			}
 		})
 		defer t.Stop()
@@ -376,7 +374,7 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 			c.end(se.Error(), se.Code)
 		case errors.Is(cause, errStopped):
 			c.end("phone stopped", 0)
-		case strings.Contains(err.Error(), "timed out") || strings.Contains(err.Error(), "Timeout") || strings.Contains(err.Error(), "timeout"):
+		case errors.Is(err, sip.ErrNoResponse):
 			c.end("timeout: no response", 408)
 		default:
 			c.end(err.Error(), 0)
@@ -631,49 +629,4 @@ func (c *Call) Info(key string) (string, error) {
 			st.DroppedPayloadType, st.Malformed, st.DTMFSent, st.DTMFReceived, st.ReadOverruns, st.Latched, st.JitterMs), nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
-}
-
-// ReasonPhrase is the standard reason phrase of a SIP status code.
-func ReasonPhrase(code int) string {
-	switch code {
-	case 400:
-		return "Bad Request"
-	case 401:
-		return "Unauthorized"
-	case 403:
-		return "Forbidden"
-	case 404:
-		return "Not Found"
-	case 408:
-		return "Request Timeout"
-	case 410:
-		return "Gone"
-	case 480:
-		return "Temporarily Unavailable"
-	case 486:
-		return "Busy Here"
-	case 487:
-		return "Request Terminated"
-	case 488:
-		return "Not Acceptable Here"
-	case 500:
-		return "Server Internal Error"
-	case 503:
-		return "Service Unavailable"
-	case 600:
-		return "Busy Everywhere"
-	case 603:
-		return "Decline"
-	case 604:
-		return "Does Not Exist Anywhere"
-	case 606:
-		return "Not Acceptable"
-	}
-	switch code / 100 {
-	case 4:
-		return "Request Failure"
-	case 5:
-		return "Server Failure"
-	}
-	return "Global Failure"
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/libvoip/libvoip/sip"
 )
 
 // logSink is the slog.Handler behind a phone's logger. Records at or above
@@ -29,24 +31,10 @@ type logTarget struct {
 
 func newLogSink(events *dispatcher) *logSink {
 	t := &logTarget{min: slog.LevelInfo}
-	if lv, ok := parseLevel(os.Getenv("VOIP_LOG")); ok {
+	if lv, ok := sip.ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
 		t.stderr, t.useErr = lv, true
 	}
 	return &logSink{events: events, shared: t}
-}
-
-func parseLevel(s string) (slog.Level, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "debug":
-		return slog.LevelDebug, true
-	case "info":
-		return slog.LevelInfo, true
-	case "warn", "warning":
-		return slog.LevelWarn, true
-	case "error":
-		return slog.LevelError, true
-	}
-	return 0, false
 }
 
 func (h *logSink) set(min slog.Level, fn func(slog.Level, string)) {

@@ -55,16 +55,16 @@ func (p *Phone) startRegistration(ua *sip.UA, first chan<- error) {
 		_, cport := ua.ContactAddr()
 		ua.SetContact(h, cport)
 	}
-	p.reg = ua.NewRegistration(target)
+	p.reg = ua.NewRegistration(target, registerAttemptTimeout)
 	ctx, cancel := context.WithCancel(context.Background())
 	p.regStop, p.regDone = cancel, make(chan struct{})
-	go p.registerLoop(ctx, ua, p.reg, p.cfg.RegisterExpires, first)
+	go p.registerLoop(ctx, p.reg, p.cfg.RegisterExpires, first)
 }
 
 // registerLoop registers, refreshes before the granted lifetime runs out,
 // and retries with exponential backoff while the registrar does not answer
 // or refuses; it reports every status change.
-func (p *Phone) registerLoop(ctx context.Context, ua *sip.UA, reg *sip.Registration, expires int, first chan<- error) {
+func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires int, first chan<- error) {
 	defer close(p.regDone)
 	report := func(err error) {
 		if first != nil {
@@ -73,11 +73,10 @@ func (p *Phone) registerLoop(ctx context.Context, ua *sip.UA, reg *sip.Registrat
 		}
 	}
 	backoff := registerBackoffMin
-	natChecked := false
 	for {
-		actx, cancel := context.WithTimeout(ctx, registerAttemptTimeout)
-		res, err := reg.Register(actx, expires)
-		cancel()
+		// Register bounds each REGISTER by registerAttemptTimeout and
+		// follows our public address (RFC 3581) itself.
+		res, err := reg.Register(ctx, expires)
 		if ctx.Err() != nil {
 			report(fmt.Errorf("%w: phone stopped", ErrInvalidState))
 			return
@@ -94,22 +93,6 @@ func (p *Phone) registerLoop(ctx context.Context, ua *sip.UA, reg *sip.Registrat
 			report(fmt.Errorf("%w: registrar did not answer (%s); retrying", ErrTimeout, reason))
 			wait, backoff = backoff, min(2*backoff, registerBackoffMax)
 		case res.OK():
-			// RFC 3581: over UDP, the registrar saw us at another
-			// address (NAT): remove the binding of our private
-			// address, then register the public one. (Over TCP and
-			// TLS, rport is our connection's own port and requests
-			// come back on that connection: nothing to change.)
-			if !natChecked && ua.Transport() == "udp" && res.Received != "" && res.RPort != 0 {
-				natChecked = true
-				if h, port := ua.ContactAddr(); h != res.Received || port != res.RPort {
-					p.log.Info("registrar sees another address; updating Contact", "received", res.Received, "rport", res.RPort)
-					uctx, ucancel := context.WithTimeout(ctx, registerAttemptTimeout)
-					_, _ = reg.Register(uctx, 0)
-					ucancel()
-					ua.SetContact(res.Received, res.RPort)
-					continue
-				}
-			}
 			granted := res.Expires
 			p.log.Info("registered", "expires", granted)
 			p.setStatusLocked(PhoneRegistered, res.Status())

@@ -1,0 +1,248 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	gosip "github.com/emiago/sipgo/sip"
+)
+
+// IncomingCall is an INVITE we received. Its methods may be called from any
+// goroutine.
+type IncomingCall struct {
+	u   *UA
+	req *gosip.Request
+	ds  *sipgo.DialogServerSession
+
+	decide     chan decision
+	done       chan struct{} // closed when the transaction is settled
+	once       sync.Once
+	mu         sync.Mutex
+	answered   []byte // our SDP, once answered
+	onBye      func()
+	onCancel   func()
+	canceled   bool
+	byeOnce    sync.Once
+	cancelOnce sync.Once
+}
+
+type decision struct {
+	host   string
+	code   int
+	reason string
+	sdp    []byte
+	result chan error
+}
+
+func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
+	return &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+}
+
+// From is the caller's URI.
+func (ic *IncomingCall) From() string { return ic.req.From().Address.String() }
+
+// To is the called URI.
+func (ic *IncomingCall) To() string { return ic.req.To().Address.String() }
+
+// CallID is the SIP Call-ID.
+func (ic *IncomingCall) CallID() string { return ic.req.CallID().Value() }
+
+// Offer is the INVITE's body (an SDP offer, or empty).
+func (ic *IncomingCall) Offer() []byte { return ic.req.Body() }
+
+// Source is the address the INVITE came from.
+func (ic *IncomingCall) Source() string { return ic.req.Source() }
+
+// RequestHost is the host of the Request-URI (usually our address as the
+// caller sees it).
+func (ic *IncomingCall) RequestHost() string { return ic.req.Recipient.Host }
+
+// OnEnd registers what to call when the caller hangs up (BYE) or cancels
+// (CANCEL). Set them before answering.
+//
+// A CANCEL can arrive before OnEnd is called: cancel then runs at once,
+// from OnEnd. Either way it runs exactly once.
+func (ic *IncomingCall) OnEnd(bye, cancel func()) {
+	ic.mu.Lock()
+	ic.onBye, ic.onCancel = bye, cancel
+	fire := ic.canceled
+	ic.mu.Unlock()
+	if fire {
+		ic.runCancel()
+	}
+}
+
+// canceledPath records that the caller canceled and tells the owner once.
+func (ic *IncomingCall) canceledPath() {
+	ic.once.Do(func() {})
+	ic.forget()
+	ic.mu.Lock()
+	ic.canceled = true
+	ic.mu.Unlock()
+	ic.runCancel()
+}
+
+func (ic *IncomingCall) runCancel() {
+	ic.mu.Lock()
+	f := ic.onCancel
+	ic.mu.Unlock()
+	if f != nil {
+		ic.cancelOnce.Do(f)
+	}
+}
+
+// wasCanceled reports whether the INVITE transaction ended by a CANCEL,
+// judging by err (what a write to the transaction returned, which can tell
+// before the dialog records it) and by the dialog's context.
+func (ic *IncomingCall) wasCanceled(err error) bool {
+	return errors.Is(err, gosip.ErrTransactionCanceled) ||
+		errors.Is(context.Cause(ic.ds.Context()), gosip.ErrTransactionCanceled)
+}
+
+// Ringing sends 180 Ringing.
+func (ic *IncomingCall) Ringing() error {
+	return ic.send(decision{code: 180, reason: "Ringing"})
+}
+
+// Answer sends 200 OK with sdp and a Contact with host ("" = default). It
+// returns once the response is handed over; the ACK is awaited in the
+// background.
+func (ic *IncomingCall) Answer(sdp []byte, host string) error {
+	return ic.send(decision{code: 200, reason: "OK", sdp: sdp, host: host})
+}
+
+// Reject sends a final error response (4xx-6xx).
+func (ic *IncomingCall) Reject(code int, reason string) error {
+	return ic.send(decision{code: code, reason: reason})
+}
+
+var errDecided = errors.New("sip: call already answered, rejected or canceled")
+
+// send hands a response to the serving goroutine, the only one that
+// writes responses of the INVITE transaction. A final response is accepted
+// once.
+func (ic *IncomingCall) send(d decision) error {
+	d.result = make(chan error, 1)
+	if d.code >= 200 {
+		first := false
+		ic.once.Do(func() { first = true })
+		if !first {
+			return errDecided
+		}
+	}
+	select {
+	case ic.decide <- d:
+	case <-ic.done:
+		return errDecided
+	}
+	return <-d.result
+}
+
+// serve runs in the INVITE handler's goroutine until the transaction is
+// settled: a decision is written, or the caller cancels.
+func (ic *IncomingCall) serve() {
+	defer close(ic.done)
+	for {
+		if ic.serveOne() {
+			return
+		}
+	}
+}
+
+// serveOne carries out one decision; it reports whether the transaction is
+// settled.
+func (ic *IncomingCall) serveOne() bool {
+	select {
+	case d := <-ic.decide:
+		if ic.wasCanceled(nil) {
+			// The CANCEL won the race (both were ready): the
+			// transaction layer has answered 487.
+			d.result <- errDecided
+			ic.canceledPath()
+			return true
+		}
+		if d.code < 200 {
+			d.result <- ic.ds.Respond(d.code, d.reason, nil)
+			return false
+		}
+		if d.code >= 300 {
+			d.result <- nil
+			if err := ic.ds.Respond(d.code, d.reason, nil); err != nil {
+				ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
+			}
+			ic.forget()
+			return true
+		}
+		ic.writeAnswer(d)
+		return true
+	case <-ic.ds.Context().Done():
+		ic.canceledPath()
+		return true
+	}
+}
+
+// writeAnswer sends our 200 OK and waits for its ACK.
+func (ic *IncomingCall) writeAnswer(d decision) {
+	ic.mu.Lock()
+	ic.answered = d.sdp
+	ic.mu.Unlock()
+	res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
+	res.AppendHeader(ic.u.contactFor(d.host))
+	ic.u.commonHeaders(res)
+	// WriteResponse sends the 200 and retransmits it until the ACK
+	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
+	d.result <- nil
+	if err := ic.ds.WriteResponse(res); err != nil {
+		switch {
+		case ic.wasCanceled(err):
+			// The CANCEL crossed our 200: the caller got 487.
+			ic.canceledPath()
+		case ic.ds.Context().Err() == nil:
+			ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
+			_ = ic.Bye(context.Background())
+			ic.endBy(ic.onByeFn())
+		default:
+			// Ended otherwise (a BYE before the ACK): the BYE
+			// handler reported it.
+		}
+	}
+}
+
+func (ic *IncomingCall) forget() {
+	ic.u.mu.Lock()
+	delete(ic.u.servers, ic.ds.ID)
+	ic.u.mu.Unlock()
+}
+
+func (ic *IncomingCall) onByeFn() func() {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.onBye
+}
+
+func (ic *IncomingCall) endBy(f func()) {
+	if f != nil {
+		ic.byeOnce.Do(f)
+	}
+}
+
+func (ic *IncomingCall) remoteBye() {
+	ic.forget()
+	ic.endBy(ic.onByeFn())
+}
+
+func (ic *IncomingCall) localSDP() []byte {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.answered
+}
+
+// Bye ends an answered call.
+func (ic *IncomingCall) Bye(ctx context.Context) error {
+	ic.byeOnce.Do(func() {})
+	defer ic.forget()
+	err := ic.ds.Bye(ctx)
+	return ic.u.byeWithAuth(ctx, err, ic.ds.InviteRequest.Contact().Address, ic.ds.Do)
+}

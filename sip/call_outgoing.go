@@ -1,0 +1,184 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	gosip "github.com/emiago/sipgo/sip"
+)
+
+// OutgoingCall is an INVITE we sent.
+type OutgoingCall struct {
+	u       *UA
+	viaHost string
+	ds      *sipgo.DialogClientSession
+	offer   []byte
+	mu      sync.Mutex
+	onBye   func()
+	byeOnce sync.Once
+	id      string
+}
+
+// Invite sends an INVITE with the SDP offer to target. host, when not
+// empty, is the host written in our Via and Contact for this call (our
+// address as the peer must see it, e.g. behind NAT).
+func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) (*OutgoingCall, error) {
+	t := target.sipgo()
+	req := gosip.NewRequest(gosip.INVITE, t)
+	u.addVia(req, host)
+	req.AppendHeader(u.fromHeader())
+	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: t.Scheme, User: t.User, Host: t.Host, Port: t.Port}})
+	req.AppendHeader(u.contactFor(host))
+	req.AppendHeader(allowHeader())
+	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
+	u.commonHeaders(req)
+	req.SetBody(offer)
+	u.route(req)
+	ds, err := u.dialog.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &OutgoingCall{u: u, ds: ds, offer: offer, viaHost: host}, nil
+}
+
+// CallID is the SIP Call-ID.
+func (oc *OutgoingCall) CallID() string { return oc.ds.InviteRequest.CallID().Value() }
+
+// LocalURI is our From URI.
+func (oc *OutgoingCall) LocalURI() string { return oc.ds.InviteRequest.From().Address.String() }
+
+// WaitAnswer waits for the final response. onProvisional sees each 1xx.
+// On success it returns the answer's body. A 401/407 challenge is answered
+// with our credentials by a new INVITE (same dialog identifiers, new CSeq
+// and branch).
+//
+// Canceling ctx sends CANCEL (after the first provisional response, as RFC
+// 3261 §9.1 requires); canceling it with cause ErrAbandoned abandons the
+// transaction without CANCEL. The errors are a *StatusError for a final
+// error response, ErrCanceled (also matching ctx's cause) when ctx ended
+// the wait, ErrNoResponse when no final response came, or a transport
+// error.
+func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code int, reason string)) ([]byte, error) {
+	wctx, stop := waitContext(ctx)
+	defer stop()
+	opts := sipgo.AnswerOptions{
+		OnResponse: func(res *gosip.Response) error {
+			if res.IsProvisional() && onProvisional != nil {
+				onProvisional(res.StatusCode, res.Reason)
+			}
+			return nil
+		},
+	}
+	res, err := oc.waitFinal(wctx, opts)
+	if err == nil {
+		next := func() *gosip.Request { return oc.ds.InviteRequest.Clone() }
+		res, err = oc.u.retryChallenged(wctx, res, next, func(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+			return oc.reinvite(ctx, req, opts)
+		})
+	}
+	if err != nil {
+		return nil, inviteError(ctx, err)
+	}
+	if !res.IsSuccess() {
+		return nil, &StatusError{Code: res.StatusCode, Reason: res.Reason}
+	}
+	oc.u.mu.Lock()
+	oc.id = oc.ds.ID
+	oc.u.clients[oc.id] = oc
+	oc.u.mu.Unlock()
+	return oc.ds.InviteResponse.Body(), nil
+}
+
+// waitContext is the context handed to sipgo's WaitAnswer: it ends with
+// ctx, and when ctx's cause is ErrAbandoned, with the cause sipgo reads as
+// "abandon without CANCEL". stop releases it.
+func waitContext(ctx context.Context) (wctx context.Context, stop func()) {
+	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	unhook := context.AfterFunc(ctx, func() {
+		cause := context.Cause(ctx)
+		if errors.Is(cause, ErrAbandoned) {
+			cause = sipgo.WaitAnswerForceCancelErr
+		}
+		cancel(cause)
+	})
+	return wctx, func() {
+		unhook()
+		cancel(nil)
+	}
+}
+
+// waitFinal waits for the final response to the current INVITE.
+func (oc *OutgoingCall) waitFinal(ctx context.Context, opts sipgo.AnswerOptions) (*gosip.Response, error) {
+	err := oc.ds.WaitAnswer(ctx, opts)
+	if err == nil {
+		return oc.ds.InviteResponse, nil
+	}
+	var de *sipgo.ErrDialogResponse
+	if errors.As(err, &de) {
+		return de.Res, nil
+	}
+	return nil, err
+}
+
+// reinvite sends req, an authorized copy of our INVITE, with a new CSeq
+// and branch, and waits for its final response.
+func (oc *OutgoingCall) reinvite(ctx context.Context, req *gosip.Request, opts sipgo.AnswerOptions) (*gosip.Response, error) {
+	req.RemoveHeader("Via")
+	oc.u.addVia(req, oc.viaHost)
+	req.CSeq().SeqNo++
+	ds, err := oc.u.dialog.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	oc.mu.Lock()
+	oc.ds = ds
+	oc.mu.Unlock()
+	return oc.waitFinal(ctx, opts)
+}
+
+// AnsweredAfterCancel reports whether a 200 OK crossed our CANCEL: the call
+// must then be acknowledged and hung up.
+func (oc *OutgoingCall) AnsweredAfterCancel() bool {
+	r := oc.ds.InviteResponse
+	return r != nil && r.IsSuccess()
+}
+
+// OnBye registers what to call when the callee hangs up.
+func (oc *OutgoingCall) OnBye(f func()) {
+	oc.mu.Lock()
+	oc.onBye = f
+	oc.mu.Unlock()
+}
+
+func (oc *OutgoingCall) remoteBye() {
+	oc.mu.Lock()
+	f := oc.onBye
+	oc.mu.Unlock()
+	if f != nil {
+		oc.byeOnce.Do(f)
+	}
+	oc.forget()
+}
+
+func (oc *OutgoingCall) forget() {
+	oc.u.mu.Lock()
+	delete(oc.u.clients, oc.id)
+	oc.u.mu.Unlock()
+}
+
+// Ack acknowledges the 200 OK.
+func (oc *OutgoingCall) Ack(ctx context.Context) error { return oc.ds.Ack(ctx) }
+
+// Bye hangs up an established call.
+func (oc *OutgoingCall) Bye(ctx context.Context) error {
+	oc.byeOnce.Do(func() {})
+	defer oc.forget()
+	err := oc.ds.Bye(ctx)
+	target := oc.ds.InviteRequest.Recipient
+	if c := oc.ds.InviteResponse.Contact(); c != nil {
+		target = c.Address
+	}
+	return oc.u.byeWithAuth(ctx, err, target, oc.ds.Do)
+}

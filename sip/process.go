@@ -1,0 +1,56 @@
+package sip
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	gosip "github.com/emiago/sipgo/sip"
+)
+
+// Process-wide settings. sipgo keeps a few settings in package variables
+// shared by every sipgo stack of the process; this is the one place where
+// libvoip sets them. NewUA applies them once, before the first user agent
+// is built, and they hold for the life of the process. Code that runs a
+// sipgo stack of its own in the same process (tests do) must apply them
+// before that stack starts: sipgo reads them unsynchronized.
+var processOnce sync.Once
+
+func applyProcessSettings() {
+	processOnce.Do(func() {
+		// sipgo writes no UDP message over UDPMTUSize-200 bytes. RFC
+		// 3261 §18.1.1 moves requests that large to TCP, but nothing
+		// limits responses, which echo the request's Via and
+		// Record-Route and can pass 1300 bytes (RFC 4475 longreq):
+		// unsent, the caller would retransmit until it times out. Let
+		// IP fragment them.
+		gosip.UDPMTUSize = 65535
+
+		// A few sipgo paths (connection reference counts) log through
+		// its process-wide default logger, not the one each UA
+		// injects: a library must not write to the host's stderr
+		// unasked, so those lines appear only when VOIP_LOG asks for
+		// log output.
+		var h slog.Handler = slog.DiscardHandler
+		if lv, ok := ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
+			h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
+		}
+		gosip.SetDefaultLogger(slog.New(h))
+	})
+}
+
+// ParseLogLevel parses a VOIP_LOG value: debug, info, warn (or warning) or
+// error, in any case, with an optional offset as slog writes it
+// ("DEBUG+2"). It reports false for anything else, "" included.
+func ParseLogLevel(s string) (slog.Level, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "warning" {
+		s = "warn"
+	}
+	var lv slog.Level
+	if s == "" || lv.UnmarshalText([]byte(s)) != nil {
+		return 0, false
+	}
+	return lv, true
+}
