@@ -278,19 +278,19 @@ export declare class Call extends EventEmitter {
 
   /** Answer an incoming call in RINGING. */
   answer(): void;
-  /** Reject an incoming call in RINGING (default 486 Busy Here). */
+  /** Reject an incoming call in RINGING (default 486 Busy Here); the library takes 400..699 and throws VoipError 'EINVAL' for others. */
   deny(statusCode?: number): void;
   /** Cancel an outgoing call in DIALING or PROGRESS. */
   cancel(): void;
   /** Hang up an ANSWERED call; resolves once it ENDED. */
   hangup(): Promise<void>;
 
-  /** Send DTMF digits (RFC 4733), each durationMs long (0 = 100 ms; 40..5000). */
+  /** Send DTMF digits (RFC 4733: 0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others). */
   sendDtmf(digits: string, durationMs?: number): void;
-  /** Take received digits (all, or up to max); '' when none. */
+  /** Take received digits (all, or up to max, a count >= 0); '' when none. */
   getDtmf(max?: number): string;
 
-  /** Read `length` bytes of audio (default 320 = 20 ms s16le mono 8 kHz). */
+  /** Read `length` bytes of audio (default 320 = 20 ms s16le mono 8 kHz); length 0 rejects with VoipError 'EINVAL'. */
   readAudio(length?: number, options?: ReadOptions): Promise<Buffer>;
   /** Queue audio without waiting; returns the bytes queued. */
   writeAudio(data: Buffer | ArrayBufferView | ArrayBuffer): number;

@@ -7,7 +7,7 @@ const { EventEmitter } = require('node:events');
 const native = require('./native');
 const { VoipError, fromSync, fromAsync, callEnded } = require('./errors');
 const { CallState, callStateName } = require('./constants');
-const { checkString, checkInt, typeName } = require('./options');
+const { checkString, checkInt32, checkSize, typeName } = require('./options');
 
 const { OK, ErrorCode, cstr, readString, callAsync } = native;
 
@@ -18,8 +18,8 @@ const SLICE_MS = 200;
 // How long hangup() waits for the library's ENDED event before it
 // finalizes the call itself.
 const END_EVENT_GRACE_MS = 2000;
-const MAX_AUDIO_BYTES = 16 * 1024 * 1024;
-const DTMF_RE = /^[0-9*#A-D]+$/;
+// Digits asked of voip_call_get_dtmf at a time.
+const DTMF_CHUNK = 256;
 
 const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats'];
 
@@ -33,6 +33,8 @@ function emitSafe(emitter, event, ...args) {
   }
 }
 
+// A timeout the binding itself keeps (it waits in slices of SLICE_MS and
+// uses setTimeout, whose limit is int32 ms): -1/Infinity/undefined = none.
 function checkTimeout(name, v) {
   if (v === undefined || v === null || v === Infinity || v === -1) return -1;
   if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${name} must be a number of milliseconds, got ${typeName(v)}`);
@@ -172,14 +174,13 @@ class Call extends EventEmitter {
     if (rc !== OK) throw this._syncError(rc, 'answer');
   }
 
-  /** Reject an incoming call in RINGING with a SIP status (400..699, default 486 Busy Here). */
+  /**
+   * Reject an incoming call in RINGING with a SIP status (default 486 Busy
+   * Here).  The library takes 400..699 (0 = 486) and refuses others with
+   * VoipError 'EINVAL'.
+   */
   deny(statusCode = 486) {
-    if (typeof statusCode !== 'number' || !Number.isInteger(statusCode)) {
-      throw new TypeError(`statusCode must be an integer, got ${typeName(statusCode)}`);
-    }
-    if (statusCode !== 0 && (statusCode < 400 || statusCode > 699)) {
-      throw new RangeError(`statusCode must be 400..699, got ${statusCode}`);
-    }
+    checkInt32('statusCode', statusCode);
     const h = this._live('deny');
     const rc = this._fn.call_deny(h, statusCode);
     if (rc !== OK) throw this._syncError(rc, 'deny');
@@ -209,12 +210,14 @@ class Call extends EventEmitter {
     });
   }
 
-  /** Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events. */
+  /**
+   * Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, each
+   * durationMs long (0 = 100 ms).  The library checks the digits and the
+   * duration (40..5000 ms) and refuses others with VoipError 'EINVAL'.
+   */
   sendDtmf(digits, durationMs = 0) {
-    if (typeof digits !== 'string') throw new TypeError(`digits must be a string, got ${typeName(digits)}`);
-    if (!DTMF_RE.test(digits)) throw new RangeError(`digits must be one or more of 0-9 * # A-D, got '${digits}'`);
-    checkInt('durationMs', durationMs, 0, 5000);
-    if (durationMs !== 0 && durationMs < 40) throw new RangeError(`durationMs must be 0 (100 ms) or 40..5000, got ${durationMs}`);
+    checkString('digits', digits);
+    checkInt32('durationMs', durationMs);
     const h = this._live('sendDtmf');
     const rc = this._fn.call_send_dtmf(h, digits, durationMs);
     if (rc !== OK) throw this._syncError(rc, 'send DTMF');
@@ -225,23 +228,24 @@ class Call extends EventEmitter {
    * all by default; '' when none.  Digits stay readable after the call ended.
    */
   getDtmf(max) {
-    if (max !== undefined) checkInt('max', max, 1, 65536);
+    const limit = max === undefined ? Infinity : checkSize('max', max);
     if (!this._handle) {
-      const n = max === undefined ? this._dtmfTail.length : Math.min(max, this._dtmfTail.length);
+      const n = Math.min(limit, this._dtmfTail.length);
       const s = this._dtmfTail.slice(0, n);
       this._dtmfTail = this._dtmfTail.slice(n);
       return s;
     }
-    const buflen = (max === undefined ? 256 : max) + 1;
     let all = '';
-    for (;;) {
-      const buf = Buffer.alloc(buflen);
+    while (all.length < limit) {
+      const want = Math.min(DTMF_CHUNK, limit - all.length);
+      const buf = Buffer.alloc(want + 1);
       const count = [0];
-      const rc = this._fn.call_get_dtmf(this._handle, buf, buflen, count);
+      const rc = this._fn.call_get_dtmf(this._handle, buf, want + 1, count);
       if (rc !== OK) throw this._syncError(rc, 'get DTMF');
       all += cstr(buf);
-      if (max !== undefined || count[0] < buflen - 1) return all;
+      if (count[0] < want) break;
     }
+    return all;
   }
 
   // ---- audio ----------------------------------------------------------
@@ -252,10 +256,11 @@ class Call extends EventEmitter {
    * one when the call ended (its last bytes) or `timeout` ms passed (what
    * arrived, maybe nothing).  Rejects with VoipError 'EENDED' once the call
    * has ended and its audio is drained.  Reading before ANSWERED waits for
-   * the answer.  Reads of one call run one after another.
+   * the answer.  Reads of one call run one after another.  A length the
+   * library refuses (0) rejects with VoipError 'EINVAL' and its message.
    */
   readAudio(length = 320, options = {}) {
-    checkInt('length', length, 1, MAX_AUDIO_BYTES);
+    checkSize('length', length);
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const timeout = checkTimeout('timeout', options.timeout);
     return this._enqueue('_readChain', () => this._read(length, timeout));

@@ -44,6 +44,22 @@ function checkInteger(name, v) {
   return v;
 }
 
+// An integer that fits the C argument's int32_t (a type concern: koffi
+// would wrap a larger one); which values make sense is the library's to say.
+function checkInt32(name, v) {
+  checkInteger(name, v);
+  if (v < -2147483648 || v > 2147483647) throw new RangeError(`${name} must fit a 32-bit signed integer (int32_t), got ${v}`);
+  return v;
+}
+
+// A byte or item count for a size_t argument: an integer >= 0 (a safe
+// integer, so that it is exact); which sizes make sense is the library's.
+function checkSize(name, v) {
+  checkInteger(name, v);
+  if (v < 0 || !Number.isSafeInteger(v)) throw new RangeError(`${name} must be a count >= 0 (size_t), got ${v}`);
+  return v;
+}
+
 const str = (key) => ({ key, conv: (n, v) => checkString(n, v) });
 const int = (key) => ({ key, conv: (n, v) => String(checkInteger(n, v)) });
 const bool = (key) => ({
@@ -155,4 +171,4 @@ function parsePhoneOptions(options) {
   return { set, credentials, logLevel };
 }
 
-module.exports = { parsePhoneOptions, checkString, checkInt, checkEnum, typeName, OPTION_KEYS };
+module.exports = { parsePhoneOptions, checkString, checkInt, checkInt32, checkSize, checkEnum, typeName, OPTION_KEYS };

@@ -154,11 +154,21 @@ describe('Node phone <-> Node phone', () => {
       return true;
     });
     let denied;
+    let refused = null;
     onBobCall = (call) => {
       denied = call;
+      // a status the library refuses leaves the call ringing
+      try {
+        call.deny(999);
+      } catch (err) {
+        refused = err;
+      }
       call.deny(603);
     };
     await assert.rejects(alice.call(bobUri), { name: 'VoipError', sipCode: 603 });
+    assert.ok(refused instanceof VoipError, 'deny(999) throws');
+    assert.equal(refused.code, 'EINVAL');
+    assert.match(refused.message, /voip_call_deny: call \d+: .*deny status 999 is not 400\.\.699/);
     await h.withTimeout(denied.waitEnded(), 5000, 'denied call ends');
     assert.equal(denied.endCode, 603);
     assert.throws(() => denied.answer(), { name: 'VoipError', code: 'EENDED' });
@@ -256,18 +266,30 @@ describe('Node phone <-> Node phone', () => {
     await h.withTimeout(out.waitEnded(), 5000, 'alice ended');
   });
 
-  it('bad arguments throw TypeError/RangeError', async () => {
+  it('bad types throw TypeError/RangeError; values out of range are the library\'s EINVAL', async () => {
     const { out, inc } = await connect();
     assert.throws(() => out.sendDtmf(5), TypeError);
-    assert.throws(() => out.sendDtmf('1x'), RangeError);
-    assert.throws(() => out.sendDtmf(''), RangeError);
-    assert.throws(() => out.sendDtmf('1', 10), RangeError);
-    assert.throws(() => out.readAudio(0), RangeError);
+    assert.throws(() => out.sendDtmf('1', '80'), TypeError);
     assert.throws(() => out.readAudio('320'), TypeError);
     assert.throws(() => out.readAudio(320, { timeout: -5 }), RangeError);
     assert.throws(() => out.writeAudio('hello'), TypeError);
-    assert.throws(() => inc.deny(200), RangeError);
     assert.throws(() => inc.deny('486'), TypeError);
+    assert.throws(() => out.getDtmf(1.5), TypeError);
+    // what does not fit the C type is refused before the call (no wrap-around)
+    assert.throws(() => inc.deny(2 ** 32 + 486), RangeError);
+    assert.throws(() => out.sendDtmf('1', 2 ** 31), RangeError);
+    assert.throws(() => out.readAudio(-1), RangeError);
+    assert.throws(() => out.getDtmf(-1), RangeError);
+    // values are the library's: VoipError EINVAL with its message
+    const einval = (re) => (err) => err instanceof VoipError && err.code === 'EINVAL' && err.errno === 2 && re.test(err.message);
+    assert.throws(() => out.sendDtmf('1x'), einval(/voip_call_send_dtmf: call \d+: .*'x' is not a DTMF digit \(0-9 \* # A-D\)/));
+    assert.throws(() => out.sendDtmf(''), einval(/voip_call_send_dtmf: call \d+: .*no digits/));
+    assert.throws(() => out.sendDtmf('1', 10), einval(/DTMF duration 10ms is not 40 ms\.\.5 s/));
+    assert.throws(() => out.sendDtmf('1', 5001), einval(/DTMF duration 5\.001s is not 40 ms\.\.5 s/));
+    assert.throws(() => out.sendDtmf('1', -1), einval(/voip_call_send_dtmf: negative duration -1/));
+    assert.throws(() => inc.deny(200), einval(/voip_call_deny: call \d+: .*deny status 200 is not 400\.\.699/));
+    await assert.rejects(out.readAudio(0), einval(/voip_call_read_audio: NULL or zero-length buffer/));
+    assert.equal(out.getDtmf(0), '');
     assert.throws(() => alice.call(42), TypeError);
     assert.throws(() => alice.call(''), RangeError);
     assert.throws(() => alice.call(bobUri, { timeout: 'soon' }), TypeError);

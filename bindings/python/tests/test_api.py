@@ -216,12 +216,35 @@ def test_wrong_state_actions_raise_invalid_state(make_phone: PhoneFactory) -> No
         call.write_audio(b"\x00" * 320)
     with pytest.raises(InvalidArgumentError):
         call.read_audio(321)  # odd length in s16le
-    with pytest.raises(InvalidArgumentError):
-        call.read_audio(0)
     with pytest.raises(TypeError):
         call.write_audio("text")  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError):
-        call.send_dtmf("x")
+    # Values are the library's to check: InvalidArgumentError (EINVAL) with
+    # its message, before it looks at the state.
+    for args, text in [
+        (("x",), "'x' is not a DTMF digit (0-9 * # A-D)"),
+        (("",), "no digits"),
+        (("1", 10), "DTMF duration 10ms is not 40 ms..5 s"),
+        (("1", 5001), "DTMF duration 5.001s is not 40 ms..5 s"),
+        (("1", -1), "voip_call_send_dtmf: negative duration -1"),
+    ]:
+        with pytest.raises(InvalidArgumentError) as ei:
+            call.send_dtmf(*args)
+        assert ei.value.code == 2, args
+        assert text in str(ei.value), (args, str(ei.value))
+    for blocking in (True, False):
+        with pytest.raises(InvalidArgumentError) as ei:
+            call.read_audio(0, blocking)
+        assert ei.value.code == 2
+        assert "voip_call_read_audio: NULL or zero-length buffer" in str(ei.value)
+    # Types, and what does not fit the C type (no silent wrap-around).
+    with pytest.raises(TypeError):
+        call.send_dtmf("1", "80")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        call.send_dtmf("1", 1 << 31)
+    with pytest.raises(OverflowError):
+        call.read_audio(-2)
+    with pytest.raises(TypeError):
+        call.read_audio(True)
     call.cancel()
     assert call.wait(CallState.ENDED, 5) == CallState.ENDED
     with pytest.raises(InvalidStateError):
@@ -237,8 +260,16 @@ def test_deny_code_out_of_range(make_phone: PhoneFactory) -> None:
     out = caller.call(uri_of(callee))
     from conftest import wait_until
     assert wait_until(lambda: bool(got))
-    with pytest.raises(InvalidArgumentError):
+    with pytest.raises(InvalidArgumentError) as ei:
         got[0].deny(999)
+    assert ei.value.code == 2
+    assert "voip_call_deny: call" in str(ei.value)
+    assert "deny status 999 is not 400..699" in str(ei.value)
+    with pytest.raises(TypeError):
+        got[0].deny("486")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        got[0].deny((1 << 32) + 486)  # would be 486 once wrapped to int32_t
+    assert got[0].state == CallState.RINGING
     got[0].deny(603)
     assert out.wait(CallState.ENDED, 5) == CallState.ENDED
     assert out.end_code == 603

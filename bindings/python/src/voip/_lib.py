@@ -226,6 +226,27 @@ def encode(s: str, what: str) -> bytes:
     return b
 
 
+def int32(v: Any, what: str) -> int:
+    """An int argument for a C ``int32_t``.  Only the type is checked here
+    (ctypes would silently wrap a larger value): which values make sense is
+    the library's to say (it answers VOIP_EINVAL with its message)."""
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise TypeError(f"{what} must be an int, not {type(v).__name__}")
+    if not -(1 << 31) <= v < (1 << 31):
+        raise OverflowError(f"{what} must fit a 32-bit signed integer (int32_t), not {v}")
+    return v
+
+
+def size(v: Any, what: str) -> int:
+    """An int argument for a C ``size_t`` (a count, so >= 0); which sizes
+    make sense is the library's to say."""
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise TypeError(f"{what} must be an int, not {type(v).__name__}")
+    if v < 0:
+        raise OverflowError(f"{what} must be a count >= 0 (size_t), not {v}")
+    return v
+
+
 def text(b: Optional[bytes]) -> str:
     """A C string from a callback, as str (empty for NULL)."""
     return b.decode("utf-8", errors="replace") if b else ""

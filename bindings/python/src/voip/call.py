@@ -243,11 +243,12 @@ class VoIPCall:
         self._check(_lib.lib.voip_call_answer(self._h()))
 
     def deny(self, status_code: int = 486) -> None:
-        """Reject an incoming call in RINGING with *status_code* (400..699,
-        default 486 Busy Here)."""
-        if not isinstance(status_code, int) or isinstance(status_code, bool):
-            raise TypeError("status_code must be an int")
-        self._check(_lib.lib.voip_call_deny(self._h(), status_code))
+        """Reject an incoming call in RINGING with *status_code* (default 486
+        Busy Here).  The library takes 400..699 (0 = 486) and refuses others
+        with InvalidArgumentError and its message; a value that does not fit
+        an ``int32_t`` raises OverflowError."""
+        code = _lib.int32(status_code, "status_code")
+        self._check(_lib.lib.voip_call_deny(self._h(), code))
 
     def hangup(self) -> None:
         """End an ANSWERED call (BYE)."""
@@ -305,11 +306,12 @@ class VoIPCall:
     def send_dtmf(self, digits: str, duration_ms: int = 0) -> None:
         """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events,
         each *duration_ms* long (0 = 100 ms).  Returns at once; the digits go
-        out one after another.  Not in pyVoIP."""
+        out one after another.  The library checks the digits and the
+        duration (40..5000 ms) and raises InvalidArgumentError with its
+        message for others.  Not in pyVoIP."""
         d = _lib.encode(digits, "digits")
-        if not isinstance(duration_ms, int) or isinstance(duration_ms, bool):
-            raise TypeError("duration_ms must be an int")
-        self._check(_lib.lib.voip_call_send_dtmf(self._h(), d, duration_ms))
+        ms = _lib.int32(duration_ms, "duration_ms")
+        self._check(_lib.lib.voip_call_send_dtmf(self._h(), d, ms))
 
     # ------------------------------------------------------------------
     # Audio
@@ -326,11 +328,11 @@ class VoIPCall:
         once, padded with silence (``b"\\x80"`` for u8, zero bytes for s16le)
         as pyVoIP does.  Reading a call that had already ended when the read
         began returns its remaining audio, then raises InvalidStateError once
-        nothing is left."""
-        if not isinstance(length, int) or isinstance(length, bool):
-            raise TypeError("length must be an int")
-        if length <= 0:
-            raise InvalidArgumentError(f"read_audio: length must be > 0, not {length}")
+        nothing is left.  The library refuses a length of 0
+        (InvalidArgumentError with its message)."""
+        _lib.size(length, "length")
+        # Kept here: the library reads whole samples only and would answer
+        # an odd length with one byte short (a blocking read would spin).
         if not self._u8 and length % 2:
             raise InvalidArgumentError(
                 f"read_audio: length {length} is odd: s16le audio is 2 bytes per "
@@ -352,10 +354,12 @@ class VoIPCall:
             self._raise(rc)
         ended_before = self.state == CallState.ENDED
         got = 0
-        while got < length:
+        while True:  # at least once: the library judges the length
             rc = _lib.lib.voip_call_read_audio(h, base + got, length - got, _SLICE_MS, byref(n))
             got += n.value
             if rc == _lib.OK or rc == _lib.ETIMEOUT:
+                if got >= length:
+                    break
                 continue
             if rc in (_lib.EENDED, _lib.ENOTFOUND):
                 if got == 0 and ended_before:

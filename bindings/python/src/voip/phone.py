@@ -603,7 +603,8 @@ class VoIPPhone:
         uri = _lib.encode(number, "number")
         b = _lib.encode(body, "body")
         ct = _lib.encode(ctype or "text/plain", "ctype")
-        ms = -1 if timeout is None else max(0, int(timeout * 1000))
+        # int32_t milliseconds: a longer timeout is as good as none.
+        ms = -1 if timeout is None else min(max(0, int(timeout * 1000)), (1 << 31) - 1)
         rc = fn(self._require_handle(), uri, ct, b, ms)
         if rc == _lib.OK:
             return True
