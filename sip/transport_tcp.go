@@ -142,7 +142,7 @@ type guardedConn struct {
 	framer   framer
 	idleFrom time.Time // last complete message or ping
 	msgFrom  time.Time // first byte of the message in progress
-	first    bool      // no complete message yet
+	first    bool      // no complete message nor ping yet
 
 	closeOnce sync.Once
 	onClose   func()
@@ -201,8 +201,6 @@ func (c *guardedConn) account(p []byte) error {
 	done, pings := c.framer.feed(p)
 	if done > 0 || pings > 0 {
 		c.idleFrom = now
-	}
-	if done > 0 {
 		c.first = false
 	}
 	if c.framer.inMessage() && (!was || done > 0) && !c.first {
