@@ -25,7 +25,8 @@ const (
 	// (sip.ParseMaxMessageLength).
 	DefaultMaxMessageBytes = 65535
 	// DefaultMaxUDPSources bounds how many source addresses sipgo's UDP
-	// transport remembers before its tables are dropped and rebuilt.
+	// transport remembers before its tables are dropped and rebuilt
+	// (option udp_max_sources).
 	DefaultMaxUDPSources = 4096
 )
 
@@ -46,8 +47,8 @@ type ConnLimits struct {
 	// MaxMessageBytes closes a connection whose message in progress is
 	// longer.
 	MaxMessageBytes int
-	// MaxUDPSources is how many changes of UDP source address sipgo may
-	// record before its per-source tables are rebuilt.
+	// MaxUDPSources is how many UDP source addresses sipgo may record
+	// before its per-source tables are dropped (at most once a second).
 	MaxUDPSources int
 	// Logger receives accept errors (Warn) and closed connections (Debug);
 	// nil discards them.
