@@ -218,3 +218,35 @@ func TestUDPRotationAnswers(t *testing.T) {
 	c.TryClose()
 	t.Logf("%d rotations", s.b.Load().Rotations())
 }
+
+// TestUDPLargeRequest: a 40 kB OPTIONS over UDP (under sipgo's 64 kB
+// message limit) is read whole and answered 200, not cut at 32 kB.
+func TestUDPLargeRequest(t *testing.T) {
+	s := startUDPGuardServer(t, 0, udpRotateEvery)
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, size := range []int{1000, 33000, 40000, 60000} {
+		callID := fmt.Sprintf("large-%d", size)
+		req := fmt.Sprintf("OPTIONS sip:guard@127.0.0.1 SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP %s;rport;branch=z9hG4bK%s\r\n"+
+			"From: <sip:p@127.0.0.1>;tag=%s\r\nTo: <sip:guard@127.0.0.1>\r\n"+
+			"Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"+
+			"Content-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s",
+			c.LocalAddr(), callID, callID, callID, size, bytes.Repeat([]byte("a"), size))
+		if _, err := c.WriteToUDP([]byte(req), s.addr); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 4096)
+		n, _, err := c.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("%d-byte body: %v", size, err)
+		}
+		if !bytes.HasPrefix(buf[:n], []byte("SIP/2.0 200")) || !bytes.Contains(buf[:n], []byte(callID)) {
+			t.Fatalf("%d-byte body: %q", size, firstLineOf(buf[:n]))
+		}
+	}
+}
