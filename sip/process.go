@@ -2,6 +2,7 @@ package sip
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -26,6 +27,18 @@ func applyProcessSettings() {
 		// unsent, the caller would retransmit until it times out. Let
 		// IP fragment them.
 		gosip.UDPMTUSize = 65535
+
+		// sipgo reads each UDP datagram into a buffer of
+		// TransportBufferReadSize bytes (32 KiB by default: sipgo
+		// sip/transport.go:18, read at sip/transport_udp.go:125), so a
+		// request between 32 and 64 kB would arrive cut and fail to
+		// parse, although sipgo's parser takes messages up to 64 kB
+		// (sip.ParseMaxMessageLength). Read the largest UDP payload.
+		// Each reader reads the variable when it starts. It also sizes
+		// each TCP or TLS connection's read buffer
+		// (sip/transport_tcp.go:165): 64 KiB a connection, under
+		// ConnLimits.MaxConnections.
+		gosip.TransportBufferReadSize = math.MaxUint16
 
 		// A few sipgo paths (connection reference counts) log through
 		// its process-wide default logger, not the one each UA

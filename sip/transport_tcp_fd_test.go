@@ -163,6 +163,7 @@ func TestGuardFDChild(t *testing.T) {
 		}
 		ln = newGuardedListener(ln, ConnLimits{Logger: log, MessageTimeout: time.Duration(ms) * time.Millisecond})
 	}
+	applyProcessSettings()
 	ua, err := sipgo.NewUA()
 	if err != nil {
 		t.Fatal(err)

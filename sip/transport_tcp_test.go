@@ -39,6 +39,9 @@ func guardOptions(transport string) string {
 // listener). It returns when the server is closed at the end of the test.
 func startGuardServer(t testing.TB, ln net.Listener, tlsListener bool) {
 	t.Helper()
+	// A bare sipgo stack reads the process-wide settings too (the UDP
+	// and TCP read buffer size): set them first, as NewUA would.
+	applyProcessSettings()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(gosip.WithTransportLayerLogger(tortureLogger())))
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ type udpGuardServer struct {
 // maxSources.
 func startUDPGuardServer(t testing.TB, maxSources int, rotateEvery time.Duration) *udpGuardServer {
 	t.Helper()
+	// A bare sipgo stack reads the process-wide settings too (the UDP
+	// and TCP read buffer size): set them first, as NewUA would.
+	applyProcessSettings()
 	s := &udpGuardServer{}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(
 		gosip.WithTransportLayerLogger(tortureLogger()),
