@@ -45,7 +45,7 @@ func applyProcessSettings() {
 		// injects: a library must not write to the host's stderr
 		// unasked, so those lines appear only when VOIP_LOG asks for
 		// log output.
-		var h slog.Handler = slog.DiscardHandler
+		h := slog.DiscardHandler
 		if lv, ok := ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
 			h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
 		}

@@ -158,7 +158,7 @@ func newGuardedConn(c net.Conn, limits ConnLimits, onClose func()) *guardedConn 
 func (c *guardedConn) Read(b []byte) (int, error) {
 	deadline, why := c.deadline()
 	if !deadline.IsZero() {
-		if err := c.Conn.SetReadDeadline(deadline); err != nil {
+		if err := c.SetReadDeadline(deadline); err != nil {
 			return 0, err
 		}
 	}
@@ -214,7 +214,7 @@ func (c *guardedConn) account(p []byte) error {
 
 func (c *guardedConn) closeFor(why error) {
 	c.limits.Logger.Debug("sip: closing connection", "remote", c.RemoteAddr().String(), "reason", why)
-	c.Close()
+	_ = c.Close()
 }
 
 // Close closes the connection and frees its place under the cap.

@@ -155,7 +155,7 @@ func TestGuardFDChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var ln net.Listener = guardListen(t)
+	ln := guardListen(t)
 	if os.Getenv(guardFDUnguarded) == "" {
 		ms, err := strconv.Atoi(os.Getenv(guardFDTimeout))
 		if err != nil {

@@ -114,12 +114,12 @@ func NewUA(cfg Config) (*UA, error) {
 	}
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
 	if err != nil {
-		ua.Close()
+		_ = ua.Close()
 		return nil, err
 	}
 	cli, err := sipgo.NewClient(ua, u.clientOptions()...)
 	if err != nil {
-		ua.Close()
+		_ = ua.Close()
 		return nil, err
 	}
 	u.ua, u.srv, u.cli = ua, srv, cli
@@ -274,7 +274,7 @@ func (u *UA) Close() error {
 	if u.cfg.Listener != nil {
 		u.cfg.Listener.Close()
 	}
-	u.ua.Close()
+	_ = u.ua.Close() // its sockets are ours, closed above
 	u.wg.Wait()
 	return err
 }
