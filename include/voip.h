@@ -230,6 +230,26 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     others get "remote_hostname" (pyVoIP)
  *   "remote_hostname"    ""           host written in Via/Contact/SDP for peers
  *                                     outside bind_network (the public address)
+ *
+ * Transport limits, against floods and idle or slow peers (see the README's
+ * Robustness section); "0" = no limit:
+ *   "tcp_max_connections"     "1024"    TCP/TLS connections accepted and open
+ *                                       at once (0..1048576); one beyond is
+ *                                       closed as soon as it is accepted
+ *   "tcp_idle_timeout_ms"     "180000"  close an accepted connection that
+ *                                       carried no complete message (nor an
+ *                                       RFC 5626 CRLF keep-alive) this long
+ *                                       (0, or 1000..86400000)
+ *   "tcp_message_timeout_ms"  "30000"   close an accepted connection whose
+ *                                       message (or TLS handshake and first
+ *                                       message) is not complete this long
+ *                                       after it started (0, or 100..3600000)
+ *   "tcp_max_message_bytes"   "65535"   close an accepted connection whose
+ *                                       message grows longer (1024..65535)
+ *   "udp_max_sources"         "4096"    UDP source addresses remembered
+ *                                       before the transport's per-source
+ *                                       tables are renewed (at most once a
+ *                                       second) (0..1048576)
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 

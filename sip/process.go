@@ -2,6 +2,7 @@ package sip
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -27,12 +28,24 @@ func applyProcessSettings() {
 		// IP fragment them.
 		gosip.UDPMTUSize = 65535
 
+		// sipgo reads each UDP datagram into a buffer of
+		// TransportBufferReadSize bytes (32 KiB by default: sipgo
+		// sip/transport.go:18, read at sip/transport_udp.go:125), so a
+		// request between 32 and 64 kB would arrive cut and fail to
+		// parse, although sipgo's parser takes messages up to 64 kB
+		// (sip.ParseMaxMessageLength). Read the largest UDP payload.
+		// Each reader reads the variable when it starts. It also sizes
+		// each TCP or TLS connection's read buffer
+		// (sip/transport_tcp.go:165): 64 KiB a connection, under
+		// ConnLimits.MaxConnections.
+		gosip.TransportBufferReadSize = math.MaxUint16
+
 		// A few sipgo paths (connection reference counts) log through
 		// its process-wide default logger, not the one each UA
 		// injects: a library must not write to the host's stderr
 		// unasked, so those lines appear only when VOIP_LOG asks for
 		// log output.
-		var h slog.Handler = slog.DiscardHandler
+		h := slog.DiscardHandler
 		if lv, ok := ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
 			h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
 		}

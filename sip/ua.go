@@ -55,6 +55,10 @@ type Config struct {
 	// OnRequest is told about NOTIFY, INFO and MESSAGE requests after they
 	// were answered 200 OK.
 	OnRequest func(Request)
+	// Limits bound the TCP and TLS connections the Listener accepts and
+	// the UDP source addresses sipgo remembers; zero fields take their
+	// defaults (see ConnLimits). A nil Limits.Logger means Logger.
+	Limits ConnLimits
 }
 
 // Request is a NOTIFY, INFO or MESSAGE we received.
@@ -91,6 +95,12 @@ func NewUA(cfg Config) (*UA, error) {
 	if err := cfg.normalize(); err != nil {
 		return nil, err
 	}
+	if cfg.Limits.Logger == nil {
+		cfg.Limits.Logger = cfg.Logger
+	}
+	if cfg.Listener != nil {
+		cfg.Listener = newGuardedListener(cfg.Listener, cfg.Limits)
+	}
 	u := &UA{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -104,12 +114,12 @@ func NewUA(cfg Config) (*UA, error) {
 	}
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(cfg.Logger))
 	if err != nil {
-		ua.Close()
+		_ = ua.Close()
 		return nil, err
 	}
 	cli, err := sipgo.NewClient(ua, u.clientOptions()...)
 	if err != nil {
-		ua.Close()
+		_ = ua.Close()
 		return nil, err
 	}
 	u.ua, u.srv, u.cli = ua, srv, cli
@@ -210,10 +220,21 @@ func (u *UA) Serve() {
 			} else {
 				err = u.srv.ServeTCP(u.cfg.Listener)
 			}
-			if err != nil {
-				u.log.Debug("sip: serve ended", "error", err)
-			}
+			u.logServeEnd(err)
 		}()
+	}
+}
+
+// logServeEnd logs why a transport stopped serving: at debug level when
+// Close closed its socket, as a warning otherwise (the transport is then
+// dead until the UA is rebuilt).
+func (u *UA) logServeEnd(err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, net.ErrClosed):
+		u.log.Debug("sip: serve ended", "error", err)
+	default:
+		u.log.Warn("sip: serve ended", "error", err)
 	}
 }
 
@@ -221,9 +242,7 @@ func (u *UA) serveUDP() {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		if err := u.srv.ServeUDP(u.cfg.Conn); err != nil {
-			u.log.Debug("sip: serve ended", "error", err)
-		}
+		u.logServeEnd(serveUDPBounded(u.ua.TransportLayer(), u.srv.ServeUDP, u.cfg.Conn, u.cfg.Limits))
 	}()
 	// Requests we send must leave from this socket, which sipgo finds in
 	// its connection pool once the serving goroutine registered it: wait
@@ -255,7 +274,7 @@ func (u *UA) Close() error {
 	if u.cfg.Listener != nil {
 		u.cfg.Listener.Close()
 	}
-	u.ua.Close()
+	_ = u.ua.Close() // its sockets are ours, closed above
 	u.wg.Wait()
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/libvoip/libvoip/rtp"
+	"github.com/libvoip/libvoip/sip"
 )
 
 // Version is the library version.
@@ -40,6 +41,13 @@ type Config struct {
 	KeyPassword     string       // TLS: the key's password, if encrypted
 	BindNetwork     netip.Prefix // peers reached with Hostname
 	RemoteHostname  string       // host for peers outside BindNetwork
+
+	// Transport limits (sip.ConnLimits); 0 = no limit.
+	TCPMaxConnections  int           // TCP/TLS connections open at once
+	TCPIdleTimeout     time.Duration // close a connection idle this long
+	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
+	TCPMaxMessageBytes int           // close one whose message grows longer
+	UDPMaxSources      int           // UDP sources remembered before renewal
 }
 
 // DefaultConfig returns the documented defaults: every option's default
@@ -77,6 +85,26 @@ func (c *Config) Get(key string) (string, error) {
 		return "", fmt.Errorf("%w: %s cannot be read back", ErrInvalidArgument, key)
 	}
 	return o.format(c), nil
+}
+
+// connLimits are the transport limits of the phone's user agent: the
+// options' 0 ("no limit") is sip.ConnLimits' negative value.
+func (c *Config) connLimits() sip.ConnLimits {
+	return sip.ConnLimits{
+		MaxConnections:  noLimit(c.TCPMaxConnections),
+		IdleTimeout:     noLimit(c.TCPIdleTimeout),
+		MessageTimeout:  noLimit(c.TCPMessageTimeout),
+		MaxMessageBytes: noLimit(c.TCPMaxMessageBytes),
+		MaxUDPSources:   noLimit(c.UDPMaxSources),
+	}
+}
+
+// noLimit maps 0 to -1, which sip.ConnLimits reads as "no limit".
+func noLimit[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 // validate checks what single options cannot: the port range.

@@ -98,6 +98,21 @@ var options = []option{
 	{"remote_hostname", "", "host written for peers outside bind_network",
 		textOption(notInHost, true, "not a host", func(c *Config) *string { return &c.RemoteHostname }),
 		func(c *Config) string { return c.RemoteHostname }},
+	{"tcp_max_connections", "1024", "TCP/TLS connections accepted and open at once, 0..1048576; 0 = no limit",
+		intOption(0, 1<<20, func(c *Config) *int { return &c.TCPMaxConnections }),
+		intFormat(func(c *Config) int { return c.TCPMaxConnections })},
+	{"tcp_idle_timeout_ms", "180000", "close an accepted connection idle this long, 1000..86400000 ms; 0 = never",
+		msLimitOption(1000, 24*3600*1000, func(c *Config) *time.Duration { return &c.TCPIdleTimeout }),
+		intFormat(func(c *Config) int { return int(c.TCPIdleTimeout / time.Millisecond) })},
+	{"tcp_message_timeout_ms", "30000", "close an accepted connection whose message is not complete in time, 100..3600000 ms; 0 = never",
+		msLimitOption(100, 3600*1000, func(c *Config) *time.Duration { return &c.TCPMessageTimeout }),
+		intFormat(func(c *Config) int { return int(c.TCPMessageTimeout / time.Millisecond) })},
+	{"tcp_max_message_bytes", "65535", "close an accepted connection whose message grows longer, 1024..65535",
+		intOption(1024, 65535, func(c *Config) *int { return &c.TCPMaxMessageBytes }),
+		intFormat(func(c *Config) int { return c.TCPMaxMessageBytes })},
+	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
+		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
+		intFormat(func(c *Config) int { return c.UDPMaxSources })},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.
@@ -138,6 +153,20 @@ func intOption(lo, hi int, field func(*Config) *int) func(*Config, string) error
 func msOption(lo, hi int, field func(*Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := parseInt(v, lo, hi)
+		if err == nil {
+			*field(c) = time.Duration(n) * time.Millisecond
+		}
+		return err
+	}
+}
+
+// msLimitOption is a duration in milliseconds, 0 ("never") or lo..hi.
+func msLimitOption(lo, hi int, field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := parseInt(v, 0, hi)
+		if err == nil && n != 0 && n < lo {
+			err = errBadValue(fmt.Sprintf("use 0 or %d..%d", lo, hi))
+		}
 		if err == nil {
 			*field(c) = time.Duration(n) * time.Millisecond
 		}
