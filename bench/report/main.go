@@ -113,11 +113,40 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report: -raw is required")
 		os.Exit(2)
 	}
+	// meta.json is optional: without it the table's header reads "?" for
+	// the machine and the ramp has no top step, so a read error is dropped.
 	var meta map[string]any
-	readJSON(filepath.Join(*raw, "meta.json"), &meta)
+	_ = readJSON(filepath.Join(*raw, "meta.json"), &meta)
+	loads, rates := readLoads(*raw), readRates(*raw)
+	frame := parseFrame(filepath.Join(*raw, "micro-frame.txt"))
+	rows := buildRows(loads, rates, frame, *refN, rampTop(meta))
+	goBench, _ := os.ReadFile(filepath.Join(*raw, "micro-go.benchstat"))
+	frameBench, _ := os.ReadFile(filepath.Join(*raw, "micro-frame.benchstat"))
+	knees := readKnees(*raw)
 
+	summary := map[string]any{
+		"meta":         meta,
+		"targets":      rows,
+		"ramp":         loads,
+		"call_rate":    rates,
+		"frame_path":   frame,
+		"micro_go":     string(goBench),
+		"micro_frame":  string(frameBench),
+		"ramp_stopped": knees,
+	}
+	b, _ := json.MarshalIndent(summary, "", "  ")
+	must(os.WriteFile(filepath.Join(*out, "latest.json"), append(b, '\n'), 0o644))
+	md := withKnees(markdown(meta, rows, loads, rates, *refN), knees)
+	must(os.WriteFile(filepath.Join(*out, "latest.md"), []byte(md), 0o644))
+	fmt.Print(md)
+	writePlot(*raw, loads)
+}
+
+// readLoads reads the voip-load summaries of raw, by target, in the order
+// of their number of calls.
+func readLoads(raw string) map[string][]loadRun {
 	loads := map[string][]loadRun{}
-	files, _ := filepath.Glob(filepath.Join(*raw, "load-*.json"))
+	files, _ := filepath.Glob(filepath.Join(raw, "load-*.json"))
 	for _, f := range files {
 		var r loadRun
 		if readJSON(f, &r) == nil && r.Label != "" {
@@ -127,8 +156,14 @@ func main() {
 	for k := range loads {
 		sort.Slice(loads[k], func(i, j int) bool { return loads[k][i].Calls < loads[k][j].Calls })
 	}
+	return loads
+}
+
+// readRates reads the call-rate runs of raw, by target, in the order of
+// their offered rate.
+func readRates(raw string) map[string][]sippRun {
 	rates := map[string][]sippRun{}
-	files, _ = filepath.Glob(filepath.Join(*raw, "sipp-*.json"))
+	files, _ := filepath.Glob(filepath.Join(raw, "sipp-*.json"))
 	for _, f := range files {
 		var r sippRun
 		if readJSON(f, &r) == nil && r.Target != "" {
@@ -138,8 +173,12 @@ func main() {
 	for k := range rates {
 		sort.Slice(rates[k], func(i, j int) bool { return rates[k][i].Rate < rates[k][j].Rate })
 	}
-	frame := parseFrame(filepath.Join(*raw, "micro-frame.txt"))
+	return rates
+}
 
+// rampTop is the largest step of the ramp run.sh was asked for (meta's
+// "ramp", a list of numbers of calls), 0 when unknown.
+func rampTop(meta map[string]any) int {
 	top := 0
 	if r, ok := meta["ramp"].(string); ok {
 		for _, f := range strings.Fields(r) {
@@ -148,24 +187,14 @@ func main() {
 			}
 		}
 	}
-	rows := buildRows(loads, rates, frame, *refN, top)
-	goBench, _ := os.ReadFile(filepath.Join(*raw, "micro-go.benchstat"))
-	frameBench, _ := os.ReadFile(filepath.Join(*raw, "micro-frame.benchstat"))
+	return top
+}
 
-	summary := map[string]any{
-		"meta":        meta,
-		"targets":     rows,
-		"ramp":        loads,
-		"call_rate":   rates,
-		"frame_path":  frame,
-		"micro_go":    string(goBench),
-		"micro_frame": string(frameBench),
-	}
-	b, _ := json.MarshalIndent(summary, "", "  ")
-	must(os.WriteFile(filepath.Join(*out, "latest.json"), append(b, '\n'), 0o644))
-
+// readKnees describes, one sentence per target, where run.sh stopped the
+// ramp because the target had reached its knee.
+func readKnees(raw string) []string {
 	var knees []string
-	kf, _ := filepath.Glob(filepath.Join(*raw, "knee-*.json"))
+	kf, _ := filepath.Glob(filepath.Join(raw, "knee-*.json"))
 	for _, f := range kf {
 		var k struct {
 			Target        string `json:"target"`
@@ -178,10 +207,12 @@ func main() {
 				k.Target, k.StoppedBefore, k.CPUPctAt, k.CallsAt))
 		}
 	}
-	summary["ramp_stopped"] = knees
-	b, _ = json.MarshalIndent(summary, "", "  ")
-	must(os.WriteFile(filepath.Join(*out, "latest.json"), append(b, '\n'), 0o644))
-	md := markdown(meta, rows, loads, rates, *refN)
+	return knees
+}
+
+// withKnees adds a note per stopped ramp to the markdown, before the
+// call set-up rate table when there is one, else at the end.
+func withKnees(md string, knees []string) string {
 	for _, k := range knees {
 		note := "\nRamp stopped past the knee: " + k + ".\n"
 		if strings.Contains(md, "\nCall set-up rate") {
@@ -190,9 +221,7 @@ func main() {
 			md += note
 		}
 	}
-	must(os.WriteFile(filepath.Join(*out, "latest.md"), []byte(md), 0o644))
-	fmt.Print(md)
-	writePlot(*raw, loads)
+	return md
 }
 
 func must(err error) {
@@ -297,134 +326,162 @@ func ratio(a, b float64) string {
 	return f2(a/b) + "×"
 }
 
+// buildRows is the results table: each target of the project against
+// what libvoip (voip-echo) and baresip measured.
 func buildRows(loads map[string][]loadRun, rates map[string][]sippRun, frame map[string]frameResult, n, top int) []row {
 	lv, bs := loads["voip-echo"], loads["baresip"]
-	var rows []row
-	add := func(r row) { rows = append(rows, r) }
-	met := func(ok bool) string {
-		if ok {
-			return "yes"
-		}
-		return "NO"
-	}
 	ns := strconv.Itoa(n)
-
 	// 1. Concurrent calls with no loss.
-	{
-		l, lall := held(lv, top)
-		b, ball := held(bs, top)
-		fmt := func(v int, all bool) string {
-			s := strconv.Itoa(v)
-			if all && v > 0 {
-				s = "≥ " + s
-			}
-			return s
-		}
-		add(row{Metric: "concurrent two-way G.711 calls held with no loss", Target: "≥ 1,000 (stretch 2,000)",
-			Libvoip: fmt(l, lall), Baresip: fmt(b, ball), Ratio: ratio(float64(l), float64(b)), Met: met(l >= 1000),
-			Note: "largest N of the ramp with every call answered and held, no sequence gap, no missing packet"})
-	}
+	rows := []row{heldRow(lv, bs, top)}
 	// 2-4. Per-call figures at N.
 	lr, br := at(lv, n), at(bs, n)
-	cpu := func(r *loadRun) (string, float64) {
-		if r == nil || r.TargetProc == nil {
-			return "–", 0
-		}
-		return f3(r.TargetProc.CPUMsPerCallSec) + " ms (" + f1(r.TargetProc.CPUPct) + "% of a core)", r.TargetProc.CPUMsPerCallSec
-	}
-	a, av := cpu(lr)
-	b, bv := cpu(br)
-	add(row{Metric: "CPU per call-second, answering side, at " + ns + " calls", Target: "≤ 0.5 ms", Libvoip: a, Baresip: b,
-		Ratio: ratio(av, bv), Met: met(av > 0 && av <= 0.5), libvoipV: av, baresipV: bv})
-	mem := func(r *loadRun) (string, float64) {
-		if r == nil || r.TargetProc == nil {
-			return "–", 0
-		}
-		return f1(r.TargetProc.RSSPerCallKiB) + " KiB", r.TargetProc.RSSPerCallKiB
-	}
-	a, av = mem(lr)
-	b, bv = mem(br)
-	add(row{Metric: "memory per active call (RSS growth / calls) at " + ns, Target: "≤ 64 KiB", Libvoip: a, Baresip: b,
-		Ratio: ratio(av, bv), Met: met(av > 0 && av <= 64), libvoipV: av, baresipV: bv})
-	tim := func(r *loadRun) (string, float64) {
-		if r == nil || r.SendTiming == nil || r.SendTiming.Intervals == 0 {
-			return "–", 0
-		}
-		return f2(r.SendTiming.P99Us/1000) + " ms", r.SendTiming.P99Us / 1000
-	}
-	a, av = tim(lr)
-	b, bv = tim(br)
-	add(row{Metric: "send timing: p99 of |interval − 20 ms| at " + ns + " calls", Target: "≤ 2 ms", Libvoip: a, Baresip: b,
-		Ratio: ratio(av, bv), Met: met(av > 0 && av <= 2), libvoipV: av, baresipV: bv,
-		Note: "kernel timestamps of the answering side's packets on lo, sampled calls"})
-	gap := func(r *loadRun) (string, float64) {
-		if r == nil {
-			return "–", 0
-		}
-		return f3(r.Packets.LossPct) + "% lost, " + f3(r.Audio.GapPct) + "% silent", r.Audio.GapPct
-	}
-	a, av = gap(lr)
-	b, bv = gap(br)
-	add(row{Metric: "packets lost / echoed frames that came back silent, at " + ns, Target: "0", Libvoip: a, Baresip: b,
-		Ratio: "", Met: met(lr != nil && lr.NoLoss && av == 0), libvoipV: av, baresipV: bv})
+	timing := timingFigure.row("send timing: p99 of |interval − 20 ms| at "+ns+" calls", lr, br)
+	timing.Note = "kernel timestamps of the answering side's packets on lo, sampled calls"
+	rows = append(rows,
+		cpuFigure.row("CPU per call-second, answering side, at "+ns+" calls", lr, br),
+		memFigure.row("memory per active call (RSS growth / calls) at "+ns, lr, br),
+		timing,
+		lossFigure.row("packets lost / echoed frames that came back silent, at "+ns, lr, br))
 	// 2b-4b. The same at the largest N both measured, when that is not n.
+	if common := largestCommon(lv, bs); common > 0 && common != n {
+		cs := strconv.Itoa(common)
+		lc, bc := at(lv, common), at(bs, common)
+		rows = append(rows,
+			cpuFigure.row("CPU per call-second at "+cs+" calls (largest N both ran)", lc, bc),
+			memFigure.row("memory per active call at "+cs+" calls", lc, bc),
+			timingFigure.row("send timing p99 at "+cs+" calls", lc, bc),
+			lossFigure.row("packets lost / echoed frames silent at "+cs+" calls", lc, bc))
+	}
+	// 5. Call set-up rate.
+	rows = append(rows, rateRow(rates["voip-echo"], rates["baresip"]))
+	// 6-7. Frame paths.
+	return append(rows,
+		frameRow(frame, "C-ABI", 2, "one 20 ms frame read + written through the C ABI"),
+		frameRow(frame, "Python", 20, "the same from Python (bindings/python)"),
+		frameRow(frame, "Node", 50, "the same from Node.js (bindings/node)"))
+}
+
+// yesNo is the table's "met" cell.
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// heldRow compares the largest number of calls held with no loss.
+func heldRow(lv, bs []loadRun, top int) row {
+	l, lall := held(lv, top)
+	b, ball := held(bs, top)
+	return row{Metric: "concurrent two-way G.711 calls held with no loss", Target: "≥ 1,000 (stretch 2,000)",
+		Libvoip: heldCell(l, lall), Baresip: heldCell(b, ball), Ratio: ratio(float64(l), float64(b)), Met: yesNo(l >= 1000),
+		Note: "largest N of the ramp with every call answered and held, no sequence gap, no missing packet"}
+}
+
+// heldCell is v, marked as a lower bound when it was the ramp's top.
+func heldCell(v int, all bool) string {
+	s := strconv.Itoa(v)
+	if all && v > 0 {
+		s = "≥ " + s
+	}
+	return s
+}
+
+// largestCommon is the largest number of calls both ramps ran.
+func largestCommon(lv, bs []loadRun) int {
 	common := 0
 	for _, r := range lv {
 		if at(bs, r.Calls) != nil {
 			common = max(common, r.Calls)
 		}
 	}
-	if common > 0 && common != n {
-		cs := strconv.Itoa(common)
-		lc, bc := at(lv, common), at(bs, common)
-		a, av = cpu(lc)
-		b, bv = cpu(bc)
-		add(row{Metric: "CPU per call-second at " + cs + " calls (largest N both ran)", Target: "≤ 0.5 ms", Libvoip: a, Baresip: b,
-			Ratio: ratio(av, bv), Met: met(av > 0 && av <= 0.5), libvoipV: av, baresipV: bv})
-		a, av = mem(lc)
-		b, bv = mem(bc)
-		add(row{Metric: "memory per active call at " + cs + " calls", Target: "≤ 64 KiB", Libvoip: a, Baresip: b,
-			Ratio: ratio(av, bv), Met: met(av > 0 && av <= 64), libvoipV: av, baresipV: bv})
-		a, av = tim(lc)
-		b, bv = tim(bc)
-		add(row{Metric: "send timing p99 at " + cs + " calls", Target: "≤ 2 ms", Libvoip: a, Baresip: b,
-			Ratio: ratio(av, bv), Met: met(av > 0 && av <= 2), libvoipV: av, baresipV: bv})
-		a, av = gap(lc)
-		b, bv = gap(bc)
-		add(row{Metric: "packets lost / echoed frames silent at " + cs + " calls", Target: "0", Libvoip: a, Baresip: b,
-			Met: met(lc != nil && lc.NoLoss && av == 0), libvoipV: av, baresipV: bv})
+	return common
+}
+
+// figure is one per-call figure of a voip-load run and its target.
+type figure struct {
+	cell   func(r *loadRun) (string, float64) // the table cell and the value; "–" when not measured
+	target string
+	met    func(r *loadRun, v float64) bool // for libvoip's run and value
+	ratio  bool                             // whether the libvoip ÷ baresip ratio is shown
+}
+
+// row compares libvoip's run l with baresip's run b (either may be nil).
+func (f figure) row(metric string, l, b *loadRun) row {
+	lc, lv := f.cell(l)
+	bc, bv := f.cell(b)
+	r := row{Metric: metric, Target: f.target, Libvoip: lc, Baresip: bc, Met: yesNo(f.met(l, lv)), libvoipV: lv, baresipV: bv}
+	if f.ratio {
+		r.Ratio = ratio(lv, bv)
 	}
-	// 5. Call set-up rate.
-	{
-		l, la, lall := bestRate(rates["voip-echo"])
-		b, ba, ball := bestRate(rates["baresip"])
-		fmt := func(v, ach float64, all bool) string {
-			if v == 0 {
-				return "< lowest rate tried"
+	return r
+}
+
+var (
+	cpuFigure = figure{target: "≤ 0.5 ms", ratio: true,
+		cell: func(r *loadRun) (string, float64) {
+			if r == nil || r.TargetProc == nil {
+				return "–", 0
 			}
-			s := strconv.Itoa(int(v)) + " calls/s"
-			if all {
-				s = "≥ " + s
+			return f3(r.TargetProc.CPUMsPerCallSec) + " ms (" + f1(r.TargetProc.CPUPct) + "% of a core)", r.TargetProc.CPUMsPerCallSec
+		},
+		met: func(_ *loadRun, v float64) bool { return v > 0 && v <= 0.5 }}
+	memFigure = figure{target: "≤ 64 KiB", ratio: true,
+		cell: func(r *loadRun) (string, float64) {
+			if r == nil || r.TargetProc == nil {
+				return "–", 0
 			}
-			return s + " (" + strconv.Itoa(int(ach)) + " completed/s)"
-		}
-		add(row{Metric: "call set-up rate, SIPp → answering side, short calls, 0 failed", Target: "≥ 1,000 calls/s",
-			Libvoip: fmt(l, la, lall), Baresip: fmt(b, ba, ball), Ratio: ratio(l, b), Met: met(l >= 1000)})
+			return f1(r.TargetProc.RSSPerCallKiB) + " KiB", r.TargetProc.RSSPerCallKiB
+		},
+		met: func(_ *loadRun, v float64) bool { return v > 0 && v <= 64 }}
+	timingFigure = figure{target: "≤ 2 ms", ratio: true,
+		cell: func(r *loadRun) (string, float64) {
+			if r == nil || r.SendTiming == nil || r.SendTiming.Intervals == 0 {
+				return "–", 0
+			}
+			return f2(r.SendTiming.P99Us/1000) + " ms", r.SendTiming.P99Us / 1000
+		},
+		met: func(_ *loadRun, v float64) bool { return v > 0 && v <= 2 }}
+	lossFigure = figure{target: "0",
+		cell: func(r *loadRun) (string, float64) {
+			if r == nil {
+				return "–", 0
+			}
+			return f3(r.Packets.LossPct) + "% lost, " + f3(r.Audio.GapPct) + "% silent", r.Audio.GapPct
+		},
+		met: func(r *loadRun, v float64) bool { return r != nil && r.NoLoss && v == 0 }}
+)
+
+// rateRow compares the call set-up rates SIPp reached with no failure.
+func rateRow(lv, bs []sippRun) row {
+	l, la, lall := bestRate(lv)
+	b, ba, ball := bestRate(bs)
+	return row{Metric: "call set-up rate, SIPp → answering side, short calls, 0 failed", Target: "≥ 1,000 calls/s",
+		Libvoip: rateCell(l, la, lall), Baresip: rateCell(b, ba, ball), Ratio: ratio(l, b), Met: yesNo(l >= 1000)}
+}
+
+// rateCell is the best rate v and what was achieved at it, marked as a
+// lower bound when every rate tried passed.
+func rateCell(v, ach float64, all bool) string {
+	if v == 0 {
+		return "< lowest rate tried"
 	}
-	// 6-7. Frame paths.
-	fr := func(k string, limitUs float64, metric string) {
-		r, ok := frame[k]
-		v := "–"
-		if ok {
-			v = f2(r.MedianNs/1000) + " µs (typical " + f2(r.TypicalNs/1000) + " µs)"
-		}
-		add(row{Metric: metric, Target: "≤ " + strconv.FormatFloat(limitUs, 'f', -1, 64) + " µs", Libvoip: v, Baresip: "n/a",
-			Met: met(ok && r.MedianNs/1000 <= limitUs)})
+	s := strconv.Itoa(int(v)) + " calls/s"
+	if all {
+		s = "≥ " + s
 	}
-	fr("C-ABI", 2, "one 20 ms frame read + written through the C ABI")
-	fr("Python", 20, "the same from Python (bindings/python)")
-	fr("Node", 50, "the same from Node.js (bindings/node)")
-	return rows
+	return s + " (" + strconv.Itoa(int(ach)) + " completed/s)"
+}
+
+// frameRow is the cost of one frame through binding k against limitUs.
+func frameRow(frame map[string]frameResult, k string, limitUs float64, metric string) row {
+	r, ok := frame[k]
+	v := "–"
+	if ok {
+		v = f2(r.MedianNs/1000) + " µs (typical " + f2(r.TypicalNs/1000) + " µs)"
+	}
+	return row{Metric: metric, Target: "≤ " + strconv.FormatFloat(limitUs, 'f', -1, 64) + " µs", Libvoip: v, Baresip: "n/a",
+		Met: yesNo(ok && r.MedianNs/1000 <= limitUs)}
 }
 
 func markdown(meta map[string]any, rows []row, loads map[string][]loadRun, rates map[string][]sippRun, n int) string {

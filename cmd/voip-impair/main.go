@@ -37,7 +37,8 @@
 //	TOTAL caller->target in=N ...
 //	TOTAL target->caller in=N ...
 //
-// Exit status: 0 after a run, 1 on a usage or socket error.
+// Exit status: 0 after a run, 1 on a usage or socket error or when the
+// report cannot be written.
 package main
 
 import (
@@ -67,7 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "voip-impair: %v\n", err)
+		logf(stderr, "voip-impair: %v\n", err)
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit.duration)
@@ -80,17 +81,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	r, err := newRelay(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "voip-impair: %v\n", err)
+		logf(stderr, "voip-impair: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "voip-impair: listening on %v, relaying to %v (loss %.1f%%, delay %v, jitter %v, reorder %.1f%% by %v, seed %d)\n",
+	logf(stderr, "voip-impair: listening on %v, relaying to %v (loss %.1f%%, delay %v, jitter %v, reorder %.1f%% by %v, seed %d)\n",
 		r.addr(), cfg.Target, cfg.Impair.Loss*100, cfg.Impair.Delay, cfg.Impair.Jitter,
 		cfg.Impair.Reorder*100, cfg.Impair.ReorderGap, cfg.Seed)
 	r.serve(ctx)
-	up, down := r.report(stdout)
-	fmt.Fprintf(stdout, "TOTAL caller->target %v\n", up)
-	fmt.Fprintf(stdout, "TOTAL target->caller %v\n", down)
+	if err := r.report(stdout); err != nil {
+		logf(stderr, "voip-impair: writing the report: %v\n", err)
+		return 1
+	}
 	return 0
+}
+
+// logf writes a diagnostic line to w. A log that cannot be written has
+// nowhere to report it, so its error is deliberately dropped.
+func logf(w io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(w, format, args...)
 }
 
 // limits are the relay's run bounds.

@@ -159,7 +159,7 @@ func (p *pipe) run(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		p.mu.Lock()
-		var wait time.Duration = time.Hour
+		wait := time.Hour
 		if len(p.q) > 0 {
 			wait = time.Until(p.q[0].due)
 		}

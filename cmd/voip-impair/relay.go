@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 )
 
@@ -124,7 +125,7 @@ func (r *relay) sipLoop(ctx context.Context, in *net.UDPConn, from side) {
 		r.mu.Unlock()
 		msg, err := r.rewrite(ctx, buf[:n], from)
 		if err != nil {
-			fmt.Fprintf(r.cfg.Log, "voip-impair: SIP from %v not relayed: %v\n", src, err)
+			logf(r.cfg.Log, "voip-impair: SIP from %v not relayed: %v\n", src, err)
 			continue
 		}
 		if loopbackDst(dst) {
@@ -202,27 +203,32 @@ func (r *relay) session(ctx context.Context, callID string) (*mediaSession, erro
 	go s.toClient.run(ctx)
 	go readLoop(fc, s.toTarget)
 	go readLoop(ft, s.toClient)
-	fmt.Fprintf(r.cfg.Log, "voip-impair: call %s: caller media via %v, target media via %v\n",
+	logf(r.cfg.Log, "voip-impair: call %s: caller media via %v, target media via %v\n",
 		callID, fc.LocalAddr(), ft.LocalAddr())
 	return s, nil
 }
 
 // report writes one line per direction of each call, in the order the calls
-// came, and returns the totals of both directions.
-func (r *relay) report(w io.Writer) (up, down pipeStats) {
+// came, then the totals of each direction; it returns the write's error.
+func (r *relay) report(w io.Writer) error {
 	r.mu.Lock()
 	ids := append([]string(nil), r.order...)
 	r.mu.Unlock()
+	var out strings.Builder
+	var up, down pipeStats
 	for _, id := range ids {
 		r.mu.Lock()
 		s := r.sessions[id]
 		r.mu.Unlock()
 		a, b := s.toTarget.stats(), s.toClient.stats()
-		fmt.Fprintf(w, "MEDIA %s caller->target %v\n", id, a)
-		fmt.Fprintf(w, "MEDIA %s target->caller %v\n", id, b)
+		fmt.Fprintf(&out, "MEDIA %s caller->target %v\n", id, a)
+		fmt.Fprintf(&out, "MEDIA %s target->caller %v\n", id, b)
 		up, down = addStats(up, a), addStats(down, b)
 	}
-	return up, down
+	fmt.Fprintf(&out, "TOTAL caller->target %v\n", up)
+	fmt.Fprintf(&out, "TOTAL target->caller %v\n", down)
+	_, err := io.WriteString(w, out.String())
+	return err
 }
 
 // addStats sums two sets of counters.

@@ -115,3 +115,28 @@ func TestRelayCall(t *testing.T) {
 		}
 	}
 }
+
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("closed") }
+
+func TestReportTotalsAndWriteError(t *testing.T) {
+	r, err := newRelay(relayConfig{Listen: netip.MustParseAddrPort("127.0.0.1:0"), Target: netip.MustParseAddrPort("127.0.0.1:5060")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.front.Close()
+	defer r.back.Close()
+	var out strings.Builder
+	if err := r.report(&out); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	zero := pipeStats{}.String()
+	if want := "TOTAL caller->target " + zero + "\nTOTAL target->caller " + zero + "\n"; out.String() != want {
+		t.Errorf("report wrote %q, want %q", out.String(), want)
+	}
+	if err := r.report(failWriter{}); err == nil {
+		t.Error("report to a failing writer: no error")
+	}
+}

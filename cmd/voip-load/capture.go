@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // capture times the RTP packets of a few calls with kernel timestamps.
@@ -37,11 +39,10 @@ type capture struct {
 
 // flow is one direction of one sampled call.
 type flow struct {
-	toUs   bool // toward the generator (sent by the answering side)
-	times  []int64
-	seqs   []uint16
-	pts    []uint8
-	hasSeq bool
+	toUs  bool // toward the generator (sent by the answering side)
+	times []int64
+	seqs  []uint16
+	pts   []uint8
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -61,7 +62,7 @@ func newCapture(lo, hi uint16) (*capture, error) {
 	// The filter first, then bind: no unfiltered packet is queued.
 	// SOCK_DGRAM packet sockets see the packet from its IP header on.
 	// Jumps are relative: the target is pc+1+offset.
-	prog := []syscall.SockFilter{
+	prog := []unix.SockFilter{
 		{Code: 0x30, K: 9},                        // 0: ldb [9]          IP protocol
 		{Code: 0x15, Jt: 0, Jf: 11, K: 17},        // 1: jeq #17 (UDP)    else -> 13
 		{Code: 0x28, K: 6},                        // 2: ldh [6]          flags, fragment offset
@@ -77,7 +78,8 @@ func newCapture(lo, hi uint16) (*capture, error) {
 		{Code: 0x06, K: 0},                        // 12: (unused)
 		{Code: 0x06, K: 0},                        // 13: drop
 	}
-	if err := syscall.AttachLsf(fd, prog); err != nil {
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
 		syscall.Close(fd)
 		return nil, fmt.Errorf("attach filter: %w", err)
 	}

@@ -53,8 +53,7 @@ func finish(o options, sum *summary, up int, pw procWindow, writeCalls func(path
 			return err
 		}
 	}
-	printSummary(os.Stdout, *sum)
-	return nil
+	return printSummary(os.Stdout, *sum)
 }
 
 // writeJSONLines writes n records, one JSON object a line, to path.

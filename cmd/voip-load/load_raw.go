@@ -39,7 +39,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/libvoip/libvoip/internal/audiotest"
 	"github.com/libvoip/libvoip/rtp"
@@ -55,16 +54,14 @@ const (
 
 // rawCall is one generated call.
 type rawCall struct {
-	idx      int
-	fd       int
-	port     int
-	to       syscall.SockaddrInet4
-	remote   netip.AddrPort
-	oc       *sip.OutgoingCall
-	placed   time.Time
-	answered time.Time
-	failure  string
-	ended    atomic.Bool // the target hung up
+	callSetup
+	idx    int
+	fd     int
+	port   int
+	to     syscall.SockaddrInet4
+	remote netip.AddrPort
+	oc     *sip.OutgoingCall
+	ended  atomic.Bool // the target hung up
 
 	// Sender goroutine only.
 	seq     uint16
@@ -82,17 +79,16 @@ type rawCall struct {
 }
 
 type rawRx struct {
-	seen       bool
-	maxExt     int64 // highest extended sequence number
-	lastSeq    uint16
-	lastAt     int64 // kernel time of the previous packet (ns)
-	firstAt    int64
-	firstTS    uint32
-	seenTone   bool
-	winFirst   int64 // first extended sequence number in the window; -1 none
-	winMax     int64
-	winRecv    uint64
-	prevWasWin bool
+	seen     bool
+	maxExt   int64 // highest extended sequence number
+	lastSeq  uint16
+	lastAt   int64 // kernel time of the previous packet (ns)
+	firstAt  int64
+	firstTS  uint32
+	seenTone bool
+	winFirst int64 // first extended sequence number in the window; -1 none
+	winMax   int64
+	winRecv  uint64
 }
 
 // histogram of |interval - 20 ms| in 10 µs buckets.
@@ -181,209 +177,247 @@ func rtpSocket(ip [4]byte, next *int, hi int) (int, int, error) {
 }
 
 func runLoadRaw(o options) error {
-	if o.calls < 1 || o.rate <= 0 || o.hold <= 0 {
-		return errors.New("-calls, -rate and -hold must be positive")
+	sum, baseTarget, err := startSummary(o)
+	if err != nil {
+		return err
 	}
-	sum := summary{Label: o.label, Target: o.target, Calls: o.calls, Failures: map[string]int{}, Time: time.Now().UTC().Format(time.RFC3339)}
-	var baseTarget procSample
-	if o.pid > 0 {
-		var err error
-		if baseTarget, err = readProc(o.pid); err != nil {
-			return fmt.Errorf("-pid %d: %v", o.pid, err)
+	l, err := newRawLoad(o)
+	if err != nil {
+		return err
+	}
+	if err := l.startUA(); err != nil {
+		return err
+	}
+	defer l.closeUA()
+	stopReceiver, err := l.startReceiver()
+	if err != nil {
+		return err
+	}
+	stopSender := l.startSender()
+
+	o.logf("placing %d calls to %s at %.0f/s (media: raw)", o.calls, o.target, o.rate)
+	rampStart := time.Now()
+	gen0, _ := readProc(os.Getpid())
+	l.placeCalls(rampStart)
+	endRamp(o, &sum, rampStart, len(l.calls), func(i int) *callSetup { return &l.calls[i].callSetup })
+	var up []*rawCall
+	for _, c := range l.calls {
+		if c.failure == "" {
+			up = append(up, c)
 		}
 	}
+
+	pw, _, _ := measure(o, &l.measuring, len(up), nil, nil)
+	pw.baseTarget, pw.gen0 = baseTarget, gen0
+	sum.WindowSeconds = pw.win.Seconds()
+	time.Sleep(50 * time.Millisecond) // packets of the window still in hand
+
+	// Stop media, then hang up at the set-up rate (bounded).
+	stopSender()
+	stopReceiver()
+	l.hangUp(&sum, up)
+	l.closeSockets()
+
+	expectedPerCall := uint64(pw.win / frameDur)
+	for _, c := range up {
+		sum.add(c.totals(), expectedPerCall)
+	}
+	sum.conclude()
+	sum.SendTiming = l.hist.timing(len(up))
+	return finish(o, &sum, len(up), pw,
+		func(path string) error { return writeRawCalls(path, l.calls, expectedPerCall) })
+}
+
+// rawLoad is one -media raw run: its signalling, its calls and what the
+// sender and receiver goroutines share.
+type rawLoad struct {
+	o              options
+	bind           netip.AddrPort
+	portLo, portHi int
+	target         sip.URI
+	ua             *sip.UA
+	epfd           int // the receiver's epoll set
+	calls          []*rawCall
+
+	byFD      sync.Map // fd -> *rawCall: the calls the receiver serves
+	measuring atomic.Bool
+	hist      histogram
+
+	activeMu sync.Mutex
+	active   []*rawCall // the calls the sender serves
+}
+
+// newRawLoad checks the options a raw run adds to startSummary's.
+func newRawLoad(o options) (*rawLoad, error) {
 	bind, err := netip.ParseAddrPort(o.bind)
 	if err != nil || !bind.Addr().Is4() {
-		return fmt.Errorf("-bind %q: want IPv4:PORT", o.bind)
+		return nil, fmt.Errorf("-bind %q: want IPv4:PORT", o.bind)
 	}
-	ip4 := bind.Addr().As4()
-	var lo, hi int
-	if _, err := fmt.Sscanf(o.rtpPorts, "%d-%d", &lo, &hi); err != nil || lo < 1 || hi > 65535 || lo > hi {
-		return fmt.Errorf("-rtp-ports %q: want LOW-HIGH", o.rtpPorts)
+	l := &rawLoad{o: o, bind: bind}
+	if _, err := fmt.Sscanf(o.rtpPorts, "%d-%d", &l.portLo, &l.portHi); err != nil || l.portLo < 1 || l.portHi > 65535 || l.portLo > l.portHi {
+		return nil, fmt.Errorf("-rtp-ports %q: want LOW-HIGH", o.rtpPorts)
 	}
-	target, err := sip.ParseURI(o.target)
-	if err != nil {
-		return fmt.Errorf("-target: %v", err)
+	if l.target, err = sip.ParseURI(o.target); err != nil {
+		return nil, fmt.Errorf("-target: %v", err)
 	}
+	return l, nil
+}
 
-	// Signalling: libvoip's SIP user agent on its own socket.
-	sipConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
+// startUA starts signalling: libvoip's SIP user agent on its own socket.
+func (l *rawLoad) startUA() error {
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(l.bind))
 	if err != nil {
 		return fmt.Errorf("SIP socket: %v", err)
 	}
-	_ = sipConn.SetReadBuffer(4 << 20)
-	ua, err := sip.NewUA(sip.Config{Conn: sipConn, Host: bind.Addr().String(), User: "load", UserAgent: "voip-load"})
+	_ = conn.SetReadBuffer(4 << 20)
+	ua, err := sip.NewUA(sip.Config{Conn: conn, Host: l.bind.Addr().String(), User: "load", UserAgent: "voip-load"})
 	if err != nil {
+		conn.Close()
 		return err
 	}
 	ua.Serve()
-	defer ua.Close()
+	l.ua = ua
+	return nil
+}
 
-	// The receiver: an epoll set of our own, woken through Go's netpoller.
+// closeUA ends signalling. The run's results are in hand by then and the
+// process exits next, so there is nothing to do about a close error.
+func (l *rawLoad) closeUA() {
+	_ = l.ua.Close()
+}
+
+// startReceiver starts the goroutine that receives every call's media: an
+// epoll set of our own, woken through Go's netpoller. stop closes the set
+// and waits for the goroutine.
+func (l *rawLoad) startReceiver() (stop func(), err error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := syscall.SetNonblock(epfd, true); err != nil {
-		return err
+		syscall.Close(epfd)
+		return nil, err
 	}
 	epFile := os.NewFile(uintptr(epfd), "epoll")
 	epRaw, err := epFile.SyscallConn()
 	if err != nil {
-		return err
+		epFile.Close()
+		return nil, err
 	}
-	var byFD sync.Map // fd -> *rawCall
-	var measuring atomic.Bool
-	var hist histogram
-	recvDone := make(chan struct{})
+	l.epfd = epfd
+	done := make(chan struct{})
 	go func() {
-		defer close(recvDone)
-		receiveLoop(epRaw, epfd, &byFD, &measuring, &hist)
+		defer close(done)
+		receiveLoop(epRaw, epfd, &l.byFD, &l.measuring, &l.hist)
 	}()
+	return func() {
+		epFile.Close()
+		<-done
+	}, nil
+}
 
-	tone := ulawTone(o.toneHz)
-	var (
-		activeMu sync.Mutex
-		active   []*rawCall
-	)
-	sendStop, sendDone := make(chan struct{}), make(chan struct{})
+// startSender starts the goroutine that sends every active call's packet
+// each 20 ms; stop ends it and waits for it.
+func (l *rawLoad) startSender() (stop func()) {
+	tone := ulawTone(l.o.toneHz)
+	stopc, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(sendDone)
+		defer close(done)
 		var pkt [rtpHeader + rtp.SamplesPerFrame]byte
-		start := time.Now()
-		for n := 1; ; n++ {
-			if d := time.Until(start.Add(time.Duration(n) * frameDur)); d > 0 {
-				select {
-				case <-sendStop:
-					return
-				case <-time.After(d):
-				}
-			} else {
-				select {
-				case <-sendStop:
-					return
-				default:
-				}
-				if -d > 5*frameDur {
-					n += int(-d / frameDur)
-				}
-			}
-			activeMu.Lock()
-			list := active
-			activeMu.Unlock()
-			m := measuring.Load()
-			for _, c := range list {
-				if c.ended.Load() {
-					continue
-				}
-				c.send(pkt[:], tone, m)
-			}
-		}
+		pace(stopc, func() { l.sendAll(pkt[:], tone) })
 	}()
+	return func() {
+		close(stopc)
+		<-done
+	}
+}
 
-	// Ramp.
-	o.logf("placing %d calls to %s at %.0f/s (media: raw)", o.calls, o.target, o.rate)
-	calls := make([]*rawCall, o.calls)
-	nextPort := lo
-	var setup sync.WaitGroup
-	rampStart := time.Now()
-	gen0, _ := readProc(os.Getpid())
-	for i := range calls {
-		if d := time.Until(rampStart.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); d > 0 {
-			time.Sleep(d)
+// sendAll sends the next packet of every active call the target has not
+// hung up.
+func (l *rawLoad) sendAll(pkt, tone []byte) {
+	l.activeMu.Lock()
+	list := l.active
+	l.activeMu.Unlock()
+	m := l.measuring.Load()
+	for _, c := range list {
+		if c.ended.Load() {
+			continue
 		}
-		c := &rawCall{idx: i, placed: time.Now(), ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
-		calls[i] = c
-		fd, port, err := rtpSocket(ip4, &nextPort, hi)
+		c.send(pkt, tone, m)
+	}
+}
+
+// placeCalls places -calls calls at -rate from rampStart, each from its
+// own RTP socket, and waits until each is answered or has failed.
+func (l *rawLoad) placeCalls(rampStart time.Time) {
+	l.calls = make([]*rawCall, l.o.calls)
+	ip4 := l.bind.Addr().As4()
+	nextPort := l.portLo
+	var setup sync.WaitGroup
+	for i := range l.calls {
+		waitTurn(rampStart, i, l.o.rate)
+		c := &rawCall{idx: i, callSetup: callSetup{placed: time.Now()}, ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32()}
+		l.calls[i] = c
+		fd, port, err := rtpSocket(ip4, &nextPort, l.portHi)
 		if err != nil {
 			c.failure = err.Error()
 			continue
 		}
 		c.fd, c.port = fd, port
-		t := target
-		if o.users > 0 {
-			t.User = target.User + strconv.Itoa(i%o.users)
-		}
+		t := l.targetOf(i)
 		setup.Add(1)
 		go func() {
 			defer setup.Done()
-			c.failure = c.dial(ua, t, bind.Addr(), o.setupTimeout)
-			if c.failure != "" {
-				return
-			}
-			c.answered = time.Now()
-			byFD.Store(c.fd, c)
-			ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(c.fd)}
-			if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
-				c.failure = "epoll: " + err.Error()
-				return
-			}
-			activeMu.Lock()
-			active = append(active, c)
-			activeMu.Unlock()
+			l.setUp(c, t)
 		}()
 	}
 	setup.Wait()
-	rampEnd := time.Now()
-	sum.RampSeconds = rampEnd.Sub(rampStart).Seconds()
-	var setupMs []float64
-	var up []*rawCall
-	for _, c := range calls {
-		if c.failure != "" {
-			sum.Failed++
-			sum.Failures[c.failure]++
-			continue
-		}
-		sum.Answered++
-		up = append(up, c)
-		setupMs = append(setupMs, float64(c.answered.Sub(c.placed).Microseconds())/1000)
-	}
-	sum.SetupMs = percentilesOf(setupMs)
-	if sum.RampSeconds > 0 {
-		sum.SetupRate = float64(sum.Answered) / sum.RampSeconds
-	}
-	o.logf("%d answered, %d failed in %.1f s; settling %v", sum.Answered, sum.Failed, sum.RampSeconds, o.settle)
-	time.Sleep(o.settle)
+}
 
-	// The measuring window.
-	var t0, t1, gs0, gs1 procSample
-	if o.pid > 0 {
-		t0, _ = readProc(o.pid)
+// targetOf is the URI the i-th call dials: with -users, the target's user
+// gets the suffix i mod -users.
+func (l *rawLoad) targetOf(i int) sip.URI {
+	t := l.target
+	if l.o.users > 0 {
+		t.User = l.target.User + strconv.Itoa(i%l.o.users)
 	}
-	gs0, _ = readProc(os.Getpid())
-	winStart := time.Now()
-	measuring.Store(true)
-	o.logf("measuring %d calls for %v", len(up), o.hold)
-	time.Sleep(o.hold)
-	measuring.Store(false)
-	winEnd := time.Now()
-	if o.pid > 0 {
-		t1, _ = readProc(o.pid)
-	}
-	gs1, _ = readProc(os.Getpid())
-	win := winEnd.Sub(winStart)
-	sum.WindowSeconds = win.Seconds()
-	time.Sleep(50 * time.Millisecond) // packets of the window still in hand
+	return t
+}
 
-	// Stop media, then hang up at the set-up rate (bounded).
-	close(sendStop)
-	<-sendDone
-	epFile.Close()
-	<-recvDone
-	o.logf("hanging up")
+// setUp dials c and, once it is answered, hands it to the receiver and the
+// sender; c.failure says why not.
+func (l *rawLoad) setUp(c *rawCall, target sip.URI) {
+	c.failure = c.dial(l.ua, target, l.bind.Addr(), l.o.setupTimeout)
+	if c.failure != "" {
+		return
+	}
+	c.answered = time.Now()
+	l.byFD.Store(c.fd, c)
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(c.fd)}
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		c.failure = "epoll: " + err.Error()
+		return
+	}
+	l.activeMu.Lock()
+	l.active = append(l.active, c)
+	l.activeMu.Unlock()
+}
+
+// hangUp sends a BYE, at the set-up rate, for each call of up the target
+// has not ended, and waits for the answers (bounded).
+func (l *rawLoad) hangUp(sum *summary, up []*rawCall) {
+	l.o.logf("hanging up")
 	var byes sync.WaitGroup
 	hang := time.Now()
 	for i, c := range up {
-		if d := time.Until(hang.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); d > 0 {
-			time.Sleep(d)
-		}
+		waitTurn(hang, i, l.o.rate)
 		if c.ended.Load() {
 			continue
 		}
 		byes.Add(1)
 		go func() {
 			defer byes.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), o.teardownTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), l.o.teardownTimeout)
 			_ = c.oc.Bye(ctx)
 			cancel()
 		}()
@@ -392,63 +426,36 @@ func runLoadRaw(o options) error {
 	go func() { byes.Wait(); close(byeDone) }()
 	select {
 	case <-byeDone:
-	case <-time.After(o.teardownTimeout + 5*time.Second):
+	case <-time.After(l.o.teardownTimeout + 5*time.Second):
 		sum.GeneratorNotes = append(sum.GeneratorNotes, "some BYEs were not answered in time")
 	}
-	for _, c := range calls {
+}
+
+// closeSockets closes every call's RTP socket.
+func (l *rawLoad) closeSockets() {
+	for _, c := range l.calls {
 		if c.fd > 0 {
 			syscall.Close(c.fd)
 		}
 	}
+}
 
-	// Totals.
-	expectedPerCall := uint64(win / frameDur)
-	for _, c := range up {
-		if c.ended.Load() {
-			sum.EndedEarly++
-		}
-		p := &sum.Packets
-		p.Sent += c.sent.Load()
-		recv := c.received.Load()
-		p.Received += recv
-		lost := c.lost.Load()
-		p.LostSeq += int64(lost)
-		if lost > 0 {
-			p.CallsWithLoss++
-		}
-		p.Expected += expectedPerCall
-		if recv+1 < expectedPerCall {
-			p.Deficit += expectedPerCall - recv
-		}
-		p.Late += c.late.Load()
-		a := &sum.Audio
-		a.Frames += c.frames.Load()
-		a.ToneFrames += c.tone.Load()
-		a.GapFrames += c.gaps.Load()
-		if c.gaps.Load() > 0 {
-			a.CallsWithGaps++
-		}
-		if c.tone.Load() == 0 {
-			a.CallsNoTone++
-		}
-	}
-	if d := float64(sum.Packets.Received) + float64(sum.Packets.LostSeq); d > 0 {
-		sum.Packets.LossPct = 100 * float64(sum.Packets.LostSeq) / d
-	}
-	if sum.Audio.Frames > 0 {
-		sum.Audio.GapPct = 100 * float64(sum.Audio.GapFrames) / float64(sum.Audio.Frames)
-	}
-	sum.NoLoss = sum.Failed == 0 && sum.EndedEarly == 0 && sum.Packets.LostSeq == 0 && sum.Packets.Deficit == 0
-	hist.mu.Lock()
+// totals are the call's counts over the window.
+func (c *rawCall) totals() callTotals {
+	return callTotals{endedEarly: c.ended.Load(), sent: c.sent.Load(), received: c.received.Load(),
+		lost: int64(c.lost.Load()), late: c.late.Load(), frames: c.frames.Load(), tone: c.tone.Load(), gaps: c.gaps.Load()}
+}
+
+// timing summarises the histogram of every call's packet intervals.
+func (h *histogram) timing(calls int) *timingSummary {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	ts := &timingSummary{Source: "kernel receive timestamps (SO_TIMESTAMPNS) of every call's packets on loopback",
-		Calls: len(up), Intervals: int(hist.n), P50Us: hist.pct(50), P99Us: hist.pct(99), P999Us: hist.pct(99.9), MaxUs: hist.max, Over2ms: int(hist.over2)}
-	if hist.n > 0 {
-		ts.MeanUs = hist.sum / float64(hist.n)
+		Calls: calls, Intervals: int(h.n), P50Us: h.pct(50), P99Us: h.pct(99), P999Us: h.pct(99.9), MaxUs: h.max, Over2ms: int(h.over2)}
+	if h.n > 0 {
+		ts.MeanUs = h.sum / float64(h.n)
 	}
-	hist.mu.Unlock()
-	sum.SendTiming = ts
-	return finish(o, &sum, len(up), procWindow{win: win, baseTarget: baseTarget, t0: t0, t1: t1, gen0: gen0, gs0: gs0, gs1: gs1},
-		func(path string) error { return writeRawCalls(path, calls, expectedPerCall) })
+	return ts
 }
 
 // dial places the call and waits for the answer; "" on success, else why
@@ -511,140 +518,6 @@ func (c *rawCall) send(pkt []byte, tone []byte, measuring bool) {
 	c.toneOff = (c.toneOff + rtp.SamplesPerFrame) % (len(tone) / 2)
 	if err := syscall.Sendto(c.fd, pkt, 0, &c.to); err == nil && measuring {
 		c.sent.Add(1)
-	}
-}
-
-// receiveLoop drains the ready sockets each time the epoll set is readable.
-func receiveLoop(raw syscall.RawConn, epfd int, byFD *sync.Map, measuring *atomic.Bool, hist *histogram) {
-	events := make([]syscall.EpollEvent, 256)
-	var buf [1500]byte
-	var oob [64]byte
-	var from syscall.RawSockaddrInet4
-	var iov syscall.Iovec
-	var msg syscall.Msghdr
-	for {
-		err := raw.Read(func(uintptr) bool {
-			// Drain until no socket is ready: Go's netpoller watches our
-			// epoll descriptor edge-triggered, so what is left unread
-			// might not wake us again. Bounded: after many rounds, go
-			// round the outer loop (which calls us again at once).
-			for round := 0; round < 1000; round++ {
-				n, err := syscall.EpollWait(epfd, events, 0)
-				if err != nil {
-					return !errors.Is(err, syscall.EINTR) // EBADF: closed
-				}
-				if n <= 0 {
-					return false // nothing ready: wait for readiness
-				}
-				m := measuring.Load()
-				hist.mu.Lock()
-				for _, ev := range events[:n] {
-					v, ok := byFD.Load(int(ev.Fd))
-					if !ok {
-						continue
-					}
-					c := v.(*rawCall)
-					for k := 0; k < 8; k++ { // a few packets per socket per round
-						iov.Base = &buf[0]
-						iov.SetLen(len(buf))
-						msg = syscall.Msghdr{Name: (*byte)(unsafe.Pointer(&from)), Namelen: syscall.SizeofSockaddrInet4,
-							Iov: &iov, Iovlen: 1, Control: &oob[0]}
-						msg.SetControllen(len(oob))
-						r, _, e := syscall.Syscall(syscall.SYS_RECVMSG, uintptr(ev.Fd), uintptr(unsafe.Pointer(&msg)), syscall.MSG_DONTWAIT)
-						if e != 0 {
-							break
-						}
-						at, ok := timestampNS(oob[:msg.Controllen])
-						if !ok {
-							at = time.Now().UnixNano()
-						}
-						port := int(binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&from.Port))[:]))
-						if port != int(c.remote.Port()) || from.Addr != c.to.Addr {
-							continue
-						}
-						c.receive(buf[:r], at, m, hist)
-					}
-				}
-				hist.mu.Unlock()
-			}
-			return true
-		})
-		if err != nil {
-			return // closed
-		}
-	}
-}
-
-// receive accounts for one packet (receiver goroutine only).
-func (c *rawCall) receive(b []byte, at int64, measuring bool, hist *histogram) {
-	if len(b) < rtpHeader || b[0]>>6 != 2 {
-		return
-	}
-	pt := b[1] & 0x7f
-	seq := binary.BigEndian.Uint16(b[2:])
-	ts := binary.BigEndian.Uint32(b[4:])
-	hlen := rtpHeader + 4*int(b[0]&0x0f)
-	if b[0]&0x10 != 0 && len(b) >= hlen+4 { // header extension
-		hlen += 4 + 4*int(binary.BigEndian.Uint16(b[hlen+2:]))
-	}
-	r := &c.rx
-	var ext int64
-	if !r.seen {
-		r.seen = true
-		r.maxExt = int64(seq)
-		r.firstAt, r.firstTS = at, ts
-		r.winFirst = -1
-		ext = r.maxExt
-	} else {
-		ext = r.maxExt + int64(int16(seq-uint16(r.maxExt)))
-		if ext > r.maxExt {
-			r.maxExt = ext
-		}
-	}
-	consecutive := r.lastAt != 0 && seq == r.lastSeq+1
-	dev := math.Abs(float64(at-r.lastAt) - float64(frameDur))
-	r.lastSeq, r.lastAt = seq, at
-	if !measuring {
-		return
-	}
-	if r.winFirst < 0 {
-		r.winFirst, r.winMax = ext, ext
-	}
-	r.winMax = max(r.winMax, ext)
-	r.winRecv++
-	c.received.Add(1)
-	if exp := int64(r.winMax-r.winFirst+1) - int64(r.winRecv); exp > 0 {
-		c.lost.Store(uint64(exp))
-	} else {
-		c.lost.Store(0)
-	}
-	if consecutive {
-		us := dev / 1000
-		hist.add(us)
-		if uint64(us) > c.maxDevUs.Load() {
-			c.maxDevUs.Store(uint64(us))
-		}
-	}
-	// Late: after a 60 ms playout deadline anchored at the first packet.
-	due := r.firstAt + int64(int32(ts-r.firstTS))*int64(time.Second)/8000 + playoutMs*int64(time.Millisecond)
-	if at > due {
-		c.late.Add(1)
-	}
-	if pt != 0 || len(b) <= hlen {
-		c.other.Add(1)
-		return
-	}
-	payload := b[hlen:]
-	var s int64
-	for _, x := range payload {
-		s += int64(ulawAbs[x])
-	}
-	c.frames.Add(1)
-	if s/int64(len(payload)) >= toneThreshold {
-		r.seenTone = true
-		c.tone.Add(1)
-	} else if r.seenTone {
-		c.gaps.Add(1)
 	}
 }
 

@@ -27,11 +27,9 @@ import (
 
 // loadCall is one generated call.
 type loadCall struct {
-	idx      int
-	call     *voip.Call
-	placed   time.Time
-	answered time.Time
-	failure  string
+	callSetup
+	idx  int
+	call *voip.Call
 
 	// Audio, touched only by the audio goroutine.
 	rbuf                         [8 * frameBytes]byte
@@ -119,170 +117,204 @@ func (lc *loadCall) write(tone []byte, n int) {
 }
 
 func runLoadVoip(o options) error {
-	if o.calls < 1 || o.rate <= 0 || o.hold <= 0 {
-		return errors.New("-calls, -rate and -hold must be positive")
-	}
-	sum := summary{Label: o.label, Target: o.target, Calls: o.calls, Failures: map[string]int{}, Time: time.Now().UTC().Format(time.RFC3339)}
-	var baseTarget procSample
-	if o.pid > 0 {
-		var err error
-		if baseTarget, err = readProc(o.pid); err != nil {
-			return fmt.Errorf("-pid %d: %v", o.pid, err)
-		}
+	sum, baseTarget, err := startSummary(o)
+	if err != nil {
+		return err
 	}
 	phone, err := newPhone(o.bind, o.rtpPorts, "load", o.jitterMs)
 	if err != nil {
 		return fmt.Errorf("phone: %v", err)
 	}
-	defer phone.Stop()
-
-	// Kernel timing of the first calls' RTP ports (they get the first ports
-	// of our range, in order).
-	var capt *capture
-	if o.timingCalls > 0 {
-		lo, _, _ := strings.Cut(o.rtpPorts, "-")
-		low, _ := strconv.Atoi(lo)
-		k := min(o.timingCalls, o.calls)
-		if capt, err = newCapture(uint16(low), uint16(low+k-1)); err != nil {
-			sum.GeneratorNotes = append(sum.GeneratorNotes, "no send timing: "+err.Error())
-			o.logf("no send timing: %v", err)
-			capt = nil
-		} else {
-			defer capt.stop()
-		}
+	defer stopPhone(phone)
+	capt := startCapture(o, &sum)
+	if capt != nil {
+		defer capt.stop()
 	}
-
-	tone := toneTable(o.toneHz)
-	calls := make([]*loadCall, o.calls)
-	var (
-		activeMu sync.Mutex
-		active   []*loadCall
-	)
-	var measuring atomic.Bool
-	audioStop := make(chan struct{})
-	audioDone := make(chan struct{})
+	l := &voipLoad{o: o, phone: phone, tone: toneTable(o.toneHz)}
+	audioStop, audioDone := make(chan struct{}), make(chan struct{})
 	go func() { // the audio goroutine: every call, every 20 ms
 		defer close(audioDone)
-		start := time.Now()
-		for n := 1; ; n++ {
-			d := time.Until(start.Add(time.Duration(n) * frameDur))
-			if d > 0 {
-				select {
-				case <-audioStop:
-					return
-				case <-time.After(d):
-				}
-			} else {
-				select {
-				case <-audioStop:
-					return
-				default:
-				}
-				if -d > 5*frameDur { // far behind: do not burst
-					n += int(-d / frameDur)
-				}
-			}
-			activeMu.Lock()
-			list := active
-			activeMu.Unlock()
-			m := measuring.Load()
-			for _, lc := range list {
-				lc.serve(tone, m)
-			}
-		}
+		pace(audioStop, l.serveAll)
 	}()
 
-	// Ramp: place the calls at o.rate.
 	o.logf("placing %d calls to %s at %.0f/s", o.calls, o.target, o.rate)
-	var setup sync.WaitGroup
 	rampStart := time.Now()
 	gen0, _ := readProc(os.Getpid())
-	for i := range calls {
-		if d := time.Until(rampStart.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); d > 0 {
-			time.Sleep(d)
+	l.placeCalls(rampStart)
+	endRamp(o, &sum, rampStart, len(l.calls), func(i int) *callSetup { return &l.calls[i].callSetup })
+
+	l.activeMu.Lock()
+	up := append([]*loadCall(nil), l.active...)
+	l.activeMu.Unlock()
+	pw, winStart, winEnd := measure(o, &l.measuring, len(up), func() { startStats(up) }, func() { endStats(up) })
+	pw.baseTarget, pw.gen0 = baseTarget, gen0
+	sum.WindowSeconds = pw.win.Seconds()
+
+	// Hang up at the set-up rate, then wait (bounded) for the calls to end.
+	close(audioStop)
+	<-audioDone
+	l.hangUp(&sum, up)
+
+	expectedPerCall := uint64(pw.win / frameDur)
+	var jitters []float64
+	for _, lc := range up {
+		sum.add(lc.totals(), expectedPerCall)
+		jitters = append(jitters, lc.end.JitterMs)
+	}
+	sum.conclude()
+	sum.Packets.JitterMsP99 = percentilesOf(jitters).P99
+	if capt != nil {
+		if err := captureTiming(o, &sum, capt, winStart, winEnd); err != nil {
+			return err
 		}
-		lc := &loadCall{idx: i, placed: time.Now()}
-		calls[i] = lc
+	}
+	return finish(o, &sum, len(up), pw,
+		func(path string) error { return writeCalls(path, l.calls, expectedPerCall) })
+}
+
+// stopPhone stops the generator's phone at the end of the run. The run's
+// results are in hand by then and the process exits next, so there is
+// nothing to do about a stop error.
+func stopPhone(p *voip.Phone) {
+	_ = p.Stop()
+}
+
+// startCapture starts the kernel timing of the first -timing-calls calls'
+// RTP ports (they get the first ports of our range, in order). It returns
+// nil when timing is off or not available (then noted in sum).
+func startCapture(o options, sum *summary) *capture {
+	if o.timingCalls <= 0 {
+		return nil
+	}
+	lo, _, _ := strings.Cut(o.rtpPorts, "-")
+	low, _ := strconv.Atoi(lo)
+	k := min(o.timingCalls, o.calls)
+	capt, err := newCapture(uint16(low), uint16(low+k-1))
+	if err != nil {
+		sum.GeneratorNotes = append(sum.GeneratorNotes, "no send timing: "+err.Error())
+		o.logf("no send timing: %v", err)
+		return nil
+	}
+	return capt
+}
+
+// captureTiming adds the captured send timing of both sides over the
+// window [from, to] to sum and, with -timing-out, writes the target's
+// intervals off by more than 2 ms.
+func captureTiming(o options, sum *summary, capt *capture, from, to time.Time) error {
+	dev, flows, gaps := capt.intervals(true, from, to, frameDur)
+	sum.SendTiming = timingOf("kernel timestamps (AF_PACKET on lo) of the target's packets", dev, flows, gaps)
+	dev, flows, gaps = capt.intervals(false, from, to, frameDur)
+	sum.OwnSendTiming = timingOf("kernel timestamps (AF_PACKET on lo) of our packets", dev, flows, gaps)
+	if o.timingOut == "" {
+		return nil
+	}
+	lines := capt.outliers(true, from, to, frameDur, 2*time.Millisecond)
+	sort.Strings(lines)
+	return os.WriteFile(o.timingOut, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+// voipLoad is one -media voip run: its phone, its calls and what the audio
+// goroutine shares.
+type voipLoad struct {
+	o         options
+	phone     *voip.Phone
+	tone      []byte
+	calls     []*loadCall
+	measuring atomic.Bool
+
+	activeMu sync.Mutex
+	active   []*loadCall // the answered calls, served by the audio goroutine
+}
+
+// serveAll moves every answered call's audio for one 20 ms period.
+func (l *voipLoad) serveAll() {
+	l.activeMu.Lock()
+	list := l.active
+	l.activeMu.Unlock()
+	m := l.measuring.Load()
+	for _, lc := range list {
+		lc.serve(l.tone, m)
+	}
+}
+
+// placeCalls places -calls calls at -rate from rampStart and waits until
+// each is answered or has failed.
+func (l *voipLoad) placeCalls(rampStart time.Time) {
+	l.calls = make([]*loadCall, l.o.calls)
+	var setup sync.WaitGroup
+	for i := range l.calls {
+		waitTurn(rampStart, i, l.o.rate)
+		lc := &loadCall{idx: i, callSetup: callSetup{placed: time.Now()}}
+		l.calls[i] = lc
 		setup.Add(1)
 		go func() {
 			defer setup.Done()
-			c, err := phone.Call(o.target)
-			if err != nil {
-				lc.failure = "call: " + err.Error()
+			if !l.setUp(lc) {
 				return
 			}
-			lc.call = c
-			if s, err := c.Info("local_rtp"); err == nil {
-				if ap, err := netip.ParseAddrPort(s); err == nil {
-					lc.localRTPPort = int(ap.Port())
-				}
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), o.setupTimeout)
-			st, _ := c.Wait(ctx, voip.Answered.Mask())
-			cancel()
-			if st != voip.Answered {
-				r, code := c.EndReason()
-				if r == "" {
-					r = "not answered in " + o.setupTimeout.String() + " (" + st.String() + ")"
-					c.Release()
-				}
-				if code != 0 {
-					r = strconv.Itoa(code)
-				}
-				lc.failure = r
-				return
-			}
-			lc.answered = time.Now()
-			for k := 0; k < prefillFrames; k++ {
-				lc.write(tone, frameBytes)
-			}
-			activeMu.Lock()
-			active = append(active, lc)
-			activeMu.Unlock()
+			l.activeMu.Lock()
+			l.active = append(l.active, lc)
+			l.activeMu.Unlock()
 		}()
 	}
 	setup.Wait()
-	rampEnd := time.Now()
-	sum.RampSeconds = rampEnd.Sub(rampStart).Seconds()
-	var setupMs []float64
-	for _, lc := range calls {
-		if lc.failure != "" {
-			sum.Failed++
-			sum.Failures[lc.failure]++
-			continue
-		}
-		sum.Answered++
-		setupMs = append(setupMs, float64(lc.answered.Sub(lc.placed).Microseconds())/1000)
-	}
-	sum.SetupMs = percentilesOf(setupMs)
-	if sum.RampSeconds > 0 {
-		sum.SetupRate = float64(sum.Answered) / sum.RampSeconds
-	}
-	o.logf("%d answered, %d failed in %.1f s; settling %v", sum.Answered, sum.Failed, sum.RampSeconds, o.settle)
-	time.Sleep(o.settle)
+}
 
-	// The measuring window.
-	activeMu.Lock()
-	up := append([]*loadCall(nil), active...)
-	activeMu.Unlock()
-	var t0, t1, gs0, gs1 procSample
-	if o.pid > 0 {
-		t0, _ = readProc(o.pid)
+// setUp places lc's call and waits for the answer; once answered, it
+// pre-fills the call's send queue and returns true, else lc.failure says
+// why not.
+func (l *voipLoad) setUp(lc *loadCall) bool {
+	c, err := l.phone.Call(l.o.target)
+	if err != nil {
+		lc.failure = "call: " + err.Error()
+		return false
 	}
-	gs0, _ = readProc(os.Getpid())
+	lc.call = c
+	if s, err := c.Info("local_rtp"); err == nil {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			lc.localRTPPort = int(ap.Port())
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.o.setupTimeout)
+	st, _ := c.Wait(ctx, voip.Answered.Mask())
+	cancel()
+	if st != voip.Answered {
+		lc.failure = notAnswered(c, st, l.o.setupTimeout)
+		return false
+	}
+	lc.answered = time.Now()
+	for k := 0; k < prefillFrames; k++ {
+		lc.write(l.tone, frameBytes)
+	}
+	return true
+}
+
+// notAnswered says why call c, in state st after waiting timeout, was not
+// answered: the target's status code, the reason it ended, or the wait;
+// a call still ringing is released.
+func notAnswered(c *voip.Call, st voip.CallState, timeout time.Duration) string {
+	r, code := c.EndReason()
+	if r == "" {
+		r = "not answered in " + timeout.String() + " (" + st.String() + ")"
+		c.Release()
+	}
+	if code != 0 {
+		r = strconv.Itoa(code)
+	}
+	return r
+}
+
+// startStats samples the media counters of the calls at the window's start.
+func startStats(up []*loadCall) {
 	for _, lc := range up {
 		lc.start = statsOf(lc.call)
 	}
-	winStart := time.Now()
-	measuring.Store(true)
-	o.logf("measuring %d calls for %v", len(up), o.hold)
-	time.Sleep(o.hold)
-	measuring.Store(false)
-	winEnd := time.Now()
-	if o.pid > 0 {
-		t1, _ = readProc(o.pid)
-	}
-	gs1, _ = readProc(os.Getpid())
+}
+
+// endStats samples the media counters of the calls at the window's end,
+// and notes those no longer answered.
+func endStats(up []*loadCall) {
 	for _, lc := range up {
 		lc.end = statsOf(lc.call)
 		if lc.call.State() != voip.Answered {
@@ -290,84 +322,34 @@ func runLoadVoip(o options) error {
 			lc.endReason, _ = lc.call.EndReason()
 		}
 	}
-	win := winEnd.Sub(winStart)
-	sum.WindowSeconds = win.Seconds()
+}
 
-	// Hang up at the set-up rate, then wait (bounded) for the calls to end.
-	close(audioStop)
-	<-audioDone
-	o.logf("hanging up")
+// hangUp releases the calls at the set-up rate, then waits (at most
+// -teardown-timeout) for them to end.
+func (l *voipLoad) hangUp(sum *summary, up []*loadCall) {
+	l.o.logf("hanging up")
 	hang := time.Now()
 	for i, lc := range up {
-		if d := time.Until(hang.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))); d > 0 {
-			time.Sleep(d)
-		}
+		waitTurn(hang, i, l.o.rate)
 		lc.call.Release()
 	}
-	deadline := time.Now().Add(o.teardownTimeout)
-	for len(phone.Calls()) > 0 && time.Now().Before(deadline) {
+	deadline := time.Now().Add(l.o.teardownTimeout)
+	for len(l.phone.Calls()) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := len(phone.Calls()); n > 0 {
-		sum.GeneratorNotes = append(sum.GeneratorNotes, fmt.Sprintf("%d calls still up %v after hang-up", n, o.teardownTimeout))
+	if n := len(l.phone.Calls()); n > 0 {
+		sum.GeneratorNotes = append(sum.GeneratorNotes, fmt.Sprintf("%d calls still up %v after hang-up", n, l.o.teardownTimeout))
 	}
+}
 
-	// Totals.
-	expectedPerCall := uint64(win / frameDur)
-	var jitters []float64
-	for _, lc := range up {
-		if lc.endedEarly {
-			sum.EndedEarly++
-		}
-		p := &sum.Packets
-		p.Sent += lc.end.PacketsSent - lc.start.PacketsSent
-		recv := lc.end.PacketsReceived - lc.start.PacketsReceived
-		p.Received += recv
-		lost := max(0, lc.end.PacketsLost-lc.start.PacketsLost)
-		p.LostSeq += lost
-		if lost > 0 {
-			p.CallsWithLoss++
-		}
-		p.Expected += expectedPerCall
-		if recv+1 < expectedPerCall {
-			p.Deficit += expectedPerCall - recv
-		}
-		p.Late += lc.end.Late - lc.start.Late
-		jitters = append(jitters, lc.end.JitterMs)
-		a := &sum.Audio
-		a.Frames += lc.framesRead
-		a.ToneFrames += lc.toneFrames
-		a.GapFrames += lc.gaps
-		if lc.gaps > 0 {
-			a.CallsWithGaps++
-		}
-		if lc.toneFrames == 0 {
-			a.CallsNoTone++
-		}
-	}
-	if d := float64(sum.Packets.Received) + float64(sum.Packets.LostSeq); d > 0 {
-		sum.Packets.LossPct = 100 * float64(sum.Packets.LostSeq) / d
-	}
-	sum.Packets.JitterMsP99 = percentilesOf(jitters).P99
-	if sum.Audio.Frames > 0 {
-		sum.Audio.GapPct = 100 * float64(sum.Audio.GapFrames) / float64(sum.Audio.Frames)
-	}
-	sum.NoLoss = sum.Failed == 0 && sum.EndedEarly == 0 && sum.Packets.LostSeq == 0 && sum.Packets.Deficit == 0
-	if capt != nil {
-		dev, flows, gaps := capt.intervals(true, winStart, winEnd, frameDur)
-		sum.SendTiming = timingOf("kernel timestamps (AF_PACKET on lo) of the target's packets", dev, flows, gaps)
-		dev, flows, gaps = capt.intervals(false, winStart, winEnd, frameDur)
-		sum.OwnSendTiming = timingOf("kernel timestamps (AF_PACKET on lo) of our packets", dev, flows, gaps)
-		if o.timingOut != "" {
-			lines := capt.outliers(true, winStart, winEnd, frameDur, 2*time.Millisecond)
-			sort.Strings(lines)
-			if err := os.WriteFile(o.timingOut, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-				return err
-			}
-		}
-	}
-	return finish(o, &sum, len(up), procWindow{win: win, baseTarget: baseTarget, t0: t0, t1: t1, gen0: gen0, gs0: gs0, gs1: gs1},
-		func(path string) error { return writeCalls(path, calls, expectedPerCall) })
+// totals are the call's counts over the window.
+func (lc *loadCall) totals() callTotals {
+	return callTotals{endedEarly: lc.endedEarly,
+		sent:     lc.end.PacketsSent - lc.start.PacketsSent,
+		received: lc.end.PacketsReceived - lc.start.PacketsReceived,
+		lost:     max(0, lc.end.PacketsLost-lc.start.PacketsLost),
+		late:     lc.end.Late - lc.start.Late,
+		frames:   lc.framesRead, tone: lc.toneFrames, gaps: lc.gaps}
 }
 
 func writeCalls(path string, calls []*loadCall, expected uint64) error {

@@ -128,7 +128,9 @@ func main() {
 	flag.BoolVar(&o.echo, "echo", false, "be an echo answering side instead (Go over package voip)")
 	flag.DurationVar(&o.echoFor, "echo-for", 0, "with -echo: stop after this long (0: until SIGINT/SIGTERM)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: voip-load [flags]\n"+
+		// On stderr: a usage text that cannot be written has nowhere to
+		// report it.
+		_, _ = fmt.Fprintf(flag.CommandLine.Output(), "usage: voip-load [flags]\n"+
 			"  Holds -calls concurrent G.711 calls to -target and reports loss, timing and the\n"+
 			"  target's CPU and memory (with -pid). With -echo, answers calls and echoes audio.\n")
 		flag.PrintDefaults()
@@ -335,41 +337,45 @@ func timingOf(source string, dev []float64, flows int, gaps uint64) *timingSumma
 	return t
 }
 
-func printSummary(w io.Writer, s summary) {
+// printSummary writes the summary's lines to w, in one write.
+func printSummary(w io.Writer, s summary) error {
+	var b strings.Builder
 	name := s.Label
 	if name == "" {
 		name = s.Target
 	}
-	fmt.Fprintf(w, "voip-load: %s: %d calls (%d answered, %d failed, %d ended early), window %.1f s\n",
+	fmt.Fprintf(&b, "voip-load: %s: %d calls (%d answered, %d failed, %d ended early), window %.1f s\n",
 		name, s.Calls, s.Answered, s.Failed, s.EndedEarly, s.WindowSeconds)
 	for r, n := range s.Failures {
-		fmt.Fprintf(w, "  failed: %d x %s\n", n, r)
+		fmt.Fprintf(&b, "  failed: %d x %s\n", n, r)
 	}
 	p := s.Packets
-	fmt.Fprintf(w, "  set-up: %.0f calls/s, p50 %.1f ms, p99 %.1f ms\n", s.SetupRate, s.SetupMs.P50, s.SetupMs.P99)
-	fmt.Fprintf(w, "  packets: sent %d, received %d of %d expected, lost %d (%.4f%%, %d calls), deficit %d, late %d, jitter p99 %.2f ms\n",
+	fmt.Fprintf(&b, "  set-up: %.0f calls/s, p50 %.1f ms, p99 %.1f ms\n", s.SetupRate, s.SetupMs.P50, s.SetupMs.P99)
+	fmt.Fprintf(&b, "  packets: sent %d, received %d of %d expected, lost %d (%.4f%%, %d calls), deficit %d, late %d, jitter p99 %.2f ms\n",
 		p.Sent, p.Received, p.Expected, p.LostSeq, p.LossPct, p.CallsWithLoss, p.Deficit, p.Late, p.JitterMsP99)
 	a := s.Audio
-	fmt.Fprintf(w, "  audio: %d frames, %d tone, %d gaps (%.4f%%, %d calls), %d calls without the tone\n",
+	fmt.Fprintf(&b, "  audio: %d frames, %d tone, %d gaps (%.4f%%, %d calls), %d calls without the tone\n",
 		a.Frames, a.ToneFrames, a.GapFrames, a.GapPct, a.CallsWithGaps, a.CallsNoTone)
 	if t := s.SendTiming; t != nil {
-		fmt.Fprintf(w, "  target send timing (%d calls, %d intervals): |interval-20ms| p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us, >2ms %d\n",
+		fmt.Fprintf(&b, "  target send timing (%d calls, %d intervals): |interval-20ms| p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us, >2ms %d\n",
 			t.Calls, t.Intervals, t.P50Us, t.P99Us, t.P999Us, t.MaxUs, t.Over2ms)
 	}
 	if t := s.OwnSendTiming; t != nil {
-		fmt.Fprintf(w, "  our send timing: p50 %.0f us, p99 %.0f us, max %.0f us\n", t.P50Us, t.P99Us, t.MaxUs)
+		fmt.Fprintf(&b, "  our send timing: p50 %.0f us, p99 %.0f us, max %.0f us\n", t.P50Us, t.P99Us, t.MaxUs)
 	}
 	if t := s.TargetProc; t != nil {
-		fmt.Fprintf(w, "  target pid %d: CPU %.1f%% of a core = %.3f ms per call-second; RSS %d -> %d KiB (%.1f KiB/call), %d KiB after; %d threads\n",
+		fmt.Fprintf(&b, "  target pid %d: CPU %.1f%% of a core = %.3f ms per call-second; RSS %d -> %d KiB (%.1f KiB/call), %d KiB after; %d threads\n",
 			t.PID, t.CPUPct, t.CPUMsPerCallSec, t.RSSBaseKiB, t.RSSHoldKiB, t.RSSPerCallKiB, t.RSSAfterKiB, t.Threads)
 	}
 	if g := s.GeneratorProc; g != nil {
-		fmt.Fprintf(w, "  generator: CPU %.1f%% of a core (%.3f ms per call-second), RSS %d KiB\n", g.CPUPct, g.CPUMsPerCallSec, g.RSSHoldKiB)
+		fmt.Fprintf(&b, "  generator: CPU %.1f%% of a core (%.3f ms per call-second), RSS %d KiB\n", g.CPUPct, g.CPUMsPerCallSec, g.RSSHoldKiB)
 	}
 	for _, n := range s.GeneratorNotes {
-		fmt.Fprintf(w, "  note: %s\n", n)
+		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
-	fmt.Fprintf(w, "  no loss: %v\n", s.NoLoss)
+	fmt.Fprintf(&b, "  no loss: %v\n", s.NoLoss)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // runEcho answers every call and echoes its audio back, one goroutine per
