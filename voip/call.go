@@ -33,10 +33,10 @@ var (
 //
 // Lock order: Call.mu before Phone.mu. Holding c.mu, a call may post events
 // (the dispatcher's lock is a leaf) and call the Phone methods that take
-// p.mu for a moment (env, addCall); it never runs a handler, never waits on
-// the network, and calls only its stream's non-blocking methods. A Call
-// never takes p.mu itself: what it needs of the phone it reads through
-// Phone.env.
+// p.mu for a moment (env, addCall, removeCall); it never runs a handler,
+// never waits on the network, and calls only its stream's non-blocking
+// methods. A Call never takes p.mu itself: what it needs of the phone it
+// reads through Phone.env.
 type Call struct {
 	phone    *Phone
 	outgoing bool
@@ -164,6 +164,9 @@ func (c *Call) end(reason string, code int) {
 	}
 	c.endReason, c.endCode = reason, code
 	c.setStateLocked(Ended, reason)
+	// Out of the table as it ends: Phone.Calls never lists an ended call,
+	// and once a call's Wait saw it Ended, it is gone from the table.
+	c.phone.removeCall(c)
 	stream, conn := c.stream, c.conn
 	c.mu.Unlock()
 	if stream != nil {
@@ -172,7 +175,6 @@ func (c *Call) end(reason string, code int) {
 		conn.Close()
 	}
 	c.releasePort()
-	c.phone.removeCall(c)
 	c.phone.log.Info("call ended", "call_id", c.callID, "reason", reason)
 }
 
