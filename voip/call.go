@@ -172,7 +172,7 @@ func (c *Call) end(reason string, code int) {
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {
-		conn.Close()
+		_ = conn.Close()
 	}
 	c.releasePort()
 	c.phone.log.Info("call ended", "call_id", c.callID, "reason", reason)
@@ -188,7 +188,7 @@ func (c *Call) releasePort() {
 		return
 	}
 	if stream == nil && conn != nil {
-		conn.Close()
+		_ = conn.Close()
 	}
 	if pool := c.phone.env().ports; pool != nil {
 		pool.put(port)

@@ -271,7 +271,7 @@ func (p *Phone) stop(report bool) error {
 	ua, pacer := p.ua, p.pacer
 	p.ua, p.pacer, p.ports = nil, nil, nil
 	p.mu.Unlock()
-	ua.Close()
+	_ = ua.Close()
 	pacer.Stop()
 	if report {
 		p.mu.Lock()

@@ -55,10 +55,10 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 	ua, err := sip.NewUA(cfg)
 	if err != nil {
 		if cfg.Conn != nil {
-			cfg.Conn.Close()
+			_ = cfg.Conn.Close()
 		}
 		if cfg.Listener != nil {
-			cfg.Listener.Close()
+			_ = cfg.Listener.Close()
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
 	}
