@@ -7,12 +7,11 @@ import "sync"
 // with any lock held; the callback itself runs with no lock held, so it may
 // call back into the phone.
 type dispatcher struct {
-	mu      sync.Mutex
-	cond    *sync.Cond
-	queue   []func()
-	closed  bool
-	done    chan struct{}
-	running func() // set while a callback runs (for tests and diagnostics)
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []func()
+	closed bool
+	done   chan struct{}
 }
 
 func newDispatcher() *dispatcher {

@@ -6,18 +6,12 @@ package voip
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +40,19 @@ type Handler struct {
 
 // Phone is one SIP identity with its own sockets and media clock. Many
 // phones may run in one process.
+//
+// Lock order: Call.mu, then Phone.mu, then the leaves (the dispatcher's,
+// the port pool's, the log sink's, the credentials' and the rtp and sip
+// packages' own locks). p.mu guards the fields below it and is held for
+// moments: whoever holds it never takes a call's mu, never calls a Call
+// method, never resolves a host name and never waits on the network. A
+// Call reads what it needs of the phone through env, and joins or leaves
+// the call table through addCall and removeCall.
+//
+// Events are posted to the dispatcher, which may be done holding any lock;
+// the dispatcher runs the handlers on its goroutine one at a time holding
+// none, so a handler may call any method of the phone or its calls, except
+// Close(true), which would wait for the dispatcher itself.
 type Phone struct {
 	log      *slog.Logger
 	logSink  *logSink
@@ -56,7 +63,7 @@ type Phone struct {
 	// before closing the socket.
 	background sync.WaitGroup
 
-	mu       sync.Mutex
+	mu       sync.Mutex // see the lock order above
 	cfg      Config
 	status   PhoneStatus
 	reason   string
@@ -141,8 +148,9 @@ func (p *Phone) Status() (PhoneStatus, string) {
 	return p.status, p.reason
 }
 
-// setStatus changes the status; called with p.mu held.
-func (p *Phone) setStatus(s PhoneStatus, reason string) {
+// setStatusLocked changes the status and queues the Status event; p.mu
+// is held.
+func (p *Phone) setStatusLocked(s PhoneStatus, reason string) {
 	if p.status == s && p.reason == reason {
 		return
 	}
@@ -175,14 +183,14 @@ func (p *Phone) Start() error {
 		p.mu.Unlock()
 		return err
 	}
-	p.setStatus(PhoneRegistering, "starting")
+	p.setStatusLocked(PhoneRegistering, "starting")
 	p.host = p.cfg.Hostname
 	if p.host == "" {
 		p.host = advertisedHost(p.cfg.BindIP)
 	}
-	ua, err := p.newUA()
+	ua, err := p.newUALocked()
 	if err != nil {
-		p.setStatus(PhoneFailed, err.Error())
+		p.setStatusLocked(PhoneFailed, err.Error())
 		p.mu.Unlock()
 		return err
 	}
@@ -193,12 +201,12 @@ func (p *Phone) Start() error {
 	ua.Serve()
 	p.log.Info("phone started", "uri", ua.URI(), "transport", ua.Transport())
 	if p.cfg.Server == "" {
-		p.setStatus(PhoneRegistered, "started")
+		p.setStatusLocked(PhoneRegistered, "started")
 		p.mu.Unlock()
 		return nil
 	}
 	first := make(chan error, 1)
-	p.startRegistration(ua, first)
+	p.startRegistrationLocked(ua, first)
 	p.mu.Unlock()
 
 	err = <-first
@@ -208,181 +216,6 @@ func (p *Phone) Start() error {
 		_ = p.stop(false)
 	}
 	return err
-}
-
-// newUA binds the phone's transport and builds its user agent; p.mu is held.
-func (p *Phone) newUA() (*sip.UA, error) {
-	cfg := sip.Config{
-		Transport:   p.cfg.Transport,
-		Host:        p.host,
-		Port:        p.cfg.BindPort,
-		User:        p.cfg.User,
-		DisplayName: p.cfg.DisplayName,
-		UserAgent:   p.cfg.UserAgent,
-		Credentials: &p.creds,
-		Logger:      p.log,
-		OnInvite:    p.onInvite,
-		OnRequest:   p.onRequest,
-	}
-	if p.cfg.Server != "" {
-		// Our address-of-record is user@server; a non-default port is
-		// part of the server's identity.
-		host, port := p.registrarURI()
-		cfg.Domain = host
-		if port != defaultPort(p.cfg.Transport) {
-			cfg.Domain = net.JoinHostPort(host, strconv.Itoa(port))
-		}
-	}
-	if p.cfg.OutboundProxy != "" {
-		u, err := sip.ParseURI(p.cfg.OutboundProxy)
-		if err != nil {
-			return nil, fmt.Errorf("%w: outbound_proxy: %v", ErrInvalidArgument, err)
-		}
-		port := u.Port
-		if port == 0 {
-			port = defaultPort(p.cfg.Transport)
-		}
-		cfg.OutboundProxy = net.JoinHostPort(u.Host, strconv.Itoa(port))
-	}
-	bind := netip.AddrPortFrom(p.cfg.BindIP, uint16(p.cfg.BindPort))
-	switch p.cfg.Transport {
-	case "tcp":
-		l, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(bind))
-		if err != nil {
-			return nil, fmt.Errorf("%w: listen TCP %s: %v", ErrNetwork, bind, err)
-		}
-		cfg.Listener = l
-	case "tls":
-		tlsCfg, serverCfg, err := p.tlsConfigs()
-		if err != nil {
-			return nil, err
-		}
-		cfg.TLSConfig = tlsCfg
-		if serverCfg != nil {
-			l, err := tls.Listen("tcp", bind.String(), serverCfg)
-			if err != nil {
-				return nil, fmt.Errorf("%w: listen TLS %s: %v", ErrNetwork, bind, err)
-			}
-			cfg.Listener = l
-		}
-	default:
-		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(bind))
-		if err != nil {
-			return nil, fmt.Errorf("%w: bind SIP socket %s: %v", ErrNetwork, bind, err)
-		}
-		cfg.Conn = conn
-	}
-	ua, err := sip.NewUA(cfg)
-	if err != nil {
-		if cfg.Conn != nil {
-			cfg.Conn.Close()
-		}
-		if cfg.Listener != nil {
-			cfg.Listener.Close()
-		}
-		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
-	}
-	return ua, nil
-}
-
-// tlsConfigs builds the client configuration (server verification against
-// ca_file or the system store, unless tls_insecure; our certificate when
-// given) and, when we have a certificate, the listener's.
-func (p *Phone) tlsConfigs() (client, server *tls.Config, err error) {
-	client = &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: p.cfg.TLSInsecure}
-	if p.cfg.CAFile != "" {
-		pem, err := os.ReadFile(p.cfg.CAFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: ca_file: %v", ErrInvalidArgument, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, nil, fmt.Errorf("%w: ca_file %s holds no PEM certificate", ErrInvalidArgument, p.cfg.CAFile)
-		}
-		client.RootCAs = pool
-	}
-	if p.cfg.CertFile == "" && p.cfg.KeyFile == "" {
-		return client, nil, nil
-	}
-	cert, err := loadKeyPair(p.cfg.CertFile, p.cfg.KeyFile, p.cfg.KeyPassword)
-	if err != nil {
-		return nil, nil, err
-	}
-	client.Certificates = []tls.Certificate{cert}
-	server = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	return client, server, nil
-}
-
-// loadKeyPair reads a PEM certificate and key; an encrypted (legacy PEM)
-// key is decrypted with password.
-func loadKeyPair(certFile, keyFile, password string) (tls.Certificate, error) {
-	bad := func(err error) (tls.Certificate, error) {
-		return tls.Certificate{}, fmt.Errorf("%w: TLS certificate: %v", ErrInvalidArgument, err)
-	}
-	certPEM, err := os.ReadFile(certFile)
-	if err != nil {
-		return bad(err)
-	}
-	keyPEM, err := os.ReadFile(keyFile)
-	if err != nil {
-		return bad(err)
-	}
-	if block, _ := pem.Decode(keyPEM); block != nil && x509.IsEncryptedPEMBlock(block) { //nolint:staticcheck // legacy PEM encryption is what key_password is for
-		der, err := x509.DecryptPEMBlock(block, []byte(password)) //nolint:staticcheck
-		if err != nil {
-			return bad(err)
-		}
-		keyPEM = pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: der})
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return bad(err)
-	}
-	return cert, nil
-}
-
-func defaultPort(transport string) int {
-	if transport == "tls" {
-		return 5061
-	}
-	return 5060
-}
-
-// hostOnly is the host of "host:port".
-func hostOnly(addr string) string {
-	h, _ := splitHostPort(addr)
-	return h
-}
-
-// splitHostPort splits "host[:port]" (port 0 when absent).
-func splitHostPort(s string) (string, int) {
-	if h, p, err := net.SplitHostPort(s); err == nil {
-		n, _ := strconv.Atoi(p)
-		return h, n
-	}
-	return strings.Trim(s, "[]"), 0
-}
-
-// advertisedHost is the address written in Via, Contact and SDP when no
-// hostname is configured: the bind address, or for a wildcard bind the
-// first non-loopback IPv4 address of the machine (loopback as a last
-// resort).
-func advertisedHost(bind netip.Addr) string {
-	if !bind.IsUnspecified() {
-		return bind.String()
-	}
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(n.IP); ok {
-				ip = ip.Unmap()
-				if ip.Is4() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
-					return ip.String()
-				}
-			}
-		}
-	}
-	return "127.0.0.1"
 }
 
 // Stop hangs up every call (BYE, CANCEL, or 480 for ringing ones), waits up
@@ -400,7 +233,7 @@ func (p *Phone) stop(report bool) error {
 	p.stopping = true
 	wasRegistered := p.cfg.Server != "" && (p.status == PhoneRegistered || p.status == PhoneRegistering)
 	if report {
-		p.setStatus(PhoneDeregistering, "stopping")
+		p.setStatusLocked(PhoneDeregistering, "stopping")
 	}
 	calls := make([]*Call, 0, len(p.calls))
 	for c := range p.calls {
@@ -438,11 +271,11 @@ func (p *Phone) stop(report bool) error {
 	ua, pacer := p.ua, p.pacer
 	p.ua, p.pacer, p.ports = nil, nil, nil
 	p.mu.Unlock()
-	ua.Close()
+	_ = ua.Close()
 	pacer.Stop()
 	if report {
 		p.mu.Lock()
-		p.setStatus(PhoneInactive, "stopped")
+		p.setStatusLocked(PhoneInactive, "stopped")
 		p.mu.Unlock()
 	}
 	p.log.Info("phone stopped")
@@ -474,44 +307,29 @@ func (p *Phone) newSessionID() uint64 {
 	return uint64(binary.BigEndian.Uint32(b[:]))<<16 | p.sessions.Add(1)&0xffff
 }
 
-// hostFor is the host we write in Via, Contact and SDP for a peer at ip
-// (pyVoIP's NAT settings): the hostname for peers inside bind_network, the
-// remote_hostname (when set) for the others. p.mu is held.
-func (p *Phone) hostFor(ip netip.Addr) string {
+// hostForLocked is the host we write in Via, Contact and SDP for a peer
+// at ip (pyVoIP's NAT settings): the hostname for peers inside
+// bind_network, the remote_hostname (when set) for the others. p.mu is
+// held.
+func (p *Phone) hostForLocked(ip netip.Addr) string {
 	if !ip.IsValid() || p.cfg.RemoteHostname == "" || p.cfg.BindNetwork.Contains(ip.Unmap()) {
 		return p.host
 	}
 	return p.cfg.RemoteHostname
 }
 
-// peerIP is the address a host name or literal stands for (the zero Addr
-// when it does not resolve).
-func peerIP(host string) netip.Addr {
-	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		return ip.Unmap()
-	}
-	ips, err := net.LookupIP(host)
-	if err != nil || len(ips) == 0 {
-		return netip.Addr{}
-	}
-	ip, _ := netip.AddrFromSlice(ips[0])
-	return ip.Unmap()
-}
-
-// localMedia describes our audio stream for offer/answer, with host in c=.
-// p.mu is held.
-func (p *Phone) localMedia(port int, host string) (sip.LocalMedia, error) {
+// localMedia describes our audio stream for offer/answer, with host in c=
+// and the codecs of cfg. It resolves host when it is a name, so no lock is
+// held.
+func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, error) {
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		ips, lerr := net.LookupIP(host)
-		if lerr != nil || len(ips) == 0 {
+		if ip = resolveIP(host); !ip.IsValid() {
 			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, host)
 		}
-		ip, _ = netip.AddrFromSlice(ips[0])
-		ip = ip.Unmap()
 	}
-	codecs := make([]sip.Codec, 0, len(p.cfg.Codecs))
-	for _, n := range p.cfg.Codecs {
+	codecs := make([]sip.Codec, 0, len(cfg.Codecs))
+	for _, n := range cfg.Codecs {
 		c := rtp.CodecByName(n)
 		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
 	}
@@ -522,22 +340,36 @@ func (p *Phone) localMedia(port int, host string) (sip.LocalMedia, error) {
 		IP:              ip,
 		Port:            port,
 		Codecs:          codecs,
-		DTMFPayloadType: p.cfg.DTMFPayloadType,
+		DTMFPayloadType: cfg.DTMFPayloadType,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
 	}, nil
 }
 
-// running returns the UA and pool of a started phone, or ErrInvalidState.
-func (p *Phone) running() (*sip.UA, *portPool, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ua == nil || p.stopping {
-		return nil, nil, fmt.Errorf("%w: phone is %s", ErrInvalidState, p.status)
-	}
-	return p.ua, p.ports, nil
+// callEnv is what calls and requests read of the phone, taken in one go.
+type callEnv struct {
+	cfg   Config
+	host  string     // our host when no NAT setting applies
+	ua    *sip.UA    // nil when stopped
+	ports *portPool  // nil when stopped
+	pacer *rtp.Pacer // nil when stopped
+	err   error      // ErrInvalidState unless started and not stopping
 }
 
+// env is the phone's state as a call needs it: the one accessor through
+// which a Call reads the fields p.mu guards.
+func (p *Phone) env() callEnv {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := callEnv{cfg: p.cfg, host: p.host, ua: p.ua, ports: p.ports, pacer: p.pacer}
+	if p.ua == nil || p.stopping {
+		e.err = fmt.Errorf("%w: phone is %s", ErrInvalidState, p.status)
+	}
+	return e
+}
+
+// addCall puts a built call in the phone's table, unless the phone is
+// stopped or stopping.
 func (p *Phone) addCall(c *Call) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -548,126 +380,11 @@ func (p *Phone) addCall(c *Call) error {
 	return nil
 }
 
+// removeCall takes an ended call out of the phone's table.
 func (p *Phone) removeCall(c *Call) {
 	p.mu.Lock()
 	delete(p.calls, c)
 	p.mu.Unlock()
-}
-
-// Call places a call to uri and returns it in Dialing; the outcome arrives
-// through the CallState handler and Call.Wait.
-func (p *Phone) Call(uri string) (*Call, error) {
-	target, err := p.target(uri)
-	if err != nil {
-		return nil, err
-	}
-	ua, ports, err := p.running()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := ports.get()
-	if err != nil {
-		return nil, err
-	}
-	c := newCall(p, true)
-	c.remoteURI = target.String()
-	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
-	// The peer whose view of us matters is the next hop: the outbound
-	// proxy, or the target itself.
-	next := target.Host
-	if p.cfg.OutboundProxy != "" {
-		if u, perr := sip.ParseURI(p.cfg.OutboundProxy); perr == nil {
-			next = u.Host
-		}
-	}
-	nextIP := peerIP(next)
-	p.mu.Lock()
-	host := p.hostFor(nextIP)
-	c.local, err = p.localMedia(c.port, host)
-	timeout := p.cfg.InviteTimeout
-	p.mu.Unlock()
-	if err == nil {
-		c.offer, err = sip.BuildOffer(c.local)
-	}
-	if err != nil {
-		c.releasePort()
-		return nil, err
-	}
-	if err := p.addCall(c); err != nil {
-		c.releasePort()
-		return nil, err
-	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	c.cancelInvite = cancel
-	oc, err := ua.Invite(ctx, target, c.offer, host)
-	if err != nil {
-		cancel(nil)
-		c.releasePort()
-		p.removeCall(c)
-		return nil, fmt.Errorf("%w: INVITE to %s: %v", ErrNetwork, target.String(), err)
-	}
-	c.out = oc
-	c.callID = oc.CallID()
-	c.localURI = oc.LocalURI()
-	c.mu.Lock()
-	c.setState(Dialing, "INVITE sent")
-	c.mu.Unlock()
-	go c.runOutgoing(ctx, timeout)
-	return c, nil
-}
-
-// onInvite handles a new incoming INVITE (in the UA's goroutine for it).
-func (p *Phone) onInvite(ic *sip.IncomingCall) {
-	p.mu.Lock()
-	host := p.hostFor(peerIP(hostOnly(ic.Source())))
-	probe, err := p.localMedia(9, host)
-	p.mu.Unlock()
-	if err != nil {
-		_ = ic.Reject(500, "Server Internal Error")
-		return
-	}
-	if p.handlers().IncomingCall == nil {
-		_ = ic.Reject(486, "Busy Here")
-		return
-	}
-	if len(ic.Offer()) == 0 {
-		// An INVITE without an offer wants ours in the 200 and the
-		// answer in the ACK; not supported yet.
-		_ = ic.Reject(488, "Not Acceptable Here")
-		return
-	}
-	if _, _, err := sip.Answer(ic.Offer(), probe); err != nil {
-		p.log.Info("incoming call rejected: offer not acceptable", "from", ic.From(), "error", err)
-		_ = ic.Reject(488, "Not Acceptable Here")
-		return
-	}
-	p.log.Info("incoming call", "call_id", ic.CallID(), "from", ic.From())
-	c := newCall(p, false)
-	c.in = ic
-	c.host = host
-	c.remoteURI, c.localURI, c.callID = ic.From(), ic.To(), ic.CallID()
-	if err := p.addCall(c); err != nil {
-		_ = ic.Reject(480, "Temporarily Unavailable")
-		return
-	}
-	// The incoming-call event goes first, then the RINGING state; both are
-	// queued under the call's lock so that a handler answering at once
-	// finds the call already Ringing.
-	c.mu.Lock()
-	p.events.post(func() {
-		if f := p.handlers().IncomingCall; f != nil {
-			f(c)
-		}
-	})
-	c.state = Ringing
-	c.setState(Ringing, "INVITE received")
-	c.mu.Unlock()
-	// After the call is published: a CANCEL that already came ends it now,
-	// so its events stay in order (incoming, RINGING, ENDED).
-	ic.OnEnd(func() { c.end("remote hangup", 0) }, func() { c.end("canceled", 487) })
-	if err := ic.Ringing(); err != nil {
-		p.log.Debug("180 Ringing not sent", "error", err)
-	}
 }
 
 // errStopped reports media started on a phone that is stopping.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/libvoip/libvoip/sip"
@@ -30,42 +29,58 @@ func (p *Phone) AddCredentials(username, password, realm, user string) error {
 	return nil
 }
 
-// registrarURI is the registrar from the Server and ServerPort options.
-func (p *Phone) registrarURI() (string, int) {
-	host, port := splitHostPort(p.cfg.Server)
+// registrarAddr is the registrar's host and port from cfg's Server and
+// ServerPort options.
+func registrarAddr(cfg *Config) (string, int) {
+	host, port := splitHostPort(cfg.Server)
 	if port == 0 {
-		port = p.cfg.ServerPort
+		port = cfg.ServerPort
 	}
 	if port == 0 {
-		port = defaultPort(p.cfg.Transport)
+		port = defaultPort(cfg.Transport)
 	}
 	return host, port
 }
 
-// startRegistration starts the loop that keeps us registered; first
+// startRegistrationLocked starts the loop that keeps us registered; first
 // receives the outcome of the first attempt. p.mu is held.
-func (p *Phone) startRegistration(ua *sip.UA, first chan<- error) {
-	host, port := p.registrarURI()
+func (p *Phone) startRegistrationLocked(ua *sip.UA, first chan<- error) {
+	host, port := registrarAddr(&p.cfg)
 	target, err := sip.ParseURI(fmt.Sprintf("sip:%s", net.JoinHostPort(host, fmt.Sprint(port))))
 	if err != nil {
 		first <- fmt.Errorf("%w: server %q: %v", ErrInvalidArgument, p.cfg.Server, err)
 		return
 	}
-	if h := p.hostFor(peerIP(host)); h != p.host {
+	p.reg = ua.NewRegistration(target, registerAttemptTimeout)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	p.regStop, p.regDone = cancel, done
+	reg, expires := p.reg, p.cfg.RegisterExpires
+	go func() {
+		defer close(done)
+		p.contactTowards(ua, host)
+		p.registerLoop(ctx, reg, expires, first)
+	}()
+}
+
+// contactTowards writes in ua's Contact our host as the registrar at host
+// sees us (NAT settings), when it is not the phone's own host. It resolves
+// host, so no lock is held.
+func (p *Phone) contactTowards(ua *sip.UA, host string) {
+	ip := peerIP(host)
+	p.mu.Lock()
+	h, own := p.hostForLocked(ip), p.host
+	p.mu.Unlock()
+	if h != own {
 		_, cport := ua.ContactAddr()
 		ua.SetContact(h, cport)
 	}
-	p.reg = ua.NewRegistration(target, registerAttemptTimeout)
-	ctx, cancel := context.WithCancel(context.Background())
-	p.regStop, p.regDone = cancel, make(chan struct{})
-	go p.registerLoop(ctx, p.reg, p.cfg.RegisterExpires, first)
 }
 
 // registerLoop registers, refreshes before the granted lifetime runs out,
 // and retries with exponential backoff while the registrar does not answer
 // or refuses; it reports every status change.
 func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires int, first chan<- error) {
-	defer close(p.regDone)
 	report := func(err error) {
 		if first != nil {
 			first <- err
@@ -89,19 +104,19 @@ func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires
 				reason = "network: " + err.Error()
 			}
 			p.log.Info("registration failed", "reason", reason)
-			p.setStatusLocked(PhoneFailed, reason)
+			p.updateStatus(PhoneFailed, reason)
 			report(fmt.Errorf("%w: registrar did not answer (%s); retrying", ErrTimeout, reason))
 			wait, backoff = backoff, min(2*backoff, registerBackoffMax)
 		case res.OK():
 			granted := res.Expires
 			p.log.Info("registered", "expires", granted)
-			p.setStatusLocked(PhoneRegistered, res.Status())
+			p.updateStatus(PhoneRegistered, res.Status())
 			report(nil)
 			backoff = registerBackoffMin
 			wait = refreshDelay(granted)
 		default:
 			p.log.Info("registration refused", "status", res.Status())
-			p.setStatusLocked(PhoneFailed, res.Status())
+			p.updateStatus(PhoneFailed, res.Status())
 			if first != nil {
 				report(fmt.Errorf("%w: %s", ErrRejected, res.Status()))
 				return
@@ -111,7 +126,7 @@ func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires
 		select {
 		case <-time.After(wait):
 			if st, _ := p.Status(); st == PhoneRegistered {
-				p.setStatusLocked(PhoneRegistering, "refreshing")
+				p.updateStatus(PhoneRegistering, "refreshing")
 			}
 		case <-ctx.Done():
 			report(fmt.Errorf("%w: phone stopped", ErrInvalidState))
@@ -133,13 +148,15 @@ func refreshDelay(expires int) time.Duration {
 	return d - time.Minute
 }
 
-func (p *Phone) setStatusLocked(s PhoneStatus, reason string) {
+// updateStatus changes the status unless the phone is stopping (whose
+// statuses Stop reports).
+func (p *Phone) updateStatus(s PhoneStatus, reason string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopping {
 		return
 	}
-	p.setStatus(s, reason)
+	p.setStatusLocked(s, reason)
 }
 
 // stopRegistration ends the loop and, when we were registered, removes our
@@ -168,69 +185,4 @@ func (p *Phone) stopRegistration(wasRegistered bool) {
 	default:
 		p.log.Info("unregistered")
 	}
-}
-
-// onRequest reports a NOTIFY, INFO or MESSAGE to the application.
-func (p *Phone) onRequest(r sip.Request) {
-	var call *Call
-	p.mu.Lock()
-	for c := range p.calls {
-		if c.callID == r.CallID {
-			call = c
-		}
-	}
-	p.mu.Unlock()
-	p.events.post(func() {
-		if f := p.handlers().Request; f != nil {
-			f(call, r.Method, r.From, r.ContentType, r.Body)
-		}
-	})
-}
-
-// SendMessage sends a MESSAGE (RFC 3428) to uri and waits for its answer:
-// nil on 2xx, an ErrRejected error with the status otherwise.
-func (p *Phone) SendMessage(ctx context.Context, uri, contentType string, body []byte) error {
-	ua, _, err := p.running()
-	if err != nil {
-		return err
-	}
-	target, err := p.target(uri)
-	if err != nil {
-		return err
-	}
-	res, err := ua.Message(ctx, target, contentType, body)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: MESSAGE to %s: no answer", ErrTimeout, uri)
-		}
-		return fmt.Errorf("%w: MESSAGE to %s: %v", ErrNetwork, uri, err)
-	}
-	if res.StatusCode < 200 || res.StatusCode >= 300 {
-		return fmt.Errorf("%w: MESSAGE to %s: %d %s", ErrRejected, uri, res.StatusCode, res.Reason)
-	}
-	return nil
-}
-
-// target turns what the application dials into a SIP URI: a bare user or
-// number goes to the server.
-func (p *Phone) target(uri string) (sip.URI, error) {
-	s := strings.TrimSpace(uri)
-	bare := s
-	for _, scheme := range []string{"sip:", "sips:"} {
-		if strings.HasPrefix(strings.ToLower(bare), scheme) {
-			bare = bare[len(scheme):]
-		}
-	}
-	p.mu.Lock()
-	server := p.cfg.Server
-	host, port := p.registrarURI()
-	p.mu.Unlock()
-	if server != "" && bare != "" && !strings.ContainsAny(bare, "@;>") {
-		s = fmt.Sprintf("sip:%s@%s", bare, net.JoinHostPort(host, fmt.Sprint(port)))
-	}
-	t, err := sip.ParseURI(s)
-	if err != nil {
-		return t, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
-	}
-	return t, nil
 }

@@ -1,0 +1,172 @@
+package voip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/libvoip/libvoip/sip"
+)
+
+// Answer accepts an incoming call in Ringing.
+func (c *Call) Answer() error {
+	c.mu.Lock()
+	if c.outgoing || c.state != Ringing || c.busy {
+		defer c.mu.Unlock()
+		return stateError("answer", c.state)
+	}
+	c.busy = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.busy = false
+		c.mu.Unlock()
+	}()
+
+	env := c.phone.env()
+	if env.err != nil {
+		return env.err
+	}
+	conn, err := env.ports.get()
+	if err != nil {
+		_ = c.in.Reject(503, "Service Unavailable")
+		c.end("503 Service Unavailable (no RTP port)", 503)
+		return err
+	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	c.mu.Lock()
+	c.conn, c.port = conn, port
+	c.mu.Unlock()
+	local, err := c.phone.localMedia(&env.cfg, port, c.host)
+	if err != nil {
+		c.releasePort()
+		return err
+	}
+	answer, neg, err := sip.Answer(c.in.Offer(), local)
+	if err != nil { // checked on arrival; only a changed config gets here
+		c.releasePort()
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	if err := c.in.Answer(answer, c.host); err != nil {
+		c.releasePort()
+		return fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
+	}
+	c.mu.Lock()
+	c.local = local
+	c.mu.Unlock()
+	if err := c.startMedia(neg); err != nil {
+		if errors.Is(err, ErrCallEnded) {
+			return fmt.Errorf("%w: answer: the call ended meanwhile (%s)", ErrInvalidState, c.endReasonText())
+		}
+		_ = c.in.Bye(context.Background())
+		c.end("media failed: "+err.Error(), 0)
+		return err
+	}
+	return nil
+}
+
+// Deny rejects an incoming call in Ringing with code (0 = 486 Busy Here).
+func (c *Call) Deny(code int) error {
+	if code == 0 {
+		code = 486
+	}
+	if code < 400 || code > 699 {
+		return fmt.Errorf("%w: deny status %d is not 400..699", ErrInvalidArgument, code)
+	}
+	c.mu.Lock()
+	if c.outgoing || c.state != Ringing || c.busy {
+		defer c.mu.Unlock()
+		return stateError("deny", c.state)
+	}
+	c.busy = true
+	c.mu.Unlock()
+	reason := sip.ReasonPhrase(code)
+	err := c.in.Reject(code, reason)
+	c.mu.Lock()
+	c.busy = false
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%w: deny: %v", ErrInvalidState, err)
+	}
+	c.end(fmt.Sprintf("%d %s", code, reason), code)
+	return nil
+}
+
+// Hangup ends an answered call with BYE. The call is Ended when Hangup
+// returns; the BYE completes in the background.
+func (c *Call) Hangup() error {
+	c.mu.Lock()
+	if c.state != Answered {
+		defer c.mu.Unlock()
+		return stateError("hangup", c.state)
+	}
+	c.mu.Unlock()
+	c.end("local hangup", 0)
+	c.sendBye()
+	return nil
+}
+
+// sendBye sends BYE in the background; the phone waits for it on Stop.
+func (c *Call) sendBye() {
+	c.phone.background.Add(1)
+	go func() {
+		defer c.phone.background.Done()
+		c.bye()
+	}()
+}
+
+func (c *Call) bye() {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	var err error
+	if c.outgoing {
+		err = c.out.Bye(ctx)
+	} else {
+		err = c.in.Bye(ctx)
+	}
+	if err != nil {
+		c.phone.log.Info("BYE failed", "call_id", c.callID, "error", err)
+	}
+}
+
+// Cancel abandons an outgoing call in Dialing or Progress (CANCEL).
+func (c *Call) Cancel() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.outgoing || (c.state != Dialing && c.state != Progress) {
+		return stateError("cancel", c.state)
+	}
+	c.setStateLocked(Canceling, "CANCEL sent")
+	c.cancelInvite(errUserCancel)
+	return nil
+}
+
+// terminate ends the call by whatever its state calls for. An action can
+// lose a race with another transition (an answer in progress, a CANCEL
+// arriving): it looks again a few times, then ends the call locally.
+func (c *Call) terminate(reason string) {
+	for try := 0; try < 50; try++ {
+		var err error
+		switch c.State() {
+		case Answered:
+			err = c.Hangup()
+		case Ringing:
+			err = c.Deny(480)
+		case Dialing, Progress:
+			err = c.Cancel()
+		case Ended, Canceling:
+			return
+		}
+		if err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.end(reason, 0)
+}
+
+// Release ends the call if it is still active. It is what handle release in
+// the C API does.
+func (c *Call) Release() { c.terminate("released") }

@@ -1,0 +1,97 @@
+package voip
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/libvoip/libvoip/sip"
+)
+
+// Call places a call to uri and returns it in Dialing; the outcome arrives
+// through the CallState handler and Call.Wait.
+func (p *Phone) Call(uri string) (*Call, error) {
+	target, err := p.target(uri)
+	if err != nil {
+		return nil, err
+	}
+	env := p.env()
+	if env.err != nil {
+		return nil, env.err
+	}
+	host := p.hostTowards(&env.cfg, target.Host)
+	conn, err := env.ports.get()
+	if err != nil {
+		return nil, err
+	}
+	c := newCall(p, true)
+	c.remoteURI = target.String()
+	c.host = host
+	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
+	c.local, err = p.localMedia(&env.cfg, c.port, host)
+	if err == nil {
+		c.offer, err = sip.BuildOffer(c.local)
+	}
+	if err != nil {
+		c.releasePort()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c.cancelInvite = cancel
+	oc, err := env.ua.Invite(ctx, target, c.offer, host)
+	if err != nil {
+		cancel(nil)
+		c.releasePort()
+		return nil, fmt.Errorf("%w: INVITE to %s: %v", ErrNetwork, target.String(), err)
+	}
+	c.out, c.callID, c.localURI = oc, oc.CallID(), oc.LocalURI()
+	if err := c.publish(nil, "INVITE sent"); err != nil {
+		// The phone began to stop while the INVITE went out: the
+		// UA closes soon, so abandon the transaction quietly.
+		cancel(sip.ErrAbandoned)
+		_, _ = oc.WaitAnswer(ctx, nil)
+		c.releasePort()
+		return nil, err
+	}
+	go c.runOutgoing(ctx, env.cfg.InviteTimeout)
+	return c, nil
+}
+
+// hostTowards is our host as the next hop towards target sees us: the next
+// hop is the outbound proxy, or the target itself. It may resolve a name,
+// so no lock is held.
+func (p *Phone) hostTowards(cfg *Config, target string) string {
+	next := target
+	if cfg.OutboundProxy != "" {
+		if u, err := sip.ParseURI(cfg.OutboundProxy); err == nil {
+			next = u.Host
+		}
+	}
+	ip := peerIP(next)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hostForLocked(ip)
+}
+
+// target turns what the application dials into a SIP URI: a bare user or
+// number goes to the server.
+func (p *Phone) target(uri string) (sip.URI, error) {
+	s := strings.TrimSpace(uri)
+	bare := s
+	for _, scheme := range []string{"sip:", "sips:"} {
+		if strings.HasPrefix(strings.ToLower(bare), scheme) {
+			bare = bare[len(scheme):]
+		}
+	}
+	cfg := p.Config()
+	if cfg.Server != "" && bare != "" && !strings.ContainsAny(bare, "@;>") {
+		host, port := registrarAddr(&cfg)
+		s = fmt.Sprintf("sip:%s@%s", bare, net.JoinHostPort(host, fmt.Sprint(port)))
+	}
+	t, err := sip.ParseURI(s)
+	if err != nil {
+		return t, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	return t, nil
+}
