@@ -1,6 +1,10 @@
 package voip
 
 import (
+	"bufio"
+	"errors"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +78,78 @@ func TestConfigConnLimits(t *testing.T) {
 	want = sip.ConnLimits{MaxConnections: 10, IdleTimeout: -1, MessageTimeout: 250 * time.Millisecond, MaxMessageBytes: 2048, MaxUDPSources: -1}
 	if got := c.connLimits(); got != want {
 		t.Errorf("set: %+v, want %+v", got, want)
+	}
+}
+
+// TestPhoneTCPLimitsApplied: the options reach a running phone's TCP
+// listener. With tcp_max_connections 1 a second connection is closed at
+// once; with tcp_message_timeout_ms 300 a connection that never completes
+// a message is closed; and the phone still answers OPTIONS on a new one.
+func TestPhoneTCPLimitsApplied(t *testing.T) {
+	p := testPhoneWith(t, 43900, map[string]string{
+		"transport": "tcp", "tcp_max_connections": "1", "tcp_message_timeout_ms": "300",
+	}, Handler{})
+	port, err := p.Option("sip_port")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + port
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	// closedWithin reports whether the server closed c within d.
+	closedWithin := func(c net.Conn, d time.Duration) bool {
+		_ = c.SetReadDeadline(time.Now().Add(d))
+		var b [1]byte
+		_, err := c.Read(b[:])
+		var ne net.Error
+		return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+	}
+
+	first := dial()
+	if _, err := first.Write([]byte("OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: ")); err != nil {
+		t.Fatal(err)
+	}
+	second := dial()
+	if !closedWithin(second, time.Second) {
+		t.Error("second connection over tcp_max_connections=1 stayed open")
+	}
+	start := time.Now()
+	if !closedWithin(first, 3*time.Second) {
+		t.Fatal("a connection with an unfinished message outlived tcp_message_timeout_ms=300")
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("unfinished message closed after %v, want about 300 ms", el)
+	}
+
+	// Room again: a complete OPTIONS gets its 200.
+	var c net.Conn
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		c = dial()
+		req := "OPTIONS sip:test@" + addr + " SIP/2.0\r\n" +
+			"Via: SIP/2.0/TCP " + c.LocalAddr().String() + ";branch=z9hG4bK-limits1\r\n" +
+			"Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=a1\r\nTo: <sip:test@" + addr + ">\r\n" +
+			"Call-ID: limits-1@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+		if _, err := c.Write([]byte(req)); err == nil {
+			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err == nil {
+				if !strings.HasPrefix(line, "SIP/2.0 200") {
+					t.Fatalf("OPTIONS answered %q, want 200", line)
+				}
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no answer to OPTIONS on a new connection after the limits closed the others")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -28,6 +28,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		Logger:      p.log,
 		OnInvite:    p.onInvite,
 		OnRequest:   p.onRequest,
+		Limits:      p.cfg.connLimits(),
 	}
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is
