@@ -68,9 +68,9 @@ func (c *Credentials) Lookup(realm, user string) (Credential, bool) {
 		default:
 			continue
 		}
-		switch {
-		case x.User == "":
-		case x.User == user:
+		switch x.User {
+		case "":
+		case user:
 			score++
 		default:
 			continue
