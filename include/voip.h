@@ -523,8 +523,9 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "stats"       a JSON object of media counters: packets_sent,
  *                 packets_received, packets_lost, late, dropped_source,
  *                 dropped_payload_type, malformed, dtmf_sent,
- *                 dtmf_received, read_overruns, latched (integers) and
- *                 jitter_ms (a number)
+ *                 dtmf_received, read_overruns, latched, dropped_ssrc
+ *                 (packets of a new SSRC dropped during RFC 3550
+ *                 probation) (integers) and jitter_ms (a number)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

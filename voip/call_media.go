@@ -231,7 +231,8 @@ func (c *Call) Info(key string) (string, error) {
 func statsJSON(st rtp.Stats) string {
 	return fmt.Sprintf(`{"packets_sent":%d,"packets_received":%d,"packets_lost":%d,"late":%d,`+
 		`"dropped_source":%d,"dropped_payload_type":%d,"malformed":%d,"dtmf_sent":%d,`+
-		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"jitter_ms":%.2f}`,
+		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"dropped_ssrc":%d,"jitter_ms":%.2f}`,
 		st.PacketsSent, st.PacketsReceived, st.PacketsLost, st.Late, st.DroppedSource,
-		st.DroppedPayloadType, st.Malformed, st.DTMFSent, st.DTMFReceived, st.ReadOverruns, st.Latched, st.JitterMs)
+		st.DroppedPayloadType, st.Malformed, st.DTMFSent, st.DTMFReceived, st.ReadOverruns, st.Latched,
+		st.DroppedSSRC, st.JitterMs)
 }
