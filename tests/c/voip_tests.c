@@ -141,8 +141,17 @@ static void test_answer(void)
     CHECK(!strcmp(INFO(ca, "end_reason", buf), ""), "end_reason while answered: \"%s\"", buf);
     CHECK(!strcmp(INFO(ca, "end_code", buf), "0"), "end_code while answered: \"%s\"", buf);
     INFO(ca, "stats", buf);
-    CHECK(buf[0] == '{' && strstr(buf, "packets_sent") && strstr(buf, "packets_received"),
-          "stats \"%s\"", buf);
+    CHECK(buf[0] == '{', "stats \"%s\"", buf);
+    {
+        /* every counter voip.h documents for "stats" */
+        static const char *const keys[] = {
+            "\"packets_sent\":", "\"packets_received\":", "\"packets_lost\":", "\"late\":",
+            "\"dropped_source\":", "\"dropped_payload_type\":", "\"malformed\":",
+            "\"dtmf_sent\":", "\"dtmf_received\":", "\"read_overruns\":", "\"latched\":",
+            "\"dropped_ssrc\":", "\"jitter_ms\":"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            CHECK(strstr(buf, keys[k]), "stats lacks %s: \"%s\"", keys[k], buf);
+    }
 
     STEP("hang up");
     OK(voip_call_hangup(ca));
