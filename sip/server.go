@@ -82,7 +82,9 @@ func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
 	if ic != nil {
 		if err := ic.ds.ReadAck(req, tx); err != nil {
 			u.log.Debug("sip: ACK not accepted", "error", err)
+			return
 		}
+		ic.ackReceived()
 	}
 }
 

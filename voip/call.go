@@ -427,6 +427,7 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 		JitterDelay:     int(cfg.JitterDelay / rtp.FrameInterval),
 		Format:          cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
+		Unconfirmed:     c.in != nil, // until the ACK (or RTP) comes
 	})
 	if err != nil {
 		return err
@@ -438,6 +439,9 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 		return errStopped
 	}
 	c.neg, c.stream = neg, stream
+	if c.in != nil {
+		c.in.OnAck(stream.Confirm)
+	}
 	stream.Start(pacer)
 	c.setState(Answered, "200 OK")
 	return nil
