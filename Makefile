@@ -5,10 +5,12 @@
 #                        and tests with CMake in build/cmake
 #   make test            every test suite in TEST_SUITES, in order; no prompts
 #   make demo            voip-echo + voip-dial on 127.0.0.1, with a summary
+#   make fuzz            every fuzz target in FUZZ_TARGETS for FUZZTIME_LONG
+#                        each (default 10m; `make test` runs them FUZZTIME)
 #   make install PREFIX=/some/prefix   (default /usr/local; DESTDIR works)
 #   make clean           remove build/
 #
-# Variables: GO, CMAKE, CTEST, PREFIX, JOBS, FUZZTIME, CTEST_ARGS.
+# Variables: GO, CMAKE, CTEST, PREFIX, JOBS, FUZZTIME, FUZZTIME_LONG, CTEST_ARGS.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -21,6 +23,7 @@ CTEST ?= ctest
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZTIME ?= 10s
+FUZZTIME_LONG ?= 10m
 CTEST_ARGS ?=
 
 # Go's own tools (and scripts) find go even when only /usr/local/go/bin has it.
@@ -40,6 +43,7 @@ GO_SRCS_LIST := $(BUILD)/.go-sources
 
 # Fuzz targets run by `make test`: package:FuzzName.
 FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
+FUZZ_TARGETS += sip:FuzzRequestPath
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
@@ -47,7 +51,7 @@ TEST_SUITES = test-deps test-gofmt test-govet test-lint test-gotest test-fuzz te
 TEST_SUITES += test-python test-node
 
 .PHONY: all lib cmake-configure cmake-build test $(TEST_SUITES) \
-        demo demo-deps install clean
+        demo demo-deps install clean fuzz
 
 # ---------------------------------------------------------------------------
 # Build
@@ -125,11 +129,19 @@ test-lint: $(GOLANGCI)
 test-gotest:
 	$(GO) test -race -count=1 ./...
 
+# test-fuzz runs each target FUZZTIME (short); fuzz runs each FUZZTIME_LONG.
 test-fuzz:
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_FOR=$(FUZZTIME)
+
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_FOR=$(FUZZTIME_LONG)
+
+.PHONY: fuzz-run
+fuzz-run:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t#*:}; \
-	  echo "$(GO) test -run XXX -fuzz '^$$fn\$$' -fuzztime $(FUZZTIME) ./$$pkg"; \
-	  $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	  echo "$(GO) test -run XXX -fuzz '^$$fn\$$' -fuzztime $(FUZZ_FOR) ./$$pkg"; \
+	  $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZ_FOR) ./$$pkg; \
 	done
 
 test-c: all

@@ -47,6 +47,10 @@ type StreamConfig struct {
 	JitterDelay     int            // playout delay in frames; 0 means 3
 	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
 	Format          Format         // sample format of ReadAudio/WriteAudio
+	// Unconfirmed limits sending to UnconfirmedFrames intervals (about one
+	// second) until Confirm is called or a valid RTP packet arrives from
+	// Remote: the peer has not yet shown that the address is its own.
+	Unconfirmed bool
 	// OnDTMF is called once per key press from the goroutine that
 	// receives the stream's packets. On Linux that goroutine receives for
 	// every stream of the process (socket_linux.go), so a callback that
@@ -102,6 +106,11 @@ type Stream struct {
 	recv    ReceptionStats
 	closed  bool
 
+	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
+	// the intervals sent before.
+	confirmed       bool
+	unconfirmedSent int
+
 	// Buffers of the tick, used only by the pacer goroutine.
 	pcm     [SamplesPerFrame]int16
 	payload [MaxFramePayload]byte
@@ -152,6 +161,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		txRoom:  make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
+	s.confirmed = !cfg.Unconfirmed
 	s.initSocket()
 	return s, nil
 }
@@ -222,7 +232,7 @@ func (s *Stream) tick() {
 	// application wrote nothing). Audio written during an event is
 	// dropped so that it stays in step with the clock.
 	remote := s.remote
-	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0
+	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
 	if ev, ok := s.dtmfGen.Next(ts); ok && s.cfg.DTMFPayloadType != 0 {
 		s.tx.discard(SamplesPerFrame)
 		repeat := max(ev.Repeat, 1)
@@ -336,10 +346,12 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		s.droppedPT.Add(1)
 		return
 	}
+	s.mu.Lock()
+	s.confirmed = true // a valid packet from the peer (confirm.go)
 	if !s.cfg.Receive {
+		s.mu.Unlock()
 		return
 	}
-	s.mu.Lock()
 	switch s.source.admit(pkt.SSRC, pkt.SequenceNumber) {
 	case probation:
 		s.mu.Unlock()

@@ -16,16 +16,14 @@ type IncomingCall struct {
 	req *gosip.Request
 	ds  *sipgo.DialogServerSession
 
-	decide     chan decision
-	done       chan struct{} // closed when the transaction is settled
-	once       sync.Once
-	mu         sync.Mutex
-	answered   []byte // our SDP, once answered
-	onBye      func()
-	onCancel   func()
-	canceled   bool
-	byeOnce    sync.Once
-	cancelOnce sync.Once
+	decide   chan decision
+	done     chan struct{} // closed when the transaction is settled
+	once     sync.Once
+	mu       sync.Mutex
+	answered []byte // our SDP, once answered
+	end      endState
+	acked    bool
+	onAck    func()
 }
 
 type decision struct {
@@ -62,15 +60,52 @@ func (ic *IncomingCall) RequestHost() string { return ic.req.Recipient.Host }
 // OnEnd registers what to call when the caller hangs up (BYE) or cancels
 // (CANCEL). Set them before answering.
 //
-// A CANCEL can arrive before OnEnd is called: cancel then runs at once,
-// from OnEnd. Either way it runs exactly once.
+// The dialog ends once, whichever way: the first of a BYE, a CANCEL, a
+// failure (OnFail), or our own Bye; its function runs once. One that
+// happened before OnEnd runs at once, from OnEnd.
 func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 	ic.mu.Lock()
-	ic.onBye, ic.onCancel = bye, cancel
-	fire := ic.canceled
+	ic.end.onBye, ic.end.onCancel = bye, cancel
 	ic.mu.Unlock()
-	if fire {
-		ic.runCancel()
+	ic.fireEnd()
+}
+
+// OnFail registers what to call when the dialog dies without a BYE or a
+// CANCEL from the caller: no ACK came for our 200 OK (RFC 3261
+// §13.3.1.4; we then send a BYE ourselves). reason says why ("no ACK").
+// Without it, the bye function of OnEnd runs. Set it before OnEnd.
+func (ic *IncomingCall) OnFail(f func(reason string)) {
+	ic.mu.Lock()
+	ic.end.onFail = f
+	ic.mu.Unlock()
+	ic.fireEnd()
+}
+
+// OnAck registers what to call once the caller's ACK confirmed our 200 OK
+// (at once when it already did): until then the caller has not shown that
+// it wants the session, and media to the address of its offer must stay
+// short (rtp.StreamConfig.Unconfirmed).
+func (ic *IncomingCall) OnAck(f func()) {
+	ic.mu.Lock()
+	if !ic.acked {
+		ic.onAck = f
+		f = nil
+	}
+	ic.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// ackReceived records that the ACK for our 200 OK arrived.
+func (ic *IncomingCall) ackReceived() {
+	ic.mu.Lock()
+	f := ic.onAck
+	first := !ic.acked
+	ic.acked, ic.onAck = true, nil
+	ic.mu.Unlock()
+	if f != nil && first {
+		f()
 	}
 }
 
@@ -78,19 +113,7 @@ func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 func (ic *IncomingCall) canceledPath() {
 	ic.once.Do(func() {})
 	ic.forget()
-	ic.mu.Lock()
-	ic.canceled = true
-	ic.mu.Unlock()
-	ic.runCancel()
-}
-
-func (ic *IncomingCall) runCancel() {
-	ic.mu.Lock()
-	f := ic.onCancel
-	ic.mu.Unlock()
-	if f != nil {
-		ic.cancelOnce.Do(f)
-	}
+	ic.ended(endCancel, "canceled")
 }
 
 // wasCanceled reports whether the INVITE transaction ended by a CANCEL,
@@ -194,19 +217,27 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	// WriteResponse sends the 200 and retransmits it until the ACK
 	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
 	d.result <- nil
-	if err := ic.ds.WriteResponse(res); err != nil {
-		switch {
-		case ic.wasCanceled(err):
-			// The CANCEL crossed our 200: the caller got 487.
-			ic.canceledPath()
-		case ic.ds.Context().Err() == nil:
-			ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
-			_ = ic.Bye(context.Background())
-			ic.endBy(ic.onByeFn())
-		default:
-			// Ended otherwise (a BYE before the ACK): the BYE
-			// handler reported it.
-		}
+	err := ic.ds.WriteResponse(res)
+	if err == nil {
+		ic.ackReceived()
+		return
+	}
+	switch {
+	case ic.wasCanceled(err):
+		// The CANCEL crossed our 200: the caller got 487.
+		ic.canceledPath()
+	case ic.ds.Context().Err() == nil:
+		// The call ends now, and the dialog is forgotten (a
+		// BYE from the caller gets 481) before our BYE goes out.
+		ic.u.log.Info("sip: no ACK for our 200 OK; hanging up", "call_id", ic.CallID(), "error", err)
+		ic.forget()
+		ic.ended(endFail, "no ACK")
+		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+		_ = ic.bye(ctx)
+		cancel()
+	default:
+		// Ended otherwise (a BYE before the ACK): the BYE
+		// handler reported it.
 	}
 }
 
@@ -216,21 +247,9 @@ func (ic *IncomingCall) forget() {
 	ic.u.mu.Unlock()
 }
 
-func (ic *IncomingCall) onByeFn() func() {
-	ic.mu.Lock()
-	defer ic.mu.Unlock()
-	return ic.onBye
-}
-
-func (ic *IncomingCall) endBy(f func()) {
-	if f != nil {
-		ic.byeOnce.Do(f)
-	}
-}
-
 func (ic *IncomingCall) remoteBye() {
 	ic.forget()
-	ic.endBy(ic.onByeFn())
+	ic.ended(endBye, "remote hangup")
 }
 
 func (ic *IncomingCall) localSDP() []byte {
@@ -239,10 +258,15 @@ func (ic *IncomingCall) localSDP() []byte {
 	return ic.answered
 }
 
-// Bye ends an answered call.
+// Bye ends an answered call: none of the OnEnd or OnFail functions runs
+// afterwards.
 func (ic *IncomingCall) Bye(ctx context.Context) error {
-	ic.byeOnce.Do(func() {})
-	defer ic.forget()
+	ic.ended(endLocal, "local hangup")
+	ic.forget()
+	return ic.bye(ctx)
+}
+
+func (ic *IncomingCall) bye(ctx context.Context) error {
 	err := ic.ds.Bye(ctx)
 	return ic.u.byeWithAuth(ctx, err, ic.ds.InviteRequest.Contact().Address, ic.ds.Do)
 }

@@ -11,15 +11,25 @@ import (
 
 // handle routes each method to its handler.
 func (u *UA) handle(srv *sipgo.Server) {
-	srv.OnInvite(u.handleInvite)
-	srv.OnAck(u.handleAck)
-	srv.OnBye(u.handleBye)
-	srv.OnCancel(u.handleCancel)
-	srv.OnOptions(u.handleOptions)
-	srv.OnNotify(u.handleInfoLike)
-	srv.OnInfo(u.handleInfoLike)
-	srv.OnMessage(u.handleInfoLike)
+	for m, h := range u.handlers() {
+		srv.OnRequest(m, h)
+	}
 	srv.OnNoRoute(u.handleUnknown)
+}
+
+// handlers are the handlers of the methods we implement; any other method
+// goes to handleUnknown.
+func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
+	return map[gosip.RequestMethod]sipgo.RequestHandler{
+		gosip.INVITE:  u.handleInvite,
+		gosip.ACK:     u.handleAck,
+		gosip.BYE:     u.handleBye,
+		gosip.CANCEL:  u.handleCancel,
+		gosip.OPTIONS: u.handleOptions,
+		gosip.NOTIFY:  u.handleInfoLike,
+		gosip.INFO:    u.handleInfoLike,
+		gosip.MESSAGE: u.handleInfoLike,
+	}
 }
 
 func (u *UA) handleOptions(req *gosip.Request, tx gosip.ServerTransaction) {
@@ -82,7 +92,9 @@ func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
 	if ic != nil {
 		if err := ic.ds.ReadAck(req, tx); err != nil {
 			u.log.Debug("sip: ACK not accepted", "error", err)
+			return
 		}
+		ic.ackReceived()
 	}
 }
 

@@ -86,6 +86,7 @@ type UA struct {
 	clients map[string]*OutgoingCall // by dialog id
 	closed  bool
 	wg      sync.WaitGroup
+	streams streamFramers // TCP and TLS messages being read (stream_filter.go)
 }
 
 // NewUA builds a user agent. Call Serve to start reading. The first call

@@ -3,84 +3,11 @@ package sip
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
 	gosip "github.com/emiago/sipgo/sip"
 )
-
-// readFilter sees every UDP datagram before sipgo parses it (a TCP or TLS
-// read is a piece of a stream, not a message: it passes untouched). A
-// request that cannot be parsed, or that is not SIP/2.0, gets 400 Bad
-// Request (505 for another SIP version, 416 for a Request-URI of another
-// scheme) built from its raw header lines, when those lines are there to
-// build one; anything else unparsable is dropped. Nothing reaches sipgo that
-// it would only log and drop, or that it would answer in the wrong SIP
-// version. An ACK that sipgo could not match to a transaction (no RFC 3261
-// branch and no From tag) is dropped too: sipgo would answer it 400, and an
-// ACK is never answered (RFC 3261 §17).
-func (u *UA) readFilter(props gosip.TransportReadProps, data []byte) ([]byte, error) {
-	if !strings.EqualFold(props.Transport, "udp") {
-		return data, nil
-	}
-	if len(bytes.Trim(data, "\r\n\x00 ")) == 0 {
-		return nil, nil // keep-alive
-	}
-	msg, err := gosip.NewParser().ParseSIP(data)
-	if err == nil {
-		v := messageVersion(msg)
-		if !strings.EqualFold(v, "SIP/2.0") {
-			err = fmt.Errorf("unsupported version %q", v)
-		} else if req, ok := msg.(*gosip.Request); ok && req.IsAck() && !transactionKeyable(req) {
-			u.log.Info("sip: unmatchable ACK dropped", "from", addrString(props.RemoteAddr))
-			return nil, nil
-		} else {
-			return data, nil
-		}
-	}
-	if res := rawErrorResponse(data); res != nil && u.cfg.Conn != nil {
-		if _, werr := u.cfg.Conn.WriteTo(res, props.RemoteAddr); werr != nil {
-			u.log.Debug("sip: cannot answer malformed request", "error", werr)
-		}
-		u.log.Info("sip: malformed request rejected", "from", addrString(props.RemoteAddr), "error", err)
-	} else {
-		u.log.Info("sip: malformed message dropped", "from", addrString(props.RemoteAddr), "error", err)
-	}
-	return nil, nil
-}
-
-// transactionKeyable reports whether sipgo can build a server transaction
-// key for req: an RFC 3261 branch, or else (RFC 2543 matching) a From tag.
-func transactionKeyable(req *gosip.Request) bool {
-	via := req.Via()
-	if via == nil || req.CSeq() == nil || req.CallID() == nil {
-		return false
-	}
-	if b, _ := via.Params.Get("branch"); len(b) > len(gosip.RFC3261BranchMagicCookie) &&
-		strings.HasPrefix(b, gosip.RFC3261BranchMagicCookie) {
-		return true
-	}
-	from := req.From()
-	return from != nil && from.Params.Has("tag")
-}
-
-func messageVersion(m gosip.Message) string {
-	switch m := m.(type) {
-	case *gosip.Request:
-		return m.SipVersion
-	case *gosip.Response:
-		return m.SipVersion
-	}
-	return ""
-}
-
-func addrString(a net.Addr) string {
-	if a == nil {
-		return ""
-	}
-	return a.String()
-}
 
 // rawErrorResponse builds the rejection of a request that sipgo cannot
 // parse (or that is not SIP/2.0) from its raw text: 505 when its version is
@@ -128,7 +55,7 @@ func rawErrorResponse(data []byte) []byte {
 	found := map[string]string{}
 	for _, l := range lines[1:] {
 		name, value, ok := strings.Cut(l, ":")
-		if !ok || strings.ContainsAny(value, "\x00\r") {
+		if !ok || strings.ContainsFunc(value, isCTL) {
 			continue
 		}
 		canon, ok := want[strings.ToLower(strings.TrimSpace(name))]
@@ -157,9 +84,7 @@ func rawErrorResponse(data []byte) []byte {
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
 		found["From"], to, found["Call-ID"], found["CSeq"])
 	res := []byte(b.String())
-	if m, err := gosip.NewParser().ParseSIP(res); err != nil {
-		return nil
-	} else if _, ok := m.(*gosip.Response); !ok {
+	if _, err := strictResponse(res); err != nil {
 		return nil
 	}
 	return res
@@ -353,3 +278,6 @@ func acceptsSDP(hs []gosip.Header) bool {
 	}
 	return false
 }
+
+// isCTL reports an ASCII control character other than HTAB.
+func isCTL(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }

@@ -37,11 +37,15 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 		JitterDelay:     int(env.cfg.JitterDelay / rtp.FrameInterval),
 		Format:          env.cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
+		Unconfirmed:     c.in != nil, // until the ACK (or RTP) comes
 	})
 	if err != nil {
 		return err
 	}
 	c.neg, c.stream = neg, stream
+	if c.in != nil {
+		c.in.OnAck(stream.Confirm)
+	}
 	stream.Start(env.pacer)
 	c.setStateLocked(Answered, "200 OK")
 	return nil
