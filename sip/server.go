@@ -170,7 +170,8 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 	// The decision (answer, reject) may be taken in OnInvite itself or
 	// later from any goroutine; serve, on this goroutine, carries it out.
 	if u.cfg.OnInvite == nil {
-		go ic.Reject(486, "Busy Here")
+		// Its error is the dialog's, reported to no one: there is no call.
+		go func() { _ = ic.Reject(486, "Busy Here") }()
 	} else {
 		go u.cfg.OnInvite(ic)
 	}

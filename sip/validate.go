@@ -193,39 +193,8 @@ func implemented(method string) bool {
 // for an INVITE body that is not application/sdp, 406 when the INVITE's
 // Accept excludes application/sdp).
 func validate(req *gosip.Request) (int, string, []gosip.Header) {
-	for _, name := range []string{"Via", "From", "To", "Call-ID", "CSeq"} {
-		if req.GetHeader(name) == nil {
-			return 400, "Missing " + name, nil
-		}
-	}
-	if n := len(req.GetHeaders("From")); n > 1 {
-		return 400, "Multiple From", nil
-	}
-	if n := len(req.GetHeaders("To")); n > 1 {
-		return 400, "Multiple To", nil
-	}
-	if n := len(req.GetHeaders("Call-ID")); n > 1 {
-		return 400, "Multiple Call-ID", nil
-	}
-	if n := len(req.GetHeaders("CSeq")); n > 1 {
-		return 400, "Multiple CSeq", nil
-	}
-	if cls := req.GetHeaders("Content-Length"); len(cls) > 1 {
-		return 400, "Multiple Content-Length", nil
-	} else if len(cls) == 1 {
-		n, err := strconv.Atoi(strings.TrimSpace(cls[0].Value()))
-		if err != nil || n != len(req.Body()) {
-			return 400, "Bad Content-Length", nil
-		}
-	}
-	cseq := req.CSeq()
-	if cseq == nil || !strings.EqualFold(string(cseq.MethodName), string(req.Method)) {
-		return 400, "CSeq Method Mismatch", nil
-	}
-	// RFC 3261 §19.1.1, table 1: headers are not allowed in a Request-URI
-	// (RFC 4475 escruri; the RFC lets an element ignore them instead).
-	if len(req.Recipient.Headers) > 0 {
-		return 400, "Headers Not Allowed in Request-URI", nil
+	if reason := malformed(req); reason != "" {
+		return 400, reason, nil
 	}
 	if m := string(req.Method); !implemented(m) {
 		if knownMethods[m] {
@@ -247,19 +216,60 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 		}
 	}
 	if req.IsInvite() {
-		if len(req.Body()) > 0 {
-			// Only a bare SDP body: multipart/mixed (even with an SDP
-			// part) and anything else get 415.
-			ct := req.ContentType()
-			if ct == nil || !strings.EqualFold(mediaType(ct.Value()), "application/sdp") {
-				return 415, "Unsupported Media Type", []gosip.Header{gosip.NewHeader("Accept", "application/sdp")}
-			}
-		}
-		if acc := req.GetHeaders("Accept"); len(acc) > 0 && !acceptsSDP(acc) {
-			return 406, "Not Acceptable", []gosip.Header{gosip.NewHeader("Accept", "application/sdp")}
-		}
+		return validateInviteContent(req)
 	}
 	return 0, "", nil
+}
+
+// validateInviteContent applies RFC 3261 §8.2.3 to an INVITE: its body must
+// be bare SDP (415) and its Accept must allow SDP (406).
+func validateInviteContent(req *gosip.Request) (int, string, []gosip.Header) {
+	if len(req.Body()) > 0 {
+		// Only a bare SDP body: multipart/mixed (even with an SDP part)
+		// and anything else get 415.
+		ct := req.ContentType()
+		if ct == nil || !strings.EqualFold(mediaType(ct.Value()), "application/sdp") {
+			return 415, "Unsupported Media Type", []gosip.Header{gosip.NewHeader("Accept", "application/sdp")}
+		}
+	}
+	if acc := req.GetHeaders("Accept"); len(acc) > 0 && !acceptsSDP(acc) {
+		return 406, "Not Acceptable", []gosip.Header{gosip.NewHeader("Accept", "application/sdp")}
+	}
+	return 0, "", nil
+}
+
+// malformed returns why req is malformed (RFC 3261 §7.3, §8.1.1, §20: a
+// mandatory header missing or repeated, a wrong Content-Length, a CSeq
+// method that is not the request's, headers in the Request-URI), or "".
+func malformed(req *gosip.Request) string {
+	for _, name := range []string{"Via", "From", "To", "Call-ID", "CSeq"} {
+		if req.GetHeader(name) == nil {
+			return "Missing " + name
+		}
+	}
+	for _, name := range []string{"From", "To", "Call-ID", "CSeq"} {
+		if len(req.GetHeaders(name)) > 1 {
+			return "Multiple " + name
+		}
+	}
+	if cls := req.GetHeaders("Content-Length"); len(cls) > 1 {
+		return "Multiple Content-Length"
+	} else if len(cls) == 1 {
+		n, err := strconv.Atoi(strings.TrimSpace(cls[0].Value()))
+		if err != nil || n != len(req.Body()) {
+			return "Bad Content-Length"
+		}
+	}
+	cseq := req.CSeq()
+	if cseq == nil || !strings.EqualFold(string(cseq.MethodName), string(req.Method)) {
+		return "CSeq Method Mismatch"
+	}
+	// RFC 3261 §19.1.1, table 1: headers are not allowed in a Request-URI
+	// (RFC 4475 escruri; the RFC lets an element ignore them instead).
+	if len(req.Recipient.Headers) > 0 {
+		return "Headers Not Allowed in Request-URI"
+	}
+	return ""
 }
 
 func mediaType(v string) string {
