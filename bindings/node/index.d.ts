@@ -128,6 +128,16 @@ export interface PhoneOptions {
   bindNetwork?: string;
   /** Host written for peers outside bindNetwork (remote_hostname). */
   remoteHostname?: string;
+  /** TCP/TLS connections accepted and open at once, 0..1048576, 0 = no limit (tcp_max_connections), default 1024. */
+  tcpMaxConnections?: number;
+  /** Close an accepted connection idle this long: 0 = never, or 1000..86400000 ms (tcp_idle_timeout_ms), default 180000. */
+  tcpIdleTimeoutMs?: number;
+  /** Close an accepted connection whose message is not complete this long after it started: 0 = never, or 100..3600000 ms (tcp_message_timeout_ms), default 30000. */
+  tcpMessageTimeoutMs?: number;
+  /** Close an accepted connection whose message grows longer, 1024..65535 (tcp_max_message_bytes), default 65535. */
+  tcpMaxMessageBytes?: number;
+  /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
+  udpMaxSources?: number;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */

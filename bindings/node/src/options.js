@@ -106,6 +106,11 @@ const OPTION_KEYS = {
   keyPassword: str('key_password'),
   bindNetwork: str('bind_network'),
   remoteHostname: str('remote_hostname'),
+  tcpMaxConnections: int('tcp_max_connections'),
+  tcpIdleTimeoutMs: int('tcp_idle_timeout_ms'),
+  tcpMessageTimeoutMs: int('tcp_message_timeout_ms'),
+  tcpMaxMessageBytes: int('tcp_max_message_bytes'),
+  udpMaxSources: int('udp_max_sources'),
 };
 
 // Handled by the binding itself, not set_option.

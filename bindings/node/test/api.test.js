@@ -183,6 +183,13 @@ describe('phone lifecycle', () => {
       [{ dtmfPayloadType: 50 }, /dtmf_payload_type="50": use 0 or a dynamic payload type 96\.\.127/],
       [{ audioFormat: 's24' }, /audio_format="s24"/],
       [{ rtpPortLow: 0 }, /rtp_port_low="0": out of range 1\.\.65535/],
+      [{ tcpMaxConnections: 1048577 }, /tcp_max_connections="1048577": out of range 0\.\.1048576/],
+      [{ tcpIdleTimeoutMs: 999 }, /tcp_idle_timeout_ms="999": use 0 or 1000\.\.86400000/],
+      [{ tcpIdleTimeoutMs: 86400001 }, /tcp_idle_timeout_ms="86400001": out of range 0\.\.86400000/],
+      [{ tcpMessageTimeoutMs: 99 }, /tcp_message_timeout_ms="99": use 0 or 100\.\.3600000/],
+      [{ tcpMaxMessageBytes: 1023 }, /tcp_max_message_bytes="1023": out of range 1024\.\.65535/],
+      [{ tcpMaxMessageBytes: 65536 }, /tcp_max_message_bytes="65536": out of range 1024\.\.65535/],
+      [{ udpMaxSources: -1 }, /udp_max_sources="-1": out of range 0\.\.1048576/],
     ];
     for (const [opts, re] of cases) {
       assert.throws(
@@ -196,6 +203,40 @@ describe('phone lifecycle', () => {
     assert.equal(p.getOption('register_expires'), '0');
     assert.equal(p.getOption('dtmf_payload_type'), '0');
     return p.close();
+  });
+
+  it('transport limits: named options, library defaults, types and setOption', async () => {
+    const names = {
+      tcpMaxConnections: ['tcp_max_connections', '1024', 7],
+      tcpIdleTimeoutMs: ['tcp_idle_timeout_ms', '180000', 1000],
+      tcpMessageTimeoutMs: ['tcp_message_timeout_ms', '30000', 0],
+      tcpMaxMessageBytes: ['tcp_max_message_bytes', '65535', 1024],
+      udpMaxSources: ['udp_max_sources', '4096', 0],
+    };
+    const plain = new Phone({ bindIp: '127.0.0.1', bindPort: 0 });
+    const given = { bindIp: '127.0.0.1', bindPort: 0 };
+    for (const [name, [key, def, value]] of Object.entries(names)) {
+      assert.equal(plain.getOption(key), def, `${key} default`);
+      given[name] = value;
+      assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, [name]: String(value) }), TypeError, name);
+      assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, [name]: 1.5 }), TypeError, name);
+    }
+    const phone = new Phone(given);
+    for (const [name, [key, , value]] of Object.entries(names)) {
+      assert.equal(phone.getOption(key), String(value), name);
+    }
+    // the raw keys too, while stopped; a refused value leaves the option as it was
+    plain.setOption('tcp_max_connections', 2);
+    plain.setOption('udp_max_sources', '5');
+    assert.equal(plain.getOption('tcp_max_connections'), '2');
+    assert.equal(plain.getOption('udp_max_sources'), '5');
+    assert.throws(
+      () => plain.setOption('tcp_message_timeout_ms', 50),
+      (err) => err instanceof VoipError && err.code === 'EINVAL' && /tcp_message_timeout_ms="50": use 0 or 100\.\.3600000/.test(err.message)
+    );
+    assert.equal(plain.getOption('tcp_message_timeout_ms'), '30000');
+    await plain.close();
+    await phone.close();
   });
 
   it('options map to the library keys', async () => {

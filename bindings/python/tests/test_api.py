@@ -26,6 +26,7 @@ from voip import (
     VoIPError,
     VoIPPhone,
     VoIPPhoneParameter,
+    _lib,
 )
 
 from conftest import PKG_ROOT, PhoneFactory, next_rtp_range, uri_of
@@ -307,3 +308,25 @@ def test_legacy_pyvoip1_constructor(make_phone: PhoneFactory) -> None:
     finally:
         p.stop()
     assert p.get_status() == PhoneStatus.INACTIVE
+
+
+def test_set_option_only_while_stopped(make_phone: PhoneFactory) -> None:
+    """Phone.set_option, as Node's setOption: the library allows it while
+    the phone is stopped, and the binding keeps the value across restarts."""
+    p = make_phone(start=False)
+    p.set_option("tcp_max_connections", 3)
+    p.start()
+    assert p.get_option("tcp_max_connections") == "3"
+    # running: the library's InvalidStateError; nothing changes
+    with pytest.raises(InvalidStateError) as ei:
+        p.set_option("tcp_max_connections", 4)
+    assert ei.value.code == _lib.ESTATE
+    assert "stop the phone first" in str(ei.value)
+    assert p.get_option("tcp_max_connections") == "3"
+    p.stop()
+    # stopped again: allowed, and kept (with the earlier values) for the next start
+    p.set_option("udp_max_sources", 9)
+    assert p.get_option("udp_max_sources") == "9"
+    p.start()
+    assert p.get_option("tcp_max_connections") == "3"
+    assert p.get_option("udp_max_sources") == "9"

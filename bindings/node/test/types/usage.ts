@@ -19,6 +19,11 @@ const options: PhoneOptions = {
   caFile: '/etc/ssl/certs/ca.pem',
   codecs: ['PCMU', 'PCMA'],
   jitterMs: 60,
+  tcpMaxConnections: 256,
+  tcpIdleTimeoutMs: 60000,
+  tcpMessageTimeoutMs: 10000,
+  tcpMaxMessageBytes: 16384,
+  udpMaxSources: 1024,
   logLevel: 'info',
 };
 

@@ -47,6 +47,17 @@ DTMFCallback = Callable[[VoIPCall, str], Any]
 RequestCallback = Callable[[PhoneRequest], Any]
 
 
+# The transport-limit options: fields of VoIPPhoneParameter named as their
+# voip_phone_set_option keys.
+_LIMIT_KEYS: Tuple[str, ...] = (
+    "tcp_max_connections",
+    "tcp_idle_timeout_ms",
+    "tcp_message_timeout_ms",
+    "tcp_max_message_bytes",
+    "udp_max_sources",
+)
+
+
 @dataclass
 class VoIPPhoneParameter:
     """A phone's settings: pyVoIP 2's VoIPPhoneParameter, same names and
@@ -89,6 +100,12 @@ class VoIPPhoneParameter:
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
     tls_insecure: Optional[bool] = None
+    # Transport limits against floods and idle or slow peers (voip.h).
+    tcp_max_connections: Optional[int] = None
+    tcp_idle_timeout_ms: Optional[int] = None
+    tcp_message_timeout_ms: Optional[int] = None
+    tcp_max_message_bytes: Optional[int] = None
+    udp_max_sources: Optional[int] = None
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -109,7 +126,8 @@ class VoIPPhoneParameter:
             raise TypeError("bind_ip must be a str")
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
-        for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms", "register_expires"):
+        for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
+                     "register_expires") + _LIMIT_KEYS:
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -192,6 +210,10 @@ class VoIPPhoneParameter:
             o.append(("bind_network", self.bind_network))
         if self.remote_hostname is not None:
             o.append(("remote_hostname", self.remote_hostname))
+        for key in _LIMIT_KEYS:
+            v = getattr(self, key)
+            if v is not None:
+                o.append((key, str(int(v))))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
@@ -306,6 +328,9 @@ class VoIPPhone:
         self._stopped = threading.Event()
         self._stopped.set()
         self._finalizer: Optional[weakref.finalize[[int, Any], VoIPPhone]] = None
+        # set_option()'s values, applied after the parameters' to every new
+        # C phone (stop() releases it; start() makes another).
+        self._set_options: Dict[str, str] = {}
 
         creds = []
         if p.credentials_manager is not None:
@@ -384,7 +409,7 @@ class VoIPPhone:
         check(_lib.lib.voip_phone_new(byref(out)), "voip_phone_new")
         h = out.value
         try:
-            for key, value in self.params.to_options():
+            for key, value in self.params.to_options() + list(self._set_options.items()):
                 rc = _lib.lib.voip_phone_set_option(
                     h, _lib.encode(key, "option " + key), _lib.encode(value, "option " + key)
                 )
@@ -455,6 +480,35 @@ class VoIPPhone:
         if rc != _lib.OK:
             raise from_code(rc, phone=h)
         return value
+
+    def set_option(self, key: str, value: Union[str, int, bool]) -> None:
+        """Set one library option by its C key (``voip_phone_set_option``),
+        as Node's ``setOption``: while the phone is stopped (before start(),
+        or after stop() or a failed start).  An int is sent in decimal, a
+        bool as "1"/"0".  The library decides the rest: a running phone
+        raises its InvalidStateError, an unknown key or a refused value its
+        InvalidArgumentError (the option then keeps its value).  The value
+        stays in force for later starts."""
+        k = _lib.encode(key, "key")
+        if isinstance(value, bool):
+            text = "1" if value else "0"
+        elif isinstance(value, int):
+            text = str(value)
+        elif isinstance(value, str):
+            text = value
+        else:
+            raise TypeError(f"value must be a str, int or bool, not {type(value).__name__}")
+        v = _lib.encode(text, "value")
+        if self._handle is None and not self._stopped.is_set():
+            # A stop() from a callback may still be destroying the old phone.
+            self._stopped.wait(10)
+        with self._lock:
+            # A stopped phone has no C phone: make the one start() would use.
+            h = self._handle if self._handle is not None else self._new_handle()
+            rc = _lib.lib.voip_phone_set_option(h, k, v)
+            if rc != _lib.OK:
+                raise from_code(rc, phone=h)
+            self._set_options[key] = text
 
     @property
     def sip_port(self) -> int:
