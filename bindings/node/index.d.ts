@@ -280,8 +280,13 @@ export declare class Call extends EventEmitter {
     late: number;
     dropped_source: number;
     dropped_payload_type: number;
+    malformed: number;
     dtmf_sent: number;
     dtmf_received: number;
+    read_overruns: number;
+    latched: number;
+    /** Packets of a new SSRC dropped during RFC 3550 probation. */
+    dropped_ssrc: number;
     jitter_ms: number;
     [counter: string]: number;
   };
