@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +64,9 @@ func pathUA(tb testing.TB) *UA {
 	return u
 }
 
+// lineFold is a header line fold: a line break followed by white space.
+var lineFold = regexp.MustCompile(`\r?\n[ \t]+`)
+
 // requestPath takes one raw datagram the way the UA does (screen, then
 // sipgo's parser, then our handler for its method) and returns what the
 // UA would send back, or an error naming the first answer that is not
@@ -82,8 +86,11 @@ func requestPath(u *UA, data []byte) ([][]byte, error) {
 		if isAck {
 			return nil, fmt.Errorf("an ACK was answered %d", res.StatusCode)
 		}
-		if id := res.CallID().Value(); !strings.Contains(string(data), "\n"+id) && !strings.Contains(string(data), " "+id) &&
-			!strings.Contains(string(data), ":"+id) {
+		// The raw answer copies the Call-ID unfolded (RFC 3261 §7.3.1:
+		// a line fold is one SP), so look for it in the unfolded request.
+		flat := lineFold.ReplaceAllString(string(data), " ")
+		if id := res.CallID().Value(); !strings.Contains(flat, "\n"+id) && !strings.Contains(flat, " "+id) &&
+			!strings.Contains(flat, ":"+id) {
 			return nil, fmt.Errorf("raw answer's Call-ID %q is not the request's", res.CallID().Value())
 		}
 		return [][]byte{v.reply}, nil
