@@ -24,6 +24,7 @@ type IncomingCall struct {
 	end      endState
 	acked    bool
 	onAck    func()
+	dtmf     dtmfHook // digits received by INFO
 }
 
 type decision struct {

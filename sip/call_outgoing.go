@@ -19,6 +19,7 @@ type OutgoingCall struct {
 	onBye   func()
 	byeOnce sync.Once
 	id      string
+	dtmf    dtmfHook // digits received by INFO
 }
 
 // Invite sends an INVITE with the SDP offer to target. host, when not

@@ -27,7 +27,7 @@ func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 		gosip.CANCEL:  u.handleCancel,
 		gosip.OPTIONS: u.handleOptions,
 		gosip.NOTIFY:  u.handleInfoLike,
-		gosip.INFO:    u.handleInfoLike,
+		gosip.INFO:    u.handleInfo,
 		gosip.MESSAGE: u.handleInfoLike,
 	}
 }
