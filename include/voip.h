@@ -203,6 +203,13 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
  *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
  *                                     or "0" = none
+ *   "dtmf_mode"          "auto"       how voip_call_send_dtmf() sends: "rfc4733"
+ *                                     (RFC 4733 events only), "info" (one SIP
+ *                                     INFO, application/dtmf-relay, per digit,
+ *                                     RFC 6086) or "auto" (RFC 4733 when the
+ *                                     peer accepted telephone-event and we send
+ *                                     RTP, else INFO); digits are received
+ *                                     either way whatever the mode
  *   "jitter_ms"          "60"         fixed playout delay of the jitter buffer
  *                                     (20..1000, multiple of 20)
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
@@ -380,7 +387,10 @@ typedef void (*voip_status_fn)(void *user_data, uint64_t phone,
  * (e.g. message-waiting), INFO, or MESSAGE.  method is "NOTIFY", "INFO" or
  * "MESSAGE"; call is the call the request belongs to, or 0; content_type
  * and body are the request's (body may contain NUL-free text only; binary
- * bodies are passed as ""). The request has already been answered 200. */
+ * bodies are passed as ""). The request has already been answered 200.
+ * An INFO carrying a key press (application/dtmf-relay or application/dtmf)
+ * in a call's dialog is not reported here but as a digit (voip_dtmf_fn,
+ * voip_call_get_dtmf); one whose body names no key gets 400. */
 typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
                                 const char *method, const char *from_uri,
                                 const char *content_type, const char *body);
@@ -392,6 +402,10 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *   "resume"         a hold ended; detail "local" or "remote"
  *   "media_changed"  the peer moved its media; detail is the new address
  *                    and codec, e.g. "127.0.0.1:4000 PCMA"
+ *   "dtmf_failed"    a digit sent by SIP INFO was refused or not answered;
+ *                    the digits queued after it were dropped; detail says
+ *                    which and why, e.g. "INFO 5: 415 Unsupported Media
+ *                    Type; 3 digits dropped"
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -504,11 +518,17 @@ VOIP_API int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t le
  * Call: DTMF
  * ======================================================================== */
 
-/* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, one
- * after another, each duration_ms long (0 = 100 ms; 40..5000).  Queued and
- * sent by the media clock; returns at once.  VOIP_EINVAL for an invalid
- * digit or duration (nothing is queued), VOIP_ESTATE when the call is not
- * ANSWERED or the peer did not accept telephone-events.
+/* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') one after another, each
+ * duration_ms long (0 = 100 ms; 40..5000), as the phone's "dtmf_mode" says:
+ * RFC 4733 events sent by the media clock, or one SIP INFO
+ * (application/dtmf-relay: "Signal=5\r\nDuration=100\r\n") per digit in the
+ * call's dialog, each sent once the one before was answered and its
+ * duration passed (a 401/407 is answered with the credentials).  Queued;
+ * returns at once (up to 128 digits wait).  An INFO refused or not answered
+ * drops the digits queued after it and is reported as the call event
+ * "dtmf_failed".  VOIP_EINVAL for an invalid digit or duration or a full
+ * queue (nothing is queued), VOIP_ESTATE when the call is not ANSWERED or,
+ * with "rfc4733", the peer did not accept telephone-events.
  * Ownership: digits is copied.  Threads: any. */
 VOIP_API int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms);
 
@@ -538,7 +558,9 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 dropped_payload_type, malformed, dtmf_sent,
  *                 dtmf_received, read_overruns, latched, dropped_ssrc
  *                 (packets of a new SSRC dropped during RFC 3550
- *                 probation) (integers) and jitter_ms (a number)
+ *                 probation), dtmf_info_sent (digits sent by SIP INFO
+ *                 and answered 2xx), dtmf_info_received (digits received
+ *                 by SIP INFO) (integers) and jitter_ms (a number)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

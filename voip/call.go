@@ -63,6 +63,7 @@ type Call struct {
 	neg            sip.Negotiated
 	stream         *rtp.Stream
 	digits         []byte
+	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

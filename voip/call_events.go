@@ -14,6 +14,11 @@ const (
 	// EventMediaChanged: the peer moved its media (address or codec);
 	// detail says what it is now, e.g. "127.0.0.1:4000 PCMA".
 	EventMediaChanged = "media_changed"
+	// EventDTMFFailed: a digit sent by SIP INFO was refused or not
+	// answered; the digits queued after it were dropped. detail says
+	// which digit and why, e.g. "INFO 5: 415 Unsupported Media Type; 3
+	// digits dropped".
+	EventDTMFFailed = "dtmf_failed"
 )
 
 // emitEvent reports a call event to the phone's CallEvent handler, on the

@@ -78,8 +78,10 @@ func (c *Call) GetDTMF(n int) string {
 	return s
 }
 
-// SendDTMF queues digits to send as RFC 4733 events, each lasting duration
-// (0 = 100 ms).
+// SendDTMF queues digits to send, each lasting duration (0 = 100 ms), and
+// returns: as RFC 4733 events or one SIP INFO each, as the phone's
+// dtmf_mode says (auto: RFC 4733 when the peer accepted telephone-event
+// and we send RTP, else INFO).
 func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 	if digits == "" {
 		return fmt.Errorf("%w: no digits", ErrInvalidArgument)
@@ -98,7 +100,14 @@ func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 	if state != Answered || stream == nil {
 		return stateError("send DTMF", state)
 	}
+	mode := c.phone.env().cfg.DTMFMode
+	if mode == DTMFInfo {
+		return c.sendInfoDTMF(digits, duration)
+	}
 	if err := stream.SendDTMF(digits, duration); err != nil {
+		if errors.Is(err, rtp.ErrNoDTMF) && mode == DTMFAuto {
+			return c.sendInfoDTMF(digits, duration)
+		}
 		if errors.Is(err, rtp.ErrNoDTMF) {
 			return fmt.Errorf("%w: the peer did not accept telephone-events", ErrInvalidState)
 		}
@@ -226,17 +235,19 @@ func (c *Call) Info(key string) (string, error) {
 		if c.stream != nil {
 			st = c.stream.Stats()
 		}
-		return statsJSON(st), nil
+		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }
 
-// statsJSON is the "stats" fact: the stream's counters as a JSON object.
-func statsJSON(st rtp.Stats) string {
+// statsJSON is the "stats" fact: the stream's counters and the digits
+// sent and received by SIP INFO, as a JSON object.
+func statsJSON(st rtp.Stats, infoSent, infoReceived uint64) string {
 	return fmt.Sprintf(`{"packets_sent":%d,"packets_received":%d,"packets_lost":%d,"late":%d,`+
 		`"dropped_source":%d,"dropped_payload_type":%d,"malformed":%d,"dtmf_sent":%d,`+
-		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"dropped_ssrc":%d,"jitter_ms":%.2f}`,
+		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"dropped_ssrc":%d,"jitter_ms":%.2f,`+
+		`"dtmf_info_sent":%d,"dtmf_info_received":%d}`,
 		st.PacketsSent, st.PacketsReceived, st.PacketsLost, st.Late, st.DroppedSource,
 		st.DroppedPayloadType, st.Malformed, st.DTMFSent, st.DTMFReceived, st.ReadOverruns, st.Latched,
-		st.DroppedSSRC, st.JitterMs)
+		st.DroppedSSRC, st.JitterMs, infoSent, infoReceived)
 }

@@ -26,6 +26,7 @@ type Config struct {
 	AudioFormat     rtp.Format    // application sample format
 	Codecs          []string      // codec names in preference order
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
+	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
 

@@ -54,6 +54,7 @@ func (p *Phone) Call(uri string) (*Call, error) {
 		c.releasePort()
 		return nil, err
 	}
+	oc.OnDTMF(c.onInfoDigit)
 	go c.runOutgoing(ctx, env.cfg.InviteTimeout)
 	return c, nil
 }

@@ -63,6 +63,8 @@ var options = []option{
 		parseCodecs, func(c *Config) string { return strings.Join(c.Codecs, ",") }},
 	{"dtmf_payload_type", "101", "RFC 4733 payload type offered; 0 = none",
 		parseDTMFPayloadType, intFormat(func(c *Config) int { return int(c.DTMFPayloadType) })},
+	{"dtmf_mode", "auto", `how DTMF is sent: "rfc4733", "info" (SIP INFO) or "auto" (RFC 4733 when negotiated, else INFO)`,
+		parseDTMFMode, func(c *Config) string { return c.DTMFMode.String() }},
 	{"jitter_ms", "60", "playout delay, 20..1000 ms in steps of 20",
 		parseJitter, intFormat(func(c *Config) int { return int(c.JitterDelay / time.Millisecond) })},
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
