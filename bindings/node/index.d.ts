@@ -102,6 +102,8 @@ export interface PhoneOptions {
   codecs?: string[] | string;
   /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
   dtmfPayloadType?: number;
+  /** How sendDtmf sends (dtmf_mode), default "auto": "rfc4733" (RFC 4733 events only), "info" (one SIP INFO, application/dtmf-relay, per digit, RFC 6086) or "auto" (RFC 4733 when the peer accepted telephone-event, else INFO). Digits are received either way. */
+  dtmfMode?: 'auto' | 'rfc4733' | 'info';
   /** Playout delay of the jitter buffer, 20..1000, multiple of 20 (jitter_ms). */
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
@@ -206,6 +208,8 @@ export interface CallEvents {
   resume: [detail: string];
   /** The peer moved its media: detail is the new address and codec. */
   media_changed: [detail: string];
+  /** A digit sent by SIP INFO was refused or not answered; the digits queued after it were dropped. */
+  dtmf_failed: [detail: string];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
 }
@@ -298,6 +302,10 @@ export declare class Call extends EventEmitter {
     /** Packets of a new SSRC dropped during RFC 3550 probation. */
     dropped_ssrc: number;
     jitter_ms: number;
+    /** Digits sent by SIP INFO and answered 2xx. */
+    dtmf_info_sent: number;
+    /** Digits received by SIP INFO. */
+    dtmf_info_received: number;
     [counter: string]: number;
   };
 
@@ -310,7 +318,7 @@ export declare class Call extends EventEmitter {
   /** Hang up an ANSWERED call; resolves once it ENDED. */
   hangup(): Promise<void>;
 
-  /** Send DTMF digits (RFC 4733: 0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others). */
+  /** Send DTMF digits (0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others), as RFC 4733 events or SIP INFO as the phone's dtmfMode says; queued, returns at once. */
   sendDtmf(digits: string, durationMs?: number): void;
   /** Take received digits (all, or up to max, a count >= 0); '' when none. */
   getDtmf(max?: number): string;

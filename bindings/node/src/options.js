@@ -92,6 +92,7 @@ const OPTION_KEYS = {
     },
   },
   dtmfPayloadType: int('dtmf_payload_type'),
+  dtmfMode: str('dtmf_mode'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
   server: str('server'),

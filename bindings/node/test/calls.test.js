@@ -143,6 +143,43 @@ describe('Node phone <-> Node phone', () => {
     assert.equal(out.getDtmf(), '*9D');
   });
 
+  it('sends and receives DTMF by SIP INFO (dtmfMode "info")', async () => {
+    const carol = new Phone(h.phoneOptions(P, 8, { user: 'carol', dtmfMode: 'info' }));
+    const dave = new Phone(h.phoneOptions(P, 9, { user: 'dave', dtmfMode: 'info' }));
+    const incoming = new Promise((resolve) => {
+      dave.on('call', (call) => {
+        call.answer();
+        resolve(call);
+      });
+    });
+    try {
+      await carol.start();
+      await dave.start();
+      assert.equal(carol.getOption('dtmf_mode'), 'info');
+      const out = await h.withTimeout(carol.call(`sip:dave@127.0.0.1:${dave.sipPort}`), 10000, 'carol.call');
+      const inc = await h.withTimeout(incoming, 5000, 'dave incoming');
+      await h.withTimeout(inc.answered(), 5000, 'dave answered');
+      const atDave = [];
+      const atCarol = [];
+      inc.on('dtmf', (d) => atDave.push(d));
+      out.on('dtmf', (d) => atCarol.push(d));
+      out.sendDtmf('0123456789*#');
+      inc.sendDtmf('#A', 60);
+      await h.waitFor(() => atDave.length >= 12 && atCarol.length >= 2, 8000, 'digits');
+      await h.sleep(300); // no digit twice
+      assert.equal(atDave.join(''), '0123456789*#');
+      assert.equal(atCarol.join(''), '#A');
+      assert.equal(inc.getDtmf(), '0123456789*#');
+      const sent = out.stats();
+      assert.equal(sent.dtmf_info_sent, 12, JSON.stringify(sent));
+      assert.equal(sent.dtmf_sent, 0, JSON.stringify(sent));
+      assert.equal(inc.stats().dtmf_info_received, 12);
+      await out.hangup();
+    } finally {
+      await Promise.all([carol.close(), dave.close()]);
+    }
+  });
+
   it('deny: the caller rejects with VoipError (busy / decline)', async () => {
     onBobCall = (call) => call.deny();
     await assert.rejects(alice.call(bobUri), (err) => {

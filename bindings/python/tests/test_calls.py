@@ -117,6 +117,38 @@ def test_dtmf_both_ways(make_phone: PhoneFactory) -> None:
     call.hangup()
 
 
+def test_dtmf_by_sip_info(make_phone: PhoneFactory) -> None:
+    # dtmf_mode "info": one SIP INFO per digit, each way, reported once
+    # and in order to get_dtmf and the DTMF callbacks.
+    callee_cb: List[str] = []
+    caller_cb: List[str] = []
+    answered: List[VoIPCall] = []
+
+    def callee_side(call: VoIPCall) -> None:
+        call.answer()
+        answered.append(call)
+
+    ans = Answerer(callee_side)
+    callee = make_phone(call_callback=ans, dtmf_mode="info",
+                        dtmf_callback=lambda c, d: callee_cb.append(d))
+    caller = make_phone(dtmf_mode="info", dtmf_callback=lambda c, d: caller_cb.append(d))
+    call = caller.call(uri_of(callee))
+    assert call.wait(timeout=5) == CallState.ANSWERED
+    assert wait_until(lambda: bool(answered))
+    inc = answered[0]
+    call.send_dtmf("0123456789*#")
+    inc.send_dtmf("#A", 60)
+    assert wait_until(lambda: len(callee_cb) >= 12 and len(caller_cb) >= 2, 8)
+    time.sleep(0.3)  # no digit twice
+    assert "".join(callee_cb) == "0123456789*#"
+    assert "".join(caller_cb) == "#A"
+    assert inc.get_dtmf(None) == "0123456789*#"
+    assert call.get_dtmf(None) == "#A"
+    assert call.stats()["dtmf_info_sent"] == 12 and call.stats()["dtmf_sent"] == 0
+    assert inc.stats()["dtmf_info_received"] == 12
+    call.hangup()
+
+
 def test_deny(make_phone: PhoneFactory) -> None:
     ans, callee, caller, call = connect(make_phone, lambda c: c.deny())
     assert call.wait(CallState.ENDED, 5) == CallState.ENDED

@@ -19,6 +19,7 @@ const options: PhoneOptions = {
   caFile: '/etc/ssl/certs/ca.pem',
   codecs: ['PCMU', 'PCMA'],
   jitterMs: 60,
+  dtmfMode: 'info',
   tcpMaxConnections: 256,
   tcpIdleTimeoutMs: 60000,
   tcpMessageTimeoutMs: 10000,
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   phone.on('call', (call: Call) => {
     call.on('dtmf', (d: string) => console.log(d.toUpperCase()));
     call.on('ended', (reason: string, code: number) => console.log(reason, code + 1));
+    call.on('dtmf_failed', (detail: string) => console.error(detail));
     call.answer();
   });
   phone.on('status', (s: PhoneStatus, reason: string) => {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   const stream: CallAudioStream = call.audioStream({ frameBytes: 640 });
   await pipeline(stream, createWriteStream('/tmp/call.raw'));
   const { reason, code } = await call.waitEnded();
-  console.log(state, partial.length, n, m, digits, reason, code, port, call.stats().packets_lost, ErrorCode.ETIMEOUT, version());
+  console.log(state, partial.length, n, m, digits, reason, code, port, call.stats().packets_lost + call.stats().dtmf_info_sent, ErrorCode.ETIMEOUT, version());
   await call.hangup();
   call.deny();
   call.deny(603);
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
 
   // @ts-expect-error: transport is one of udp/tcp/tls
   new Phone({ transport: 'sctp' });
+  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info
+  new Phone({ dtmfMode: 'inband' });
   // @ts-expect-error: unknown event of a call
   call.on('nonsense', () => {});
   // @ts-expect-error: states are strings of CallState

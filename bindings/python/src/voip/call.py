@@ -203,7 +203,8 @@ class VoIPCall:
 
     def stats(self) -> Dict[str, Any]:
         """Media counters as a dict (packets_sent, packets_received,
-        packets_lost, late, dtmf_sent, dtmf_received, jitter_ms, ...)."""
+        packets_lost, late, dtmf_sent, dtmf_received, dtmf_info_sent,
+        dtmf_info_received, jitter_ms, ...)."""
         data = json.loads(self.info("stats") or "{}")
         return dict(data) if isinstance(data, dict) else {}
 
@@ -311,9 +312,10 @@ class VoIPCall:
                 return "".join(out)
 
     def send_dtmf(self, digits: str, duration_ms: int = 0) -> None:
-        """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events,
-        each *duration_ms* long (0 = 100 ms).  Returns at once; the digits go
-        out one after another.  The library checks the digits and the
+        """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D'), each *duration_ms*
+        long (0 = 100 ms), as RFC 4733 events or one SIP INFO each, as the
+        phone's ``dtmf_mode`` says.  Returns at once; the digits go out one
+        after another.  The library checks the digits and the
         duration (40..5000 ms) and raises InvalidArgumentError with its
         message for others.  Not in pyVoIP."""
         d = _lib.encode(digits, "digits")

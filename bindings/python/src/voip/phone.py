@@ -96,6 +96,9 @@ class VoIPPhoneParameter:
     user_agent: Optional[str] = None
     codecs: Optional[Union[str, Sequence[str]]] = None
     dtmf_payload_type: Optional[int] = None
+    dtmf_mode: Optional[str] = None
+    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086) or
+    "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
     register_expires: Optional[int] = None
@@ -120,7 +123,8 @@ class VoIPPhoneParameter:
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
-        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file"):
+        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
+                     "dtmf_mode"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -182,6 +186,8 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.dtmf_mode is not None:
+            o.append(("dtmf_mode", self.dtmf_mode))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
