@@ -22,6 +22,7 @@ set(VOIP_INTEROP_TESTS
   kamailio_calls
   kamailio_baresip
   invite_cancel_race
+  sipp_info_dtmf
   lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
