@@ -148,7 +148,8 @@ static void test_answer(void)
             "\"packets_sent\":", "\"packets_received\":", "\"packets_lost\":", "\"late\":",
             "\"dropped_source\":", "\"dropped_payload_type\":", "\"malformed\":",
             "\"dtmf_sent\":", "\"dtmf_received\":", "\"read_overruns\":", "\"latched\":",
-            "\"dropped_ssrc\":", "\"jitter_ms\":"};
+            "\"dropped_ssrc\":", "\"jitter_ms\":", "\"dtmf_info_sent\":",
+            "\"dtmf_info_received\":"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
             CHECK(strstr(buf, keys[k]), "stats lacks %s: \"%s\"", keys[k], buf);
     }
@@ -275,11 +276,14 @@ static void test_audio_u8(void) { run_audio(1); }
 /* ------------------------------------------------------------------------
  * 3. DTMF both ways
  * ------------------------------------------------------------------------ */
-static void test_dtmf(void)
+/* run_dtmf sends digits both ways between phones whose "dtmf_mode" is mode
+ * (NULL: the default); with "info" every digit goes by SIP INFO. */
+static void run_dtmf(const char *mode)
 {
     static const char digits[] = "0123456789*#";
     const int n = (int)strlen(digits);
-    tphone *a = phone_a(TP_RECORD), *b = phone_b(TP_ANSWER);
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_hi(0), TP_RECORD, NULL, mode ? "dtmf_mode" : NULL, mode);
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, mode ? "dtmf_mode" : NULL, mode);
     uint64_t ca, cb;
     establish(a, b, &ca, &cb);
 
@@ -298,6 +302,18 @@ static void test_dtmf(void)
     tp_wait_dtmf(a, ca, n + 1, 0, got_a);
     CHECK(!strcmp(got_b, digits), "B's DTMF callback got extra digits: \"%s\"", got_b);
     CHECK(!strcmp(got_a, digits), "A's DTMF callback got extra digits: \"%s\"", got_a);
+    {
+        /* which way they went: RFC 4733 events or SIP INFO */
+        char st[1024], want[64];
+        int info = mode && !strcmp(mode, "info");
+        INFO(ca, "stats", st);
+        snprintf(want, sizeof want, "\"dtmf_info_sent\":%d,", info ? n : 0);
+        CHECK(strstr(st, want), "A's stats lack %s: %s", want, st);
+        INFO(cb, "stats", st);
+        snprintf(want, sizeof want, "\"dtmf_info_received\":%d}", info ? n : 0);
+        CHECK(strstr(st, want), "B's stats lack %s: %s", want, st);
+        CHECK(!info || strstr(st, "\"dtmf_received\":0,"), "B got RFC 4733 events in info mode: %s", st);
+    }
 
     STEP("voip_call_get_dtmf on B while answered");
     char buf[64];
@@ -321,6 +337,9 @@ static void test_dtmf(void)
     tp_destroy(a);
     tp_destroy(b);
 }
+
+static void test_dtmf(void) { run_dtmf(NULL); }
+static void test_dtmf_info(void) { run_dtmf("info"); }
 
 /* ------------------------------------------------------------------------
  * 4. deny
@@ -655,6 +674,7 @@ static void test_bad_input(void)
         { "audio_format", "s24" }, { "audio_format", "" },
         { "jitter_ms", "30" }, { "jitter_ms", "0" }, { "jitter_ms", "1020" }, { "jitter_ms", "abc" },
         { "dtmf_payload_type", "300" }, { "dtmf_payload_type", "x" },
+        { "dtmf_mode", "sipinfo" }, { "dtmf_mode", "" },
         { "invite_timeout_ms", "-5" }, { "invite_timeout_ms", "soon" },
     };
     char wrong[1024] = ""; /* all bad values that were accepted, for one message */
@@ -1198,6 +1218,7 @@ static const struct {
     { "audio", test_audio },
     { "audio_u8", test_audio_u8 },
     { "dtmf", test_dtmf },
+    { "dtmf_info", test_dtmf_info },
     { "deny", test_deny },
     { "cancel", test_cancel },
     { "hangup_caller", test_hangup_caller },
