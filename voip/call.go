@@ -48,6 +48,10 @@ type Call struct {
 	out                         *sip.OutgoingCall
 	offer                       []byte
 	cancelInvite                context.CancelCauseFunc
+	// life is done once the call has ended: work the call started in the
+	// background (an INFO being sent, ...) gives up with it.
+	life    context.Context
+	endLife context.CancelFunc
 
 	mu             sync.Mutex
 	state          CallState
@@ -70,6 +74,7 @@ type Call struct {
 // Ringing when incoming.
 func newCall(p *Phone, outgoing bool) *Call {
 	c := &Call{phone: p, outgoing: outgoing, changed: make(chan struct{})}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	if !outgoing {
 		c.state = Ringing
 	}
@@ -170,6 +175,7 @@ func (c *Call) end(reason string, code int) {
 	c.phone.removeCall(c)
 	stream, conn := c.stream, c.conn
 	c.mu.Unlock()
+	c.endLife()
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {

@@ -1,7 +1,6 @@
 package voip
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -129,14 +128,19 @@ func (c *Call) runInfoSender() {
 			return
 		}
 		c.info.sent.Add(1)
-		time.Sleep(time.Until(start.Add(d.duration)))
+		pause := time.NewTimer(time.Until(start.Add(d.duration)))
+		select {
+		case <-pause.C:
+		case <-c.life.Done():
+			pause.Stop()
+		}
 	}
 }
 
 // infoDialogSend sends one digit in the call's dialog, whichever side we
-// are.
+// are; it gives up when the call ends.
 func (c *Call) infoDialogSend(d infoDigit) error {
-	ctx := context.Background()
+	ctx := c.life
 	if c.in != nil {
 		return c.in.SendDTMF(ctx, d.digit, d.duration)
 	}
