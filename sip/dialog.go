@@ -53,7 +53,7 @@ type Dialog struct {
 	do     func(context.Context, *gosip.Request) (*gosip.Response, error)
 	write  func(*gosip.Request) error
 	read   func(*gosip.Request, gosip.ServerTransaction) error // the dialog's CSeq check
-	target func() gosip.Uri                                      // the remote target
+	target func() gosip.Uri                                    // the remote target
 
 	mu        sync.Mutex
 	host      string // our host in Via and Contact ("" = default)
