@@ -25,6 +25,7 @@ type IncomingCall struct {
 	end      endState
 	acked    bool
 	onAck    func()
+	settled  chan struct{} // closed once our 200 OK was acknowledged
 }
 
 type decision struct {
@@ -36,9 +37,10 @@ type decision struct {
 }
 
 func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
-	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{}),
+		settled: make(chan struct{})}
 	ic.dlg = &Dialog{
-		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest,
+		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest, ready: ic.settled,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
 	return ic
@@ -230,6 +232,7 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	err := ic.ds.WriteResponse(res)
 	if err == nil {
 		ic.ackReceived()
+		close(ic.settled)
 		return
 	}
 	switch {

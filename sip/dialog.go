@@ -54,6 +54,10 @@ type Dialog struct {
 	write  func(*gosip.Request) error
 	read   func(*gosip.Request, gosip.ServerTransaction) error // the dialog's CSeq check
 	target func() gosip.Uri                                    // the remote target
+	// ready is closed once the INVITE transaction that set the dialog up
+	// is over (our 200 OK acknowledged); nil when it was over from the
+	// start. No re-INVITE goes out before (RFC 3261 §14.1).
+	ready <-chan struct{}
 
 	mu        sync.Mutex
 	host      string // our host in Via and Contact ("" = default)
@@ -62,6 +66,7 @@ type Dialog struct {
 	answering bool // the peer's re-INVITE awaits its ACK
 	ack       chan *gosip.Request
 	ackCSeq   uint32
+	idle      chan struct{} // closed and replaced when an offer settles
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog
@@ -95,17 +100,11 @@ func (d *Dialog) Update(ctx context.Context, offer func() []byte) ([]byte, error
 
 func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build func() []byte) ([]byte, error) {
 	for try := 0; ; try++ {
-		d.mu.Lock()
-		busy := d.offering || d.answering
-		d.offering = !busy
-		d.mu.Unlock()
-		if busy {
-			return nil, ErrOfferPending
+		if err := d.begin(ctx); err != nil {
+			return nil, err
 		}
 		res, err := d.send(ctx, method, build())
-		d.mu.Lock()
-		d.offering = false
-		d.mu.Unlock()
+		d.settle(func() { d.offering = false })
 		switch {
 		case err != nil:
 			return nil, inviteError(ctx, err)
@@ -119,6 +118,58 @@ func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build fu
 		}
 		return res.Body(), nil
 	}
+}
+
+// begin waits until the dialog is set up and no offer of either side is
+// outstanding, then marks ours outstanding. Our own outstanding offer is
+// an error (ErrOfferPending): the caller's, not the peer's, to wait for.
+func (d *Dialog) begin(ctx context.Context) error {
+	if d.ready != nil {
+		select {
+		case <-d.ready:
+		case <-ctx.Done():
+			return ErrNoDialog
+		}
+	}
+	for {
+		d.mu.Lock()
+		if d.offering {
+			d.mu.Unlock()
+			return ErrOfferPending
+		}
+		if !d.answering {
+			d.offering = true
+			d.mu.Unlock()
+			return nil
+		}
+		idle := d.idleLocked()
+		d.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ErrOfferPending
+		}
+	}
+}
+
+// idleLocked is the channel closed when the outstanding offer settles.
+func (d *Dialog) idleLocked() chan struct{} {
+	if d.idle == nil {
+		d.idle = make(chan struct{})
+	}
+	return d.idle
+}
+
+// settle runs f (which clears an outstanding offer) under the lock and
+// wakes whoever waits for the dialog to be idle.
+func (d *Dialog) settle(f func()) {
+	d.mu.Lock()
+	f()
+	if d.idle != nil {
+		close(d.idle)
+		d.idle = nil
+	}
+	d.mu.Unlock()
 }
 
 // glareDelay is how long to wait before re-sending a request answered 491
@@ -229,11 +280,7 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	if invite {
-		defer func() {
-			d.mu.Lock()
-			d.answering = false
-			d.mu.Unlock()
-		}()
+		defer d.settle(func() { d.answering = false })
 	}
 	body, late := req.Body(), false
 	switch {
