@@ -83,6 +83,13 @@ void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
     LEAVE();
 }
 
+void voip__call_event(void *fn, void *ud, uint64_t phone, uint64_t call,
+                      const char *event, const char *detail) {
+    ENTER(phone);
+    ((voip_call_event_fn)fn)(ud, phone, call, event, detail);
+    LEAVE();
+}
+
 void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
                     const char *msg) {
     ENTER(phone);

@@ -26,6 +26,8 @@ VOIP_INTERNAL void voip__call_status(void *fn, void *ud, uint64_t phone, int32_t
 VOIP_INTERNAL void voip__call_request(void *fn, void *ud, uint64_t phone, uint64_t call,
                         const char *method, const char *from,
                         const char *content_type, const char *body);
+VOIP_INTERNAL void voip__call_event(void *fn, void *ud, uint64_t phone, uint64_t call,
+                      const char *event, const char *detail);
 VOIP_INTERNAL void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
                     const char *msg);
 

@@ -33,6 +33,7 @@ func (pe *phoneEntry) installHandler() {
 		DTMF:      pe.onDTMF,
 		Status:    pe.onStatus,
 		Request:   pe.onRequest,
+		CallEvent: pe.onCallEvent,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming
@@ -87,6 +88,18 @@ func (pe *phoneEntry) onDTMF(c *voip.Call, digit byte) {
 		return
 	}
 	C.voip__call_dtmf(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), C.int32_t(digit))
+}
+
+func (pe *phoneEntry) onCallEvent(c *voip.Call, name, detail string) {
+	cb := pe.get(&pe.event)
+	id := pe.handleOf(c)
+	if cb.fn == nil || id == 0 {
+		return
+	}
+	cn, cd := C.CString(name), C.CString(detail)
+	defer C.free(unsafe.Pointer(cn))
+	defer C.free(unsafe.Pointer(cd))
+	C.voip__call_event(cb.fn, cb.ud, C.uint64_t(pe.id), C.uint64_t(id), cn, cd)
 }
 
 func (pe *phoneEntry) onStatus(s voip.PhoneStatus, reason string) {

@@ -151,6 +151,11 @@ func voip_phone_on_dtmf(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
 	return setCallback("voip_phone_on_dtmf", phone, fn, ud, func(pe *phoneEntry) *callback { return &pe.dtmf })
 }
 
+//export voip_phone_on_call_event
+func voip_phone_on_call_event(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
+	return setCallback("voip_phone_on_call_event", phone, fn, ud, func(pe *phoneEntry) *callback { return &pe.event })
+}
+
 //export voip_phone_on_status
 func voip_phone_on_status(phone C.uint64_t, fn, ud unsafe.Pointer) C.int {
 	return setCallback("voip_phone_on_status", phone, fn, ud, func(pe *phoneEntry) *callback { return &pe.status })

@@ -43,6 +43,7 @@ type phoneEntry struct {
 	incoming callback
 	state    callback
 	dtmf     callback
+	event    callback
 	status   callback
 	request  callback
 	log      callback

@@ -385,6 +385,18 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
                                 const char *method, const char *from_uri,
                                 const char *content_type, const char *body);
 
+/* Something happened to an established call other than a state change.
+ * event is a name, detail says more; the names so far:
+ *   "hold"           the call is on hold; detail "local" (we held it) or
+ *                    "remote" (the peer did)
+ *   "resume"         a hold ended; detail "local" or "remote"
+ *   "media_changed"  the peer moved its media; detail is the new address
+ *                    and codec, e.g. "127.0.0.1:4000 PCMA"
+ * New names may be added in later versions without an ABI change: ignore
+ * the ones you do not know.  Both strings are valid during the call only. */
+typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
+                                   const char *event, const char *detail);
+
 /* A log line from the phone.  Passwords never appear in log lines. */
 typedef void (*voip_log_fn)(void *user_data, uint64_t phone, int32_t level,
                             const char *message);
@@ -392,6 +404,7 @@ typedef void (*voip_log_fn)(void *user_data, uint64_t phone, int32_t level,
 VOIP_API int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn fn, void *user_data);
 VOIP_API int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn fn, void *user_data);
 VOIP_API int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn fn, void *user_data);
+VOIP_API int voip_phone_on_call_event(uint64_t phone, voip_call_event_fn fn, void *user_data);
 VOIP_API int voip_phone_on_status(uint64_t phone, voip_status_fn fn, void *user_data);
 VOIP_API int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *user_data);
 

@@ -36,6 +36,10 @@ type Handler struct {
 	// Request is told about NOTIFY, INFO and MESSAGE requests (already
 	// answered 200 OK); c is the call they belong to, or nil.
 	Request func(c *Call, method, from, contentType string, body []byte)
+	// CallEvent is told about events of an established call other than
+	// state changes: name is one of the Event* constants (hold, resume,
+	// media_changed, ...) and detail says more; new names may come.
+	CallEvent func(c *Call, name, detail string)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many

@@ -183,6 +183,8 @@ export interface PhoneEvents {
   callState: [call: Call, state: CallState, reason: string];
   /** A call of this phone received a DTMF digit. */
   dtmf: [call: Call, digit: string];
+  /** An event of an established call other than a state change (voip_phone_on_call_event): 'hold', 'resume', 'media_changed', ...; unknown names may come. */
+  callEvent: [call: Call, event: string, detail: string];
   /** NOTIFY, INFO or MESSAGE outside a call (already answered 200). */
   request: [request: IncomingRequest];
   /** A log line (with the logLevel option). */
@@ -196,6 +198,14 @@ export interface CallEvents {
   answered: [];
   /** The remote side pressed a key: '0'-'9', '*', '#', 'A'-'D'. */
   dtmf: [digit: string];
+  /** Every call event, by name (see PhoneEvents.callEvent). */
+  event: [event: string, detail: string];
+  /** The call went on hold: detail 'local' (we held it) or 'remote'. */
+  hold: [detail: string];
+  /** A hold ended: detail 'local' or 'remote'. */
+  resume: [detail: string];
+  /** The peer moved its media: detail is the new address and codec. */
+  media_changed: [detail: string];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
 }

@@ -484,6 +484,16 @@ class Call extends EventEmitter {
     emitSafe(this._phone, 'dtmf', this, digit);
   }
 
+  // A call event (voip_phone_on_call_event): emitted on the call under its
+  // own name ('hold', 'resume', 'media_changed', ...) and as 'event', and on
+  // the phone as 'callEvent'.
+  _onEvent(name, detail) {
+    if (this._finalized) return;
+    emitSafe(this, name, detail);
+    emitSafe(this, 'event', name, detail);
+    emitSafe(this._phone, 'callEvent', this, name, detail);
+  }
+
   // The call is over: emit 'state' ENDED and 'ended' once, settle waiters,
   // then release the handle (keeping the facts, the last audio and digits).
   _finalize(reasonHint) {

@@ -66,6 +66,7 @@ function declare(lib, koffi) {
   protos.incoming = koffi.proto('void voip_incoming_call_fn(void *user_data, uint64_t phone, uint64_t call, const char *from_uri, const char *to_uri)');
   protos.state = koffi.proto('void voip_call_state_fn(void *user_data, uint64_t phone, uint64_t call, int32_t state, const char *reason)');
   protos.dtmf = koffi.proto('void voip_dtmf_fn(void *user_data, uint64_t phone, uint64_t call, int32_t digit)');
+  protos.event = koffi.proto('void voip_call_event_fn(void *user_data, uint64_t phone, uint64_t call, const char *event, const char *detail)');
   protos.status = koffi.proto('void voip_status_fn(void *user_data, uint64_t phone, int32_t status, const char *reason)');
   protos.request = koffi.proto('void voip_request_fn(void *user_data, uint64_t phone, uint64_t call, const char *method, const char *from_uri, const char *content_type, const char *body)');
   protos.log = koffi.proto('void voip_log_fn(void *user_data, uint64_t phone, int32_t level, const char *message)');
@@ -89,6 +90,7 @@ function declare(lib, koffi) {
     phone_on_call_state: f('int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn *fn, void *user_data)'),
     phone_on_dtmf: f('int voip_phone_on_dtmf(uint64_t phone, voip_dtmf_fn *fn, void *user_data)'),
     phone_on_status: f('int voip_phone_on_status(uint64_t phone, voip_status_fn *fn, void *user_data)'),
+    phone_on_call_event: f('int voip_phone_on_call_event(uint64_t phone, voip_call_event_fn *fn, void *user_data)'),
     phone_on_request: opt('int voip_phone_on_request(uint64_t phone, voip_request_fn *fn, void *user_data)'),
     phone_set_log: f('int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn *fn, void *user_data)'),
 
@@ -155,6 +157,10 @@ function registerCallbacks(koffi) {
       const t = route(phone);
       if (t) t._onDtmf(Number(call), String.fromCharCode(digit));
     }, 'dtmf'),
+    event: reg((ud, phone, call, name, detail) => {
+      const t = route(phone);
+      if (t) t._onCallEvent(Number(call), name, detail);
+    }, 'event'),
     status: reg((ud, phone, st, reason) => {
       const t = route(phone);
       if (t) t._onStatus(st, reason);

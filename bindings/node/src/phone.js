@@ -61,6 +61,7 @@ class Phone extends EventEmitter {
       check(fn.phone_on_call_state(this._id, cb.state, null), 'on_call_state');
       check(fn.phone_on_dtmf(this._id, cb.dtmf, null), 'on_dtmf');
       check(fn.phone_on_status(this._id, cb.status, null), 'on_status');
+      check(fn.phone_on_call_event(this._id, cb.event, null), 'on_call_event');
       if (fn.phone_on_request) check(fn.phone_on_request(this._id, cb.request, null), 'on_request');
       if (parsed.logLevel !== null) check(fn.phone_set_log(this._id, parsed.logLevel, cb.log, null), 'set_log');
       for (const [key, value] of parsed.set) check(fn.phone_set_option(this._id, key, value), `option ${key}`);
@@ -392,6 +393,11 @@ class Phone extends EventEmitter {
   _onDtmf(id, digit) {
     const call = this._calls.get(id);
     if (call) call._onDtmf(digit);
+  }
+
+  _onCallEvent(id, name, detail) {
+    const call = this._calls.get(id);
+    if (call) call._onEvent(name, detail);
   }
 
   _onStatus(st, reason) {

@@ -60,6 +60,7 @@ STATUS_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
 REQUEST_FN = CFUNCTYPE(
     None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p, c_char_p, c_char_p
 )
+CALL_EVENT_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,6 +82,7 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_phone_on_call_state": (c_int, [c_uint64, CALL_STATE_FN, c_void_p]),
     "voip_phone_on_dtmf": (c_int, [c_uint64, DTMF_FN, c_void_p]),
     "voip_phone_on_status": (c_int, [c_uint64, STATUS_FN, c_void_p]),
+    "voip_phone_on_call_event": (c_int, [c_uint64, CALL_EVENT_FN, c_void_p]),
     "voip_phone_set_log": (c_int, [c_uint64, c_int32, LOG_FN, c_void_p]),
     "voip_phone_call": (c_int, [c_uint64, c_char_p, POINTER(c_uint64)]),
     "voip_call_wait": (c_int, [c_uint64, c_uint32, c_int32, POINTER(c_int32)]),

@@ -94,6 +94,13 @@ class VoIPCall:
         callback thread (return quickly).  Digits are also queued for
         :meth:`get_dtmf` whether or not this is overridden."""
 
+    def event_callback(self, event: str, detail: str) -> None:
+        """Called for each event of the established call other than a state
+        change (``"hold"``, ``"resume"``, ``"media_changed"``, ...; see
+        ``voip_call_event_fn`` in voip.h), on the library's callback thread
+        (return quickly).  Unknown event names may come: ignore them.  Not
+        in pyVoIP."""
+
     def state_changed(self, state: CallState, reason: str) -> None:
         """Called on every state change with the library's reason (e.g.
         ``"200 OK"``, ``"remote hangup"``), on the library's callback thread

@@ -44,6 +44,7 @@ def _in_callback_of(handle: int) -> bool:
 
 CallCallback = Callable[[VoIPCall], Any]
 DTMFCallback = Callable[[VoIPCall, str], Any]
+CallEventCallback = Callable[[VoIPCall, str, str], Any]
 RequestCallback = Callable[[PhoneRequest], Any]
 
 
@@ -89,6 +90,7 @@ class VoIPPhoneParameter:
     audio_format: str = "s16le"
     call_callback: Optional[CallCallback] = None
     dtmf_callback: Optional[DTMFCallback] = None
+    call_event_callback: Optional[CallEventCallback] = None
     request_callback: Optional[RequestCallback] = None
     display_name: Optional[str] = None
     user_agent: Optional[str] = None
@@ -140,7 +142,7 @@ class VoIPPhoneParameter:
             raise TypeError("call_class must be a subclass of voip.VoIPCall")
         if self.sip_class is not None:
             raise TypeError("sip_class is not supported: SIP is implemented by libvoip")
-        for name in ("call_callback", "dtmf_callback", "request_callback"):
+        for name in ("call_callback", "dtmf_callback", "call_event_callback", "request_callback"):
             fn = getattr(self, name)
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable")
@@ -366,6 +368,13 @@ class VoIPPhone:
             if me is not None:
                 me._dispatch(ph, me._on_dtmf, call, digit)
 
+        def on_event(
+            ud: Any, ph: int, call: int, name: Optional[bytes], detail: Optional[bytes]
+        ) -> None:
+            me = ref()
+            if me is not None:
+                me._dispatch(ph, me._on_call_event, call, _lib.text(name), _lib.text(detail))
+
         def on_status(ud: Any, ph: int, status: int, reason: Optional[bytes]) -> None:
             me = ref()
             if me is not None:
@@ -397,6 +406,7 @@ class VoIPPhone:
             _lib.STATUS_FN(on_status),
             _lib.REQUEST_FN(on_request),
             _lib.LOG_FN(on_log),
+            _lib.CALL_EVENT_FN(on_event),
         )
         self._new_handle()
 
@@ -435,11 +445,12 @@ class VoIPPhone:
                     ),
                     "add credentials",
                 )
-            inc, st, dt, stat, req, lg = self._cfuncs
+            inc, st, dt, stat, req, lg, ev = self._cfuncs
             check(_lib.lib.voip_phone_on_incoming_call(h, inc, None))
             check(_lib.lib.voip_phone_on_call_state(h, st, None))
             check(_lib.lib.voip_phone_on_dtmf(h, dt, None))
             check(_lib.lib.voip_phone_on_status(h, stat, None))
+            check(_lib.lib.voip_phone_on_call_event(h, ev, None))
             on_req = _lib.optional("voip_phone_on_request")
             if self.params.request_callback is not None and on_req is not None:
                 check(on_req(h, req, None))
@@ -762,6 +773,16 @@ class VoIPPhone:
         finally:
             if self.params.dtmf_callback is not None:
                 self.params.dtmf_callback(call, code)
+
+    def _on_call_event(self, ch: int, name: str, detail: str) -> None:
+        call = self.call_registry.get(ch)
+        if call is None:
+            return
+        try:
+            call.event_callback(name, detail)
+        finally:
+            if self.params.call_event_callback is not None:
+                self.params.call_event_callback(call, name, detail)
 
     def _on_status(self, status: int, reason: str) -> None:
         self._status_reason = reason
