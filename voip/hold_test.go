@@ -2,17 +2,59 @@ package voip
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// callPair is an answered call from a (caller) to b (callee).
-func callPair(t *testing.T, rtpA, rtpB int) (ca, cb *Call) {
+// eventLog records call events as "name detail" per call.
+type eventLog struct {
+	mu     sync.Mutex
+	events map[*Call][]string
+}
+
+func (l *eventLog) add(c *Call, name, detail string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.events == nil {
+		l.events = map[*Call][]string{}
+	}
+	l.events[c] = append(l.events[c], name+" "+detail)
+}
+
+// take waits up to 2 s for want to be c's events so far, then forgets them.
+func (l *eventLog) take(t *testing.T, c *Call, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		l.mu.Lock()
+		got := strings.Join(l.events[c], ", ")
+		done := got == strings.Join(want, ", ")
+		if done || time.Now().After(deadline) {
+			delete(l.events, c)
+		}
+		l.mu.Unlock()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("events %q, want %q", got, want)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// callPair is an answered call from a (caller) to b (callee); their call
+// events go to log.
+func callPair(t *testing.T, rtpA, rtpB int, log *eventLog) (ca, cb *Call) {
 	t.Helper()
 	in := newIncoming()
-	b := testPhone(t, rtpB, in.handler(true))
-	a := testPhone(t, rtpA, Handler{})
+	hb := in.handler(true)
+	hb.CallEvent = log.add
+	b := testPhone(t, rtpB, hb)
+	a := testPhone(t, rtpA, Handler{CallEvent: log.add})
 	ca, err := a.Call(uriOf(t, b))
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +136,8 @@ func wantInfo(t *testing.T, c *Call, key, want string) {
 // ways while held (the holder sends no RTP) and comes back, by level and
 // frequency.
 func TestHoldResumeBothWays(t *testing.T) {
-	ca, cb := callPair(t, 44000, 44100)
+	var log eventLog
+	ca, cb := callPair(t, 44000, 44100, &log)
 	exchangeTones(t, ca, cb)
 	for _, tc := range []struct {
 		name           string
@@ -106,6 +149,8 @@ func TestHoldResumeBothWays(t *testing.T) {
 			}
 			wantInfo(t, tc.holder, "hold", "local")
 			wantInfo(t, tc.holdee, "hold", "remote")
+			log.take(t, tc.holder, "hold local")
+			log.take(t, tc.holdee, "hold remote")
 			before := sent(t, tc.holder)
 			quietBothWays(t, ca, cb)
 			if d := sent(t, tc.holder) - before; d > 1 {
@@ -119,6 +164,8 @@ func TestHoldResumeBothWays(t *testing.T) {
 			}
 			wantInfo(t, tc.holder, "hold", "none")
 			wantInfo(t, tc.holdee, "hold", "none")
+			log.take(t, tc.holder, "resume local")
+			log.take(t, tc.holdee, "resume remote")
 			exchangeTones(t, ca, cb)
 		})
 	}
@@ -155,7 +202,7 @@ func TestHoldResumeBothWays(t *testing.T) {
 // TestHoldGlare: both sides hold at once; whichever way the re-INVITEs
 // meet, both calls end up held both ways with no audio.
 func TestHoldGlare(t *testing.T) {
-	ca, cb := callPair(t, 44200, 44300)
+	ca, cb := callPair(t, 44200, 44300, &eventLog{})
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	took := make([]time.Duration, 2)

@@ -179,7 +179,10 @@ func sdpVersion(t *testing.T, sdp string) string {
 // peer holds us) is applied; an UPDATE resumes.
 func TestReinviteFromRawPeer(t *testing.T) {
 	in := newIncoming()
-	p := testPhoneWith(t, 44400, map[string]string{"codecs": "PCMU,PCMA"}, in.handler(true))
+	var log eventLog
+	h := in.handler(true)
+	h.CallEvent = log.add
+	p := testPhoneWith(t, 44400, map[string]string{"codecs": "PCMU,PCMA"}, h)
 	media := listenUDP(t)
 	r, c := dialRaw(t, p, in, udpPort(media))
 	if n, pt := rtpAt(media, 300*time.Millisecond); n < 5 || pt != 0 {
@@ -200,6 +203,7 @@ func TestReinviteFromRawPeer(t *testing.T) {
 		t.Errorf("%d packets still at the old port", n)
 	}
 	wantInfo(t, c, "codec", "PCMA")
+	log.take(t, c, fmt.Sprintf("media_changed 127.0.0.1:%d PCMA", udpPort(moved)))
 	wantInfo(t, c, "remote_rtp", fmt.Sprintf("127.0.0.1:%d", udpPort(moved)))
 
 	res = r.send("INVITE", peerSDP(2, udpPort(moved), "8", "sendrecv"), true)
@@ -218,6 +222,7 @@ func TestReinviteFromRawPeer(t *testing.T) {
 	}
 	r.ack(res, peerSDP(3, udpPort(moved), "8", "sendonly"))
 	waitInfo(t, c, "hold", "remote")
+	log.take(t, c, "hold remote")
 	_, _ = rtpAt(moved, 60*time.Millisecond)
 	if n, _ := rtpAt(moved, 300*time.Millisecond); n != 0 {
 		t.Errorf("%d packets sent to a peer that holds us (sendonly)", n)
@@ -228,6 +233,7 @@ func TestReinviteFromRawPeer(t *testing.T) {
 		t.Fatalf("UPDATE: %v", res)
 	}
 	wantInfo(t, c, "hold", "none")
+	log.take(t, c, fmt.Sprintf("media_changed 127.0.0.1:%d PCMU", udpPort(media)), "resume remote")
 	if n, pt := rtpAt(media, 300*time.Millisecond); n < 5 || pt != 0 {
 		t.Fatalf("after the UPDATE: %d packets, pt %d, want PCMU back at the first port", n, pt)
 	}
