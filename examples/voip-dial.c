@@ -4,6 +4,7 @@
  *
  *   voip-dial URI [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--seconds N]
  *             [--tone HZ] [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS]
+ *             [--hold SECS]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
  *             [--outbound-proxy URI]
@@ -15,6 +16,7 @@
  *
  *   CALL 1 <STATE>[ <reason>]     DIALING, PROGRESS, ANSWERED, ENDED ...
  *   DTMF 1 <digit>                a key the other side pressed
+ *   HOLD 1 local, RESUME 1 local  with --hold: the call was held, resumed
  *   AUDIO <freq_hz> <rms>         at the end: dominant frequency and RMS level
  *                                 of the audio received from 0.5 s after the
  *                                 answer to the end of the call
@@ -178,6 +180,31 @@ static int contains(const char *s, const char *word)
     return 0;
 }
 
+/* --hold: put the call on hold for secs seconds (re-INVITE a=sendonly),
+ * then resume it (a=sendrecv). */
+static int hold_call(uint64_t call, long secs)
+{
+    int rc = voip_call_hold(call);
+    if (rc != VOIP_OK) {
+        ex_error("hold", rc);
+        return rc;
+    }
+    printf("HOLD 1 local\n");
+    for (long ms = 0; ms < secs * 1000; ms += 100) {
+        int32_t st = 0;
+        if (voip_call_state(call, &st) != VOIP_OK || st == VOIP_CALL_ENDED)
+            return VOIP_OK; /* the other side hung up meanwhile */
+        sleep_ms(100);
+    }
+    rc = voip_call_resume(call);
+    if (rc != VOIP_OK) {
+        ex_error("resume", rc);
+        return rc;
+    }
+    printf("RESUME 1 local\n");
+    return VOIP_OK;
+}
+
 static void usage(void)
 {
     printf("usage: voip-dial URI [options]\n"
@@ -191,6 +218,8 @@ static void usage(void)
            "  --dtmf DIGITS         send these digits ~1 s after the answer\n"
            "  --record FILE.wav     save the received audio (16-bit 8 kHz mono)\n"
            "  --timeout SECS        give up when not answered in time (default 30)\n"
+           "  --hold SECS           2 s after the answer (after the digits), hold the\n"
+           "                        call for SECS, then resume and go on with the tone\n"
            EX_REG_USAGE
            "exit: 0 answered and ended cleanly, 2 rejected, 3 no answer, 4 bad URI,\n"
            "      5 registration failed (refused or no answer), 1 other\n");
@@ -204,7 +233,7 @@ int main(int argc, char **argv)
     const char *uri = NULL, *digits = NULL, *record = NULL;
     char ip[64] = "0.0.0.0", port[8] = "0";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
-    long seconds = 5, timeout = 30;
+    long seconds = 5, timeout = 30, hold = 0;
     double tone = 0;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
@@ -229,6 +258,8 @@ int main(int argc, char **argv)
             digits = argv[++i];
         } else if (!strcmp(a, "--record") && more) {
             record = argv[++i];
+        } else if (!strcmp(a, "--hold") && more) {
+            hold = ex_parse_long(argv[++i], 1, 3600, "bad --hold (1..3600 s)");
         } else if (!strcmp(a, "--timeout") && more) {
             timeout = ex_parse_long(argv[++i], 1, 86400, "bad --timeout");
         } else if (a[0] == '-' && a[1] == '-') {
@@ -356,6 +387,13 @@ int main(int argc, char **argv)
                     ex_error("send DTMF", rc);
                     exit_code = 1;
                 }
+            }
+            if (hold > 0 && dtmf_sent && elapsed >= 2.0) {
+                if (hold_call(call, hold) != VOIP_OK)
+                    exit_code = 1;
+                hold = 0;
+                frames_sent = (long)((now() - t0) / 0.02); /* no catching up */
+                continue;
             }
             /* Queue frames until we are SEND_LEAD ahead of the clock. */
             while ((double)frames_sent * 0.02 < elapsed + SEND_LEAD) {

@@ -11,6 +11,9 @@
  *
  *   CALL <n> <STATE>[ <reason>]     n counts calls from 1 in this process
  *   DTMF <n> <digit>                a key the caller pressed
+ *   HOLD <n> remote|local           the call was put on hold (by the caller)
+ *   RESUME <n> remote|local         the hold ended
+ *   MEDIA <n> <ip:port> <codec>     the caller moved its media (re-INVITE)
  *   STATUS <STATUS> <reason>        with --register: the phone's status, e.g.
  *                                   "STATUS REGISTERED 200 OK"
  *
@@ -211,6 +214,26 @@ static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
     pthread_mutex_unlock(&g_mu);
 }
 
+/* Callback: a call event (hold, resume, media moved). */
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
+{
+    (void)ud; (void)phone;
+    const char *tag = NULL;
+    if (strcmp(event, "hold") == 0)
+        tag = "HOLD";
+    else if (strcmp(event, "resume") == 0)
+        tag = "RESUME";
+    else if (strcmp(event, "media_changed") == 0)
+        tag = "MEDIA";
+    if (!tag)
+        return; /* a later version's event */
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *e = find_call(call);
+    if (e)
+        printf("%s %d %s\n", tag, e->n, detail);
+    pthread_mutex_unlock(&g_mu);
+}
+
 /* Signal handler: only write(2), which is async-signal-safe. */
 static void on_signal(int sig)
 {
@@ -232,7 +255,8 @@ static void usage(void)
            "  --user NAME           user part of our SIP URI (default libvoip;\n"
            "                        --register's USER replaces it)\n"
            EX_REG_USAGE
-           "  prints CALL <n> <STATE>, DTMF <n> <digit> and, with --register,\n"
+           "  prints CALL <n> <STATE>, DTMF <n> <digit>, HOLD|RESUME <n> remote,\n"
+           "  MEDIA <n> <ip:port> <codec> and, with --register,\n"
            "  STATUS <STATUS> <reason> lines; SIGINT/SIGTERM unregister and exit 0\n"
            "exit: 0 stopped by a signal, 5 registration failed at start (refused or\n"
            "      no answer; the reason is on stderr), 1 other errors\n");
@@ -298,6 +322,7 @@ int main(int argc, char **argv)
     voip_phone_on_incoming_call(phone, on_incoming, NULL);
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
+    voip_phone_on_call_event(phone, on_call_event, NULL);
     if (reg.user[0])
         voip_phone_on_status(phone, ex_on_status, NULL);
 

@@ -68,6 +68,8 @@ type Call struct {
 	stream         *rtp.Stream
 	digits         []byte
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
+	sess           session    // mid-call offer/answer (call_session.go)
+	holdBusy       bool       // a Hold or Resume awaits its answer
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

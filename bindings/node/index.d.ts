@@ -317,6 +317,16 @@ export declare class Call extends EventEmitter {
   cancel(): void;
   /** Hang up an ANSWERED call; resolves once it ENDED. */
   hangup(): Promise<void>;
+  /**
+   * Put the call on hold (re-INVITE with a=sendonly, or a=inactive when the
+   * peer holds us too); resolves once the peer accepted.  Rejects with
+   * VoipError 'EREJECTED' (refused) or 'ETIMEOUT'; the call stays up.
+   */
+  hold(): Promise<void>;
+  /** Take the call off our hold (re-INVITE with a=sendrecv); as hold(). */
+  resume(): Promise<void>;
+  /** Who holds the call: voip_call_info "hold". */
+  readonly holdState: 'none' | 'local' | 'remote' | 'both';
 
   /** Send DTMF digits (0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others), as RFC 4733 events or SIP INFO as the phone's dtmfMode says; queued, returns at once. */
   sendDtmf(digits: string, durationMs?: number): void;

@@ -211,6 +211,38 @@ class Call extends EventEmitter {
   }
 
   /**
+   * Put an ANSWERED call on hold: a re-INVITE offering a=sendonly (a=inactive
+   * when the peer holds us too).  Resolves once the peer accepted; then no
+   * audio is sent and reads return silence.  Rejects with VoipError
+   * 'EREJECTED' when the peer refused and 'ETIMEOUT' when it did not answer
+   * (the call stays up either way).
+   */
+  hold() {
+    return this._reinvite(this._fn.call_hold, 'hold');
+  }
+
+  /** Take the call off our hold (a re-INVITE offering a=sendrecv); as hold(). */
+  resume() {
+    return this._reinvite(this._fn.call_resume, 'resume');
+  }
+
+  _reinvite(fn, what) {
+    if (!this._handle || this._finalized) return Promise.reject(callEnded(this));
+    const h = this._handle;
+    return callAsync(fn, h).then((rc) => {
+      if (rc !== OK) {
+        if (rc === ErrorCode.ENOTFOUND) throw callEnded(this);
+        throw fromAsync(this._fn, rc, `call ${this._id}: ${what}`, { call: h }, `call is ${this.state}`);
+      }
+    });
+  }
+
+  /** Who holds the call: 'none', 'local', 'remote' or 'both'. */
+  get holdState() {
+    return this.info('hold');
+  }
+
+  /**
    * Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, each
    * durationMs long (0 = 100 ms).  The library checks the digits and the
    * duration (40..5000 ms) and refuses others with VoipError 'EINVAL'.

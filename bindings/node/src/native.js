@@ -101,6 +101,8 @@ function declare(lib, koffi) {
     call_deny: f('int voip_call_deny(uint64_t call, int32_t status_code)'),
     call_hangup: f('int voip_call_hangup(uint64_t call)'),
     call_cancel: f('int voip_call_cancel(uint64_t call)'),
+    call_hold: f('int voip_call_hold(uint64_t call)'),
+    call_resume: f('int voip_call_resume(uint64_t call)'),
     call_read_audio: f('int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, _Out_ size_t *nread)'),
     call_write_audio: f('int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, _Out_ size_t *nwritten)'),
     call_send_dtmf: f('int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms)'),

@@ -84,6 +84,35 @@ describe('Node phone <-> Node phone', () => {
     assert.equal(states.at(-1) === 'bob:ENDED' || states.at(-1) === 'alice:ENDED', true);
   });
 
+  it('holds and resumes from either side, audio stopping and coming back', async () => {
+    const { out, inc } = await connect();
+    // Both sides talk for the whole test (the async writes wait for room).
+    const w1 = out.writeAudioAsync(h.tone(440, 12000));
+    const w2 = inc.writeAudioAsync(h.tone(1000, 12000));
+    const hear = async () => {
+      await Promise.all([h.readFor(inc, 400), h.readFor(out, 400)]);
+      return Promise.all([h.readFor(inc, 600), h.readFor(out, 600)]);
+    };
+    for (const [holder, peer] of [[out, inc], [inc, out]]) {
+      const held = h.once(peer, 'hold');
+      await h.withTimeout(holder.hold(), 10000, 'hold');
+      assert.equal(holder.holdState, 'local');
+      assert.deepEqual(await held, ['remote']);
+      assert.equal(peer.holdState, 'remote');
+      const [atBob, atAlice] = await hear();
+      assert.ok(h.rms(atBob) < 50 && h.rms(atAlice) < 50, `on hold: ${h.rms(atBob)} ${h.rms(atAlice)}`);
+      const resumed = h.once(peer, 'resume');
+      await h.withTimeout(holder.resume(), 10000, 'resume');
+      assert.deepEqual(await resumed, ['remote']);
+      const [b, a] = await hear();
+      assert.ok(Math.abs(h.dominantFrequency(b) - 440) <= 10 && h.rms(b) > 2000, `bob hears ${h.dominantFrequency(b)} Hz`);
+      assert.ok(Math.abs(h.dominantFrequency(a) - 1000) <= 10 && h.rms(a) > 2000, `alice hears ${h.dominantFrequency(a)} Hz`);
+    }
+    await out.hangup();
+    await Promise.allSettled([w1, w2]);
+    await assert.rejects(out.hold());
+  });
+
   it('carries audio both ways (level and frequency)', async () => {
     const { out, inc } = await connect();
     // alice sends 440 Hz, bob sends 1000 Hz, 3 s each (the queue holds 2 s:

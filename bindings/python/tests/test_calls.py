@@ -22,6 +22,7 @@ from conftest import (
     PhoneFactory,
     assert_tone,
     next_rtp_range,
+    rms,
     s16_samples,
     tone_s16,
     tone_u8,
@@ -527,3 +528,34 @@ def test_unstarted_phones_are_collected(make_phone: PhoneFactory) -> None:
         gc.collect()
         st = voip._lib.ctypes.c_int32()
         assert voip._lib.lib.voip_phone_status(h, voip._lib.ctypes.byref(st)) == voip._lib.ENOTFOUND
+
+
+def test_hold_and_resume(make_phone: PhoneFactory) -> None:
+    """Hold from either side stops the audio both ways; resume brings it back."""
+    ans, callee, caller, call = connect(make_phone, lambda c: c.answer())
+    assert call.wait(timeout=5) == CallState.ANSWERED
+    assert ans.done.wait(10)
+    other = ans.calls[0]
+    assert wait_until(lambda: other.state == CallState.ANSWERED)
+    events: List[str] = []
+    caller.params.call_event_callback = lambda c, name, detail: events.append(f"{name} {detail}")
+
+    def heard(listener: VoIPCall, talker: VoIPCall, freq: int) -> List[int]:
+        listener.read_audio(320 * 100, blocking=False)  # what was queued
+        talker.write_audio(tone_s16(freq, 1500))
+        return s16_samples(listener.read_audio(320 * 75))
+
+    for holder in (call, other):
+        holder.hold()
+        assert holder.hold_state == "local"
+        peer = other if holder is call else call
+        assert wait_until(lambda: peer.hold_state == "remote")
+        assert rms(heard(call, other, 1000)) < 50
+        assert rms(heard(other, call, 440)) < 50
+        holder.resume()
+        assert wait_until(lambda: peer.hold_state == "none")
+        assert_tone(heard(call, other, 1000)[4000:], 1000)
+        assert_tone(heard(other, call, 440)[4000:], 440)
+    assert wait_until(lambda: len(events) >= 4)
+    assert events == ["hold local", "resume local", "hold remote", "resume remote"]
+    call.hangup()

@@ -91,6 +91,8 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_deny": (c_int, [c_uint64, c_int32]),
     "voip_call_hangup": (c_int, [c_uint64]),
     "voip_call_cancel": (c_int, [c_uint64]),
+    "voip_call_hold": (c_int, [c_uint64]),
+    "voip_call_resume": (c_int, [c_uint64]),
     # Audio buffers are passed as addresses (c_void_p) so that a read can
     # continue at an offset inside one Python buffer.
     "voip_call_read_audio": (

@@ -161,7 +161,7 @@ class VoIPCall:
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
-        "remote_rtp", "end_reason", "end_code", "stats"."""
+        "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
         self._check(rc)
@@ -265,6 +265,25 @@ class VoIPCall:
     def cancel(self) -> None:
         """Cancel an outgoing call in DIALING or PROGRESS (CANCEL)."""
         self._check(_lib.lib.voip_call_cancel(self._h()))
+
+    def hold(self) -> None:
+        """Put an ANSWERED call on hold (a re-INVITE offering a=sendonly, or
+        a=inactive when the peer holds us too).  Blocks until the peer
+        answers; then no audio is sent and reads return silence.  Raises a
+        VoIPError when the peer refused or did not answer (the call stays up
+        either way), InvalidStateError when the call is not ANSWERED.  Not in
+        pyVoIP."""
+        self._check(_lib.lib.voip_call_hold(self._h()))
+
+    def resume(self) -> None:
+        """Take the call off our hold (a re-INVITE offering a=sendrecv).
+        Errors as hold()."""
+        self._check(_lib.lib.voip_call_resume(self._h()))
+
+    @property
+    def hold_state(self) -> str:
+        """Who holds the call: "none", "local", "remote" or "both"."""
+        return self.info("hold")
 
     def close(self) -> None:
         """End the call whatever its state (hang up, cancel or deny) and
