@@ -286,7 +286,11 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * Returns VOIP_ENETWORK when the SIP port cannot be bound (or, for TCP/TLS,
  * the server cannot be reached), VOIP_ERANGE for a bad RTP range,
  * VOIP_ESTATE when already running, VOIP_EREJECTED when the registrar
- * refused the registration (the phone is then FAILED and stopped), and
+ * refused the registration (the phone is then FAILED and stopped), also
+ * over TLS when its certificate does not verify ("status_reason" then names
+ * it: "TLS certificate rejected: x509: certificate signed by unknown
+ * authority", "... x509: certificate is valid for a.example, not b.example",
+ * "... x509: certificate has expired or is not yet valid: ..."), and
  * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
  * then keeps running (FAILED, "timeout"), retries with backoff, and turns
  * REGISTERED by itself once the registrar answers.
@@ -412,7 +416,9 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * The outcome arrives through the state callback or voip_call_wait():
  * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
  * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
- * started, VOIP_ENOPORTS when no RTP port is free.
+ * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
+ * INVITE cannot be sent (over TLS, a certificate that does not verify:
+ * the last error then says "TLS certificate rejected: x509: ...").
  * Ownership: the caller owns the call handle; release it with
  * voip_call_release().  Threads: any.
  * Blocks: briefly (DNS resolution of the host, if it is a name). */

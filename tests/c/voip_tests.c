@@ -1042,6 +1042,72 @@ static void test_register(void)
 }
 
 /* ------------------------------------------------------------------------
+ * tls_rejected: registering over TLS with a server whose certificate does not
+ * verify (tests/data/untrusted-cert.pem, self-signed) -> VOIP_EREJECTED and
+ * FAILED with "TLS certificate rejected: x509: ..." at once, not a registrar
+ * that "did not answer".
+ * ------------------------------------------------------------------------ */
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/data"
+#endif
+
+static uint64_t new_local_phone(const char *user, int side)
+{
+    char buf[32];
+    uint64_t p;
+    OK(voip_phone_new(&p));
+    OK(voip_phone_set_option(p, "bind_ip", "127.0.0.1"));
+    OK(voip_phone_set_option(p, "bind_port", "0"));
+    snprintf(buf, sizeof buf, "%d", rtp_lo(side));
+    OK(voip_phone_set_option(p, "rtp_port_low", buf));
+    snprintf(buf, sizeof buf, "%d", rtp_hi(side));
+    OK(voip_phone_set_option(p, "rtp_port_high", buf));
+    OK(voip_phone_set_option(p, "user", user));
+    return p;
+}
+
+static void test_tls_rejected(void)
+{
+    char buf[256], server[300];
+    int32_t st = -1;
+
+    STEP("a TLS server with a self-signed certificate");
+    uint64_t srv = new_local_phone("registrar", 1);
+    OK(voip_phone_set_option(srv, "transport", "tls"));
+    OK(voip_phone_set_option(srv, "cert_file", TEST_DATA_DIR "/untrusted-cert.pem"));
+    OK(voip_phone_set_option(srv, "key_file", TEST_DATA_DIR "/untrusted-key.pem"));
+    OK(voip_phone_start(srv));
+    OK(voip_phone_get_option(srv, "sip_port", buf, sizeof buf));
+    snprintf(server, sizeof server, "127.0.0.1:%s", buf);
+
+    STEP("register to it without trusting it");
+    uint64_t p = new_local_phone("alice", 0);
+    OK(voip_phone_set_option(p, "transport", "tls"));
+    OK(voip_phone_set_option(p, "server", server));
+    OK(voip_phone_on_status(p, on_status, NULL));
+    double t0 = t_now();
+    EXPECT_RC(voip_phone_start(p), VOIP_EREJECTED);
+    CHECK(t_now() - t0 < 3, "start took %.1f s", t_now() - t0);
+    CHECK(strstr(voip_last_error(), "TLS certificate rejected: x509: certificate signed by unknown authority"),
+          "last error \"%s\"", voip_last_error());
+    OK(voip_phone_status(p, &st));
+    CHECK(st == VOIP_PHONE_FAILED, "status: %d, want FAILED", st);
+    OK(voip_phone_get_option(p, "status_reason", buf, sizeof buf));
+    CHECK(!strcmp(buf, "TLS certificate rejected: x509: certificate signed by unknown authority"),
+          "status_reason \"%s\"", buf);
+    CHECK(saw_status(VOIP_PHONE_FAILED, "TLS certificate rejected", 2000),
+          "the status callback did not report FAILED with the certificate");
+
+    STEP("tls_insecure skips the check: the server answers (405: it is a phone, not a registrar)");
+    OK(voip_phone_set_option(p, "tls_insecure", "1"));
+    EXPECT_RC(voip_phone_start(p), VOIP_EREJECTED);
+    OK(voip_phone_get_option(p, "status_reason", buf, sizeof buf));
+    CHECK(strstr(buf, "405"), "status_reason with tls_insecure \"%s\"", buf);
+    OK(voip_phone_destroy(p));
+    OK(voip_phone_destroy(srv));
+}
+
+/* ------------------------------------------------------------------------
  * 11. per-handle last error (voip_phone_last_error, voip_call_last_error)
  * ------------------------------------------------------------------------ */
 struct handle_error_job {
@@ -1208,6 +1274,7 @@ static const struct {
     { "register", test_register },
     { "last_error", test_last_error },
     { "first_events", test_first_events },
+    { "tls_rejected", test_tls_rejected },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
