@@ -197,7 +197,17 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     0.0.0.0, the first non-loopback IPv4
  *                                     address of the machine's interfaces
  *                                     (127.0.0.1 when there is none)
- *   "user_agent"         "libvoip/<version>"  User-Agent header
+ *   "user_agent"         "libvoip/<version>"  User-Agent header of the
+ *                                     requests we build and Server header of
+ *                                     our responses; "" = neither header
+ *   "accept_any_user"    "1"          "0": answer 404 Not Found to a request
+ *                                     whose Request-URI names a user other
+ *                                     than "user" (phones exposed to the
+ *                                     Internet: scanners try common users);
+ *                                     a Request-URI without a user part
+ *                                     (OPTIONS keep-alives to the host) is
+ *                                     accepted, ACK and CANCEL are never
+ *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
  *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
