@@ -140,6 +140,27 @@ VOIP_API const char *voip_strerror(int code);
 VOIP_API const char *voip_last_error(void);
 
 /* ========================================================================
+ * Process-wide settings
+ * ======================================================================== */
+
+/* Set the soft memory limit of the Go runtime inside the library (Go's
+ * runtime/debug.SetMemoryLimit) to mb MiB.  It is one setting for the whole
+ * process, not per phone: every phone shares one heap, and the last call
+ * wins.  mb = 0 removes the limit (Go's default, unless the GOMEMLIMIT
+ * environment variable was set when the library loaded); mb = -1 changes
+ * nothing (read only).  *previous_mb (may be NULL) receives the limit in
+ * effect before, in MiB, 0 for none.
+ * Why: the runtime keeps memory it freed for a while; after a burst (an
+ * OPTIONS flood of 5,000/s for 3 s) the process stays large although
+ * little is live.  Under a limit the collector works harder as the heap
+ * nears it and returns freed memory to the system sooner.  It is soft:
+ * allocations never fail because of it, but a limit below what the
+ * phones really use makes the collector take up to about half the CPU.
+ * See the README's Robustness section for measurements.
+ * Returns VOIP_EINVAL for mb < -1 or beyond 2^43 - 1.  Threads: any. */
+VOIP_API int voip_set_memory_limit(int64_t mb, int64_t *previous_mb);
+
+/* ========================================================================
  * States
  * ======================================================================== */
 
