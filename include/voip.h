@@ -140,6 +140,27 @@ VOIP_API const char *voip_strerror(int code);
 VOIP_API const char *voip_last_error(void);
 
 /* ========================================================================
+ * Process-wide settings
+ * ======================================================================== */
+
+/* Set the soft memory limit of the Go runtime inside the library (Go's
+ * runtime/debug.SetMemoryLimit) to mb MiB.  It is one setting for the whole
+ * process, not per phone: every phone shares one heap, and the last call
+ * wins.  mb = 0 removes the limit (Go's default, unless the GOMEMLIMIT
+ * environment variable was set when the library loaded); mb = -1 changes
+ * nothing (read only).  *previous_mb (may be NULL) receives the limit in
+ * effect before, in MiB, 0 for none.
+ * Why: the runtime keeps memory it freed for a while; after a burst (an
+ * OPTIONS flood of 5,000/s for 3 s) the process stays large although
+ * little is live.  Under a limit the collector works harder as the heap
+ * nears it and returns freed memory to the system sooner.  It is soft:
+ * allocations never fail because of it, but a limit below what the
+ * phones really use makes the collector take up to about half the CPU.
+ * See the README's Robustness section for measurements.
+ * Returns VOIP_EINVAL for mb < -1 or beyond 2^43 - 1.  Threads: any. */
+VOIP_API int voip_set_memory_limit(int64_t mb, int64_t *previous_mb);
+
+/* ========================================================================
  * States
  * ======================================================================== */
 
@@ -197,7 +218,17 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     0.0.0.0, the first non-loopback IPv4
  *                                     address of the machine's interfaces
  *                                     (127.0.0.1 when there is none)
- *   "user_agent"         "libvoip/<version>"  User-Agent header
+ *   "user_agent"         "libvoip/<version>"  User-Agent header of the
+ *                                     requests we build and Server header of
+ *                                     our responses; "" = neither header
+ *   "accept_any_user"    "1"          "0": answer 404 Not Found to a request
+ *                                     whose Request-URI names a user other
+ *                                     than "user" (phones exposed to the
+ *                                     Internet: scanners try common users);
+ *                                     a Request-URI without a user part
+ *                                     (OPTIONS keep-alives to the host) is
+ *                                     accepted, ACK and CANCEL are never
+ *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
  *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
@@ -293,7 +324,11 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * Returns VOIP_ENETWORK when the SIP port cannot be bound (or, for TCP/TLS,
  * the server cannot be reached), VOIP_ERANGE for a bad RTP range,
  * VOIP_ESTATE when already running, VOIP_EREJECTED when the registrar
- * refused the registration (the phone is then FAILED and stopped), and
+ * refused the registration (the phone is then FAILED and stopped), also
+ * over TLS when its certificate does not verify ("status_reason" then names
+ * it: "TLS certificate rejected: x509: certificate signed by unknown
+ * authority", "... x509: certificate is valid for a.example, not b.example",
+ * "... x509: certificate has expired or is not yet valid: ..."), and
  * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
  * then keeps running (FAILED, "timeout"), retries with backoff, and turns
  * REGISTERED by itself once the registrar answers.
@@ -439,7 +474,9 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * The outcome arrives through the state callback or voip_call_wait():
  * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
  * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
- * started, VOIP_ENOPORTS when no RTP port is free.
+ * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
+ * INVITE cannot be sent (over TLS, a certificate that does not verify:
+ * the last error then says "TLS certificate rejected: x509: ...").
  * Ownership: the caller owns the call handle; release it with
  * voip_call_release().  Threads: any.
  * Blocks: briefly (DNS resolution of the host, if it is a name). */

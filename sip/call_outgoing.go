@@ -25,7 +25,8 @@ type OutgoingCall struct {
 
 // Invite sends an INVITE with the SDP offer to target. host, when not
 // empty, is the host written in our Via and Contact for this call (our
-// address as the peer must see it, e.g. behind NAT).
+// address as the peer must see it, e.g. behind NAT). A TLS certificate
+// that does not verify is a *CertificateError.
 func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) (*OutgoingCall, error) {
 	t := target.sipgo()
 	req := gosip.NewRequest(gosip.INVITE, t)
@@ -40,7 +41,7 @@ func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) 
 	u.route(req)
 	ds, err := u.dialog.WriteInvite(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, certificateError(err)
 	}
 	return &OutgoingCall{u: u, ds: ds, offer: offer, viaHost: host}, nil
 }

@@ -9,12 +9,13 @@ import (
 // we receive. An INVITE that starts a call is then served by its
 // IncomingCall (call_incoming.go).
 
-// handle routes each method to its handler.
+// handle routes each method to its handler, behind the Request-URI check
+// (request_uri.go).
 func (u *UA) handle(srv *sipgo.Server) {
 	for m, h := range u.handlers() {
-		srv.OnRequest(m, h)
+		srv.OnRequest(m, u.forUs(h))
 	}
-	srv.OnNoRoute(u.handleUnknown)
+	srv.OnNoRoute(u.forUs(u.handleUnknown))
 }
 
 // handlers are the handlers of the methods we implement; any other method

@@ -41,7 +41,13 @@ type Config struct {
 	User        string
 	Domain      string
 	DisplayName string
-	UserAgent   string // User-Agent header value
+	// UserAgent is the User-Agent header of the requests we build and
+	// the Server header of our responses; "" sends neither.
+	UserAgent string
+	// RejectOtherUsers answers 404 Not Found to a request whose
+	// Request-URI names a user other than User (request_uri.go); false
+	// accepts any user.
+	RejectOtherUsers bool
 	// OutboundProxy ("host:port") receives every request that starts a
 	// transaction outside a dialog; "" sends them to their target.
 	OutboundProxy string
@@ -398,8 +404,16 @@ func (u *UA) route(req *gosip.Request) {
 	req.AppendHeader(gosip.NewHeader("Route", "<"+r.String()+">"))
 }
 
+// commonHeaders adds our product name: a User-Agent header to a request,
+// a Server header to a response (RFC 3261 §20.41, §20.35); none when
+// Config.UserAgent is empty.
 func (u *UA) commonHeaders(m interface{ AppendHeader(gosip.Header) }) {
-	if u.cfg.UserAgent != "" {
-		m.AppendHeader(gosip.NewHeader("User-Agent", u.cfg.UserAgent))
+	if u.cfg.UserAgent == "" {
+		return
 	}
+	name := "User-Agent"
+	if _, ok := m.(*gosip.Response); ok {
+		name = "Server"
+	}
+	m.AppendHeader(gosip.NewHeader(name, u.cfg.UserAgent))
 }

@@ -22,7 +22,8 @@ type Config struct {
 	User            string        // user part of our URI
 	DisplayName     string        // display name in From
 	Hostname        string        // host in Via, Contact and SDP; "" = derived
-	UserAgent       string        // User-Agent header
+	UserAgent       string        // User-Agent (requests) and Server (responses) header; "" = none
+	AcceptAnyUser   bool          // false: 404 to a request for another user
 	AudioFormat     rtp.Format    // application sample format
 	Codecs          []string      // codec names in preference order
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none

@@ -54,9 +54,12 @@ var options = []option{
 	{"hostname", "", "host written in Via, Contact and SDP",
 		textOption(notInHost, true, "not a host", func(c *Config) *string { return &c.Hostname }),
 		func(c *Config) string { return c.Hostname }},
-	{"user_agent", "libvoip/" + Version, "User-Agent header",
+	{"user_agent", "libvoip/" + Version, "User-Agent header of requests, Server header of responses; empty = neither",
 		textOption("\r\n", true, "must not contain line breaks", func(c *Config) *string { return &c.UserAgent }),
 		func(c *Config) string { return c.UserAgent }},
+	{"accept_any_user", "1", "0 answers 404 to a request whose Request-URI names another user than user",
+		boolOption(func(c *Config) *bool { return &c.AcceptAnyUser }),
+		func(c *Config) string { return boolText(c.AcceptAnyUser) }},
 	{"audio_format", "s16le", `application sample format: "s16le" or "u8"`,
 		parseAudioFormat, func(c *Config) string { return c.AudioFormat.String() }},
 	{"codecs", "PCMU,PCMA", "audio codecs in preference order",
@@ -86,7 +89,7 @@ var options = []option{
 		fileOption(func(c *Config) *string { return &c.CAFile }),
 		func(c *Config) string { return c.CAFile }},
 	{"tls_insecure", "0", "TLS: 1 skips server certificate checks",
-		parseTLSInsecure, func(c *Config) string { return boolText(c.TLSInsecure) }},
+		boolOption(func(c *Config) *bool { return &c.TLSInsecure }), func(c *Config) string { return boolText(c.TLSInsecure) }},
 	{"cert_file", "", "TLS: our certificate (PEM)",
 		fileOption(func(c *Config) *string { return &c.CertFile }),
 		func(c *Config) string { return c.CertFile }},
@@ -290,13 +293,16 @@ func parseOutboundProxy(c *Config, v string) error {
 	return nil
 }
 
-func parseTLSInsecure(c *Config, v string) error {
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		return errBadValue("want 0 or 1")
+// boolOption accepts "0" or "1" (and strconv.ParseBool's other spellings).
+func boolOption(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return errBadValue("want 0 or 1")
+		}
+		*field(c) = b
+		return nil
 	}
-	c.TLSInsecure = b
-	return nil
 }
 
 func parseBindNetwork(c *Config, v string) error {

@@ -102,6 +102,11 @@ func TestOptionRanges(t *testing.T) {
 		{"bind_port", "65536", false},
 		{"rtp_port_low", "0", false},
 		{"no_such_key", "1", false},
+		{"accept_any_user", "0", true},
+		{"accept_any_user", "1", true},
+		{"accept_any_user", "maybe", false},
+		{"user_agent", "", true},
+		{"user_agent", "a\r\nX-Injected: 1", false},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()

@@ -30,6 +30,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
 	}
+	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is
 		// part of the server's identity.

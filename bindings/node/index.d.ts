@@ -94,8 +94,10 @@ export interface PhoneOptions {
   displayName?: string;
   /** Host written in Via, Contact and SDP (hostname). */
   hostname?: string;
-  /** User-Agent header (user_agent). */
+  /** User-Agent header of our requests and Server header of our responses; "" = neither (user_agent), default "libvoip/<version>". */
   userAgent?: string;
+  /** false: answer 404 to a request whose Request-URI names another user than `user` (accept_any_user), default true. */
+  acceptAnyUser?: boolean;
   /** "s16le" (default) or pyVoIP's unsigned 8-bit "u8" (audio_format). */
   audioFormat?: 's16le' | 'u8';
   /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]. */
@@ -366,6 +368,12 @@ export declare class CallAudioStream extends Duplex {
 export declare function version(): string;
 /** Where libvoip.so was loaded from. */
 export declare function libraryPath(): string;
+/**
+ * Set the process-wide soft memory limit of libvoip's Go runtime to `mb` MiB
+ * (0 = none, -1 = read only); returns the previous limit (0 = none).
+ * Throws VoipError 'EINVAL' for mb < -1.
+ */
+export declare function setMemoryLimit(mb: number): number;
 
 declare const libvoip: {
   Phone: typeof Phone;
@@ -378,5 +386,6 @@ declare const libvoip: {
   ErrorCode: typeof ErrorCode;
   version: typeof version;
   libraryPath: typeof libraryPath;
+  setMemoryLimit: typeof setMemoryLimit;
 };
 export default libvoip;

@@ -75,6 +75,7 @@ function declare(lib, koffi) {
     version: f('const char *voip_version(void)'),
     strerror: f('const char *voip_strerror(int code)'),
     last_error: f('const char *voip_last_error(void)'),
+    set_memory_limit: opt('int voip_set_memory_limit(int64_t mb, _Out_ int64_t *previous_mb)'),
 
     phone_new: f('int voip_phone_new(_Out_ uint64_t *phone_out)'),
     phone_set_option: f('int voip_phone_set_option(uint64_t phone, const char *key, const char *value)'),

@@ -80,6 +80,7 @@ const OPTION_KEYS = {
   displayName: str('display_name'),
   hostname: str('hostname'),
   userAgent: str('user_agent'),
+  acceptAnyUser: bool('accept_any_user'),
   audioFormat: str('audio_format'),
   codecs: {
     key: 'codecs',

@@ -1,6 +1,6 @@
 // Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
 // API, used as an application would.  Never run.
-import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version } from 'libvoip';
+import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
 import type { PhoneOptions, PendingCall } from 'libvoip';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
@@ -25,8 +25,11 @@ const options: PhoneOptions = {
   tcpMessageTimeoutMs: 10000,
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
+  acceptAnyUser: false,
+  userAgent: '',
   logLevel: 'info',
 };
+const previousLimit: number = setMemoryLimit(256);
 
 async function main(): Promise<void> {
   const phone = new Phone(options);

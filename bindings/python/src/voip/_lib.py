@@ -23,6 +23,7 @@ from ctypes import (
     c_char_p,
     c_int,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint32,
     c_uint64,
@@ -122,6 +123,7 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
     ),
     "voip_phone_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_call_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_set_memory_limit": (c_int, [c_int64, POINTER(c_int64)]),
 }
 
 

@@ -94,6 +94,9 @@ class VoIPPhoneParameter:
     request_callback: Optional[RequestCallback] = None
     display_name: Optional[str] = None
     user_agent: Optional[str] = None
+    """User-Agent of our requests and Server of our responses; "" = neither."""
+    accept_any_user: Optional[bool] = None
+    """False: 404 to a request whose Request-URI names another user."""
     codecs: Optional[Union[str, Sequence[str]]] = None
     dtmf_payload_type: Optional[int] = None
     dtmf_mode: Optional[str] = None
@@ -140,6 +143,10 @@ class VoIPPhoneParameter:
             raise TypeError("transport_mode must be a TransportMode")
         if not isinstance(self.audio_format, str):
             raise TypeError("audio_format must be a str")
+        if self.user_agent is not None and not isinstance(self.user_agent, str):
+            raise TypeError("user_agent must be a str or None")
+        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
+            raise TypeError("accept_any_user must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -179,6 +186,8 @@ class VoIPPhoneParameter:
             o.append(("display_name", self.display_name))
         if self.user_agent is not None:
             o.append(("user_agent", self.user_agent))
+        if self.accept_any_user is not None:
+            o.append(("accept_any_user", "1" if self.accept_any_user else "0"))
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
