@@ -110,6 +110,13 @@ func (ic *IncomingCall) OnAck(f func()) {
 }
 
 // ackReceived records that the ACK for our 200 OK arrived.
+// isAcked reports whether the ACK of the INVITE that set the dialog up came.
+func (ic *IncomingCall) isAcked() bool {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.acked
+}
+
 func (ic *IncomingCall) ackReceived() {
 	ic.mu.Lock()
 	f := ic.onAck

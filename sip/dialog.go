@@ -259,6 +259,7 @@ func (u *UA) dialogOf(req *gosip.Request) *Dialog {
 // previous re-INVITE awaits its ACK), an offer is answered by the Session,
 // a re-INVITE without one gets our offer and its ACK the answer.
 func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
+	d.awaitSettled(req.CSeq().SeqNo)
 	if err := d.read(req, tx); err != nil {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
@@ -309,6 +310,31 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		if err := s.Answered(ack.Body()); err != nil {
 			d.u.log.Info("sip: answer in ACK not accepted", "error", err)
 		}
+	}
+}
+
+// settleWait bounds how long a peer's new offer waits for its previous
+// re-INVITE's exchange to finish being applied.
+const settleWait = time.Second
+
+// awaitSettled: a request from the peer with a CSeq above the re-INVITE
+// whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4: the ACK
+// goes out before anything newer in the dialog), which may simply be still
+// on its way through another goroutine. Wait for that exchange to settle,
+// briefly, rather than answering the new request 500.
+func (d *Dialog) awaitSettled(cseq uint32) {
+	d.mu.Lock()
+	if !d.answering || cseq <= d.ackCSeq {
+		d.mu.Unlock()
+		return
+	}
+	idle := d.idleLocked()
+	d.mu.Unlock()
+	t := time.NewTimer(settleWait)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
 	}
 }
 

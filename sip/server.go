@@ -92,11 +92,17 @@ func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
 	ic := u.servers[id]
 	u.mu.Unlock()
 	if ic != nil {
-		if err := ic.ds.ReadAck(req, tx); err != nil {
-			u.log.Debug("sip: ACK not accepted", "error", err)
-			return
+		// sipgo's ReadAck confirms the dialog with the ACK of the INVITE
+		// that set it up; the ACK of a later re-INVITE belongs to that
+		// re-INVITE alone (its CSeq need not be the dialog's last: the
+		// peer's next request may already have been read).
+		if !ic.isAcked() {
+			if err := ic.ds.ReadAck(req, tx); err != nil {
+				u.log.Debug("sip: ACK not accepted", "error", err)
+				return
+			}
+			ic.ackReceived()
 		}
-		ic.ackReceived()
 		ic.dlg.gotAck(req)
 		return
 	}

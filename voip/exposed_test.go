@@ -10,18 +10,18 @@ import (
 	gosip "github.com/emiago/sipgo/sip"
 )
 
-// rawPeer is a UDP socket on 127.0.0.1 that sends hand-written requests to
+// probePeer is a UDP socket on 127.0.0.1 that sends hand-written requests to
 // a phone and reads its answers.
-type rawPeer struct {
+type probePeer struct {
 	conn  *net.UDPConn
 	phone *net.UDPAddr
 }
 
-// rawRequests numbers the requests of every rawPeer: each has its own
+// rawRequests numbers the requests of every probePeer: each has its own
 // Call-ID, tag and branch.
 var rawRequests atomic.Int64
 
-func newRawPeer(t *testing.T, p *Phone) *rawPeer {
+func newProbePeer(t *testing.T, p *Phone) *probePeer {
 	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -36,12 +36,12 @@ func newRawPeer(t *testing.T, p *Phone) *rawPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rawPeer{conn: conn, phone: phone}
+	return &probePeer{conn: conn, phone: phone}
 }
 
 // ask sends a method request to ruri (an SDP offer with an INVITE) and
 // returns the final response, nil when none came in 5 s.
-func (r *rawPeer) ask(t *testing.T, method, ruri string) *gosip.Response {
+func (r *probePeer) ask(t *testing.T, method, ruri string) *gosip.Response {
 	t.Helper()
 	n := rawRequests.Add(1)
 	sport := r.conn.LocalAddr().(*net.UDPAddr).Port
@@ -102,7 +102,7 @@ func TestAcceptAnyUser(t *testing.T) {
 		if tt.user != "" {
 			ruri = "sip:" + tt.user + "@127.0.0.1:" + tt.port
 		}
-		if got := status(newRawPeer(t, tt.phone).ask(t, tt.method, ruri)); got != tt.want {
+		if got := status(newProbePeer(t, tt.phone).ask(t, tt.method, ruri)); got != tt.want {
 			accept, _ := tt.phone.Option("accept_any_user")
 			t.Errorf("accept_any_user %s: %s %s got %d, want %d", accept, tt.method, ruri, got, tt.want)
 		}
@@ -125,7 +125,7 @@ func TestUserAgentHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		port, _ := tt.phone.Option("sip_port")
-		res := newRawPeer(t, tt.phone).ask(t, "OPTIONS", "sip:127.0.0.1:"+port)
+		res := newProbePeer(t, tt.phone).ask(t, "OPTIONS", "sip:127.0.0.1:"+port)
 		if res == nil {
 			t.Fatal("no answer to OPTIONS")
 		}
@@ -141,7 +141,7 @@ func TestUserAgentHeader(t *testing.T) {
 		}
 
 		// The INVITE the phone sends carries it as User-Agent.
-		peer := newRawPeer(t, tt.phone)
+		peer := newProbePeer(t, tt.phone)
 		if _, err := tt.phone.Call(fmt.Sprintf("sip:peer@%s", peer.conn.LocalAddr())); err != nil {
 			t.Fatal(err)
 		}

@@ -87,7 +87,14 @@ func (r *rawPeer) send(method, body string, wait bool) *gosip.Response {
 	if !wait {
 		return nil
 	}
-	return readFinal(r.t, r.sig, method)
+	// A retransmission of the 200 to an earlier request (its ACK still on
+	// its way) is not this request's answer.
+	for {
+		res := readFinal(r.t, r.sig, method)
+		if res == nil || int(res.CSeq().SeqNo) == r.cseq {
+			return res
+		}
+	}
 }
 
 func (r *rawPeer) write(msg string) {
