@@ -64,6 +64,7 @@ type Call struct {
 	stream         *rtp.Stream
 	digits         []byte
 	sess           session // mid-call offer/answer (call_session.go)
+	earlySDP       []byte  // our answer sent in a 183 (call_early.go)
 	holdBusy       bool    // a Hold or Resume awaits its answer
 }
 

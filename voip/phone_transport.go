@@ -29,6 +29,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnInvite:    p.onInvite,
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
+		Rel100:      p.cfg.Rel100,
 	}
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is
