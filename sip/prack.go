@@ -187,7 +187,7 @@ func (ic *IncomingCall) retransmitReliable() bool {
 	}
 	if time.Now().Before(ic.rel.deadline) {
 		ic.rel.interval *= 2
-		ic.rel.timer = time.NewTimer(ic.rel.interval)
+		ic.rel.timer = time.NewTimer(min(ic.rel.interval, time.Until(ic.rel.deadline)))
 		if err := ic.ds.WriteResponse(res); err != nil {
 			ic.u.log.Debug("sip: reliable provisional not resent", "call_id", ic.CallID(), "error", err)
 		}

@@ -190,7 +190,7 @@ func TestRedirectLoopAndHops(t *testing.T) {
 		hops   int
 	}{
 		{strings.Replace(self, "sip:test@", "sip:loop@", 1), 1}, // loop -> test -> test (tried)
-		{self, maxRedirects},                                   // test -> hop1 -> ... -> hop5 -> hop6 (not followed)
+		{self, maxRedirects}, // test -> hop1 -> ... -> hop5 -> hop6 (not followed)
 	} {
 		mu.Lock()
 		n = 0
