@@ -98,6 +98,9 @@ class VoIPPhoneParameter:
     dtmf_payload_type: Optional[int] = None
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
+    rel100: Optional[str] = None
+    """Reliable provisional responses (RFC 3262): "off", "supported" (the
+    library's default) or "required"."""
     register_expires: Optional[int] = None
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
@@ -120,7 +123,7 @@ class VoIPPhoneParameter:
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
-        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file"):
+        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file", "rel100"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -182,6 +185,8 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.rel100 is not None:
+            o.append(("rel100", self.rel100))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
