@@ -100,6 +100,8 @@ function declare(lib, koffi) {
     call_answer: f('int voip_call_answer(uint64_t call)'),
     call_deny: f('int voip_call_deny(uint64_t call, int32_t status_code)'),
     call_hangup: f('int voip_call_hangup(uint64_t call)'),
+    call_progress: f('int voip_call_progress(uint64_t call)'),
+    call_redirect: f('int voip_call_redirect(uint64_t call, const char *uri)'),
     call_cancel: f('int voip_call_cancel(uint64_t call)'),
     call_read_audio: f('int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32_t timeout_ms, _Out_ size_t *nread)'),
     call_write_audio: f('int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t len, int32_t timeout_ms, _Out_ size_t *nwritten)'),
