@@ -223,7 +223,7 @@ func (ic *IncomingCall) carryOut(d decision) bool {
 		return true
 	}
 	switch {
-	case d.code < 200 && ic.rel.on && ic.awaitingPrack(false):
+	case d.code < 200 && ic.rel.on && ic.awaitingPrack():
 		ic.rel.held = &d
 		return false
 	case d.code < 200:
@@ -243,7 +243,7 @@ func (ic *IncomingCall) carryOut(d decision) bool {
 			ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
 		}
 		return true
-	case ic.awaitingPrack(true):
+	case ic.awaitingPrack():
 		ic.rel.held = &d
 		return false
 	}

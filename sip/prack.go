@@ -110,7 +110,6 @@ type relState struct {
 	on       bool            // this INVITE gets reliable 18x
 	rseq     uint32          // RSeq of the last reliable 18x sent
 	pending  *gosip.Response // the unacknowledged one; nil when none
-	withSDP  bool            // pending carries a session description
 	interval time.Duration   // next retransmission interval
 	deadline time.Time       // when to give up (64*T1 after sending)
 	timer    *time.Timer
@@ -134,13 +133,14 @@ func (r *relState) stop() {
 	}
 }
 
-// awaitingPrack reports whether a reliable 18x (with SDP when sdp is set)
-// is not yet acknowledged: RFC 3262 §3 forbids another reliable 18x until
-// then, and a 2xx while one with SDP is.
-func (ic *IncomingCall) awaitingPrack(sdp bool) bool {
+// awaitingPrack reports whether a reliable 18x is not yet acknowledged:
+// RFC 3262 §3 forbids another reliable 18x until then, and a 2xx while one
+// with SDP is. We hold the 2xx after any (the RFC allows either): the peer
+// then sees PRACK answered before the 200 OK, whatever the 18x carried.
+func (ic *IncomingCall) awaitingPrack() bool {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	return ic.rel.pending != nil && (!sdp || ic.rel.withSDP)
+	return ic.rel.pending != nil
 }
 
 // provisional sends the 18x of d, reliably when the INVITE asked for it.
@@ -163,7 +163,7 @@ func (ic *IncomingCall) provisional(d decision) error {
 		}
 		res.AppendHeader(gosip.NewHeader("Require", tag100rel))
 		res.AppendHeader(gosip.NewHeader("RSeq", strconv.FormatUint(uint64(ic.rel.rseq), 10)))
-		ic.rel.pending, ic.rel.withSDP = res, len(d.sdp) > 0
+		ic.rel.pending = res
 		ic.mu.Unlock()
 		ic.rel.interval = gosip.T1
 		ic.rel.deadline = time.Now().Add(64 * gosip.T1)
@@ -209,7 +209,7 @@ func (ic *IncomingCall) retransmitReliable() bool {
 
 // afterPrack carries out the decision that waited for a PRACK, if any.
 func (ic *IncomingCall) afterPrack() bool {
-	if ic.awaitingPrack(false) {
+	if ic.awaitingPrack() {
 		return false
 	}
 	ic.rel.stop()
