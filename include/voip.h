@@ -465,6 +465,9 @@ VOIP_API int voip_call_state(uint64_t call, int32_t *state_out);
  * ======================================================================== */
 
 /* Answer an incoming call in RINGING: 200 OK with our SDP; -> ANSWERED.
+ * After voip_call_progress() the 200 carries the same SDP and the early
+ * media stream goes on.  When a reliable provisional response (option
+ * "rel100") is not yet PRACKed, the 200 waits for the PRACK (at most 32 s).
  * VOIP_ESTATE in any other state; VOIP_ENOPORTS when no RTP port is free (the
  * call is then rejected with 503 and ends). */
 VOIP_API int voip_call_answer(uint64_t call);
