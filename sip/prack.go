@@ -221,26 +221,32 @@ func (ic *IncomingCall) afterPrack() bool {
 	return ic.carryOut(*d)
 }
 
-// prack records a PRACK's RAck (RFC 3262 §3): it reports whether it
-// acknowledges our pending reliable 18x (or repeats the last one's
-// acknowledgement); any other gets 481.
-func (ic *IncomingCall) prack(rseq, cseq uint32, method string) bool {
+// prackMatches reports whether a PRACK's RAck (RFC 3262 §3) acknowledges
+// our pending reliable 18x, or repeats the last one's acknowledgement; any
+// other gets 481.
+func (ic *IncomingCall) prackMatches(rseq, cseq uint32, method string) bool {
 	if cseq != ic.ds.InviteRequest.CSeq().SeqNo || !strings.EqualFold(method, "INVITE") {
 		return false
 	}
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	if rseq == 0 || rseq != ic.rel.rseq {
-		return false
+	return rseq != 0 && rseq == ic.rel.rseq
+}
+
+// pracked records, once the PRACK was answered, that the reliable 18x of
+// rseq is acknowledged, and wakes the serving goroutine: what waited for it
+// (our 200 OK) goes out after the PRACK's 200.
+func (ic *IncomingCall) pracked(rseq uint32) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	if ic.rel.pending == nil || rseq != ic.rel.rseq {
+		return
 	}
-	if ic.rel.pending != nil {
-		ic.rel.pending = nil
-		select {
-		case ic.rel.pracked <- struct{}{}:
-		default:
-		}
+	ic.rel.pending = nil
+	select {
+	case ic.rel.pracked <- struct{}{}:
+	default:
 	}
-	return true
 }
 
 // parseRAck parses "RAck: <rseq> <cseq> <method>".
@@ -280,9 +286,10 @@ func (u *UA) handlePrack(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Bad RAck")
 		return
 	}
-	if ic == nil || !ic.prack(rseq, cseq, method) {
+	if ic == nil || !ic.prackMatches(rseq, cseq, method) {
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	u.respond(req, tx, 200, "OK")
+	ic.pracked(rseq)
 }
