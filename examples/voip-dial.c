@@ -130,6 +130,17 @@ static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
     pthread_mutex_unlock(&g_mu);
 }
 
+/* Callback: a call event such as "redirected" or "early_media" (dispatcher
+ * thread): printed as "EVENT 1 <name> <detail>". */
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event,
+                          const char *detail)
+{
+    (void)ud; (void)phone; (void)call;
+    pthread_mutex_lock(&g_mu);
+    printf("EVENT 1 %s %s\n", event, detail);
+    pthread_mutex_unlock(&g_mu);
+}
+
 /* Reader thread: collect received audio until the call is over. */
 static void *reader(void *arg)
 {
@@ -291,6 +302,7 @@ int main(int argc, char **argv)
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
+    voip_phone_on_call_event(phone, on_call_event, NULL);
     if (reg.user[0])
         voip_phone_on_status(phone, on_status, NULL);
 

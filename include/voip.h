@@ -246,6 +246,16 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
  *                                     answered in time (0..86400000); "0" = no
  *                                     limit beyond SIP's transaction timeout (32 s)
+ *   "rel100"             "supported"  reliable provisional responses (RFC 3262,
+ *                                     PRACK): "off" (an INVITE requiring them
+ *                                     gets 420), "supported" (our INVITEs say
+ *                                     Supported: 100rel; an INVITE requiring
+ *                                     them gets reliable 18x) or "required"
+ *                                     (our INVITEs say Require: 100rel; any
+ *                                     INVITE supporting them gets reliable 18x,
+ *                                     one that does not gets 421).  A peer's
+ *                                     reliable 18x are always PRACKed unless
+ *                                     "off"
  *
  * Registration, transports and NAT (a PBX or proxy):
  *   "server"             ""           registrar/PBX "host" or "host:port"; ""
@@ -441,6 +451,14 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    the digits queued after it were dropped; detail says
  *                    which and why, e.g. "INFO 5: 415 Unsupported Media
  *                    Type; 3 digits dropped"
+ *   "early_media"    media flow before the answer: detail "local" (we sent
+ *                    183 with our SDP: voip_call_progress) or "remote" (an
+ *                    outgoing call's 18x carried the callee's SDP: its
+ *                    audio can be read in PROGRESS)
+ *   "redirected"     the call was redirected; detail is the new target: an
+ *                    outgoing call follows a 3xx's Contact (at most 5
+ *                    times; a target already tried is not called again),
+ *                    or we redirected an incoming one (voip_call_redirect)
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -498,6 +516,9 @@ VOIP_API int voip_call_state(uint64_t call, int32_t *state_out);
  * ======================================================================== */
 
 /* Answer an incoming call in RINGING: 200 OK with our SDP; -> ANSWERED.
+ * After voip_call_progress() the 200 carries the same SDP and the early
+ * media stream goes on.  When a reliable provisional response (option
+ * "rel100") is not yet PRACKed, the 200 waits for the PRACK (at most 32 s).
  * VOIP_ESTATE in any other state; VOIP_ENOPORTS when no RTP port is free (the
  * call is then rejected with 503 and ends). */
 VOIP_API int voip_call_answer(uint64_t call);
@@ -514,6 +535,35 @@ VOIP_API int voip_call_hangup(uint64_t call);
  * then ENDED with reason "canceled" when the callee confirms (487), or
  * ANSWERED if its 200 OK crossed the CANCEL (the library then hangs up). */
 VOIP_API int voip_call_cancel(uint64_t call);
+
+/* Early media: answer an incoming call in RINGING with 183 Session
+ * Progress carrying our SDP answer, and start its media.  The call stays
+ * RINGING, but voip_call_write_audio() and voip_call_read_audio() work at
+ * once: play an announcement or a ringback tone, listen to the caller,
+ * before (or instead of) answering.  A later voip_call_answer() sends 200 OK
+ * with the same SDP and keeps the stream; voip_call_deny() still refuses
+ * the call.  Early media are exempt from the one-second limit on RTP to a
+ * caller that has not confirmed the session (the application asked for
+ * them).  When the caller uses reliable provisional responses (option
+ * "rel100"), the 183 goes out once an earlier 180 was PRACKed, and a later
+ * answer waits for the 183's PRACK (at most 32 s; without one the call is
+ * refused with 504 and ends with reason "no PRACK").  The call event
+ * "early_media" with detail "local" is delivered.
+ * VOIP_ESTATE when the call is not an incoming call in RINGING, or early
+ * media already started; VOIP_ENOPORTS when no RTP port is free (the call
+ * is then rejected with 503).
+ * Threads: any.  Blocks: until the 183 is sent (with "rel100", until the
+ * 180's PRACK: at most 32 s). */
+VOIP_API int voip_call_progress(uint64_t call);
+
+/* Redirect an incoming call in RINGING: 302 Moved Temporarily with
+ * Contact: uri ("sip:user@host[:port]", or with a "server" set, a user or
+ * number there); the call event "redirected" with uri as detail is
+ * delivered and the call ENDS with reason "302 Moved Temporarily" (end
+ * code 302).  VOIP_EINVAL for a bad uri (or NULL), VOIP_ESTATE when the
+ * call is not an incoming call in RINGING.
+ * Ownership: uri is copied.  Threads: any.  Blocks: no. */
+VOIP_API int voip_call_redirect(uint64_t call, const char *uri);
 
 /* ========================================================================
  * Call: hold and resume (re-INVITE, RFC 3264 §8; blocking)
@@ -554,7 +604,9 @@ VOIP_API int voip_call_resume(uint64_t call);
  * *nread, possibly 0); VOIP_EENDED when the call has ended and fewer than
  * len bytes were left (*nread holds those last bytes, often 0): audio
  * received before the end stays readable.  Reading a call before ANSWERED
- * waits for it to be answered.  buf must not be NULL and len must be > 0
+ * waits for it to be answered, unless early media run (voip_call_progress,
+ * or an outgoing call in PROGRESS whose 18x carried SDP): they are read
+ * like answered audio.  buf must not be NULL and len must be > 0
  * (VOIP_EINVAL).
  * Ownership: buf is the caller's, written only during the call.
  * Threads: any; one reader per call at a time.  Blocks: up to timeout_ms. */
@@ -566,7 +618,8 @@ VOIP_API int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32
  * (-1 = forever, 0 = do not wait).  *nwritten (may be NULL) receives the
  * bytes queued.  Returns VOIP_OK when all of data was queued, VOIP_ETIMEOUT
  * when only part (or none) of it fit, VOIP_EENDED after the call ended,
- * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped;
+ * VOIP_ESTATE before ANSWERED (or before early media run: see
+ * voip_call_progress).  A trailing odd byte of s16le is dropped;
  * len 0 queues nothing and returns VOIP_OK; data NULL with len > 0 is
  * VOIP_EINVAL.
  * Ownership: data is copied into the queue.  Threads: any; one writer per

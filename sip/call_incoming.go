@@ -27,19 +27,22 @@ type IncomingCall struct {
 	onAck    func()
 	dtmf     dtmfHook      // digits received by INFO
 	settled  chan struct{} // closed once our 200 OK was acknowledged
+	rel      relState      // reliable provisional responses (prack.go)
 }
 
 type decision struct {
-	host   string
-	code   int
-	reason string
-	sdp    []byte
-	result chan error
+	host    string
+	contact *gosip.ContactHeader // a 3xx's target
+	code    int
+	reason  string
+	sdp     []byte
+	result  chan error
 }
 
 func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
 	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{}),
 		settled: make(chan struct{})}
+	ic.rel.pracked = make(chan struct{}, 1)
 	ic.dlg = &Dialog{
 		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest, ready: ic.settled,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
@@ -193,36 +196,70 @@ func (ic *IncomingCall) serve() {
 	}
 }
 
-// serveOne carries out one decision; it reports whether the transaction is
-// settled.
+// serveOne waits for one event: a decision, a reliable provisional
+// response to resend, a PRACK, or the end of the transaction. It reports
+// whether the transaction is settled. A decision that must wait for a
+// PRACK (RFC 3262 §3) is held, and no other is taken meanwhile.
 func (ic *IncomingCall) serveOne() bool {
+	decide := ic.decide
+	if ic.rel.held != nil {
+		decide = nil
+	}
 	select {
-	case d := <-ic.decide:
-		if ic.wasCanceled(nil) {
-			// The CANCEL won the race (both were ready): the
-			// transaction layer has answered 487.
-			d.result <- errDecided
-			ic.canceledPath()
-			return true
-		}
-		if d.code < 200 {
-			d.result <- ic.ds.Respond(d.code, d.reason, nil)
-			return false
-		}
-		if d.code >= 300 {
-			d.result <- nil
-			if err := ic.ds.Respond(d.code, d.reason, nil); err != nil {
-				ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
-			}
-			ic.forget()
-			return true
-		}
-		ic.writeAnswer(d)
-		return true
+	case d := <-decide:
+		return ic.carryOut(d)
+	case <-ic.rel.timerC():
+		return ic.retransmitReliable()
+	case <-ic.rel.pracked:
+		return ic.afterPrack()
 	case <-ic.ds.Context().Done():
+		ic.rel.stop()
+		if d := ic.rel.held; d != nil {
+			d.result <- errDecided
+		}
 		ic.canceledPath()
 		return true
 	}
+}
+
+// carryOut sends the response of one decision; it reports whether the
+// transaction is settled.
+func (ic *IncomingCall) carryOut(d decision) bool {
+	if ic.wasCanceled(nil) {
+		// The CANCEL won the race (both were ready): the
+		// transaction layer has answered 487.
+		d.result <- errDecided
+		ic.canceledPath()
+		return true
+	}
+	switch {
+	case d.code < 200 && ic.rel.on && ic.awaitingPrack():
+		ic.rel.held = &d
+		return false
+	case d.code < 200:
+		d.result <- ic.provisional(d)
+		return false
+	case d.code >= 300:
+		ic.rel.stop()
+		d.result <- nil
+		var hdrs []gosip.Header
+		if d.contact != nil {
+			hdrs = append(hdrs, d.contact)
+		}
+		// Forgotten first: Respond returns once the ACK came, and a
+		// redirect may bring the same call back at once.
+		ic.forget()
+		if err := ic.ds.Respond(d.code, d.reason, nil, hdrs...); err != nil {
+			ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
+		}
+		return true
+	case ic.awaitingPrack():
+		ic.rel.held = &d
+		return false
+	}
+	ic.rel.stop()
+	ic.writeAnswer(d)
+	return true
 }
 
 // writeAnswer sends our 200 OK and waits for its ACK.

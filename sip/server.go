@@ -27,6 +27,7 @@ func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 		gosip.BYE:     u.handleBye,
 		gosip.CANCEL:  u.handleCancel,
 		gosip.UPDATE:  u.handleUpdate,
+		gosip.PRACK:   u.handlePrack,
 		gosip.OPTIONS: u.handleOptions,
 		gosip.NOTIFY:  u.handleInfoLike,
 		gosip.INFO:    u.handleInfo,
@@ -165,6 +166,11 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 482, "Loop Detected")
 		return
 	}
+	reliable, code, reason, hdrs := u.reliableFor(req)
+	if code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
 	u.respond(req, tx, 100, "Trying")
 	ds, err := u.dialog.ReadInvite(req, tx)
 	if err != nil {
@@ -172,6 +178,7 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	ic := newIncomingCall(u, req, ds)
+	ic.rel.on = reliable
 	u.mu.Lock()
 	if u.closed {
 		u.mu.Unlock()

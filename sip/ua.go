@@ -20,7 +20,7 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
 
 // Config configures a UA.
 type Config struct {
@@ -61,6 +61,9 @@ type Config struct {
 	// OnRequest is told about NOTIFY, INFO and MESSAGE requests after they
 	// were answered 200 OK.
 	OnRequest func(Request)
+	// Rel100 is how reliable provisional responses (RFC 3262) are used;
+	// the zero value offers them (Supported: 100rel).
+	Rel100 Rel100
 	// Limits bound the TCP and TLS connections the Listener accepts and
 	// the UDP source addresses sipgo remembers; zero fields take their
 	// defaults (see ConnLimits). A nil Limits.Logger means Logger.

@@ -210,10 +210,8 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 	if req.IsAck() || req.IsCancel() {
 		return 0, "", nil
 	}
-	for _, h := range req.GetHeaders("Require") {
-		if strings.TrimSpace(h.Value()) != "" {
-			return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", strings.TrimSpace(h.Value()))}
-		}
+	if bad := unsupportedRequire(req); bad != "" {
+		return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", bad)}
 	}
 	if req.IsInvite() {
 		return validateInviteContent(req)
@@ -291,3 +289,17 @@ func acceptsSDP(hs []gosip.Header) bool {
 
 // isCTL reports an ASCII control character other than HTAB.
 func isCTL(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
+
+// unsupportedRequire lists, comma-separated, the option tags of req's
+// Require that we do not implement (RFC 3261 §8.2.2.3); "" when none.
+func unsupportedRequire(req *gosip.Request) string {
+	var bad []string
+	for _, h := range req.GetHeaders("Require") {
+		for _, t := range strings.Split(h.Value(), ",") {
+			if t = strings.TrimSpace(t); t != "" && !supportedTag(t) {
+				bad = append(bad, t)
+			}
+		}
+	}
+	return strings.Join(bad, ", ")
+}

@@ -70,6 +70,7 @@ type Call struct {
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
+	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

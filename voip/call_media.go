@@ -11,8 +11,9 @@ import (
 	"github.com/libvoip/libvoip/sip"
 )
 
-// startMedia starts the RTP stream and moves the call to Answered. ours and
-// theirs are the session descriptions of the offer/answer exchange.
+// startMedia starts the RTP stream (or, after early media, applies the
+// final answer to the running one) and moves the call to Answered. ours
+// and theirs are the session descriptions of the offer/answer exchange.
 func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	codec := rtp.CodecByName(neg.Codec.Name)
 	if codec == nil {
@@ -24,6 +25,27 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	if c.state == Ended {
 		return ErrCallEnded
 	}
+	if c.stream != nil {
+		// Early media ran (call_early.go): the final answer may
+		// differ from the provisional one.
+		c.neg = neg
+		c.stream.Update(rtp.StreamUpdate{
+			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
+			DTMFPayloadType: neg.DTMFPayloadType,
+			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+		})
+	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
+		return err
+	}
+	c.startSessionLocked(ours, theirs)
+	c.setStateLocked(Answered, "200 OK")
+	return nil
+}
+
+// openStreamLocked starts the call's RTP stream for neg. unconfirmed
+// limits what it sends until the peer confirms the session (an incoming
+// call's ACK, or RTP from the peer): rtp.StreamConfig.Unconfirmed.
+func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Codec, unconfirmed bool) error {
 	if env.pacer == nil {
 		return errStopped
 	}
@@ -38,18 +60,16 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 		JitterDelay:     int(env.cfg.JitterDelay / rtp.FrameInterval),
 		Format:          env.cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
-		Unconfirmed:     c.in != nil, // until the ACK (or RTP) comes
+		Unconfirmed:     unconfirmed,
 	})
 	if err != nil {
 		return err
 	}
 	c.neg, c.stream = neg, stream
-	c.startSessionLocked(ours, theirs)
-	if c.in != nil {
+	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
 	stream.Start(env.pacer)
-	c.setStateLocked(Answered, "200 OK")
 	return nil
 }
 

@@ -30,6 +30,7 @@ type Config struct {
 	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
+	Rel100          sip.Rel100    // reliable provisional responses (RFC 3262)
 
 	Server          string       // registrar/PBX host ("" = peer to peer)
 	ServerPort      int          // its port when Server has none (0 = default)

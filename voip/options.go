@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libvoip/libvoip/rtp"
+	"github.com/libvoip/libvoip/sip"
 )
 
 // option is one phone option: its key, its default (the text Set parses
@@ -73,6 +74,8 @@ var options = []option{
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
 		msOption(0, 24*3600*1000, func(c *Config) *time.Duration { return &c.InviteTimeout }),
 		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
+	{"rel100", "supported", `reliable provisional responses (RFC 3262, PRACK): "off", "supported" or "required"`,
+		parseRel100, func(c *Config) string { return c.Rel100.String() }},
 	{"server", "", "registrar/PBX host or host:port; empty = peer to peer",
 		parseServer, func(c *Config) string { return c.Server }},
 	{"server_port", "0", "port of the server when it has none; 0 = 5060 (5061 for TLS)",
@@ -319,4 +322,13 @@ func boolText(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+func parseRel100(c *Config, v string) error {
+	r, err := sip.ParseRel100(v)
+	if err != nil {
+		return errBadValue(`want "off", "supported" or "required"`)
+	}
+	c.Rel100 = r
+	return nil
 }

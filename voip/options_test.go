@@ -27,7 +27,7 @@ func headerOptions(t *testing.T, h string) map[string]string {
 	if start < 0 || end < start {
 		t.Fatal("voip.h: voip_phone_set_option's comment not found")
 	}
-	row := regexp.MustCompile(`(?m)^ \*\s+"([a-z_]+)"\s+"([^"]*)"`)
+	row := regexp.MustCompile(`(?m)^ \*\s+"([a-z_0-9]+)"\s+"([^"]*)"`)
 	out := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(h[start:end], -1) {
 		if _, dup := out[m[1]]; dup {

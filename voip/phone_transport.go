@@ -29,6 +29,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnInvite:    p.onInvite,
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
+		Rel100:      p.cfg.Rel100,
 	}
 	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
 	if p.cfg.Server != "" {

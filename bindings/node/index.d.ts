@@ -110,6 +110,8 @@ export interface PhoneOptions {
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
   inviteTimeoutMs?: number;
+  /** Reliable provisional responses, RFC 3262 (rel100): "off", "supported" (default) or "required". */
+  rel100?: 'off' | 'supported' | 'required';
   /** Registrar/PBX "host" or "host:port" (server); none = peer to peer. */
   server?: string;
   /** Port of the server when `server` has none (server_port). */
@@ -212,6 +214,10 @@ export interface CallEvents {
   media_changed: [detail: string];
   /** A digit sent by SIP INFO was refused or not answered; the digits queued after it were dropped. */
   dtmf_failed: [detail: string];
+  /** Media flow before the answer: detail 'local' (we called progress()) or 'remote' (the callee's 18x carried SDP; read it in PROGRESS). */
+  early_media: [detail: string];
+  /** The call was redirected: detail is the new target (an outgoing call followed a 3xx, at most 5 times; or we called redirect()). */
+  redirected: [detail: string];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
 }
@@ -315,6 +321,10 @@ export declare class Call extends EventEmitter {
   answer(): void;
   /** Reject an incoming call in RINGING (default 486 Busy Here); the library takes 400..699 and throws VoipError 'EINVAL' for others. */
   deny(statusCode?: number): void;
+  /** Early media: 183 Session Progress with our SDP for an incoming call in RINGING; its audio can then be written and read before answer() (or deny()). Resolves once the 183 is sent. */
+  progress(): Promise<void>;
+  /** Redirect an incoming call in RINGING to uri with 302 Moved Temporarily; the call ENDS with code 302. */
+  redirect(uri: string): void;
   /** Cancel an outgoing call in DIALING or PROGRESS. */
   cancel(): void;
   /** Hang up an ANSWERED call; resolves once it ENDED. */

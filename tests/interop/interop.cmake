@@ -16,6 +16,7 @@ set(VOIP_INTEROP_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(VOIP_INTEROP_TESTS
   sipp_calls_echo
   dial_calls_sipp
+  sipp_early
   baresip_calls_echo
   dial_calls_baresip
   kamailio_register

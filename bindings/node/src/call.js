@@ -186,6 +186,35 @@ class Call extends EventEmitter {
     if (rc !== OK) throw this._syncError(rc, 'deny');
   }
 
+  /**
+   * Early media: answer an incoming call in RINGING with 183 Session
+   * Progress and our SDP, and start its media.  The call stays RINGING but
+   * its audio can be written and read at once (an announcement, a ringback
+   * tone); a later answer() sends 200 OK with the same SDP, deny() still
+   * refuses.  Resolves once the 183 is sent (with reliable provisional
+   * responses, after the 180's PRACK); rejects with VoipError 'ESTATE' in
+   * any other state or when early media already started.
+   */
+  progress() {
+    if (!this._handle || this._finalized) return Promise.reject(callEnded(this));
+    const h = this._handle;
+    return callAsync(this._fn.call_progress, h).then((rc) => {
+      if (rc !== OK) throw fromAsync(this._fn, rc, `call ${this._id}: progress`, { call: h }, `call is ${this.state}`);
+    });
+  }
+
+  /**
+   * Redirect an incoming call in RINGING to uri (302 Moved Temporarily with
+   * Contact: uri); the call ENDS with code 302.  VoipError 'EINVAL' for a
+   * bad URI, 'ESTATE' in any other state.
+   */
+  redirect(uri) {
+    checkString('uri', uri, { empty: false });
+    const h = this._live('redirect');
+    const rc = this._fn.call_redirect(h, uri);
+    if (rc !== OK) throw this._syncError(rc, 'redirect');
+  }
+
   /** Cancel an outgoing call in DIALING or PROGRESS (CANCEL); -> CANCELING, then ENDED. */
   cancel() {
     const h = this._live('cancel');

@@ -101,6 +101,8 @@ function declare(lib, koffi) {
     call_answer: f('int voip_call_answer(uint64_t call)'),
     call_deny: f('int voip_call_deny(uint64_t call, int32_t status_code)'),
     call_hangup: f('int voip_call_hangup(uint64_t call)'),
+    call_progress: f('int voip_call_progress(uint64_t call)'),
+    call_redirect: f('int voip_call_redirect(uint64_t call, const char *uri)'),
     call_cancel: f('int voip_call_cancel(uint64_t call)'),
     call_hold: f('int voip_call_hold(uint64_t call)'),
     call_resume: f('int voip_call_resume(uint64_t call)'),

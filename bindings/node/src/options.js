@@ -96,6 +96,7 @@ const OPTION_KEYS = {
   dtmfMode: str('dtmf_mode'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
+  rel100: str('rel100'),
   server: str('server'),
   port: int('server_port'),
   registerExpires: int('register_expires'),

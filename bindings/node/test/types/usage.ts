@@ -71,6 +71,13 @@ async function main(): Promise<void> {
   await call.hangup();
   call.deny();
   call.deny(603);
+  await call.progress();
+  call.redirect('sip:carol@127.0.0.1:5070');
+  call.on('early_media', (detail: string) => console.log(detail));
+  call.on('redirected', (target: string) => console.log(target));
+  new Phone({ rel100: 'required' });
+  // @ts-expect-error: rel100 is off/supported/required
+  new Phone({ rel100: 'always' });
   call.cancel();
   await phone.stop();
   await phone.close();

@@ -90,6 +90,8 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_state": (c_int, [c_uint64, POINTER(c_int32)]),
     "voip_call_answer": (c_int, [c_uint64]),
     "voip_call_deny": (c_int, [c_uint64, c_int32]),
+    "voip_call_progress": (c_int, [c_uint64]),
+    "voip_call_redirect": (c_int, [c_uint64, c_char_p]),
     "voip_call_hangup": (c_int, [c_uint64]),
     "voip_call_cancel": (c_int, [c_uint64]),
     "voip_call_hold": (c_int, [c_uint64]),

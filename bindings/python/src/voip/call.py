@@ -258,6 +258,25 @@ class VoIPCall:
         code = _lib.int32(status_code, "status_code")
         self._check(_lib.lib.voip_call_deny(self._h(), code))
 
+    def progress(self) -> None:
+        """Early media: answer an incoming call in RINGING with 183 Session
+        Progress and our SDP, and start its media.  The call stays RINGING
+        but :meth:`write_audio` and :meth:`read_audio` work at once (an
+        announcement, a ringback tone); a later :meth:`answer` sends 200 OK
+        with the same SDP, :meth:`deny` still refuses.  Blocks until the 183
+        is sent (with reliable provisional responses, until the 180's
+        PRACK).  InvalidStateError in any other state or when early media
+        already started.  Not in pyVoIP."""
+        self._check(_lib.lib.voip_call_progress(self._h()))
+
+    def redirect(self, uri: str) -> None:
+        """Redirect an incoming call in RINGING to *uri* with 302 Moved
+        Temporarily; the call ENDS (end code 302).  InvalidArgumentError for
+        a bad URI, InvalidStateError in any other state.  Not in pyVoIP."""
+        if not isinstance(uri, str):
+            raise TypeError("uri must be a str")
+        self._check(_lib.lib.voip_call_redirect(self._h(), _lib.encode(uri, "uri")))
+
     def hangup(self) -> None:
         """End an ANSWERED call (BYE)."""
         self._check(_lib.lib.voip_call_hangup(self._h()))

@@ -104,6 +104,9 @@ class VoIPPhoneParameter:
     "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
+    rel100: Optional[str] = None
+    """Reliable provisional responses (RFC 3262): "off", "supported" (the
+    library's default) or "required"."""
     register_expires: Optional[int] = None
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
@@ -127,7 +130,7 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode"):
+                     "dtmf_mode", "rel100"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -197,6 +200,8 @@ class VoIPPhoneParameter:
                 o.append((key, str(int(v))))
         if self.dtmf_mode is not None:
             o.append(("dtmf_mode", self.dtmf_mode))
+        if self.rel100 is not None:
+            o.append(("rel100", self.rel100))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
