@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	gosip "github.com/emiago/sipgo/sip"
@@ -28,6 +29,9 @@ type IncomingCall struct {
 	dtmf     dtmfHook      // digits received by INFO
 	settled  chan struct{} // closed once our 200 OK was acknowledged
 	rel      relState      // reliable provisional responses (prack.go)
+	// ring ends the ringing (call_limits.go): nil when there is no ring
+	// timeout or a decision is on its way. The serving goroutine's.
+	ring <-chan time.Time
 }
 
 type decision struct {
@@ -87,7 +91,9 @@ func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 
 // OnFail registers what to call when the dialog dies without a BYE or a
 // CANCEL from the caller: no ACK came for our 200 OK (RFC 3261
-// §13.3.1.4; we then send a BYE ourselves). reason says why ("no ACK").
+// §13.3.1.4; we then send a BYE ourselves), or nobody decided on it within
+// Config.RingTimeout (we answered 480). reason says why ("no ACK",
+// RingTimeoutReason).
 // Without it, the bye function of OnEnd runs. Set it before OnEnd.
 func (ic *IncomingCall) OnFail(f func(reason string)) {
 	ic.mu.Lock()
@@ -189,6 +195,9 @@ func (ic *IncomingCall) send(d decision) error {
 // settled: a decision is written, or the caller cancels.
 func (ic *IncomingCall) serve() {
 	defer close(ic.done)
+	ring, stop := ic.u.ringTimer()
+	defer stop()
+	ic.ring = ring
 	for {
 		if ic.serveOne() {
 			return
@@ -219,6 +228,12 @@ func (ic *IncomingCall) serveOne() bool {
 		}
 		ic.canceledPath()
 		return true
+	case <-ic.ring:
+		if ic.ringTimedOut() {
+			return true
+		}
+		ic.ring = nil // a decision is on its way: serve it
+		return false
 	}
 }
 

@@ -133,10 +133,13 @@ func (u *UA) handleInfo(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Bad DTMF Body")
 		return
 	}
-	u.respond(req, tx, 200, "OK")
+	// The digit is handed on before the 200 goes out: the sender sends its
+	// next INFO only after that 200, so digits keep their order even
+	// though each INFO is served on a goroutine of its own.
 	if f := hook.get(); f != nil {
 		f(digit)
 	}
+	u.respond(req, tx, 200, "OK")
 }
 
 // requestReader is the part of a sipgo dialog that checks a request's CSeq.

@@ -61,6 +61,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		Format:          env.cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
 		Unconfirmed:     unconfirmed,
+		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
+		InactivityTimeout: env.cfg.RTPTimeout,
+		OnInactive:        c.onInactive,
 	})
 	if err != nil {
 		return err

@@ -30,6 +30,8 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
 		Rel100:      p.cfg.Rel100,
+		MaxCalls:    p.cfg.MaxCalls,
+		RingTimeout: p.cfg.RingTimeout,
 	}
 	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
 	if p.cfg.Server != "" {
