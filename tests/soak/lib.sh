@@ -3,6 +3,7 @@
 # Builds on tests/interop/lib.sh (interop_init, bg_start, check, finish, ...)
 # and adds what the soak tests measure from outside a running process:
 #
+#   real_pid NAME COMM      pid of the program under bg_start's timeout
 #   proc_stats PID          prints "fds=N threads=N rss_kb=N" (/proc/PID)
 #   read_stats VAR PID      sets VAR_fds, VAR_threads, VAR_rss_kb
 #   calls_open FILE         calls of voip-echo's output not yet ENDED
@@ -14,6 +15,19 @@
 SOAK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SOAK_DIR/../interop/lib.sh"
 
+# real_pid NAME COMM: the pid of the program bg_start NAME runs (bg_start's pid
+# is its `timeout` wrapper): the child whose command name is COMM (comm is
+# cut to 15 characters). Waits up to 5 s for it; prints nothing if none.
+real_pid() {
+  local tpid i p
+  tpid=$(bg_pid "$1") || return 1
+  for i in $(seq 1 50); do
+    p=$(ps -o pid=,comm= --ppid "$tpid" 2>/dev/null | awk -v c="${2:0:15}" '$2 == c { print $1; exit }')
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
 # proc_stats PID: open file descriptors, threads and resident memory of PID.
 proc_stats() {
   local pid=$1 fds threads rss

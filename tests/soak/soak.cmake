@@ -14,6 +14,8 @@
 set(VOIP_SOAK_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(VOIP_SOAK_TESTS
   noack_invite
+  tcp_fd_exhaustion
+  slowloris
 )
 foreach(_t IN LISTS VOIP_SOAK_TESTS)
   add_test(NAME soak_${_t} COMMAND bash ${VOIP_SOAK_DIR}/${_t}.sh)
