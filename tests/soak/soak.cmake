@@ -16,6 +16,7 @@ set(VOIP_SOAK_TESTS
   noack_invite
   tcp_fd_exhaustion
   slowloris
+  rtp_flood_spoof
 )
 foreach(_t IN LISTS VOIP_SOAK_TESTS)
   add_test(NAME soak_${_t} COMMAND bash ${VOIP_SOAK_DIR}/${_t}.sh)
