@@ -17,6 +17,7 @@ set(VOIP_SOAK_TESTS
   tcp_fd_exhaustion
   slowloris
   rtp_flood_spoof
+  sequential_calls
 )
 foreach(_t IN LISTS VOIP_SOAK_TESTS)
   add_test(NAME soak_${_t} COMMAND bash ${VOIP_SOAK_DIR}/${_t}.sh)
