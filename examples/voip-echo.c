@@ -50,7 +50,9 @@
 #include "example_util.h"
 
 #define FRAME_BYTES 320 /* 20 ms of s16le mono at 8 kHz */
-#define MAX_CALLS 4096  /* calls handled at the same time */
+#define MAX_CALLS 4096  /* calls handled at the same time: the most the
+                          * library's max_calls is set to, so that a call
+                          * beyond it gets the library's 503 + Retry-After */
 
 /* One entry per call we know about. */
 struct call_entry {
@@ -147,7 +149,7 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     struct call_entry *e = find_call(0); /* a free slot */
     if (!e) {
         pthread_mutex_unlock(&g_mu);
-        voip_call_deny(call, 486); /* too many calls */
+        voip_call_deny(call, 503); /* table full: as the library's max_calls */
         voip_call_release(call);
         return;
     }
@@ -231,6 +233,8 @@ static void usage(void)
            "  --rtp-ports LOW-HIGH  RTP port range (default 10000-20000)\n"
            "  --user NAME           user part of our SIP URI (default libvoip;\n"
            "                        --register's USER replaces it)\n"
+           "  --max-calls N         calls at once; more get 503 (default: the\n"
+           "                        library's max_calls, 1024; 0 or above 4096 = 4096)\n"
            EX_REG_USAGE
            EX_OPTION_USAGE
            "  prints CALL <n> <STATE>, DTMF <n> <digit> and, with --register,\n"
@@ -247,6 +251,7 @@ int main(int argc, char **argv)
     char ip[64] = "0.0.0.0", port[8] = "5060";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
     const char *user = NULL;
+    const char *max_calls = NULL;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
     struct ex_opts opts;
@@ -266,6 +271,8 @@ int main(int argc, char **argv)
             ex_parse_range(argv[++i], rtp_lo, rtp_hi);
         } else if (!strcmp(a, "--user") && i + 1 < argc) {
             user = argv[++i];
+        } else if (!strcmp(a, "--max-calls") && i + 1 < argc) {
+            max_calls = argv[++i];
         } else {
             ex_usage_error("unknown or incomplete argument", a);
         }
@@ -298,6 +305,14 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     if (user)
         ex_set_option(phone, "user", user);
+    if (max_calls) {
+        /* One limit: the library refuses a call beyond it (503 with
+         * Retry-After) before our table is full. */
+        long n = ex_parse_long(max_calls, 0, 1048576, "--max-calls wants 0..1048576");
+        char v[16];
+        snprintf(v, sizeof v, "%ld", n <= 0 || n > MAX_CALLS ? (long)MAX_CALLS : n);
+        ex_set_option(phone, "max_calls", v);
+    }
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
     ex_apply_options(phone, &opts); /* --option KEY=VALUE, last */
     voip_phone_on_incoming_call(phone, on_incoming, NULL);

@@ -209,6 +209,23 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     answered in time (0..86400000); "0" = no
  *                                     limit beyond SIP's transaction timeout (32 s)
  *
+ * Call limits, against floods and abandoned calls (see the README's
+ * Robustness section); "0" = none:
+ *   "rtp_timeout_ms"     "30000"      end an answered call (BYE, end reason
+ *                                     "RTP timeout") when no RTP came from
+ *                                     the peer this long (0, or 1000..3600000);
+ *                                     checked once a second; a call on hold
+ *                                     (not sendrecv) is never timed out
+ *   "ring_timeout_ms"    "120000"     answer 480 to an incoming call neither
+ *                                     answered nor denied this long after its
+ *                                     INVITE (0, or 1000..86400000); it ends
+ *                                     with reason "ring timeout", code 480
+ *   "max_calls"          "1024"       calls held at once: incoming (ringing
+ *                                     or answered) and answered outgoing
+ *                                     ones (0..1048576); an INVITE beyond it
+ *                                     gets 503 Service Unavailable with
+ *                                     Retry-After: 5 before any media is set up
+ *
  * Registration, transports and NAT (a PBX or proxy):
  *   "server"             ""           registrar/PBX "host" or "host:port"; ""
  *                                     = no registration (peer to peer).  Calls
@@ -358,7 +375,8 @@ typedef void (*voip_incoming_call_fn)(void *user_data, uint64_t phone,
                                       const char *to_uri);
 
 /* A call changed state.  reason says why, e.g. "180 Ringing", "200 OK",
- * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout".
+ * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout",
+ * "no ACK", "RTP timeout", "ring timeout".
  * Every call with a handle gets every state change, from the first (an
  * outgoing call's DIALING) to VOIP_CALL_ENDED, exactly once. */
 typedef void (*voip_call_state_fn)(void *user_data, uint64_t phone,

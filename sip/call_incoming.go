@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	gosip "github.com/emiago/sipgo/sip"
@@ -24,6 +25,9 @@ type IncomingCall struct {
 	end      endState
 	acked    bool
 	onAck    func()
+	// ring ends the ringing (call_limits.go): nil when there is no ring
+	// timeout or a decision is on its way. The serving goroutine's.
+	ring <-chan time.Time
 }
 
 type decision struct {
@@ -72,7 +76,9 @@ func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 
 // OnFail registers what to call when the dialog dies without a BYE or a
 // CANCEL from the caller: no ACK came for our 200 OK (RFC 3261
-// §13.3.1.4; we then send a BYE ourselves). reason says why ("no ACK").
+// §13.3.1.4; we then send a BYE ourselves), or nobody decided on it within
+// Config.RingTimeout (we answered 480). reason says why ("no ACK",
+// RingTimeoutReason).
 // Without it, the bye function of OnEnd runs. Set it before OnEnd.
 func (ic *IncomingCall) OnFail(f func(reason string)) {
 	ic.mu.Lock()
@@ -167,6 +173,9 @@ func (ic *IncomingCall) send(d decision) error {
 // settled: a decision is written, or the caller cancels.
 func (ic *IncomingCall) serve() {
 	defer close(ic.done)
+	ring, stop := ic.u.ringTimer()
+	defer stop()
+	ic.ring = ring
 	for {
 		if ic.serveOne() {
 			return
@@ -191,11 +200,15 @@ func (ic *IncomingCall) serveOne() bool {
 			return false
 		}
 		if d.code >= 300 {
+			// Out of the call table at once, before Reject
+			// returns: Respond waits for the ACK of the rejection
+			// (up to Timer H), and the call must not count
+			// against MaxCalls meanwhile.
+			ic.forget()
 			d.result <- nil
 			if err := ic.ds.Respond(d.code, d.reason, nil); err != nil {
 				ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
 			}
-			ic.forget()
 			return true
 		}
 		ic.writeAnswer(d)
@@ -203,6 +216,12 @@ func (ic *IncomingCall) serveOne() bool {
 	case <-ic.ds.Context().Done():
 		ic.canceledPath()
 		return true
+	case <-ic.ring:
+		if ic.ringTimedOut() {
+			return true
+		}
+		ic.ring = nil // a decision is on its way: serve it
+		return false
 	}
 }
 

@@ -152,6 +152,15 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 482, "Loop Detected")
 		return
 	}
+	// Full or closing: 503 before anything is spent on the call. The
+	// check is made again as the call joins the table, exactly.
+	u.mu.Lock()
+	refuse := u.refusesCallsLocked()
+	u.mu.Unlock()
+	if refuse {
+		u.refuseCall(req, tx)
+		return
+	}
 	u.respond(req, tx, 100, "Trying")
 	ds, err := u.dialog.ReadInvite(req, tx)
 	if err != nil {
@@ -160,9 +169,9 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 	}
 	ic := newIncomingCall(u, req, ds)
 	u.mu.Lock()
-	if u.closed {
+	if u.refusesCallsLocked() {
 		u.mu.Unlock()
-		u.respond(req, tx, 503, "Service Unavailable")
+		u.refuseCall(req, tx)
 		return
 	}
 	u.servers[ds.ID] = ic

@@ -50,11 +50,20 @@ type Config struct {
 	Logger      *slog.Logger
 	// OnInvite is called, in its own goroutine, for each new incoming
 	// INVITE that passed validation. It must eventually Answer, Reject, or
-	// see the call canceled.
+	// see the call canceled (or, with a RingTimeout, time out).
 	OnInvite func(*IncomingCall)
 	// OnRequest is told about NOTIFY, INFO and MESSAGE requests after they
 	// were answered 200 OK.
 	OnRequest func(Request)
+	// MaxCalls caps the calls held at once: incoming ones (ringing or
+	// up) and answered outgoing ones. A new INVITE beyond it is answered
+	// 503 Service Unavailable with Retry-After (call_limits.go). 0 means
+	// no limit.
+	MaxCalls int
+	// RingTimeout ends an incoming call that was neither answered nor
+	// rejected that long after its INVITE: 480 Temporarily Unavailable,
+	// and OnFail is told RingTimeoutReason. 0 means never.
+	RingTimeout time.Duration
 	// Limits bound the TCP and TLS connections the Listener accepts and
 	// the UDP source addresses sipgo remembers; zero fields take their
 	// defaults (see ConnLimits). A nil Limits.Logger means Logger.

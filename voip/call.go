@@ -155,12 +155,13 @@ func (c *Call) endReasonText() string {
 	return r
 }
 
-// end moves the call to Ended (once) and frees its media.
-func (c *Call) end(reason string, code int) {
+// end moves the call to Ended (once) and frees its media. It reports
+// whether it did: false when the call had ended already.
+func (c *Call) end(reason string, code int) bool {
 	c.mu.Lock()
 	if c.state == Ended {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.endReason, c.endCode = reason, code
 	c.setStateLocked(Ended, reason)
@@ -176,6 +177,7 @@ func (c *Call) end(reason string, code int) {
 	}
 	c.releasePort()
 	c.phone.log.Info("call ended", "call_id", c.callID, "reason", reason)
+	return true
 }
 
 // releasePort returns the call's RTP port to the pool (once).

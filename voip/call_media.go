@@ -38,6 +38,9 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 		Format:          env.cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
 		Unconfirmed:     c.in != nil, // until the ACK (or RTP) comes
+		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
+		InactivityTimeout: env.cfg.RTPTimeout,
+		OnInactive:        c.onInactive,
 	})
 	if err != nil {
 		return err

@@ -29,6 +29,11 @@ type Config struct {
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
 
+	// Call limits, against floods and abandoned calls; 0 = none.
+	RTPTimeout  time.Duration // end a sendrecv call whose peer sent no RTP this long
+	RingTimeout time.Duration // answer 480 to an incoming call left ringing this long
+	MaxCalls    int           // calls at once; an INVITE beyond gets 503
+
 	Server          string       // registrar/PBX host ("" = peer to peer)
 	ServerPort      int          // its port when Server has none (0 = default)
 	RegisterExpires int          // requested registration lifetime, seconds

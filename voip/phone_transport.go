@@ -29,6 +29,8 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnInvite:    p.onInvite,
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
+		MaxCalls:    p.cfg.MaxCalls,
+		RingTimeout: p.cfg.RingTimeout,
 	}
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is

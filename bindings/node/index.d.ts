@@ -106,6 +106,12 @@ export interface PhoneOptions {
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
   inviteTimeoutMs?: number;
+  /** End an answered call (BYE, reason "RTP timeout") when its peer sent no RTP this long: 0 = never, or 1000..3600000 ms; never while on hold (rtp_timeout_ms), default 30000. */
+  rtpTimeoutMs?: number;
+  /** Answer 480 to an incoming call neither answered nor denied this long after its INVITE (reason "ring timeout"): 0 = never, or 1000..86400000 ms (ring_timeout_ms), default 120000. */
+  ringTimeoutMs?: number;
+  /** Calls held at once (incoming, ringing or answered, and answered outgoing); an INVITE beyond gets 503 with Retry-After, 0..1048576, 0 = no limit (max_calls), default 1024. */
+  maxCalls?: number;
   /** Registrar/PBX "host" or "host:port" (server); none = peer to peer. */
   server?: string;
   /** Port of the server when `server` has none (server_port). */

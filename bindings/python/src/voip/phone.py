@@ -48,6 +48,15 @@ CallEventCallback = Callable[[VoIPCall, str, str], Any]
 RequestCallback = Callable[[PhoneRequest], Any]
 
 
+# The call limits against floods and abandoned calls: fields of
+# VoIPPhoneParameter named as their voip_phone_set_option keys.
+_CALL_LIMIT_KEYS: Tuple[str, ...] = (
+    "rtp_timeout_ms",
+    "ring_timeout_ms",
+    "max_calls",
+)
+
+
 # The transport-limit options: fields of VoIPPhoneParameter named as their
 # voip_phone_set_option keys.
 _LIMIT_KEYS: Tuple[str, ...] = (
@@ -98,6 +107,10 @@ class VoIPPhoneParameter:
     dtmf_payload_type: Optional[int] = None
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
+    # Call limits against floods and abandoned calls (voip.h).
+    rtp_timeout_ms: Optional[int] = None
+    ring_timeout_ms: Optional[int] = None
+    max_calls: Optional[int] = None
     register_expires: Optional[int] = None
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
@@ -129,7 +142,7 @@ class VoIPPhoneParameter:
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
         for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires") + _LIMIT_KEYS:
+                     "register_expires") + _CALL_LIMIT_KEYS + _LIMIT_KEYS:
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -178,7 +191,7 @@ class VoIPPhoneParameter:
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
-        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms"):
+        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
