@@ -6,6 +6,7 @@
 #   real_pid NAME COMM      pid of the program under bg_start's timeout
 #   proc_stats PID          prints "fds=N threads=N rss_kb=N" (/proc/PID)
 #   read_stats VAR PID      sets VAR_fds, VAR_threads, VAR_rss_kb
+#   cpu_ms PID              CPU time used so far (user + system), ms
 #   calls_open FILE         calls of voip-echo's output not yet ENDED
 #   calls_max_open FILE     the most calls open at once in that output
 #   soak_tool NAME ARGS...  runs tests/soak/tools/NAME.py with the stdlib python
@@ -35,6 +36,12 @@ proc_stats() {
   threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
   rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
   echo "fds=${fds:-0} threads=${threads:-0} rss_kb=${rss:-0}"
+}
+# cpu_ms PID: CPU time (user + system) PID has used, in milliseconds.
+cpu_ms() {
+  local tck; tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  # Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v t="$tck" '{ print int(($12 + $13) * 1000 / t) }'
 }
 # read_stats VAR PID: VAR_fds, VAR_threads, VAR_rss_kb from proc_stats.
 read_stats() {

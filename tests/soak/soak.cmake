@@ -18,6 +18,7 @@ set(VOIP_SOAK_TESTS
   slowloris
   rtp_flood_spoof
   sequential_calls
+  invite_flood
 )
 foreach(_t IN LISTS VOIP_SOAK_TESTS)
   add_test(NAME soak_${_t} COMMAND bash ${VOIP_SOAK_DIR}/${_t}.sh)
