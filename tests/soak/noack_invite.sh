@@ -9,7 +9,9 @@
 #     call sends no RTP beyond ~1 s (50 frames) to an address that has not
 #     confirmed the session by an ACK or RTP (rtp/confirm.go);
 #   - voip-echo prints "CALL 1 ENDED no ACK" within 40 s of the INVITE
-#     (Timer H, 32 s: every way a dialog dies ends the call, sip/dialog_end.go);
+#     (Timer H, 32 s: every way a dialog dies ends the call, sip/dialog_end.go;
+#     voip-echo runs with --option rtp_timeout_ms=0, else the RTP inactivity
+#     timeout, 30 s by default, would end the call first);
 #   - a BYE sent after that gets 481 (the dialog is gone), and voip-echo still
 #     runs and exits 0 on SIGTERM.
 # Fails without either protection: without confirmation RTP flows 50/s for
@@ -23,7 +25,10 @@ find_example voip-echo VOIP_ECHO
 ECHO_SIP=${ECHO_SIP:-5600}; ECHO_RTP=${ECHO_RTP:-22000-22009}; SINK=${SINK:-22090}
 need_free_ports "$ECHO_SIP" "$SINK"
 
-bg_start voip-echo "$VOIP_ECHO" --bind "127.0.0.1:$ECHO_SIP" --rtp-ports "$ECHO_RTP" --user echo
+# rtp_timeout_ms=0: the RTP inactivity timeout (default 30 s) would end the
+# call first; this test is about the missing ACK.
+bg_start voip-echo "$VOIP_ECHO" --bind "127.0.0.1:$ECHO_SIP" --rtp-ports "$ECHO_RTP" --user echo \
+  --option rtp_timeout_ms=0
 wait_udp "$ECHO_SIP" 10 || die "voip-echo did not start"
 show_on_fail "$RUN/voip-echo.out" "$RUN/voip-echo.err" "$RUN/noack.out" "$RUN/noack.err"
 
