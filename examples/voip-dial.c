@@ -7,7 +7,7 @@
  *             [--hold SECS]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
- *             [--outbound-proxy URI]
+ *             [--outbound-proxy URI] [--option KEY=VALUE ...]
  *
  * With --register it registers first, then calls through the registrar; URI
  * may then be a bare user or number ("bob").
@@ -232,6 +232,7 @@ static void usage(void)
            "  --hold SECS           2 s after the answer (after the digits), hold the\n"
            "                        call for SECS, then resume and go on with the tone\n"
            EX_REG_USAGE
+           EX_OPTION_USAGE
            "exit: 0 answered and ended cleanly, 2 rejected, 3 no answer, 4 bad URI,\n"
            "      5 registration failed (refused or no answer), 1 other\n");
 }
@@ -248,11 +249,14 @@ int main(int argc, char **argv)
     double tone = 0;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
+    struct ex_opts opts;
+    memset(&opts, 0, sizeof opts);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
-        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i) ||
+            ex_parse_option_arg(&opts, argc, argv, &i)) {
             continue;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
@@ -300,6 +304,7 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     ex_set_option(phone, "invite_timeout_ms", timeout_ms);
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
+    ex_apply_options(phone, &opts); /* --option KEY=VALUE, last */
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
     voip_phone_on_call_event(phone, on_call_event, NULL);

@@ -4,7 +4,7 @@
  *   voip-echo [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
- *             [--outbound-proxy URI]
+ *             [--outbound-proxy URI] [--option KEY=VALUE ...]
  *
  * Answers every incoming call and sends the caller's audio straight back.
  * Prints one line per event on stdout:
@@ -259,6 +259,7 @@ static void usage(void)
            "  --max-calls N         calls at once; more get 503 (default: the\n"
            "                        library's max_calls, 1024; 0 or above 4096 = 4096)\n"
            EX_REG_USAGE
+           EX_OPTION_USAGE
            "  prints CALL <n> <STATE>, DTMF <n> <digit>, HOLD|RESUME <n> remote,\n"
            "  MEDIA <n> <ip:port> <codec> and, with --register,\n"
            "  STATUS <STATUS> <reason> lines; SIGINT/SIGTERM unregister and exit 0\n"
@@ -277,10 +278,13 @@ int main(int argc, char **argv)
     const char *max_calls = NULL;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
+    struct ex_opts opts;
+    memset(&opts, 0, sizeof opts);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i) ||
+            ex_parse_option_arg(&opts, argc, argv, &i)) {
             continue;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
@@ -334,6 +338,7 @@ int main(int argc, char **argv)
         ex_set_option(phone, "max_calls", v);
     }
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
+    ex_apply_options(phone, &opts); /* --option KEY=VALUE, last */
     voip_phone_on_incoming_call(phone, on_incoming, NULL);
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
