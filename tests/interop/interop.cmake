@@ -18,6 +18,7 @@ set(VOIP_INTEROP_TESTS
   dial_calls_sipp
   sipp_early
   baresip_calls_echo
+  baresip_hold_echo
   dial_calls_baresip
   kamailio_register
   kamailio_calls
