@@ -51,6 +51,7 @@ func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *
 		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest, ready: ic.settled,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
+	ic.dlg.onNoAck = ic.reinviteNoAck
 	return ic
 }
 
@@ -334,6 +335,6 @@ func (ic *IncomingCall) Bye(ctx context.Context) error {
 }
 
 func (ic *IncomingCall) bye(ctx context.Context) error {
-	err := ic.ds.Bye(ctx)
-	return ic.u.byeWithAuth(ctx, err, ic.ds.InviteRequest.Contact().Address, ic.ds.Do)
+	err := ic.ds.WriteBye(ctx, ic.dlg.byeRequest(ic.ds.InviteRequest.Transport()))
+	return ic.u.byeWithAuth(ctx, err, ic.dlg.remoteTarget(), ic.ds.Do)
 }

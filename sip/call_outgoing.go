@@ -18,6 +18,7 @@ type OutgoingCall struct {
 	offer   []byte
 	mu      sync.Mutex
 	onBye   func()
+	onFail  func(reason string) // OnFail
 	byeOnce sync.Once
 	early   func(sdp []byte)    // OnEarlyMedia
 	onRedir func(target string) // OnRedirect
@@ -195,12 +196,21 @@ func (oc *OutgoingCall) Ack(ctx context.Context) error { return oc.ds.Ack(ctx) }
 func (oc *OutgoingCall) Bye(ctx context.Context) error {
 	oc.byeOnce.Do(func() {})
 	defer oc.forget()
-	err := oc.ds.Bye(ctx)
-	target := oc.ds.InviteRequest.Recipient
-	if c := oc.ds.InviteResponse.Contact(); c != nil {
-		target = c.Address
+	return oc.sendBye(ctx)
+}
+
+// sendBye sends a BYE to the dialog's remote target.
+func (oc *OutgoingCall) sendBye(ctx context.Context) error {
+	if oc.dlg == nil { // a 200 OK that crossed our CANCEL
+		err := oc.ds.Bye(ctx)
+		target := oc.ds.InviteRequest.Recipient
+		if c := oc.ds.InviteResponse.Contact(); c != nil {
+			target = c.Address
+		}
+		return oc.u.byeWithAuth(ctx, err, target, oc.ds.Do)
 	}
-	return oc.u.byeWithAuth(ctx, err, target, oc.ds.Do)
+	err := oc.ds.WriteBye(ctx, oc.dlg.byeRequest(oc.ds.InviteRequest.Transport()))
+	return oc.u.byeWithAuth(ctx, err, oc.dlg.remoteTarget(), oc.ds.Do)
 }
 
 // newDialog is the answered call's dialog for in-dialog requests.
@@ -231,6 +241,7 @@ func (oc *OutgoingCall) newDialog() *Dialog {
 		return nil
 	}
 	d.setHost(oc.viaHost)
+	d.onNoAck = oc.reinviteNoAck
 	return d
 }
 

@@ -67,6 +67,11 @@ type Dialog struct {
 	ack       chan *gosip.Request
 	ackCSeq   uint32
 	idle      chan struct{} // closed and replaced when an offer settles
+
+	// dialog_target.go, dialog_ack.go
+	refreshed *gosip.Uri     // the remote target since a target refresh
+	lastAck   *gosip.Request // the ACK of our last re-INVITE's 2xx
+	onNoAck   func()         // ends the call: no ACK for our 2xx to a re-INVITE
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog
@@ -205,12 +210,16 @@ func (d *Dialog) send(ctx context.Context, method gosip.RequestMethod, body []by
 	if res, err = d.u.retryChallenged(ctx, res, next, d.do); err != nil {
 		return nil, err
 	}
+	if isTargetRefresh(method) && res.IsSuccess() {
+		d.refreshTarget(res.Contact())
+	}
 	if method == gosip.INVITE && res.IsSuccess() {
 		ack := d.newRequest(gosip.ACK, nil)
 		ack.AppendHeader(&gosip.CSeqHeader{SeqNo: res.CSeq().SeqNo, MethodName: gosip.ACK})
 		if err := d.write(ack); err != nil {
 			d.u.log.Info("sip: ACK of re-INVITE not sent", "error", err)
 		}
+		d.sentAck(ack)
 	}
 	return res, nil
 }
@@ -222,7 +231,7 @@ func (d *Dialog) newRequest(method gosip.RequestMethod, body []byte) *gosip.Requ
 	d.mu.Lock()
 	host := d.host
 	d.mu.Unlock()
-	req := gosip.NewRequest(method, d.target())
+	req := gosip.NewRequest(method, d.remoteTarget())
 	d.u.addVia(req, host)
 	req.AppendHeader(d.u.contactFor(host))
 	if method != gosip.ACK {
@@ -298,6 +307,7 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 	default:
 		body = nil // an UPDATE without an offer: a refresh
 	}
+	d.refreshTarget(req.Contact())
 	res := d.okResponse(req, body)
 	if !invite {
 		if err := tx.Respond(res); err != nil {
@@ -306,6 +316,9 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	ack := d.respondUntilAck(tx, res, req.CSeq().SeqNo)
+	if ack == nil && d.u.dialogOf(req) == d {
+		d.noAck()
+	}
 	if late && ack != nil && len(ack.Body()) > 0 {
 		if err := s.Answered(ack.Body()); err != nil {
 			d.u.log.Info("sip: answer in ACK not accepted", "error", err)

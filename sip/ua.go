@@ -186,9 +186,7 @@ func (u *UA) stackOptions() []sipgo.UserAgentOption {
 			// A response matching none of our transactions (RFC 4475
 			// bcast, unreason) is dropped; sipgo's default handler logs
 			// it on slog's default logger, bypassing cfg.Logger.
-			gosip.WithTransactionLayerUnhandledResponseHandler(func(r *gosip.Response) {
-				u.log.Debug("sip: unmatched response dropped", "response", r.Short())
-			}),
+			gosip.WithTransactionLayerUnhandledResponseHandler(u.onUnmatchedResponse),
 		),
 		sipgo.WithUserAgentTransportLayerOptions(
 			gosip.WithTransportLayerLogger(cfg.Logger),

@@ -18,12 +18,14 @@ set(VOIP_INTEROP_TESTS
   dial_calls_sipp
   sipp_early
   baresip_calls_echo
+  baresip_hold_echo
   dial_calls_baresip
   kamailio_register
   kamailio_calls
   kamailio_baresip
   invite_cancel_race
   sipp_info_dtmf
+  sipp_reinvite
   lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
