@@ -8,14 +8,18 @@
 #   C: 35 s later, after 200 more calls
 # sipgo keeps every finished transaction until its RFC 3261 timers (J: 32 s
 # over UDP) expire, about 15 kB a call, so at B the last 32 s of calls (here
-# all of them) are still held: B's RSS is reported, not judged. C comes after
+# all of them) are still held. C comes after
 # those timers, with the same 200-call load as A, so C - A is what the calls
 # left behind. Passes when:
 #   - every SIPp run ends with 0 failed calls (exit 0, -trace_stat counts) and
 #     voip-echo printed an ENDED line for each of the 2,200 calls;
 #   - B and C against A: fds +0..+5, threads +0..+8;
-#   - C against A: RSS at most +20 MB, Go live heap at most +2 MB (when both
-#     gctrace lines exist);
+#   - C against A: Go live heap at most +2 MB (when both gctrace lines exist):
+#     the strict leak check, about 1 kB a call;
+#   - RSS: C at most B + 8 MB (no growth once warm) and A + 48 MB. Go returns
+#     freed pages to the kernel lazily (its scavenger), so after the 2,000
+#     calls' transactions expire RSS stays near its peak (measured 26 to
+#     51 MB at C on this machine) while the live heap is back to 3 MB;
 #   - voip-echo exits 0 on SIGTERM.
 # Fails when a call leaves anything behind: an RTP socket or a SIP connection
 # (fds), an audio or Go thread, or ~10 kB of memory per call (22 MB).
@@ -82,8 +86,10 @@ sleep 0.5; settle C; C_heap=$(live_heap)
 log "C, 35 s later, after 200 more calls: fds=$C_fds threads=$C_threads rss_kb=$C_rss_kb live_heap=${C_heap:-?}MB"
 check "C: fds flat ($A_fds -> $C_fds, +0..+5)" test "$C_fds" -le $((A_fds + 5))
 check "C: threads flat ($A_threads -> $C_threads, +0..+8)" test "$C_threads" -le $((A_threads + 8))
-check "C: RSS flat ($A_rss_kb kB -> $C_rss_kb kB: +$(( (C_rss_kb - A_rss_kb) / 1024 )) MB, at most +20 MB)" \
-  test "$C_rss_kb" -le $((A_rss_kb + 20 * 1024))
+check "C: RSS flat once warm ($B_rss_kb kB -> $C_rss_kb kB, at most +8 MB)" \
+  test "$C_rss_kb" -le $((B_rss_kb + 8 * 1024))
+check "C: RSS bounded ($A_rss_kb kB -> $C_rss_kb kB: +$(( (C_rss_kb - A_rss_kb) / 1024 )) MB, at most +48 MB)" \
+  test "$C_rss_kb" -le $((A_rss_kb + 48 * 1024))
 if [ -n "${A_heap:-}" ] && [ -n "${C_heap:-}" ]; then
   check "C: Go live heap flat (${A_heap} MB -> ${C_heap} MB, at most +2 MB)" test "$C_heap" -le $((A_heap + 2))
 else
