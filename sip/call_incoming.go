@@ -51,6 +51,8 @@ func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *
 		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest, ready: ic.settled,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
+	timer, _ := u.answerTimer(req)
+	ic.dlg.st = u.newDialogTimer(timer.timer(), req)
 	return ic
 }
 
@@ -285,6 +287,10 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	ic.dlg.setHost(d.host)
 	res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
 	res.AppendHeader(ic.u.contactFor(d.host))
+	timer, _ := ic.u.answerTimer(ic.ds.InviteRequest)
+	for _, h := range timer.headers() {
+		res.AppendHeader(h)
+	}
 	ic.u.commonHeaders(res)
 	// WriteResponse sends the 200 and retransmits it until the ACK
 	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.

@@ -29,6 +29,9 @@ type Session struct {
 	Offer func() []byte
 	// Answered applies the peer's answer to Offer's offer.
 	Answered func(answer []byte) error
+	// Refreshed is told the session timer (RFC 4028) each time a
+	// re-INVITE or UPDATE of either side refreshed the session.
+	Refreshed func(SessionTimer)
 }
 
 // Errors of Dialog.Reinvite and Dialog.Update besides a *StatusError.
@@ -67,6 +70,7 @@ type Dialog struct {
 	ack       chan *gosip.Request
 	ackCSeq   uint32
 	idle      chan struct{} // closed and replaced when an offer settles
+	st        dialogTimer   // the session timer (session_timer.go)
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog
@@ -99,6 +103,7 @@ func (d *Dialog) Update(ctx context.Context, offer func() []byte) ([]byte, error
 }
 
 func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build func() []byte) ([]byte, error) {
+	small := 0
 	for try := 0; ; try++ {
 		if err := d.begin(ctx); err != nil {
 			return nil, err
@@ -108,6 +113,9 @@ func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build fu
 		switch {
 		case err != nil:
 			return nil, inviteError(ctx, err)
+		case res.StatusCode == 422 && small < maxTooSmall && d.raiseTimer(res):
+			small++ // RFC 4028 §7.4: again with the interval asked for
+			continue
 		case res.StatusCode == 491 && try < maxGlareRetries:
 			if err := sleepCtx(ctx, glareDelay(d.ownsCallID)); err != nil {
 				return nil, err
@@ -205,6 +213,9 @@ func (d *Dialog) send(ctx context.Context, method gosip.RequestMethod, body []by
 	if res, err = d.u.retryChallenged(ctx, res, next, d.do); err != nil {
 		return nil, err
 	}
+	if (method == gosip.INVITE || method == gosip.UPDATE) && res.IsSuccess() {
+		d.setTimer(answeredTimer(res))
+	}
 	if method == gosip.INVITE && res.IsSuccess() {
 		ack := d.newRequest(gosip.ACK, nil)
 		ack.AppendHeader(&gosip.CSeqHeader{SeqNo: res.CSeq().SeqNo, MethodName: gosip.ACK})
@@ -227,6 +238,11 @@ func (d *Dialog) newRequest(method gosip.RequestMethod, body []byte) *gosip.Requ
 	req.AppendHeader(d.u.contactFor(host))
 	if method != gosip.ACK {
 		req.AppendHeader(allowHeader())
+	}
+	if method == gosip.INVITE || method == gosip.UPDATE {
+		for _, h := range d.timerHeaders() {
+			req.AppendHeader(h)
+		}
 	}
 	if body != nil {
 		req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
@@ -264,6 +280,9 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
 	}
+	if d.u.tooSmall(req, tx) {
+		return
+	}
 	invite := req.Method == gosip.INVITE
 	d.mu.Lock()
 	s, offering, answering := d.session, d.offering, d.answering
@@ -299,6 +318,11 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		body = nil // an UPDATE without an offer: a refresh
 	}
 	res := d.okResponse(req, body)
+	timer, _ := d.u.answerTimer(req)
+	for _, h := range timer.headers() {
+		res.AppendHeader(h)
+	}
+	d.setTimer(timer.timer())
 	if !invite {
 		if err := tx.Respond(res); err != nil {
 			d.u.log.Debug("sip: UPDATE response failed", "error", err)
