@@ -24,6 +24,7 @@ set(VOIP_INTEROP_TESTS
   kamailio_baresip
   invite_cancel_race
   sipp_info_dtmf
+  sipp_session_timer
   lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)

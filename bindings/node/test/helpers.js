@@ -22,6 +22,7 @@ const PORTS = {
   loop: { sip: 5470, rtp: 36800 },
   pkg: { sip: 5480, rtp: 36900 },
   early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
+  timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
