@@ -256,6 +256,27 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     one that does not gets 421).  A peer's
  *                                     reliable 18x are always PRACKed unless
  *                                     "off"
+ *   "session_expires"    "1800"       session timer (RFC 4028) our INVITEs ask
+ *                                     for, in seconds (0, or 90..86400; raised
+ *                                     to min_se): Session-Expires on our
+ *                                     INVITEs, and given to an incoming
+ *                                     INVITE that asks for none; "0" asks for
+ *                                     none, but a peer's is still honoured.
+ *                                     Whoever refreshes (RFC 4028 §9: the
+ *                                     caller when it supports timers) does so
+ *                                     at half the interval, we by UPDATE (a
+ *                                     re-INVITE with our unchanged SDP when
+ *                                     the peer does not allow UPDATE); a
+ *                                     session the peer does not refresh is
+ *                                     ended with a BYE, end reason "session
+ *                                     expired", min(32, interval/3) s before
+ *                                     it expires
+ *   "min_se"             "90"         smallest session interval accepted, in
+ *                                     seconds (90..86400): an INVITE,
+ *                                     re-INVITE or UPDATE asking for less is
+ *                                     answered 422 with Min-SE; our INVITE
+ *                                     answered 422 is sent again (twice at
+ *                                     most) with the interval asked for
  *
  * Call limits, against floods and abandoned calls (see the README's
  * Robustness section); "0" = none:
@@ -477,6 +498,14 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    outgoing call follows a 3xx's Contact (at most 5
  *                    times; a target already tried is not called again),
  *                    or we redirected an incoming one (voip_call_redirect)
+ *   "session_refresh_failed"  the session timer (RFC 4028) failed: our
+ *                    refresh was refused or not answered (detail says why,
+ *                    e.g. "488 Not Acceptable Here"; the call ends with
+ *                    reason "session expired" when the session expires
+ *                    unless the peer refreshes it meanwhile), or the peer
+ *                    did not refresh in time (detail "no session refresh
+ *                    from the peer within <n> s"; the call ends at once
+ *                    with a BYE, reason "session expired")
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -686,6 +715,10 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "hold"        "none", "local" (we hold: voip_call_hold), "remote" (the
  *                 peer holds us) or "both"
  *   "remote_sdp"  the peer's last session description ("" before one)
+ *   "session_expires"  the session timer (RFC 4028) as last negotiated:
+ *                 the interval in seconds and who refreshes, "uac" (the
+ *                 caller) or "uas" (the callee), e.g. "1800 uac"; "" when
+ *                 the session does not expire
  *   "end_reason"  why it ended, e.g. "486 Busy Here" ("" while not ended)
  *   "end_code"    the SIP status that ended it, e.g. "486", or "0"
  *   "stats"       a JSON object of media counters: packets_sent,

@@ -31,7 +31,8 @@ func (s *Stream) expectsMedia() bool {
 
 // checkInactive reports, once, that the peer has not been heard for the
 // stream's InactivityTimeout. Only the pacer goroutine calls it, from
-// tick; it reads the clock once every inactivityCheckTicks calls.
+// tick, with mu held (Update changes the directions expectsMedia reads);
+// it reads the clock once every inactivityCheckTicks calls.
 func (s *Stream) checkInactive() bool {
 	if s.cfg.InactivityTimeout <= 0 || s.inactive {
 		return false

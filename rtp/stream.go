@@ -270,11 +270,13 @@ func (s *Stream) tick() {
 	} else {
 		s.readOverruns.Add(uint64(s.rx.pushSilence(SamplesPerFrame)))
 	}
+	// Under mu: a renegotiation (Update) may change what is expected.
+	inactive := s.checkInactive()
 	s.mu.Unlock()
 
 	signal(s.rxReady)
 	signal(s.txRoom)
-	if s.checkInactive() && s.cfg.OnInactive != nil {
+	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
 	if !sending {

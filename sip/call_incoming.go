@@ -52,6 +52,8 @@ func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
 	ic.dlg.onNoAck = ic.reinviteNoAck
+	timer, _ := u.answerTimer(req)
+	ic.dlg.st = u.newDialogTimer(timer.timer(), req)
 	return ic
 }
 
@@ -286,6 +288,10 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	ic.dlg.setHost(d.host)
 	res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
 	res.AppendHeader(ic.u.contactFor(d.host))
+	timer, _ := ic.u.answerTimer(ic.ds.InviteRequest)
+	for _, h := range timer.headers() {
+		res.AppendHeader(h)
+	}
 	ic.u.commonHeaders(res)
 	// WriteResponse sends the 200 and retransmits it until the ACK
 	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.

@@ -40,6 +40,7 @@ func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) 
 	req.AppendHeader(u.contactFor(host))
 	req.AppendHeader(allowHeader())
 	u.rel100Headers(req)
+	u.timerInviteHeaders(req)
 	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
 	u.commonHeaders(req)
 	req.SetBody(offer)
@@ -83,11 +84,18 @@ func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code 
 		},
 	}
 	res, err := oc.waitFinal(wctx, opts)
+	if err == nil {
+		res, err = oc.retryTooSmall(wctx, res, opts)
+	}
 	tried := map[string]bool{uriKey(oc.ds.InviteRequest.Recipient): true}
 	for hops := 0; err == nil; hops++ {
 		next := func() *gosip.Request { return oc.ds.InviteRequest.Clone() }
 		res, err = oc.u.retryChallenged(wctx, res, next, func(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
-			return oc.reinvite(ctx, req, opts)
+			res, err := oc.reinvite(ctx, req, opts)
+			if err != nil {
+				return nil, err
+			}
+			return oc.retryTooSmall(ctx, res, opts)
 		})
 		if err != nil || hops >= maxRedirects {
 			break
@@ -242,6 +250,7 @@ func (oc *OutgoingCall) newDialog() *Dialog {
 	}
 	d.setHost(oc.viaHost)
 	d.onNoAck = oc.reinviteNoAck
+	d.st = oc.u.newDialogTimer(answeredTimer(ds.InviteResponse), ds.InviteResponse)
 	return d
 }
 

@@ -29,6 +29,9 @@ type Session struct {
 	Offer func() []byte
 	// Answered applies the peer's answer to Offer's offer.
 	Answered func(answer []byte) error
+	// Refreshed is told the session timer (RFC 4028) each time a
+	// re-INVITE or UPDATE of either side refreshed the session.
+	Refreshed func(SessionTimer)
 }
 
 // Errors of Dialog.Reinvite and Dialog.Update besides a *StatusError.
@@ -72,6 +75,7 @@ type Dialog struct {
 	refreshed *gosip.Uri     // the remote target since a target refresh
 	lastAck   *gosip.Request // the ACK of our last re-INVITE's 2xx
 	onNoAck   func()         // ends the call: no ACK for our 2xx to a re-INVITE
+	st        dialogTimer    // the session timer (session_timer.go)
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog
@@ -104,6 +108,7 @@ func (d *Dialog) Update(ctx context.Context, offer func() []byte) ([]byte, error
 }
 
 func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build func() []byte) ([]byte, error) {
+	small := 0
 	for try := 0; ; try++ {
 		if err := d.begin(ctx); err != nil {
 			return nil, err
@@ -113,6 +118,9 @@ func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build fu
 		switch {
 		case err != nil:
 			return nil, inviteError(ctx, err)
+		case res.StatusCode == 422 && small < maxTooSmall && d.raiseTimer(res):
+			small++ // RFC 4028 §7.4: again with the interval asked for
+			continue
 		case res.StatusCode == 491 && try < maxGlareRetries:
 			if err := sleepCtx(ctx, glareDelay(d.ownsCallID)); err != nil {
 				return nil, err
@@ -213,6 +221,9 @@ func (d *Dialog) send(ctx context.Context, method gosip.RequestMethod, body []by
 	if isTargetRefresh(method) && res.IsSuccess() {
 		d.refreshTarget(res.Contact())
 	}
+	if (method == gosip.INVITE || method == gosip.UPDATE) && res.IsSuccess() {
+		d.setTimer(answeredTimer(res))
+	}
 	if method == gosip.INVITE && res.IsSuccess() {
 		ack := d.newRequest(gosip.ACK, nil)
 		ack.AppendHeader(&gosip.CSeqHeader{SeqNo: res.CSeq().SeqNo, MethodName: gosip.ACK})
@@ -236,6 +247,11 @@ func (d *Dialog) newRequest(method gosip.RequestMethod, body []byte) *gosip.Requ
 	req.AppendHeader(d.u.contactFor(host))
 	if method != gosip.ACK {
 		req.AppendHeader(allowHeader())
+	}
+	if method == gosip.INVITE || method == gosip.UPDATE {
+		for _, h := range d.timerHeaders() {
+			req.AppendHeader(h)
+		}
 	}
 	if body != nil {
 		req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
@@ -271,6 +287,9 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 	d.awaitSettled(req.CSeq().SeqNo)
 	if err := d.read(req, tx); err != nil {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if d.u.tooSmall(req, tx) {
 		return
 	}
 	invite := req.Method == gosip.INVITE
@@ -309,6 +328,11 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 	}
 	d.refreshTarget(req.Contact())
 	res := d.okResponse(req, body)
+	timer, _ := d.u.answerTimer(req)
+	for _, h := range timer.headers() {
+		res.AppendHeader(h)
+	}
+	d.setTimer(timer.timer())
 	if !invite {
 		if err := tx.Respond(res); err != nil {
 			d.u.log.Debug("sip: UPDATE response failed", "error", err)

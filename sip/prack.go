@@ -57,7 +57,9 @@ const tag100rel = "100rel"
 
 // supportedTag reports whether we implement the option tag (RFC 3261
 // §8.2.2.3: a Require naming any other gets 420).
-func supportedTag(tag string) bool { return strings.EqualFold(tag, tag100rel) }
+func supportedTag(tag string) bool {
+	return strings.EqualFold(tag, tag100rel) || strings.EqualFold(tag, tagTimer)
+}
 
 // headerLister is a request or a response, as far as reading headers goes.
 type headerLister interface {

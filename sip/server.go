@@ -180,6 +180,9 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, code, reason, hdrs...)
 		return
 	}
+	if u.tooSmall(req, tx) {
+		return
+	}
 	u.respond(req, tx, 100, "Trying")
 	ds, err := u.dialog.ReadInvite(req, tx)
 	if err != nil {

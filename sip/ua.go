@@ -64,6 +64,9 @@ type Config struct {
 	// Rel100 is how reliable provisional responses (RFC 3262) are used;
 	// the zero value offers them (Supported: 100rel).
 	Rel100 Rel100
+	// SessionTimers configures RFC 4028 session timers
+	// (session_timer.go).
+	SessionTimers SessionTimers
 	// MaxCalls caps the calls held at once: incoming ones (ringing or
 	// up) and answered outgoing ones. A new INVITE beyond it is answered
 	// 503 Service Unavailable with Retry-After (call_limits.go). 0 means

@@ -71,6 +71,8 @@ type Call struct {
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
 	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
+
+	sclock sessionClock // RFC 4028 session timer (session_timer.go)
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

@@ -19,6 +19,13 @@ const (
 	// which digit and why, e.g. "INFO 5: 415 Unsupported Media Type; 3
 	// digits dropped".
 	EventDTMFFailed = "dtmf_failed"
+	// EventSessionRefreshFailed: the session timer (RFC 4028) failed:
+	// our refresh was refused or not answered (detail: why; the call ends
+	// with reason "session expired" when the session expires), or the
+	// peer did not refresh in time (detail "no session refresh from the
+	// peer within <n> s"; the call ends at once with a BYE, reason
+	// "session expired").
+	EventSessionRefreshFailed = "session_refresh_failed"
 )
 
 // emitEvent reports a call event to the phone's CallEvent handler, on the

@@ -255,6 +255,8 @@ func (c *Call) Info(key string) (string, error) {
 		return c.holdInfoLocked(), nil
 	case "remote_sdp":
 		return string(c.sess.remoteSDP), nil
+	case "session_expires":
+		return c.sessionExpiresInfoLocked(), nil
 	case "end_reason":
 		return c.endReason, nil
 	case "end_code":

@@ -40,7 +40,9 @@ func (c *Call) startSessionLocked(ours, theirs []byte) {
 	c.sess.sdp, c.sess.remoteSDP, c.sess.offered = ours, theirs, c.local
 	c.sess.holdRemote = c.neg.Hold
 	if d := c.dialog(); d != nil {
-		d.SetSession(sip.Session{Answer: c.answerOffer, Offer: c.lateOffer, Answered: c.takeAnswer})
+		d.SetSession(sip.Session{Answer: c.answerOffer, Offer: c.lateOffer, Answered: c.takeAnswer,
+			Refreshed: c.onSessionRefreshed})
+		c.startSessionTimerLocked(d)
 	}
 }
 

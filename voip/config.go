@@ -31,6 +31,8 @@ type Config struct {
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
 	Rel100          sip.Rel100    // reliable provisional responses (RFC 3262)
+	SessionExpires  int           // session interval asked for, seconds (RFC 4028); 0 = none
+	MinSE           int           // smallest session interval accepted, seconds
 
 	// Call limits, against floods and abandoned calls; 0 = none.
 	RTPTimeout  time.Duration // end a sendrecv call whose peer sent no RTP this long

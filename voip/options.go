@@ -76,6 +76,11 @@ var options = []option{
 		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
 	{"rel100", "supported", `reliable provisional responses (RFC 3262, PRACK): "off", "supported" or "required"`,
 		parseRel100, func(c *Config) string { return c.Rel100.String() }},
+	{"session_expires", "1800", "session timer (RFC 4028) asked for, 0 or 90..86400 s (raised to min_se); 0 = ask for none (a peer's is still honoured)",
+		parseSessionExpires, intFormat(func(c *Config) int { return c.SessionExpires })},
+	{"min_se", "90", "smallest session interval accepted, 90..86400 s: a request asking for less is answered 422",
+		intOption(sip.MinSessionExpires, 86400, func(c *Config) *int { return &c.MinSE }),
+		intFormat(func(c *Config) int { return c.MinSE })},
 	{"rtp_timeout_ms", "30000", "end an answered call (BYE, \"RTP timeout\") that received no RTP this long, 0 or 1000..3600000 ms; not while on hold; 0 = never",
 		msLimitOption(1000, 3600*1000, func(c *Config) *time.Duration { return &c.RTPTimeout }),
 		intFormat(func(c *Config) int { return int(c.RTPTimeout / time.Millisecond) })},
@@ -340,4 +345,15 @@ func parseRel100(c *Config, v string) error {
 	}
 	c.Rel100 = r
 	return nil
+}
+
+func parseSessionExpires(c *Config, v string) error {
+	n, err := parseInt(v, 0, 86400)
+	if err == nil && n != 0 && n < sip.MinSessionExpires {
+		err = errBadValue("use 0 or 90..86400")
+	}
+	if err == nil {
+		c.SessionExpires = n
+	}
+	return err
 }

@@ -21,6 +21,7 @@ type rawPeer struct {
 	toTag  string
 	cseq   int
 	callID string
+	hdrs   string // extra header lines (each ending CRLF) of its requests
 }
 
 func listenUDP(t *testing.T) *net.UDPConn {
@@ -81,8 +82,8 @@ func (r *rawPeer) send(method, body string, wait bool) *gosip.Response {
 	me := udpPort(r.sig)
 	msg := fmt.Sprintf("%s sip:test@127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-raw-%d-%d;rport\r\n"+
 		"Max-Forwards: 70\r\nFrom: <sip:peer@127.0.0.1>;tag=rawpeer\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"+
-		"Contact: <sip:peer@127.0.0.1:%d>\r\n%sContent-Length: %d\r\n\r\n%s",
-		method, r.phone.Port, me, r.cseq, time.Now().UnixNano(), to, r.callID, r.cseq, method, me, ct, len(body), body)
+		"Contact: <sip:peer@127.0.0.1:%d>\r\n%s%sContent-Length: %d\r\n\r\n%s",
+		method, r.phone.Port, me, r.cseq, time.Now().UnixNano(), to, r.callID, r.cseq, method, me, r.hdrs, ct, len(body), body)
 	r.write(msg)
 	if !wait {
 		return nil

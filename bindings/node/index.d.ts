@@ -118,6 +118,10 @@ export interface PhoneOptions {
   ringTimeoutMs?: number;
   /** Calls held at once (incoming, ringing or answered, and answered outgoing); an INVITE beyond gets 503 with Retry-After, 0..1048576, 0 = no limit (max_calls), default 1024. */
   maxCalls?: number;
+  /** Session timer (RFC 4028) our INVITEs ask for, in seconds: 0 (ask for none; a peer's is still honoured) or 90..86400 (session_expires), default 1800. The refresher refreshes at half the interval; a session the peer does not refresh ends with a BYE, reason "session expired". */
+  sessionExpires?: number;
+  /** Smallest session interval accepted, 90..86400 s (min_se), default 90: a request asking for less is answered 422 with Min-SE. */
+  minSe?: number;
   /** Registrar/PBX "host" or "host:port" (server); none = peer to peer. */
   server?: string;
   /** Port of the server when `server` has none (server_port). */
@@ -231,6 +235,8 @@ export interface CallEvents {
   early_media: [detail: string];
   /** The call was redirected: detail is the new target (an outgoing call followed a 3xx, at most 5 times; or we called redirect()). */
   redirected: [detail: string];
+  /** The session timer (RFC 4028) failed: our refresh was refused or not answered (detail: why; the call ends "session expired" at expiry), or the peer did not refresh in time (detail "no session refresh from the peer within <n> s"; the call ends at once with a BYE, reason "session expired"). */
+  session_refresh_failed: [detail: string];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
 }
@@ -318,7 +324,7 @@ export declare class Call extends EventEmitter {
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
   info(key: string): string;
   /** Media counters. */
   stats(): {

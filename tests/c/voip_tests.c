@@ -138,6 +138,10 @@ static void test_answer(void)
     colon = strrchr(buf, ':');
     CHECK(colon && atoi(colon + 1) >= rtp_lo(1) && atoi(colon + 1) <= rtp_hi(1),
           "B local_rtp \"%s\" not in %d-%d", buf, rtp_lo(1), rtp_hi(1));
+    /* Session timer (RFC 4028): both ask for 1800 s; the caller, which
+     * supports timers and chose no refresher, refreshes. */
+    CHECK(!strcmp(INFO(ca, "session_expires", buf), "1800 uac"), "A session_expires \"%s\"", buf);
+    CHECK(!strcmp(INFO(cb, "session_expires", buf), "1800 uac"), "B session_expires \"%s\"", buf);
     CHECK(!strcmp(INFO(ca, "end_reason", buf), ""), "end_reason while answered: \"%s\"", buf);
     CHECK(!strcmp(INFO(ca, "end_code", buf), "0"), "end_code while answered: \"%s\"", buf);
     INFO(ca, "stats", buf);
@@ -676,6 +680,8 @@ static void test_bad_input(void)
         { "dtmf_payload_type", "300" }, { "dtmf_payload_type", "x" },
         { "dtmf_mode", "sipinfo" }, { "dtmf_mode", "" },
         { "invite_timeout_ms", "-5" }, { "invite_timeout_ms", "soon" },
+        { "session_expires", "89" }, { "session_expires", "86401" }, { "min_se", "60" },
+        { "min_se", "86401" },
     };
     char wrong[1024] = ""; /* all bad values that were accepted, for one message */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

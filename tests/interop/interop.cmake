@@ -26,6 +26,7 @@ set(VOIP_INTEROP_TESTS
   invite_cancel_race
   sipp_info_dtmf
   sipp_reinvite
+  sipp_session_timer
   lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)

@@ -100,6 +100,8 @@ const OPTION_KEYS = {
   rtpTimeoutMs: int('rtp_timeout_ms'),
   ringTimeoutMs: int('ring_timeout_ms'),
   maxCalls: int('max_calls'),
+  sessionExpires: int('session_expires'),
+  minSe: int('min_se'),
   server: str('server'),
   port: int('server_port'),
   registerExpires: int('register_expires'),

@@ -23,6 +23,7 @@ const PORTS = {
   pkg: { sip: 5480, rtp: 36900 },
   early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
+  timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -23,6 +23,8 @@ const options: PhoneOptions = {
   rtpTimeoutMs: 30000,
   ringTimeoutMs: 120000,
   maxCalls: 1024,
+  sessionExpires: 1800,
+  minSe: 90,
   tcpMaxConnections: 256,
   tcpIdleTimeoutMs: 60000,
   tcpMessageTimeoutMs: 10000,
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   call.redirect('sip:carol@127.0.0.1:5070');
   call.on('early_media', (detail: string) => console.log(detail));
   call.on('redirected', (target: string) => console.log(target));
+  call.on('session_refresh_failed', (detail: string) => console.error(detail));
   new Phone({ rel100: 'required' });
   // @ts-expect-error: rel100 is off/supported/required
   new Phone({ rel100: 'always' });

@@ -161,7 +161,8 @@ class VoIPCall:
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
-        "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp"."""
+        "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp",
+        "session_expires"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
         self._check(rc)

@@ -57,6 +57,14 @@ _CALL_LIMIT_KEYS: Tuple[str, ...] = (
 )
 
 
+# The session timer (RFC 4028), in seconds: fields of VoIPPhoneParameter
+# named as their voip_phone_set_option keys.
+_SESSION_TIMER_KEYS: Tuple[str, ...] = (
+    "session_expires",
+    "min_se",
+)
+
+
 # The transport-limit options: fields of VoIPPhoneParameter named as their
 # voip_phone_set_option keys.
 _LIMIT_KEYS: Tuple[str, ...] = (
@@ -120,6 +128,13 @@ class VoIPPhoneParameter:
     rtp_timeout_ms: Optional[int] = None
     ring_timeout_ms: Optional[int] = None
     max_calls: Optional[int] = None
+    session_expires: Optional[int] = None
+    """Session timer (RFC 4028) our INVITEs ask for, in seconds: 0 (ask
+    for none; a peer's is still honoured) or 90..86400; libvoip's default
+    1800."""
+    min_se: Optional[int] = None
+    """Smallest session interval accepted, in seconds (90..86400; default
+    90): a request asking for less is answered 422."""
     register_expires: Optional[int] = None
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
@@ -152,7 +167,7 @@ class VoIPPhoneParameter:
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
         for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires") + _CALL_LIMIT_KEYS + _LIMIT_KEYS:
+                     "register_expires") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS:
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -207,7 +222,7 @@ class VoIPPhoneParameter:
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
-        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS:
+        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
