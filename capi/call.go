@@ -74,6 +74,16 @@ func voip_call_cancel(call C.uint64_t) C.int {
 	return callAction("voip_call_cancel", call, (*voip.Call).Cancel)
 }
 
+//export voip_call_hold
+func voip_call_hold(call C.uint64_t) C.int {
+	return callAction("voip_call_hold", call, (*voip.Call).Hold)
+}
+
+//export voip_call_resume
+func voip_call_resume(call C.uint64_t) C.int {
+	return callAction("voip_call_resume", call, (*voip.Call).Resume)
+}
+
 //export voip_call_read_audio
 func voip_call_read_audio(call C.uint64_t, buf *C.uint8_t, length C.size_t, timeoutMs C.int32_t, nread *C.size_t) C.int {
 	if nread != nil {

@@ -123,7 +123,7 @@ VOIP_API const char *voip_version(void);
 #define VOIP_ENETWORK    8  /* socket error: cannot bind, send or resolve */
 #define VOIP_EENDED      9  /* the call has ended (and, for reads, its audio is drained) */
 #define VOIP_ENOSPACE   10  /* the output buffer is too small; nothing useful was written */
-#define VOIP_EREJECTED  11  /* the registrar refused us (e.g. 403); see voip_last_error() */
+#define VOIP_EREJECTED  11  /* refused by the peer or registrar (e.g. 403); see voip_last_error() */
 
 /* A short English name for a result code, e.g. "invalid argument".
  * Ownership: static storage; never NULL (unknown codes give "unknown
@@ -465,6 +465,28 @@ VOIP_API int voip_call_hangup(uint64_t call);
 VOIP_API int voip_call_cancel(uint64_t call);
 
 /* ========================================================================
+ * Call: hold and resume (re-INVITE, RFC 3264 §8; blocking)
+ * ======================================================================== */
+
+/* Put an ANSWERED call on hold: a re-INVITE offering a=sendonly (a=inactive
+ * when the peer holds us too).  Once the peer accepted, no audio RTP is sent
+ * and reads return silence, on time; voip_call_info(call, "hold") says
+ * "local" (or "both") and the call event "hold" with detail "local" is
+ * delivered.  A 491 (glare) is retried after RFC 3261 §14.1's delay.
+ * VOIP_OK at once when we already hold the call; VOIP_ESTATE when the call
+ * is not ANSWERED or another offer is outstanding; VOIP_EREJECTED when the
+ * peer refused (the status is in the last error) and VOIP_ETIMEOUT when it
+ * did not answer: either way the call stays up as it was.
+ * Threads: any.  Blocks: until the peer answers (at most 45 s). */
+VOIP_API int voip_call_hold(uint64_t call);
+
+/* Take a call off our hold: a re-INVITE offering a=sendrecv; audio flows
+ * again (unless the peer holds us) and the call event "resume" with detail
+ * "local" is delivered.  VOIP_OK at once when we do not hold the call;
+ * errors as voip_call_hold.  Threads: any.  Blocks: as voip_call_hold. */
+VOIP_API int voip_call_resume(uint64_t call);
+
+/* ========================================================================
  * Call: audio
  * ======================================================================== */
 
@@ -529,8 +551,13 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "remote_uri"  the other party's URI      "local_uri"  ours
  *   "call_id"     the SIP Call-ID
  *   "state"       e.g. "ANSWERED"
- *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation)
- *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's
+ *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation);
+ *                 follows a codec change by re-INVITE or UPDATE
+ *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's, as
+ *                 last negotiated (a re-INVITE may move it)
+ *   "hold"        "none", "local" (we hold: voip_call_hold), "remote" (the
+ *                 peer holds us) or "both"
+ *   "remote_sdp"  the peer's last session description ("" before one)
  *   "end_reason"  why it ended, e.g. "486 Busy Here" ("" while not ended)
  *   "end_code"    the SIP status that ended it, e.g. "486", or "0"
  *   "stats"       a JSON object of media counters: packets_sent,

@@ -229,29 +229,14 @@ func (s *Stream) tick() {
 	ts := s.ts
 	s.ts += SamplesPerFrame
 	// Send side: a DTMF event, or 20 ms of audio (silence when the
-	// application wrote nothing). Audio written during an event is
-	// dropped so that it stays in step with the clock.
+	// application wrote nothing). Nothing is built while the stream does
+	// not send (on hold): its sequence numbers stay contiguous.
 	remote := s.remote
 	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
-	if ev, ok := s.dtmfGen.Next(ts); ok && s.cfg.DTMFPayloadType != 0 {
-		s.tx.discard(SamplesPerFrame)
-		repeat := max(ev.Repeat, 1)
-		for i := 0; i < repeat && i < len(s.pkts); i++ {
-			out[i] = s.header(s.pkts[i][:], s.cfg.DTMFPayloadType, ev.Marker && i == 0, ev.Timestamp)
-			out[i] = append(out[i], ev.Payload[:]...)
-			nout++
-		}
-		if ev.Marker {
-			s.dtmfSent.Add(1)
-		}
+	if sending {
+		nout = s.buildSend(&out, ts)
 	} else {
-		got := s.tx.pop(s.pcm[:])
-		clear(s.pcm[got:])
-		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
-		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
-		out[0] = append(out[0], payload...)
-		nout = 1
-		s.started = true
+		s.tx.discard(SamplesPerFrame)
 	}
 	// Receive side: one frame from the jitter buffer, or silence.
 	n, st := s.jb.Pop(s.payload[:])
@@ -280,6 +265,34 @@ func (s *Stream) tick() {
 			s.packetsSent.Add(1)
 		}
 	}
+}
+
+// buildSend writes this interval's packets into out: a DTMF event's (audio
+// written during an event is dropped so that it stays in step with the
+// clock) or one audio frame. Called with mu held; it returns how many.
+func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
+	ev, ok := s.dtmfGen.Next(ts)
+	if !ok || s.cfg.DTMFPayloadType == 0 {
+		got := s.tx.pop(s.pcm[:])
+		clear(s.pcm[got:])
+		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
+		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
+		out[0] = append(out[0], payload...)
+		s.started = true
+		return 1
+	}
+	s.tx.discard(SamplesPerFrame)
+	nout := 0
+	repeat := max(ev.Repeat, 1)
+	for i := 0; i < repeat && i < len(s.pkts); i++ {
+		out[i] = s.header(s.pkts[i][:], s.cfg.DTMFPayloadType, ev.Marker && i == 0, ev.Timestamp)
+		out[i] = append(out[i], ev.Payload[:]...)
+		nout++
+	}
+	if ev.Marker {
+		s.dtmfSent.Add(1)
+	}
+	return nout
 }
 
 // header writes an RTP header into b (whose capacity holds a whole packet)
@@ -341,12 +354,13 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		return
 	}
 	pt := pkt.PayloadType
+	s.mu.Lock() // the payload types may change (Update)
 	isDTMF := s.cfg.DTMFPayloadType != 0 && pt == s.cfg.DTMFPayloadType
 	if !isDTMF && pt != s.cfg.PayloadType {
+		s.mu.Unlock()
 		s.droppedPT.Add(1)
 		return
 	}
-	s.mu.Lock()
 	s.confirmed = true // a valid packet from the peer (confirm.go)
 	if !s.cfg.Receive {
 		s.mu.Unlock()
@@ -420,11 +434,11 @@ func sameAddr(a, b netip.AddrPort) bool {
 // SendDTMF queues digits to be sent as RFC 4733 events, each lasting
 // duration (0 = 100 ms).
 func (s *Stream) SendDTMF(digits string, duration time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cfg.DTMFPayloadType == 0 || !s.cfg.Send {
 		return ErrNoDTMF
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}

@@ -15,6 +15,7 @@ type IncomingCall struct {
 	u   *UA
 	req *gosip.Request
 	ds  *sipgo.DialogServerSession
+	dlg *Dialog
 
 	decide   chan decision
 	done     chan struct{} // closed when the transaction is settled
@@ -35,8 +36,16 @@ type decision struct {
 }
 
 func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
-	return &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+	ic.dlg = &Dialog{
+		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest,
+		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
+	}
+	return ic
 }
+
+// Dialog is the call's dialog, for in-dialog requests once answered.
+func (ic *IncomingCall) Dialog() *Dialog { return ic.dlg }
 
 // From is the caller's URI.
 func (ic *IncomingCall) From() string { return ic.req.From().Address.String() }
@@ -211,6 +220,7 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	ic.mu.Lock()
 	ic.answered = d.sdp
 	ic.mu.Unlock()
+	ic.dlg.setHost(d.host)
 	res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
 	res.AppendHeader(ic.u.contactFor(d.host))
 	ic.u.commonHeaders(res)
@@ -250,12 +260,6 @@ func (ic *IncomingCall) forget() {
 func (ic *IncomingCall) remoteBye() {
 	ic.forget()
 	ic.ended(endBye, "remote hangup")
-}
-
-func (ic *IncomingCall) localSDP() []byte {
-	ic.mu.Lock()
-	defer ic.mu.Unlock()
-	return ic.answered
 }
 
 // Bye ends an answered call: none of the OnEnd or OnFail functions runs

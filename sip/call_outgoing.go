@@ -14,6 +14,7 @@ type OutgoingCall struct {
 	u       *UA
 	viaHost string
 	ds      *sipgo.DialogClientSession
+	dlg     *Dialog // set once answered
 	offer   []byte
 	mu      sync.Mutex
 	onBye   func()
@@ -84,6 +85,7 @@ func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code 
 	if !res.IsSuccess() {
 		return nil, &StatusError{Code: res.StatusCode, Reason: res.Reason}
 	}
+	oc.dlg = oc.newDialog()
 	oc.u.mu.Lock()
 	oc.id = oc.ds.ID
 	oc.u.clients[oc.id] = oc
@@ -182,3 +184,37 @@ func (oc *OutgoingCall) Bye(ctx context.Context) error {
 	}
 	return oc.u.byeWithAuth(ctx, err, target, oc.ds.Do)
 }
+
+// newDialog is the answered call's dialog for in-dialog requests.
+func (oc *OutgoingCall) newDialog() *Dialog {
+	ds := oc.ds
+	d := &Dialog{
+		u: oc.u, ownsCallID: true, do: ds.Do, write: ds.WriteRequest,
+		target: func() gosip.Uri {
+			if c := ds.InviteResponse.Contact(); c != nil {
+				return *c.Address.Clone()
+			}
+			return *ds.InviteRequest.Recipient.Clone()
+		},
+	}
+	// sipgo seeds the client dialog's remote CSeq with our INVITE's: the
+	// peer's own numbering is checked here instead.
+	var mu sync.Mutex
+	var last uint32
+	seen := false
+	d.read = func(req *gosip.Request, _ gosip.ServerTransaction) error {
+		mu.Lock()
+		defer mu.Unlock()
+		n := req.CSeq().SeqNo
+		if seen && n < last {
+			return sipgo.ErrDialogInvalidCseq
+		}
+		last, seen = n, true
+		return nil
+	}
+	d.setHost(oc.viaHost)
+	return d
+}
+
+// Dialog is the call's dialog for in-dialog requests; nil until answered.
+func (oc *OutgoingCall) Dialog() *Dialog { return oc.dlg }

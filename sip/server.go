@@ -25,6 +25,7 @@ func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 		gosip.ACK:     u.handleAck,
 		gosip.BYE:     u.handleBye,
 		gosip.CANCEL:  u.handleCancel,
+		gosip.UPDATE:  u.handleUpdate,
 		gosip.OPTIONS: u.handleOptions,
 		gosip.NOTIFY:  u.handleInfoLike,
 		gosip.INFO:    u.handleInfoLike,
@@ -95,6 +96,11 @@ func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
 			return
 		}
 		ic.ackReceived()
+		ic.dlg.gotAck(req)
+		return
+	}
+	if d := u.dialogOf(req); d != nil {
+		d.gotAck(req) // the ACK of a re-INVITE on an outgoing call's dialog
 	}
 }
 
@@ -197,37 +203,25 @@ func (u *UA) isMerged(req *gosip.Request) bool {
 	return false
 }
 
-// handleReInvite answers a re-INVITE in an existing dialog with our current
-// session description: the media stays as negotiated (no hold or codec
-// change is applied yet), which RFC 3264 §8 allows us to keep.
+// handleReInvite serves a re-INVITE in an existing dialog, on either
+// side of it (dialog.go).
 func (u *UA) handleReInvite(req *gosip.Request, tx gosip.ServerTransaction) {
-	var sdp []byte
-	if id, err := gosip.DialogIDFromRequestUAS(req); err == nil {
-		u.mu.Lock()
-		if ic := u.servers[id]; ic != nil {
-			sdp = ic.localSDP()
-		}
-		u.mu.Unlock()
-	}
-	if sdp == nil {
-		if id, err := gosip.DialogIDFromRequestUAC(req); err == nil {
-			u.mu.Lock()
-			if oc := u.clients[id]; oc != nil {
-				sdp = oc.offer
-			}
-			u.mu.Unlock()
-		}
-	}
-	if sdp == nil {
+	d := u.dialogOf(req)
+	if d == nil {
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	res := gosip.NewSDPResponseFromRequest(req, sdp)
-	res.AppendHeader(u.contactHeader())
-	u.commonHeaders(res)
-	if err := tx.Respond(res); err != nil {
-		u.log.Debug("sip: re-INVITE response failed", "error", err)
+	d.handleOffer(req, tx)
+}
+
+// handleUpdate serves an UPDATE (RFC 3311). One outside an established
+// dialog (an early dialog's included) gets 481.
+func (u *UA) handleUpdate(req *gosip.Request, tx gosip.ServerTransaction) {
+	if code, reason, hdrs := validate(req); code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
 	}
+	u.handleReInvite(req, tx)
 }
 
 func (u *UA) respond(req *gosip.Request, tx gosip.ServerTransaction, code int, reason string, headers ...gosip.Header) {

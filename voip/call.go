@@ -63,6 +63,8 @@ type Call struct {
 	neg            sip.Negotiated
 	stream         *rtp.Stream
 	digits         []byte
+	sess           session // mid-call offer/answer (call_session.go)
+	holdBusy       bool    // a Hold or Resume awaits its answer
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

@@ -56,7 +56,7 @@ func (c *Call) Answer() error {
 	c.mu.Lock()
 	c.local = local
 	c.mu.Unlock()
-	if err := c.startMedia(neg); err != nil {
+	if err := c.startMedia(neg, answer, c.in.Offer()); err != nil {
 		if errors.Is(err, ErrCallEnded) {
 			return fmt.Errorf("%w: answer: the call ended meanwhile (%s)", ErrInvalidState, c.endReasonText())
 		}

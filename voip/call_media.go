@@ -11,8 +11,9 @@ import (
 	"github.com/libvoip/libvoip/sip"
 )
 
-// startMedia starts the RTP stream and moves the call to Answered.
-func (c *Call) startMedia(neg sip.Negotiated) error {
+// startMedia starts the RTP stream and moves the call to Answered. ours and
+// theirs are the session descriptions of the offer/answer exchange.
+func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	codec := rtp.CodecByName(neg.Codec.Name)
 	if codec == nil {
 		return fmt.Errorf("codec %s not supported", neg.Codec.Name)
@@ -43,6 +44,7 @@ func (c *Call) startMedia(neg sip.Negotiated) error {
 		return err
 	}
 	c.neg, c.stream = neg, stream
+	c.startSessionLocked(ours, theirs)
 	if c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
@@ -217,6 +219,10 @@ func (c *Call) Info(key string) (string, error) {
 			return c.neg.Remote.String(), nil
 		}
 		return "", nil
+	case "hold":
+		return c.holdInfoLocked(), nil
+	case "remote_sdp":
+		return string(c.sess.remoteSDP), nil
 	case "end_reason":
 		return c.endReason, nil
 	case "end_code":

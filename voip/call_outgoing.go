@@ -48,7 +48,7 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 		c.end("bad answer: "+err.Error(), 488)
 		return
 	}
-	if err := c.startMedia(neg); err != nil {
+	if err := c.startMedia(neg, c.offer, body); err != nil {
 		c.sendBye()
 		c.end("media failed: "+err.Error(), 0)
 	}

@@ -202,7 +202,7 @@ func TestConcurrentCallMethods(t *testing.T) {
 	waitState(t, cb, Answered, 5*time.Second)
 
 	keys := []string{"direction", "remote_uri", "local_uri", "call_id", "state", "codec",
-		"local_rtp", "remote_rtp", "end_reason", "end_code", "stats"}
+		"local_rtp", "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp"}
 	var hangups atomic.Int32
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
