@@ -208,6 +208,9 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
  *                                     answered in time (0..86400000); "0" = no
  *                                     limit beyond SIP's transaction timeout (32 s)
+ *   "allow_transfer"     "1"          "1" follows a peer's REFER (RFC 3515: we
+ *                                     call the Refer-To target, event
+ *                                     "transferred"); "0" answers it 603 Declined
  *
  * Registration, transports and NAT (a PBX or proxy):
  *   "server"             ""           registrar/PBX "host" or "host:port"; ""

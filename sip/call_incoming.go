@@ -38,7 +38,7 @@ type decision struct {
 func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
 	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
 	ic.dlg = &Dialog{
-		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest,
+		u: u, do: ic.doInDialog, write: ds.WriteRequest, read: ds.ReadRequest,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
 	return ic
@@ -46,6 +46,18 @@ func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *
 
 // Dialog is the call's dialog, for in-dialog requests once answered.
 func (ic *IncomingCall) Dialog() *Dialog { return ic.dlg }
+
+// doInDialog sends an in-dialog request once our 200 OK was acknowledged
+// (or given up): sipgo completes the dialog's state until then, and RFC
+// 3261 §14.1 wants no re-INVITE before the ACK.
+func (ic *IncomingCall) doInDialog(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+	select {
+	case <-ic.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return ic.ds.Do(ctx, req)
+}
 
 // From is the caller's URI.
 func (ic *IncomingCall) From() string { return ic.req.From().Address.String() }

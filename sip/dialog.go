@@ -62,6 +62,8 @@ type Dialog struct {
 	answering bool // the peer's re-INVITE awaits its ACK
 	ack       chan *gosip.Request
 	ackCSeq   uint32
+
+	xfer transfers // REFERs both ways (refer.go, refer_in.go)
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog

@@ -211,8 +211,8 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 		return 0, "", nil
 	}
 	for _, h := range req.GetHeaders("Require") {
-		if strings.TrimSpace(h.Value()) != "" {
-			return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", strings.TrimSpace(h.Value()))}
+		if bad := unsupportedExtensions(h.Value()); bad != "" {
+			return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", bad)}
 		}
 	}
 	if req.IsInvite() {

@@ -65,6 +65,8 @@ type Call struct {
 	digits         []byte
 	sess           session // mid-call offer/answer (call_session.go)
 	holdBusy       bool    // a Hold or Resume awaits its answer
+	successor      *Call   // the call that took this one over (transfer.go)
+	referred       bool    // a REFER of the peer is being followed
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

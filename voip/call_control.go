@@ -25,37 +25,10 @@ func (c *Call) Answer() error {
 		c.mu.Unlock()
 	}()
 
-	env := c.phone.env()
-	if env.err != nil {
-		return env.err
-	}
-	conn, err := env.ports.get()
+	neg, answer, err := c.sendAnswer()
 	if err != nil {
-		_ = c.in.Reject(503, "Service Unavailable")
-		c.end("503 Service Unavailable (no RTP port)", 503)
 		return err
 	}
-	port := conn.LocalAddr().(*net.UDPAddr).Port
-	c.mu.Lock()
-	c.conn, c.port = conn, port
-	c.mu.Unlock()
-	local, err := c.phone.localMedia(&env.cfg, port, c.host)
-	if err != nil {
-		c.releasePort()
-		return err
-	}
-	answer, neg, err := sip.Answer(c.in.Offer(), local)
-	if err != nil { // checked on arrival; only a changed config gets here
-		c.releasePort()
-		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
-	}
-	if err := c.in.Answer(answer, c.host); err != nil {
-		c.releasePort()
-		return fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
-	}
-	c.mu.Lock()
-	c.local = local
-	c.mu.Unlock()
 	if err := c.startMedia(neg, answer, c.in.Offer()); err != nil {
 		if errors.Is(err, ErrCallEnded) {
 			return fmt.Errorf("%w: answer: the call ended meanwhile (%s)", ErrInvalidState, c.endReasonText())
@@ -65,6 +38,43 @@ func (c *Call) Answer() error {
 		return err
 	}
 	return nil
+}
+
+// sendAnswer answers the offer with our media in a 200 OK: an RTP port,
+// the answer, and c.local set. It returns what was agreed and our answer.
+func (c *Call) sendAnswer() (sip.Negotiated, []byte, error) {
+	env := c.phone.env()
+	if env.err != nil {
+		return sip.Negotiated{}, nil, env.err
+	}
+	conn, err := env.ports.get()
+	if err != nil {
+		_ = c.in.Reject(503, "Service Unavailable")
+		c.end("503 Service Unavailable (no RTP port)", 503)
+		return sip.Negotiated{}, nil, err
+	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	c.mu.Lock()
+	c.conn, c.port = conn, port
+	c.mu.Unlock()
+	local, err := c.phone.localMedia(&env.cfg, port, c.host)
+	if err != nil {
+		c.releasePort()
+		return sip.Negotiated{}, nil, err
+	}
+	answer, neg, err := sip.Answer(c.in.Offer(), local)
+	if err != nil { // checked on arrival; only a changed config gets here
+		c.releasePort()
+		return sip.Negotiated{}, nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	if err := c.in.Answer(answer, c.host); err != nil {
+		c.releasePort()
+		return sip.Negotiated{}, nil, fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
+	}
+	c.mu.Lock()
+	c.local = local
+	c.mu.Unlock()
+	return neg, answer, nil
 }
 
 // Deny rejects an incoming call in Ringing with code (0 = 486 Busy Here).

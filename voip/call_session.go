@@ -41,6 +41,7 @@ func (c *Call) startSessionLocked(ours, theirs []byte) {
 	c.sess.holdRemote = c.neg.Hold
 	if d := c.dialog(); d != nil {
 		d.SetSession(sip.Session{Answer: c.answerOffer, Offer: c.lateOffer, Answered: c.takeAnswer})
+		d.OnRefer(c.onRefer) // transfer_in.go
 	}
 }
 

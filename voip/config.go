@@ -28,6 +28,7 @@ type Config struct {
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
+	AllowTransfer   bool          // follow a peer's REFER (else 603)
 
 	Server          string       // registrar/PBX host ("" = peer to peer)
 	ServerPort      int          // its port when Server has none (0 = default)

@@ -68,6 +68,9 @@ var options = []option{
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
 		msOption(0, 24*3600*1000, func(c *Config) *time.Duration { return &c.InviteTimeout }),
 		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
+	{"allow_transfer", "1", "1 follows a peer's REFER (RFC 3515); 0 answers it 603 Declined",
+		boolOption(func(c *Config) *bool { return &c.AllowTransfer }),
+		func(c *Config) string { return boolText(c.AllowTransfer) }},
 	{"server", "", "registrar/PBX host or host:port; empty = peer to peer",
 		parseServer, func(c *Config) string { return c.Server }},
 	{"server_port", "0", "port of the server when it has none; 0 = 5060 (5061 for TLS)",
@@ -286,6 +289,19 @@ func parseOutboundProxy(c *Config, v string) error {
 	}
 	c.OutboundProxy = v
 	return nil
+}
+
+// boolOption parses "0"/"1" (and strconv.ParseBool's other spellings) into
+// the field.
+func boolOption(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return errBadValue("want 0 or 1")
+		}
+		*field(c) = b
+		return nil
+	}
 }
 
 func parseTLSInsecure(c *Config, v string) error {
