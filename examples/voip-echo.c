@@ -11,6 +11,10 @@
  *
  *   CALL <n> <STATE>[ <reason>]     n counts calls from 1 in this process
  *   DTMF <n> <digit>                a key the caller pressed
+ *   TRANSFER <n> <uri>              call n's peer transferred us (REFER): we
+ *                                   call uri; that call's CALL <m> lines follow
+ *   REPLACED <n> <m>                an INVITE with Replaces took call n over:
+ *                                   call m (already ANSWERED) is echoed instead
  *   STATUS <STATUS> <reason>        with --register: the phone's status, e.g.
  *                                   "STATUS REGISTERED 200 OK"
  *
@@ -137,30 +141,9 @@ static void *echo_thread(void *arg)
     return NULL;
 }
 
-/* Callback: a call arrived.  Answer it right away and start its echo. */
-static void on_incoming(void *ud, uint64_t phone, uint64_t call,
-                        const char *from_uri, const char *to_uri)
+/* Start the echo thread of call, whose entry is in the table. */
+static void start_echo(uint64_t call)
 {
-    (void)ud; (void)phone; (void)from_uri; (void)to_uri;
-
-    pthread_mutex_lock(&g_mu);
-    struct call_entry *e = find_call(0); /* a free slot */
-    if (!e) {
-        pthread_mutex_unlock(&g_mu);
-        voip_call_deny(call, 486); /* too many calls */
-        voip_call_release(call);
-        return;
-    }
-    e->call = call;
-    e->n = g_next_n++;
-    e->last_state = -1;
-    print_state(e, VOIP_CALL_RINGING, NULL);
-    pthread_mutex_unlock(&g_mu);
-
-    int rc = voip_call_answer(call);
-    if (rc != VOIP_OK)
-        ex_error("answer", rc); /* the call ends; its thread sees ENDED */
-
     uint64_t *arg = malloc(sizeof *arg);
     pthread_t t;
     pthread_attr_t attr;
@@ -176,7 +159,7 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     }
     if (arg) { /* could not start a thread */
         free(arg);
-        e = find_call(call);
+        struct call_entry *e = find_call(call);
         if (e) {
             e->thread_done = 1;
             maybe_free(e);
@@ -184,6 +167,72 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     }
     pthread_mutex_unlock(&g_mu);
     pthread_attr_destroy(&attr);
+}
+
+/* Take call into a free slot of the table; NULL when it is full.  g_mu
+ * must be held. */
+static struct call_entry *add_call(uint64_t call)
+{
+    struct call_entry *e = find_call(0);
+    if (e) {
+        e->call = call;
+        e->n = g_next_n++;
+        e->last_state = -1;
+    }
+    return e;
+}
+
+/* Callback: a call arrived.  Answer it right away and start its echo. */
+static void on_incoming(void *ud, uint64_t phone, uint64_t call,
+                        const char *from_uri, const char *to_uri)
+{
+    (void)ud; (void)phone; (void)from_uri; (void)to_uri;
+
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *e = add_call(call);
+    if (!e) {
+        pthread_mutex_unlock(&g_mu);
+        voip_call_deny(call, 486); /* too many calls */
+        voip_call_release(call);
+        return;
+    }
+    print_state(e, VOIP_CALL_RINGING, NULL);
+    pthread_mutex_unlock(&g_mu);
+
+    int rc = voip_call_answer(call);
+    if (rc != VOIP_OK)
+        ex_error("answer", rc); /* the call ends; its thread sees ENDED */
+    start_echo(call);
+}
+
+/* Callback: an event of an established call.  "transferred" and
+ * "replaced" name a new call ("call=<handle> <uri>") that takes the place
+ * of this one: we echo it too.  Its state events follow this one. */
+static void on_event(void *ud, uint64_t phone, uint64_t call,
+                     const char *event, const char *detail)
+{
+    (void)ud; (void)phone;
+    int transferred = !strcmp(event, "transferred");
+    unsigned long long next = 0;
+    int off = 0;
+    if ((!transferred && strcmp(event, "replaced")) ||
+        sscanf(detail, "call=%llu %n", &next, &off) != 1 || next == 0)
+        return;
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *old = find_call(call);
+    int n = old ? old->n : 0;
+    struct call_entry *e = add_call(next);
+    if (e && transferred)
+        printf("TRANSFER %d %s\n", n, detail + off);
+    else if (e)
+        printf("REPLACED %d %d\n", n, e->n);
+    pthread_mutex_unlock(&g_mu);
+    if (!e) { /* too many calls */
+        voip_call_hangup(next);
+        voip_call_release(next);
+        return;
+    }
+    start_echo(next);
 }
 
 /* Callback: a call changed state. */
@@ -232,8 +281,9 @@ static void usage(void)
            "  --user NAME           user part of our SIP URI (default libvoip;\n"
            "                        --register's USER replaces it)\n"
            EX_REG_USAGE
-           "  prints CALL <n> <STATE>, DTMF <n> <digit> and, with --register,\n"
-           "  STATUS <STATUS> <reason> lines; SIGINT/SIGTERM unregister and exit 0\n"
+           "  prints CALL <n> <STATE>, DTMF <n> <digit>, TRANSFER <n> <uri>,\n"
+           "  REPLACED <n> <m> and, with --register, STATUS <STATUS> <reason>\n"
+           "  lines; SIGINT/SIGTERM unregister and exit 0\n"
            "exit: 0 stopped by a signal, 5 registration failed at start (refused or\n"
            "      no answer; the reason is on stderr), 1 other errors\n");
 }
@@ -298,6 +348,7 @@ int main(int argc, char **argv)
     voip_phone_on_incoming_call(phone, on_incoming, NULL);
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
+    voip_phone_on_call_event(phone, on_event, NULL);
     if (reg.user[0])
         voip_phone_on_status(phone, ex_on_status, NULL);
 
