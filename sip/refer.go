@@ -132,12 +132,14 @@ func (u *UA) handleNotify(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Bad sipfrag")
 		return
 	}
-	u.respond(req, tx, 200, "OK")
 	if st := req.GetHeader("Subscription-State"); st != nil &&
 		strings.EqualFold(strings.TrimSpace(mediaType(st.Value())), "terminated") {
 		p.Final = true
 	}
+	// Delivered before the 200: the transferee's BYE, which follows our
+	// 200 to its final NOTIFY, finds the outcome known.
 	sub.deliver(p)
+	u.respond(req, tx, 200, "OK")
 }
 
 // deliver hands p to the reader; after a final one the subscription ends.

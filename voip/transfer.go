@@ -118,22 +118,41 @@ func (c *Call) awaitTransfer(ctx context.Context, sub *sip.ReferSub) error {
 	for {
 		select {
 		case p := <-sub.Progress():
-			status := strings.TrimSpace(fmt.Sprintf("%d %s", p.Code, p.Reason))
-			c.emitEvent(EventTransferProgress, status)
-			if !p.Final {
-				continue
+			if done, err := c.transferProgress(p); done {
+				return err
 			}
-			if p.Code/100 == 2 {
-				c.hangupWith("transferred")
-				return nil
-			}
-			return fmt.Errorf("%w: transfer failed: %s", ErrRejected, status)
 		case <-ended:
-			return fmt.Errorf("%w: the call ended before the transfer's outcome (%s)", ErrCallEnded, c.endReasonText())
+			// A final NOTIFY handled before the BYE counts.
+			for {
+				select {
+				case p := <-sub.Progress():
+					if done, err := c.transferProgress(p); done {
+						return err
+					}
+					continue
+				default:
+				}
+				return fmt.Errorf("%w: the call ended before the transfer's outcome (%s)", ErrCallEnded, c.endReasonText())
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("%w: no outcome of the transfer in time", ErrTimeout)
 		}
 	}
+}
+
+// transferProgress reports one NOTIFY of our REFER; on the final one it
+// ends the call (success) and says the transfer is done, with its error.
+func (c *Call) transferProgress(p sip.ReferProgress) (bool, error) {
+	status := strings.TrimSpace(fmt.Sprintf("%d %s", p.Code, p.Reason))
+	c.emitEvent(EventTransferProgress, status)
+	switch {
+	case !p.Final:
+		return false, nil
+	case p.Code/100 == 2:
+		c.hangupWith("transferred")
+		return true, nil
+	}
+	return true, fmt.Errorf("%w: transfer failed: %s", ErrRejected, status)
 }
 
 // endedChan is closed when the call ends; its goroutine ends with stop.

@@ -87,7 +87,8 @@ func TestTransfer(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitState(t, b1, Ended, 5*time.Second)
-			if r, _ := b1.EndReason(); r != "transferred" {
+			// Waiting for the outcome, A's BYE may come before ours.
+			if r, _ := b1.EndReason(); r != "transferred" && (blind || r != "remote hangup") {
 				t.Errorf("B's call end reason %q, want transferred", r)
 			}
 			ev := a.waitEvent(t, a1, EventTransferred+" ")
