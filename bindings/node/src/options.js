@@ -94,6 +94,7 @@ const OPTION_KEYS = {
   dtmfPayloadType: int('dtmf_payload_type'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
+  allowTransfer: bool('allow_transfer'),
   server: str('server'),
   port: int('server_port'),
   registerExpires: int('register_expires'),

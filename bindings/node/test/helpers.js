@@ -21,6 +21,7 @@ const PORTS = {
   kamailio: { sip: 5450, rtp: 36700, server: 5460 },
   loop: { sip: 5470, rtp: 36800 },
   pkg: { sip: 5480, rtp: 36900 },
+  transfer: { sip: 5490, rtp: 37000 },
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
