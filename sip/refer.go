@@ -32,6 +32,7 @@ type ReferProgress struct {
 	Code   int
 	Reason string
 	Final  bool
+	Hops   int // the NOTIFY's Via headers: 1 direct, more through proxies
 }
 
 // ReferSub is the implicit subscription of a REFER we sent.
@@ -132,6 +133,7 @@ func (u *UA) handleNotify(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Bad sipfrag")
 		return
 	}
+	p.Hops = len(req.GetHeaders("Via"))
 	if st := req.GetHeader("Subscription-State"); st != nil &&
 		strings.EqualFold(strings.TrimSpace(mediaType(st.Value())), "terminated") {
 		p.Final = true

@@ -20,6 +20,10 @@ type Referral struct {
 	Target ReferTarget
 	// ReferredBy is the Referred-By value (RFC 3892), "" when absent.
 	ReferredBy string
+	// Hops is the number of Via headers the REFER arrived with: 1 when
+	// the peer sent it to us directly, more through proxies (the
+	// dialog's route set).
+	Hops int
 
 	d     *Dialog
 	event string // the Event value of our NOTIFYs: "refer;id=<CSeq>"
@@ -54,7 +58,8 @@ func (u *UA) handleRefer(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 400, "Bad Refer-To")
 		return
 	}
-	r := &Referral{Target: target, d: d, event: "refer;id=" + strconv.FormatUint(uint64(req.CSeq().SeqNo), 10)}
+	r := &Referral{Target: target, d: d, Hops: len(req.GetHeaders("Via")),
+		event: "refer;id=" + strconv.FormatUint(uint64(req.CSeq().SeqNo), 10)}
 	if h := req.GetHeader("Referred-By"); h != nil {
 		r.ReferredBy = h.Value()
 	} else if h := req.GetHeader("b"); h != nil {

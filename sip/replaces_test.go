@@ -67,11 +67,11 @@ func TestParseSipfrag(t *testing.T) {
 		want ReferProgress
 		ok   bool
 	}{
-		{"SIP/2.0 100 Trying\r\n", ReferProgress{100, "Trying", false}, true},
-		{"SIP/2.0 180 Ringing\r\nContact: <sip:x@y>\r\n", ReferProgress{180, "Ringing", false}, true},
-		{"SIP/2.0 200 OK", ReferProgress{200, "OK", true}, true},
-		{"SIP/2.0 603 Declined\r\n", ReferProgress{603, "Declined", true}, true},
-		{"SIP/2.0 486", ReferProgress{486, "", true}, true},
+		{"SIP/2.0 100 Trying\r\n", ReferProgress{Code: 100, Reason: "Trying"}, true},
+		{"SIP/2.0 180 Ringing\r\nContact: <sip:x@y>\r\n", ReferProgress{Code: 180, Reason: "Ringing"}, true},
+		{"SIP/2.0 200 OK", ReferProgress{Code: 200, Reason: "OK", Final: true}, true},
+		{"SIP/2.0 603 Declined\r\n", ReferProgress{Code: 603, Reason: "Declined", Final: true}, true},
+		{"SIP/2.0 486", ReferProgress{Code: 486, Final: true}, true},
 		{"INVITE sip:x SIP/2.0", ReferProgress{}, false},
 		{"SIP/2.0 99 Low", ReferProgress{}, false},
 		{"", ReferProgress{}, false},

@@ -144,6 +144,7 @@ func (c *Call) awaitTransfer(ctx context.Context, sub *sip.ReferSub) error {
 // ends the call (success) and says the transfer is done, with its error.
 func (c *Call) transferProgress(p sip.ReferProgress) (bool, error) {
 	status := strings.TrimSpace(fmt.Sprintf("%d %s", p.Code, p.Reason))
+	c.phone.log.Info("transfer progress", "call_id", c.callID, "status", status, "hops", p.Hops)
 	c.emitEvent(EventTransferProgress, status)
 	switch {
 	case !p.Final:

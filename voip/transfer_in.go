@@ -60,7 +60,7 @@ func (c *Call) followRefer(r *sip.Referral, target sip.URI) {
 		extra = append(extra, sip.HeaderField{Name: "Referred-By", Value: r.ReferredBy})
 	}
 	uri := target.String()
-	c.phone.log.Info("following REFER", "call_id", c.callID, "target", uri)
+	c.phone.log.Info("following REFER", "call_id", c.callID, "target", uri, "hops", r.Hops)
 	nc, err := c.phone.dial(target, extra, func(nc *Call) {
 		c.mu.Lock()
 		c.successor = nc
