@@ -78,7 +78,18 @@ func (u *UA) handleRefer(req *gosip.Request, tx gosip.ServerTransaction) {
 	d.mu.Lock()
 	host := d.host
 	d.mu.Unlock()
-	u.respond(req, tx, code, ReasonPhrase(code), d.u.contactFor(host))
+	u.respond(req, tx, code, referReason(code), d.u.contactFor(host))
+}
+
+// referReason is the reason phrase of our answer to a REFER.
+func referReason(code int) string {
+	switch code {
+	case 202:
+		return "Accepted"
+	case 491:
+		return "Request Pending"
+	}
+	return ReasonPhrase(code)
 }
 
 // Notify reports the referred call's progress to the peer: a NOTIFY whose

@@ -158,7 +158,7 @@ func (p *Phone) takeOver(ic *sip.IncomingCall, rd *sip.Dialog, host string) {
 		_ = ic.Reject(481, "Call/Transaction Does Not Exist")
 		return
 	case !p.Config().AllowTransfer:
-		_ = ic.Reject(603, "Declined")
+		_ = ic.Reject(603, sip.ReasonPhrase(603))
 		return
 	}
 	c := newCall(p, false)

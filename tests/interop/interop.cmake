@@ -18,6 +18,7 @@ set(VOIP_INTEROP_TESTS
   dial_calls_sipp
   baresip_calls_echo
   dial_calls_baresip
+  dial_transfer_baresip
   kamailio_register
   kamailio_calls
   kamailio_baresip
