@@ -1200,7 +1200,9 @@ static void test_transfer(void)
     snprintf(uri, sizeof uri, "sip:carol@127.0.0.1:%d", c->sip_port);
     OK(voip_call_transfer(cb, uri, 1, 5000));
     WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
-    CHECK(!strcmp(INFO(cb, "end_reason", buf), "transferred"), "B's end reason \"%s\"", buf);
+    /* Our BYE follows the 202; A, done with the transfer, may hang up first. */
+    INFO(cb, "end_reason", buf);
+    CHECK(!strcmp(buf, "transferred") || !strcmp(buf, "remote hangup"), "B's end reason \"%s\"", buf);
     uint64_t cc = tp_next_incoming(c, 5000);
     CHECK(cc != 0, "C got no call from A within 5 s");
     WAIT_STATE(cc, VOIP_CALL_ANSWERED, 5000);
