@@ -210,7 +210,9 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     limit beyond SIP's transaction timeout (32 s)
  *   "allow_transfer"     "1"          "1" follows a peer's REFER (RFC 3515: we
  *                                     call the Refer-To target, event
- *                                     "transferred"); "0" answers it 603 Declined
+ *                                     "transferred") and lets an INVITE with
+ *                                     Replaces take a call over (event
+ *                                     "replaced"); "0" answers both 603
  *
  * Registration, transports and NAT (a PBX or proxy):
  *   "server"             ""           registrar/PBX "host" or "host:port"; ""

@@ -68,7 +68,7 @@ var options = []option{
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
 		msOption(0, 24*3600*1000, func(c *Config) *time.Duration { return &c.InviteTimeout }),
 		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
-	{"allow_transfer", "1", "1 follows a peer's REFER (RFC 3515); 0 answers it 603 Declined",
+	{"allow_transfer", "1", "1 follows a peer's REFER and takes INVITEs with Replaces; 0 answers both 603",
 		boolOption(func(c *Config) *bool { return &c.AllowTransfer }),
 		func(c *Config) string { return boolText(c.AllowTransfer) }},
 	{"server", "", "registrar/PBX host or host:port; empty = peer to peer",
