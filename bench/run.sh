@@ -199,7 +199,7 @@ start_target() {
   local name=$1 out=$RAW/$1.$2
   case $name in
     voip-echo)
-      "${PIN0[@]}" "$ECHO_BIN" --bind 127.0.0.1:$ECHO_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" &
+      "${PIN0[@]}" "$ECHO_BIN" --bind 127.0.0.1:$ECHO_SIP --rtp-ports $ECHO_RTP --user echo --max-calls 0 >"$out.out" 2>"$out.err" &
       TPID=$! TSIP=$ECHO_SIP ;;
     voip-echo-loop)
       "${PIN0[@]}" "$BIN/voip-echo-loop" --bind 127.0.0.1:$LOOP_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" &

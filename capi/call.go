@@ -84,6 +84,21 @@ func voip_call_resume(call C.uint64_t) C.int {
 	return callAction("voip_call_resume", call, (*voip.Call).Resume)
 }
 
+//export voip_call_progress
+func voip_call_progress(call C.uint64_t) C.int {
+	return callAction("voip_call_progress", call, (*voip.Call).Progress)
+}
+
+//export voip_call_redirect
+func voip_call_redirect(call C.uint64_t, uri *C.char) C.int {
+	return withCall("voip_call_redirect", call, func(ce *callEntry) error {
+		if err := nonNil("uri", uri); err != nil {
+			return err
+		}
+		return onCall(ce, ce.call.Redirect(C.GoString(uri)))
+	})
+}
+
 //export voip_call_read_audio
 func voip_call_read_audio(call C.uint64_t, buf *C.uint8_t, length C.size_t, timeoutMs C.int32_t, nread *C.size_t) C.int {
 	if nread != nil {

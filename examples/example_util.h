@@ -98,6 +98,58 @@ static inline void ex_set_option(uint64_t phone, const char *key, const char *va
     }
 }
 
+/* ---- any phone option from the command line (shared by both programs) ----
+ *
+ *   --option KEY=VALUE   voip_phone_set_option(phone, KEY, VALUE); repeatable,
+ *                        applied in order after every other option, so it can
+ *                        set any option of voip.h's table (and override the
+ *                        ones the other flags set)
+ */
+#define EX_MAX_OPTIONS 64
+
+struct ex_opts {
+    int n;                           /* how many --option were given */
+    const char *arg[EX_MAX_OPTIONS]; /* each "KEY=VALUE" as given */
+};
+
+/* The usage lines of --option (same in both programs). */
+#define EX_OPTION_USAGE \
+    "  --option KEY=VALUE    set any phone option of voip.h's table, e.g.\n" \
+    "                        --option tcp_idle_timeout_ms=2000 (repeatable;\n" \
+    "                        applied after the other options)\n"
+
+/* If argv[*i] is --option KEY=VALUE, check and record it (consuming the
+ * value) and return 1; else return 0.  Exits on a malformed KEY=VALUE. */
+static inline int ex_parse_option_arg(struct ex_opts *o, int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--option") || *i + 1 >= argc)
+        return 0;
+    const char *kv = argv[++*i];
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        ex_usage_error("--option wants KEY=VALUE", kv);
+    if (o->n >= EX_MAX_OPTIONS)
+        ex_usage_error("too many --option", kv);
+    o->arg[o->n++] = kv;
+    return 1;
+}
+
+/* Set the options of o, in order (after the others; before voip_phone_start).
+ * An unknown key or a bad value exits 1 with the library's message. */
+static inline void ex_apply_options(uint64_t phone, const struct ex_opts *o)
+{
+    for (int k = 0; k < o->n; k++) {
+        const char *eq = strchr(o->arg[k], '=');
+        char key[64];
+        size_t klen = (size_t)(eq - o->arg[k]);
+        if (klen >= sizeof key)
+            ex_usage_error("--option: key too long", o->arg[k]);
+        memcpy(key, o->arg[k], klen);
+        key[klen] = '\0';
+        ex_set_option(phone, key, eq + 1);
+    }
+}
+
 /* Name of a VOIP_PHONE_* status as printed in "STATUS <STATUS> <reason>". */
 static inline const char *ex_status_name(int32_t status)
 {

@@ -5,9 +5,10 @@
  *   voip-dial URI [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--seconds N]
  *             [--tone HZ] [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS]
  *             [--transfer URI]
+ *             [--hold SECS]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
- *             [--outbound-proxy URI]
+ *             [--outbound-proxy URI] [--option KEY=VALUE ...]
  *
  * With --register it registers first, then calls through the registrar; URI
  * may then be a bare user or number ("bob").
@@ -16,6 +17,9 @@
  *
  *   CALL 1 <STATE>[ <reason>]     DIALING, PROGRESS, ANSWERED, ENDED ...
  *   DTMF 1 <digit>                a key the other side pressed
+ *   HOLD 1 local, RESUME 1 local  with --hold: the call was held, resumed
+ *   EVENT 1 <name> <detail>       a call event, e.g. "redirected", "early_media",
+ *                                 "transfer_progress" (EVENT 2: the new call's)
  *   AUDIO <freq_hz> <rms>         at the end: dominant frequency and RMS level
  *                                 of the audio received from 0.5 s after the
  *                                 answer to the end of the call
@@ -118,19 +122,21 @@ static void on_state(void *ud, uint64_t phone, uint64_t call, int32_t state,
     pthread_mutex_unlock(&g_mu);
 }
 
-/* Callback: the peer transferred us ("transferred", detail "call=<handle>
- * <uri>"): the library calls uri; we go on with that call. */
-static void on_event(void *ud, uint64_t phone, uint64_t call, const char *event,
-                     const char *detail)
+/* Callback: a call event (dispatcher thread): printed as "EVENT <n> <name>
+ * <detail>" (e.g. "redirected", "early_media"; n is 2 for a transfer's new
+ * call).  "transferred" names the
+ * new call ("call=<handle> <uri>") we placed for the peer's REFER: the rest
+ * goes on with it (see switch_call). */
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event,
+                          const char *detail)
 {
-    (void)ud; (void)phone; (void)call;
+    (void)ud; (void)phone;
     unsigned long long next = 0;
     int off = 0;
-    if (strcmp(event, "transferred") ||
-        sscanf(detail, "call=%llu %n", &next, &off) != 1 || next == 0)
-        return;
     pthread_mutex_lock(&g_mu);
-    if (!g_next_call) {
+    printf("EVENT %d %s %s\n", g_next_call && call == g_next_call ? 2 : 1, event, detail);
+    if (!strcmp(event, "transferred") &&
+        sscanf(detail, "call=%llu %n", &next, &off) == 1 && next != 0 && !g_next_call) {
         g_next_call = next;
         printf("TRANSFER 1 %s\n", detail + off);
         pthread_cond_broadcast(&g_cv);
@@ -226,6 +232,31 @@ static int contains(const char *s, const char *word)
     return 0;
 }
 
+/* --hold: put the call on hold for secs seconds (re-INVITE a=sendonly),
+ * then resume it (a=sendrecv). */
+static int hold_call(uint64_t call, long secs)
+{
+    int rc = voip_call_hold(call);
+    if (rc != VOIP_OK) {
+        ex_error("hold", rc);
+        return rc;
+    }
+    printf("HOLD 1 local\n");
+    for (long ms = 0; ms < secs * 1000; ms += 100) {
+        int32_t st = 0;
+        if (voip_call_state(call, &st) != VOIP_OK || st == VOIP_CALL_ENDED)
+            return VOIP_OK; /* the other side hung up meanwhile */
+        sleep_ms(100);
+    }
+    rc = voip_call_resume(call);
+    if (rc != VOIP_OK) {
+        ex_error("resume", rc);
+        return rc;
+    }
+    printf("RESUME 1 local\n");
+    return VOIP_OK;
+}
+
 static void usage(void)
 {
     printf("usage: voip-dial URI [options]\n"
@@ -241,7 +272,10 @@ static void usage(void)
            "  --timeout SECS        give up when not answered in time (default 30)\n"
            "  --transfer URI        after the digits, blind-transfer the peer to URI\n"
            "                        (REFER); exit 0 when the peer accepted it\n"
+           "  --hold SECS           2 s after the answer (after the digits), hold the\n"
+           "                        call for SECS, then resume and go on with the tone\n"
            EX_REG_USAGE
+           EX_OPTION_USAGE
            "exit: 0 answered and ended cleanly, 2 rejected, 3 no answer, 4 bad URI,\n"
            "      5 registration failed (refused or no answer), 1 other\n");
 }
@@ -254,15 +288,18 @@ int main(int argc, char **argv)
     const char *uri = NULL, *digits = NULL, *record = NULL, *xfer = NULL;
     char ip[64] = "0.0.0.0", port[8] = "0";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
-    long seconds = 5, timeout = 30;
+    long seconds = 5, timeout = 30, hold = 0;
     double tone = 0;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
+    struct ex_opts opts;
+    memset(&opts, 0, sizeof opts);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
-        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i) ||
+            ex_parse_option_arg(&opts, argc, argv, &i)) {
             continue;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
@@ -281,6 +318,8 @@ int main(int argc, char **argv)
             xfer = argv[++i];
         } else if (!strcmp(a, "--record") && more) {
             record = argv[++i];
+        } else if (!strcmp(a, "--hold") && more) {
+            hold = ex_parse_long(argv[++i], 1, 3600, "bad --hold (1..3600 s)");
         } else if (!strcmp(a, "--timeout") && more) {
             timeout = ex_parse_long(argv[++i], 1, 86400, "bad --timeout");
         } else if (a[0] == '-' && a[1] == '-') {
@@ -310,9 +349,10 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     ex_set_option(phone, "invite_timeout_ms", timeout_ms);
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
+    ex_apply_options(phone, &opts); /* --option KEY=VALUE, last */
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
-    voip_phone_on_call_event(phone, on_event, NULL);
+    voip_phone_on_call_event(phone, on_call_event, NULL);
     if (reg.user[0])
         voip_phone_on_status(phone, on_status, NULL);
 
@@ -419,6 +459,13 @@ int main(int argc, char **argv)
                     ex_error("send DTMF", rc);
                     exit_code = 1;
                 }
+            }
+            if (hold > 0 && dtmf_sent && elapsed >= 2.0) {
+                if (hold_call(call, hold) != VOIP_OK)
+                    exit_code = 1;
+                hold = 0;
+                frames_sent = (long)((now() - t0) / 0.02); /* no catching up */
+                continue;
             }
             if (xfer && !transferred && elapsed >= xfer_at) {
                 transferred = 1;

@@ -4,13 +4,16 @@
  *   voip-echo [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
- *             [--outbound-proxy URI]
+ *             [--outbound-proxy URI] [--option KEY=VALUE ...]
  *
  * Answers every incoming call and sends the caller's audio straight back.
  * Prints one line per event on stdout:
  *
  *   CALL <n> <STATE>[ <reason>]     n counts calls from 1 in this process
  *   DTMF <n> <digit>                a key the caller pressed
+ *   HOLD <n> remote|local           the call was put on hold (by the caller)
+ *   RESUME <n> remote|local         the hold ended
+ *   MEDIA <n> <ip:port> <codec>     the caller moved its media (re-INVITE)
  *   TRANSFER <n> <uri>              call n's peer transferred us (REFER): we
  *                                   call uri; that call's CALL <m> lines follow
  *   REPLACED <n> <m>                an INVITE with Replaces took call n over:
@@ -54,7 +57,9 @@
 #include "example_util.h"
 
 #define FRAME_BYTES 320 /* 20 ms of s16le mono at 8 kHz */
-#define MAX_CALLS 4096  /* calls handled at the same time */
+#define MAX_CALLS 4096  /* calls handled at the same time: the most the
+                          * library's max_calls is set to, so that a call
+                          * beyond it gets the library's 503 + Retry-After */
 
 /* One entry per call we know about. */
 struct call_entry {
@@ -192,7 +197,7 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     struct call_entry *e = add_call(call);
     if (!e) {
         pthread_mutex_unlock(&g_mu);
-        voip_call_deny(call, 486); /* too many calls */
+        voip_call_deny(call, 503); /* table full: as the library's max_calls */
         voip_call_release(call);
         return;
     }
@@ -205,18 +210,14 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     start_echo(call);
 }
 
-/* Callback: an event of an established call.  "transferred" and
- * "replaced" name a new call ("call=<handle> <uri>") that takes the place
- * of this one: we echo it too.  Its state events follow this one. */
-static void on_event(void *ud, uint64_t phone, uint64_t call,
-                     const char *event, const char *detail)
+/* A "transferred" or "replaced" event of call names a new call
+ * ("call=<handle> <uri>") that takes the place of this one: we echo it
+ * too.  Its state events follow this one. */
+static void follow_successor(uint64_t call, int transferred, const char *detail)
 {
-    (void)ud; (void)phone;
-    int transferred = !strcmp(event, "transferred");
     unsigned long long next = 0;
     int off = 0;
-    if ((!transferred && strcmp(event, "replaced")) ||
-        sscanf(detail, "call=%llu %n", &next, &off) != 1 || next == 0)
+    if (sscanf(detail, "call=%llu %n", &next, &off) != 1 || next == 0)
         return;
     pthread_mutex_lock(&g_mu);
     struct call_entry *old = find_call(call);
@@ -260,6 +261,30 @@ static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
     pthread_mutex_unlock(&g_mu);
 }
 
+/* Callback: a call event (hold, resume, media moved, transfers). */
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
+{
+    (void)ud; (void)phone;
+    const char *tag = NULL;
+    if (strcmp(event, "transferred") == 0 || strcmp(event, "replaced") == 0) {
+        follow_successor(call, event[0] == 't', detail);
+        return;
+    }
+    if (strcmp(event, "hold") == 0)
+        tag = "HOLD";
+    else if (strcmp(event, "resume") == 0)
+        tag = "RESUME";
+    else if (strcmp(event, "media_changed") == 0)
+        tag = "MEDIA";
+    if (!tag)
+        return; /* a later version's event */
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *e = find_call(call);
+    if (e)
+        printf("%s %d %s\n", tag, e->n, detail);
+    pthread_mutex_unlock(&g_mu);
+}
+
 /* Signal handler: only write(2), which is async-signal-safe. */
 static void on_signal(int sig)
 {
@@ -280,10 +305,14 @@ static void usage(void)
            "  --rtp-ports LOW-HIGH  RTP port range (default 10000-20000)\n"
            "  --user NAME           user part of our SIP URI (default libvoip;\n"
            "                        --register's USER replaces it)\n"
+           "  --max-calls N         calls at once; more get 503 (default: the\n"
+           "                        library's max_calls, 1024; 0 or above 4096 = 4096)\n"
            EX_REG_USAGE
-           "  prints CALL <n> <STATE>, DTMF <n> <digit>, TRANSFER <n> <uri>,\n"
-           "  REPLACED <n> <m> and, with --register, STATUS <STATUS> <reason>\n"
-           "  lines; SIGINT/SIGTERM unregister and exit 0\n"
+           EX_OPTION_USAGE
+           "  prints CALL <n> <STATE>, DTMF <n> <digit>, HOLD|RESUME <n> remote,\n"
+           "  MEDIA <n> <ip:port> <codec>, TRANSFER <n> <uri>, REPLACED <n> <m>\n"
+           "  and, with --register, STATUS <STATUS> <reason> lines; SIGINT/SIGTERM\n"
+           "  unregister and exit 0\n"
            "exit: 0 stopped by a signal, 5 registration failed at start (refused or\n"
            "      no answer; the reason is on stderr), 1 other errors\n");
 }
@@ -296,12 +325,16 @@ int main(int argc, char **argv)
     char ip[64] = "0.0.0.0", port[8] = "5060";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
     const char *user = NULL;
+    const char *max_calls = NULL;
     struct ex_reg reg;
     memset(&reg, 0, sizeof reg);
+    struct ex_opts opts;
+    memset(&opts, 0, sizeof opts);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (ex_parse_reg_arg(&reg, argc, argv, &i)) {
+        if (ex_parse_reg_arg(&reg, argc, argv, &i) ||
+            ex_parse_option_arg(&opts, argc, argv, &i)) {
             continue;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
@@ -312,6 +345,8 @@ int main(int argc, char **argv)
             ex_parse_range(argv[++i], rtp_lo, rtp_hi);
         } else if (!strcmp(a, "--user") && i + 1 < argc) {
             user = argv[++i];
+        } else if (!strcmp(a, "--max-calls") && i + 1 < argc) {
+            max_calls = argv[++i];
         } else {
             ex_usage_error("unknown or incomplete argument", a);
         }
@@ -344,11 +379,20 @@ int main(int argc, char **argv)
     ex_set_option(phone, "rtp_port_high", rtp_hi);
     if (user)
         ex_set_option(phone, "user", user);
+    if (max_calls) {
+        /* One limit: the library refuses a call beyond it (503 with
+         * Retry-After) before our table is full. */
+        long n = ex_parse_long(max_calls, 0, 1048576, "--max-calls wants 0..1048576");
+        char v[16];
+        snprintf(v, sizeof v, "%ld", n <= 0 || n > MAX_CALLS ? (long)MAX_CALLS : n);
+        ex_set_option(phone, "max_calls", v);
+    }
     ex_apply_reg(phone, &reg); /* server, user, credentials, transport, TLS */
+    ex_apply_options(phone, &opts); /* --option KEY=VALUE, last */
     voip_phone_on_incoming_call(phone, on_incoming, NULL);
     voip_phone_on_call_state(phone, on_state, NULL);
     voip_phone_on_dtmf(phone, on_dtmf, NULL);
-    voip_phone_on_call_event(phone, on_event, NULL);
+    voip_phone_on_call_event(phone, on_call_event, NULL);
     if (reg.user[0])
         voip_phone_on_status(phone, ex_on_status, NULL);
 

@@ -140,6 +140,27 @@ VOIP_API const char *voip_strerror(int code);
 VOIP_API const char *voip_last_error(void);
 
 /* ========================================================================
+ * Process-wide settings
+ * ======================================================================== */
+
+/* Set the soft memory limit of the Go runtime inside the library (Go's
+ * runtime/debug.SetMemoryLimit) to mb MiB.  It is one setting for the whole
+ * process, not per phone: every phone shares one heap, and the last call
+ * wins.  mb = 0 removes the limit (Go's default, unless the GOMEMLIMIT
+ * environment variable was set when the library loaded); mb = -1 changes
+ * nothing (read only).  *previous_mb (may be NULL) receives the limit in
+ * effect before, in MiB, 0 for none.
+ * Why: the runtime keeps memory it freed for a while; after a burst (an
+ * OPTIONS flood of 5,000/s for 3 s) the process stays large although
+ * little is live.  Under a limit the collector works harder as the heap
+ * nears it and returns freed memory to the system sooner.  It is soft:
+ * allocations never fail because of it, but a limit below what the
+ * phones really use makes the collector take up to about half the CPU.
+ * See the README's Robustness section for measurements.
+ * Returns VOIP_EINVAL for mb < -1 or beyond 2^43 - 1.  Threads: any. */
+VOIP_API int voip_set_memory_limit(int64_t mb, int64_t *previous_mb);
+
+/* ========================================================================
  * States
  * ======================================================================== */
 
@@ -197,12 +218,29 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     0.0.0.0, the first non-loopback IPv4
  *                                     address of the machine's interfaces
  *                                     (127.0.0.1 when there is none)
- *   "user_agent"         "libvoip/<version>"  User-Agent header
+ *   "user_agent"         "libvoip/<version>"  User-Agent header of the
+ *                                     requests we build and Server header of
+ *                                     our responses; "" = neither header
+ *   "accept_any_user"    "1"          "0": answer 404 Not Found to a request
+ *                                     whose Request-URI names a user other
+ *                                     than "user" (phones exposed to the
+ *                                     Internet: scanners try common users);
+ *                                     a Request-URI without a user part
+ *                                     (OPTIONS keep-alives to the host) is
+ *                                     accepted, ACK and CANCEL are never
+ *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
  *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
  *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
  *                                     or "0" = none
+ *   "dtmf_mode"          "auto"       how voip_call_send_dtmf() sends: "rfc4733"
+ *                                     (RFC 4733 events only), "info" (one SIP
+ *                                     INFO, application/dtmf-relay, per digit,
+ *                                     RFC 6086) or "auto" (RFC 4733 when the
+ *                                     peer accepted telephone-event and we send
+ *                                     RTP, else INFO); digits are received
+ *                                     either way whatever the mode
  *   "jitter_ms"          "60"         fixed playout delay of the jitter buffer
  *                                     (20..1000, multiple of 20)
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
@@ -213,6 +251,33 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     "transferred") and lets an INVITE with
  *                                     Replaces take a call over (event
  *                                     "replaced"); "0" answers both 603
+ *   "rel100"             "supported"  reliable provisional responses (RFC 3262,
+ *                                     PRACK): "off" (an INVITE requiring them
+ *                                     gets 420), "supported" (our INVITEs say
+ *                                     Supported: 100rel; an INVITE requiring
+ *                                     them gets reliable 18x) or "required"
+ *                                     (our INVITEs say Require: 100rel; any
+ *                                     INVITE supporting them gets reliable 18x,
+ *                                     one that does not gets 421).  A peer's
+ *                                     reliable 18x are always PRACKed unless
+ *                                     "off"
+ *
+ * Call limits, against floods and abandoned calls (see the README's
+ * Robustness section); "0" = none:
+ *   "rtp_timeout_ms"     "30000"      end an answered call (BYE, end reason
+ *                                     "RTP timeout") when no RTP came from
+ *                                     the peer this long (0, or 1000..3600000);
+ *                                     checked once a second; a call on hold
+ *                                     (not sendrecv) is never timed out
+ *   "ring_timeout_ms"    "120000"     answer 480 to an incoming call neither
+ *                                     answered nor denied this long after its
+ *                                     INVITE (0, or 1000..86400000); it ends
+ *                                     with reason "ring timeout", code 480
+ *   "max_calls"          "1024"       calls held at once: incoming (ringing
+ *                                     or answered) and answered outgoing
+ *                                     ones (0..1048576); an INVITE beyond it
+ *                                     gets 503 Service Unavailable with
+ *                                     Retry-After: 5 before any media is set up
  *
  * Registration, transports and NAT (a PBX or proxy):
  *   "server"             ""           registrar/PBX "host" or "host:port"; ""
@@ -291,7 +356,11 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * Returns VOIP_ENETWORK when the SIP port cannot be bound (or, for TCP/TLS,
  * the server cannot be reached), VOIP_ERANGE for a bad RTP range,
  * VOIP_ESTATE when already running, VOIP_EREJECTED when the registrar
- * refused the registration (the phone is then FAILED and stopped), and
+ * refused the registration (the phone is then FAILED and stopped), also
+ * over TLS when its certificate does not verify ("status_reason" then names
+ * it: "TLS certificate rejected: x509: certificate signed by unknown
+ * authority", "... x509: certificate is valid for a.example, not b.example",
+ * "... x509: certificate has expired or is not yet valid: ..."), and
  * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
  * then keeps running (FAILED, "timeout"), retries with backoff, and turns
  * REGISTERED by itself once the registrar answers.
@@ -363,7 +432,8 @@ typedef void (*voip_incoming_call_fn)(void *user_data, uint64_t phone,
                                       const char *to_uri);
 
 /* A call changed state.  reason says why, e.g. "180 Ringing", "200 OK",
- * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout".
+ * "486 Busy Here", "remote hangup", "local hangup", "canceled", "timeout",
+ * "no ACK", "RTP timeout", "ring timeout".
  * Every call with a handle gets every state change, from the first (an
  * outgoing call's DIALING) to VOIP_CALL_ENDED, exactly once. */
 typedef void (*voip_call_state_fn)(void *user_data, uint64_t phone,
@@ -385,7 +455,10 @@ typedef void (*voip_status_fn)(void *user_data, uint64_t phone,
  * (e.g. message-waiting), INFO, or MESSAGE.  method is "NOTIFY", "INFO" or
  * "MESSAGE"; call is the call the request belongs to, or 0; content_type
  * and body are the request's (body may contain NUL-free text only; binary
- * bodies are passed as ""). The request has already been answered 200. */
+ * bodies are passed as ""). The request has already been answered 200.
+ * An INFO carrying a key press (application/dtmf-relay or application/dtmf)
+ * in a call's dialog is not reported here but as a digit (voip_dtmf_fn,
+ * voip_call_get_dtmf); one whose body names no key gets 400. */
 typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
                                 const char *method, const char *from_uri,
                                 const char *content_type, const char *body);
@@ -411,6 +484,18 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    ANSWERED; it is not offered to the incoming-call
  *                    callback; yours to release) and its remote URI.  This
  *                    call then ends with reason "replaced".
+ *   "dtmf_failed"    a digit sent by SIP INFO was refused or not answered;
+ *                    the digits queued after it were dropped; detail says
+ *                    which and why, e.g. "INFO 5: 415 Unsupported Media
+ *                    Type; 3 digits dropped"
+ *   "early_media"    media flow before the answer: detail "local" (we sent
+ *                    183 with our SDP: voip_call_progress) or "remote" (an
+ *                    outgoing call's 18x carried the callee's SDP: its
+ *                    audio can be read in PROGRESS)
+ *   "redirected"     the call was redirected; detail is the new target: an
+ *                    outgoing call follows a 3xx's Contact (at most 5
+ *                    times; a target already tried is not called again),
+ *                    or we redirected an incoming one (voip_call_redirect)
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -444,7 +529,9 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * The outcome arrives through the state callback or voip_call_wait():
  * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
  * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
- * started, VOIP_ENOPORTS when no RTP port is free.
+ * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
+ * INVITE cannot be sent (over TLS, a certificate that does not verify:
+ * the last error then says "TLS certificate rejected: x509: ...").
  * Ownership: the caller owns the call handle; release it with
  * voip_call_release().  Threads: any.
  * Blocks: briefly (DNS resolution of the host, if it is a name). */
@@ -466,6 +553,9 @@ VOIP_API int voip_call_state(uint64_t call, int32_t *state_out);
  * ======================================================================== */
 
 /* Answer an incoming call in RINGING: 200 OK with our SDP; -> ANSWERED.
+ * After voip_call_progress() the 200 carries the same SDP and the early
+ * media stream goes on.  When a reliable provisional response (option
+ * "rel100") is not yet PRACKed, the 200 waits for the PRACK (at most 32 s).
  * VOIP_ESTATE in any other state; VOIP_ENOPORTS when no RTP port is free (the
  * call is then rejected with 503 and ends). */
 VOIP_API int voip_call_answer(uint64_t call);
@@ -482,6 +572,35 @@ VOIP_API int voip_call_hangup(uint64_t call);
  * then ENDED with reason "canceled" when the callee confirms (487), or
  * ANSWERED if its 200 OK crossed the CANCEL (the library then hangs up). */
 VOIP_API int voip_call_cancel(uint64_t call);
+
+/* Early media: answer an incoming call in RINGING with 183 Session
+ * Progress carrying our SDP answer, and start its media.  The call stays
+ * RINGING, but voip_call_write_audio() and voip_call_read_audio() work at
+ * once: play an announcement or a ringback tone, listen to the caller,
+ * before (or instead of) answering.  A later voip_call_answer() sends 200 OK
+ * with the same SDP and keeps the stream; voip_call_deny() still refuses
+ * the call.  Early media are exempt from the one-second limit on RTP to a
+ * caller that has not confirmed the session (the application asked for
+ * them).  When the caller uses reliable provisional responses (option
+ * "rel100"), the 183 goes out once an earlier 180 was PRACKed, and a later
+ * answer waits for the 183's PRACK (at most 32 s; without one the call is
+ * refused with 504 and ends with reason "no PRACK").  The call event
+ * "early_media" with detail "local" is delivered.
+ * VOIP_ESTATE when the call is not an incoming call in RINGING, or early
+ * media already started; VOIP_ENOPORTS when no RTP port is free (the call
+ * is then rejected with 503).
+ * Threads: any.  Blocks: until the 183 is sent (with "rel100", until the
+ * 180's PRACK: at most 32 s). */
+VOIP_API int voip_call_progress(uint64_t call);
+
+/* Redirect an incoming call in RINGING: 302 Moved Temporarily with
+ * Contact: uri ("sip:user@host[:port]", or with a "server" set, a user or
+ * number there); the call event "redirected" with uri as detail is
+ * delivered and the call ENDS with reason "302 Moved Temporarily" (end
+ * code 302).  VOIP_EINVAL for a bad uri (or NULL), VOIP_ESTATE when the
+ * call is not an incoming call in RINGING.
+ * Ownership: uri is copied.  Threads: any.  Blocks: no. */
+VOIP_API int voip_call_redirect(uint64_t call, const char *uri);
 
 /* ========================================================================
  * Call: hold and resume (re-INVITE, RFC 3264 §8; blocking)
@@ -560,7 +679,9 @@ VOIP_API int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t 
  * *nread, possibly 0); VOIP_EENDED when the call has ended and fewer than
  * len bytes were left (*nread holds those last bytes, often 0): audio
  * received before the end stays readable.  Reading a call before ANSWERED
- * waits for it to be answered.  buf must not be NULL and len must be > 0
+ * waits for it to be answered, unless early media run (voip_call_progress,
+ * or an outgoing call in PROGRESS whose 18x carried SDP): they are read
+ * like answered audio.  buf must not be NULL and len must be > 0
  * (VOIP_EINVAL).
  * Ownership: buf is the caller's, written only during the call.
  * Threads: any; one reader per call at a time.  Blocks: up to timeout_ms. */
@@ -572,7 +693,8 @@ VOIP_API int voip_call_read_audio(uint64_t call, uint8_t *buf, size_t len, int32
  * (-1 = forever, 0 = do not wait).  *nwritten (may be NULL) receives the
  * bytes queued.  Returns VOIP_OK when all of data was queued, VOIP_ETIMEOUT
  * when only part (or none) of it fit, VOIP_EENDED after the call ended,
- * VOIP_ESTATE before ANSWERED.  A trailing odd byte of s16le is dropped;
+ * VOIP_ESTATE before ANSWERED (or before early media run: see
+ * voip_call_progress).  A trailing odd byte of s16le is dropped;
  * len 0 queues nothing and returns VOIP_OK; data NULL with len > 0 is
  * VOIP_EINVAL.
  * Ownership: data is copied into the queue.  Threads: any; one writer per
@@ -583,11 +705,17 @@ VOIP_API int voip_call_write_audio(uint64_t call, const uint8_t *data, size_t le
  * Call: DTMF
  * ======================================================================== */
 
-/* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events, one
- * after another, each duration_ms long (0 = 100 ms; 40..5000).  Queued and
- * sent by the media clock; returns at once.  VOIP_EINVAL for an invalid
- * digit or duration (nothing is queued), VOIP_ESTATE when the call is not
- * ANSWERED or the peer did not accept telephone-events.
+/* Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') one after another, each
+ * duration_ms long (0 = 100 ms; 40..5000), as the phone's "dtmf_mode" says:
+ * RFC 4733 events sent by the media clock, or one SIP INFO
+ * (application/dtmf-relay: "Signal=5\r\nDuration=100\r\n") per digit in the
+ * call's dialog, each sent once the one before was answered and its
+ * duration passed (a 401/407 is answered with the credentials).  Queued;
+ * returns at once (up to 128 digits wait).  An INFO refused or not answered
+ * drops the digits queued after it and is reported as the call event
+ * "dtmf_failed".  VOIP_EINVAL for an invalid digit or duration or a full
+ * queue (nothing is queued), VOIP_ESTATE when the call is not ANSWERED or,
+ * with "rfc4733", the peer did not accept telephone-events.
  * Ownership: digits is copied.  Threads: any. */
 VOIP_API int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t duration_ms);
 
@@ -622,7 +750,9 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 dropped_payload_type, malformed, dtmf_sent,
  *                 dtmf_received, read_overruns, latched, dropped_ssrc
  *                 (packets of a new SSRC dropped during RFC 3550
- *                 probation) (integers) and jitter_ms (a number)
+ *                 probation), dtmf_info_sent (digits sent by SIP INFO
+ *                 and answered 2xx), dtmf_info_received (digits received
+ *                 by SIP INFO) (integers) and jitter_ms (a number)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

@@ -56,6 +56,14 @@ type StreamConfig struct {
 	// every stream of the process (socket_linux.go), so a callback that
 	// blocks delays the media of every call: it must not block.
 	OnDTMF func(digit byte)
+	// InactivityTimeout, when positive, has OnInactive called once when
+	// nothing came from the peer for that long while the stream is
+	// sendrecv (inactivity.go); a stream on hold is never timed out.
+	InactivityTimeout time.Duration
+	// OnInactive is called from the pacer goroutine, which ticks every
+	// stream of the phone: it must not block (start the hang-up
+	// elsewhere).
+	OnInactive func()
 }
 
 // Stats are a stream's media counters.
@@ -111,6 +119,14 @@ type Stream struct {
 	confirmed       bool
 	unconfirmedSent int
 
+	// Inactivity (inactivity.go): born is the stream's creation, the
+	// origin of lastHeard (the peer's last packet, in nanoseconds since
+	// born); sinceCheck and inactive are the pacer goroutine's.
+	born       time.Time
+	lastHeard  atomic.Int64
+	sinceCheck int
+	inactive   bool
+
 	// Buffers of the tick, used only by the pacer goroutine.
 	pcm     [SamplesPerFrame]int16
 	payload [MaxFramePayload]byte
@@ -157,6 +173,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
 		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
 		rxFD:    -1,
+		born:    time.Now(),
 		rxReady: make(chan struct{}, 1),
 		txRoom:  make(chan struct{}, 1),
 		done:    make(chan struct{}),
@@ -257,6 +274,9 @@ func (s *Stream) tick() {
 
 	signal(s.rxReady)
 	signal(s.txRoom)
+	if s.checkInactive() && s.cfg.OnInactive != nil {
+		s.cfg.OnInactive()
+	}
 	if !sending {
 		return
 	}
@@ -369,6 +389,8 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		s.droppedPT.Add(1)
 		return
 	}
+	now := time.Now()
+	s.markHeard(now)
 	s.confirmed = true // a valid packet from the peer (confirm.go)
 	if !s.cfg.Receive {
 		s.mu.Unlock()
@@ -386,7 +408,7 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		s.recv = ReceptionStats{}
 	}
 	s.packetsReceived.Add(1)
-	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, time.Now(), s.cfg.Codec.ClockRate)
+	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, now, s.cfg.Codec.ClockRate)
 	var digit byte
 	if isDTMF {
 		// The event's sequence numbers carry no audio: a placeholder

@@ -1246,6 +1246,10 @@ func TestStreamZeroAllocs(t *testing.T) {
 		run   func(s *Stream, from netip.AddrPort, pkt *pionrtp.Packet)
 	}{
 		{"tick silence", nil, func(s *Stream, _ netip.AddrPort, _ *pionrtp.Packet) { s.tick() }},
+		{"tick with the inactivity check", func(s *Stream) {
+			s.cfg.InactivityTimeout = time.Hour
+			s.cfg.OnInactive = func() {}
+		}, func(s *Stream, _ netip.AddrPort, _ *pionrtp.Packet) { s.tick() }},
 		{"tick audio queued", func(s *Stream) {
 			s.WriteAudio(make([]byte, 2*160*(runs+5)), 0)
 		}, func(s *Stream, _ netip.AddrPort, _ *pionrtp.Packet) { s.tick() }},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	gosip "github.com/emiago/sipgo/sip"
@@ -25,20 +26,29 @@ type IncomingCall struct {
 	end      endState
 	acked    bool
 	onAck    func()
+	dtmf     dtmfHook      // digits received by INFO
+	settled  chan struct{} // closed once our 200 OK was acknowledged
+	rel      relState      // reliable provisional responses (prack.go)
+	// ring ends the ringing (call_limits.go): nil when there is no ring
+	// timeout or a decision is on its way. The serving goroutine's.
+	ring <-chan time.Time
 }
 
 type decision struct {
-	host   string
-	code   int
-	reason string
-	sdp    []byte
-	result chan error
+	host    string
+	contact *gosip.ContactHeader // a 3xx's target
+	code    int
+	reason  string
+	sdp     []byte
+	result  chan error
 }
 
 func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *IncomingCall {
-	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{})}
+	ic := &IncomingCall{u: u, req: req, ds: ds, decide: make(chan decision), done: make(chan struct{}),
+		settled: make(chan struct{})}
+	ic.rel.pracked = make(chan struct{}, 1)
 	ic.dlg = &Dialog{
-		u: u, do: ic.doInDialog, write: ds.WriteRequest, read: ds.ReadRequest,
+		u: u, do: ds.Do, write: ds.WriteRequest, read: ds.ReadRequest, ready: ic.settled,
 		target: func() gosip.Uri { return *ds.InviteRequest.Contact().Address.Clone() },
 	}
 	return ic
@@ -46,18 +56,6 @@ func newIncomingCall(u *UA, req *gosip.Request, ds *sipgo.DialogServerSession) *
 
 // Dialog is the call's dialog, for in-dialog requests once answered.
 func (ic *IncomingCall) Dialog() *Dialog { return ic.dlg }
-
-// doInDialog sends an in-dialog request once our 200 OK was acknowledged
-// (or given up): sipgo completes the dialog's state until then, and RFC
-// 3261 §14.1 wants no re-INVITE before the ACK.
-func (ic *IncomingCall) doInDialog(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
-	select {
-	case <-ic.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return ic.ds.Do(ctx, req)
-}
 
 // From is the caller's URI.
 func (ic *IncomingCall) From() string { return ic.req.From().Address.String() }
@@ -93,7 +91,9 @@ func (ic *IncomingCall) OnEnd(bye, cancel func()) {
 
 // OnFail registers what to call when the dialog dies without a BYE or a
 // CANCEL from the caller: no ACK came for our 200 OK (RFC 3261
-// §13.3.1.4; we then send a BYE ourselves). reason says why ("no ACK").
+// §13.3.1.4; we then send a BYE ourselves), or nobody decided on it within
+// Config.RingTimeout (we answered 480). reason says why ("no ACK",
+// RingTimeoutReason).
 // Without it, the bye function of OnEnd runs. Set it before OnEnd.
 func (ic *IncomingCall) OnFail(f func(reason string)) {
 	ic.mu.Lock()
@@ -119,6 +119,13 @@ func (ic *IncomingCall) OnAck(f func()) {
 }
 
 // ackReceived records that the ACK for our 200 OK arrived.
+// isAcked reports whether the ACK of the INVITE that set the dialog up came.
+func (ic *IncomingCall) isAcked() bool {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	return ic.acked
+}
+
 func (ic *IncomingCall) ackReceived() {
 	ic.mu.Lock()
 	f := ic.onAck
@@ -188,6 +195,9 @@ func (ic *IncomingCall) send(d decision) error {
 // settled: a decision is written, or the caller cancels.
 func (ic *IncomingCall) serve() {
 	defer close(ic.done)
+	ring, stop := ic.u.ringTimer()
+	defer stop()
+	ic.ring = ring
 	for {
 		if ic.serveOne() {
 			return
@@ -195,36 +205,76 @@ func (ic *IncomingCall) serve() {
 	}
 }
 
-// serveOne carries out one decision; it reports whether the transaction is
-// settled.
+// serveOne waits for one event: a decision, a reliable provisional
+// response to resend, a PRACK, or the end of the transaction. It reports
+// whether the transaction is settled. A decision that must wait for a
+// PRACK (RFC 3262 §3) is held, and no other is taken meanwhile.
 func (ic *IncomingCall) serveOne() bool {
+	decide := ic.decide
+	if ic.rel.held != nil {
+		decide = nil
+	}
 	select {
-	case d := <-ic.decide:
-		if ic.wasCanceled(nil) {
-			// The CANCEL won the race (both were ready): the
-			// transaction layer has answered 487.
-			d.result <- errDecided
-			ic.canceledPath()
-			return true
-		}
-		if d.code < 200 {
-			d.result <- ic.ds.Respond(d.code, d.reason, nil)
-			return false
-		}
-		if d.code >= 300 {
-			d.result <- nil
-			if err := ic.ds.Respond(d.code, d.reason, nil); err != nil {
-				ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
-			}
-			ic.forget()
-			return true
-		}
-		ic.writeAnswer(d)
-		return true
+	case d := <-decide:
+		return ic.carryOut(d)
+	case <-ic.rel.timerC():
+		return ic.retransmitReliable()
+	case <-ic.rel.pracked:
+		return ic.afterPrack()
 	case <-ic.ds.Context().Done():
+		ic.rel.stop()
+		if d := ic.rel.held; d != nil {
+			d.result <- errDecided
+		}
+		ic.canceledPath()
+		return true
+	case <-ic.ring:
+		if ic.ringTimedOut() {
+			return true
+		}
+		ic.ring = nil // a decision is on its way: serve it
+		return false
+	}
+}
+
+// carryOut sends the response of one decision; it reports whether the
+// transaction is settled.
+func (ic *IncomingCall) carryOut(d decision) bool {
+	if ic.wasCanceled(nil) {
+		// The CANCEL won the race (both were ready): the
+		// transaction layer has answered 487.
+		d.result <- errDecided
 		ic.canceledPath()
 		return true
 	}
+	switch {
+	case d.code < 200 && ic.rel.on && ic.awaitingPrack():
+		ic.rel.held = &d
+		return false
+	case d.code < 200:
+		d.result <- ic.provisional(d)
+		return false
+	case d.code >= 300:
+		ic.rel.stop()
+		d.result <- nil
+		var hdrs []gosip.Header
+		if d.contact != nil {
+			hdrs = append(hdrs, d.contact)
+		}
+		// Forgotten first: Respond returns once the ACK came, and a
+		// redirect may bring the same call back at once.
+		ic.forget()
+		if err := ic.ds.Respond(d.code, d.reason, nil, hdrs...); err != nil {
+			ic.u.log.Debug("sip: reject failed", "call_id", ic.CallID(), "error", err)
+		}
+		return true
+	case ic.awaitingPrack():
+		ic.rel.held = &d
+		return false
+	}
+	ic.rel.stop()
+	ic.writeAnswer(d)
+	return true
 }
 
 // writeAnswer sends our 200 OK and waits for its ACK.
@@ -242,6 +292,7 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	err := ic.ds.WriteResponse(res)
 	if err == nil {
 		ic.ackReceived()
+		close(ic.settled)
 		return
 	}
 	switch {

@@ -19,7 +19,11 @@ type OutgoingCall struct {
 	mu      sync.Mutex
 	onBye   func()
 	byeOnce sync.Once
+	early   func(sdp []byte)    // OnEarlyMedia
+	onRedir func(target string) // OnRedirect
+	rseqs   map[string]uint32   // last RSeq PRACKed, by To tag
 	id      string
+	dtmf    dtmfHook // digits received by INFO
 }
 
 // HeaderField is an extra header of a request we send, e.g. the Replaces
@@ -31,7 +35,8 @@ type HeaderField struct {
 // Invite sends an INVITE with the SDP offer to target. host, when not
 // empty, is the host written in our Via and Contact for this call (our
 // address as the peer must see it, e.g. behind NAT); extra headers are
-// added as they are.
+// added as they are. A TLS certificate that does not verify is a
+// *CertificateError.
 func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string, extra ...HeaderField) (*OutgoingCall, error) {
 	t := target.sipgo()
 	req := gosip.NewRequest(gosip.INVITE, t)
@@ -40,6 +45,7 @@ func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string, 
 	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: t.Scheme, User: t.User, Host: t.Host, Port: t.Port}})
 	req.AppendHeader(u.contactFor(host))
 	req.AppendHeader(allowHeader())
+	u.rel100Headers(req)
 	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
 	for _, h := range extra {
 		req.AppendHeader(gosip.NewHeader(h.Name, h.Value))
@@ -49,7 +55,7 @@ func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string, 
 	u.route(req)
 	ds, err := u.dialog.WriteInvite(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, certificateError(err)
 	}
 	return &OutgoingCall{u: u, ds: ds, offer: offer, viaHost: host}, nil
 }
@@ -76,18 +82,30 @@ func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code 
 	defer stop()
 	opts := sipgo.AnswerOptions{
 		OnResponse: func(res *gosip.Response) error {
-			if res.IsProvisional() && onProvisional != nil {
-				onProvisional(res.StatusCode, res.Reason)
+			if res.IsProvisional() && oc.newProvisional(res) {
+				if onProvisional != nil {
+					onProvisional(res.StatusCode, res.Reason)
+				}
+				oc.earlyMedia(res)
 			}
 			return nil
 		},
 	}
 	res, err := oc.waitFinal(wctx, opts)
-	if err == nil {
+	tried := map[string]bool{uriKey(oc.ds.InviteRequest.Recipient): true}
+	for hops := 0; err == nil; hops++ {
 		next := func() *gosip.Request { return oc.ds.InviteRequest.Clone() }
 		res, err = oc.u.retryChallenged(wctx, res, next, func(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
 			return oc.reinvite(ctx, req, opts)
 		})
+		if err != nil || hops >= maxRedirects {
+			break
+		}
+		target, ok := redirectTarget(res, tried)
+		if !ok {
+			break
+		}
+		res, err = oc.redirect(wctx, target, opts)
 	}
 	if err != nil {
 		return nil, inviteError(ctx, err)

@@ -11,11 +11,12 @@ import (
 
 // do sends an out-of-dialog request and waits for its final response,
 // answering 401/407 challenges with our credentials (a new CSeq and branch
-// each time).
+// each time). A TLS certificate that does not verify is a
+// *CertificateError.
 func (u *UA) do(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
 	res, err := u.cli.Do(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, certificateError(err)
 	}
 	next := func() *gosip.Request { return req }
 	return u.retryChallenged(ctx, res, next, func(ctx context.Context, r *gosip.Request) (*gosip.Response, error) {

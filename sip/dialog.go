@@ -54,6 +54,11 @@ type Dialog struct {
 	write  func(*gosip.Request) error
 	read   func(*gosip.Request, gosip.ServerTransaction) error // the dialog's CSeq check
 	target func() gosip.Uri                                    // the remote target
+	// ready is closed once the INVITE transaction that set the dialog up
+	// is over (our 200 OK acknowledged); nil when it was over from the
+	// start. No request goes out in the dialog before (RFC 3261 §14.1;
+	// sipgo completes the dialog's state only then): see doReady.
+	ready <-chan struct{}
 
 	mu        sync.Mutex
 	host      string // our host in Via and Contact ("" = default)
@@ -62,6 +67,7 @@ type Dialog struct {
 	answering bool // the peer's re-INVITE awaits its ACK
 	ack       chan *gosip.Request
 	ackCSeq   uint32
+	idle      chan struct{} // closed and replaced when an offer settles
 
 	xfer transfers // REFERs both ways (refer.go, refer_in.go)
 }
@@ -97,17 +103,11 @@ func (d *Dialog) Update(ctx context.Context, offer func() []byte) ([]byte, error
 
 func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build func() []byte) ([]byte, error) {
 	for try := 0; ; try++ {
-		d.mu.Lock()
-		busy := d.offering || d.answering
-		d.offering = !busy
-		d.mu.Unlock()
-		if busy {
-			return nil, ErrOfferPending
+		if err := d.begin(ctx); err != nil {
+			return nil, err
 		}
 		res, err := d.send(ctx, method, build())
-		d.mu.Lock()
-		d.offering = false
-		d.mu.Unlock()
+		d.settle(func() { d.offering = false })
 		switch {
 		case err != nil:
 			return nil, inviteError(ctx, err)
@@ -121,6 +121,78 @@ func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build fu
 		}
 		return res.Body(), nil
 	}
+}
+
+// begin waits until the dialog is set up and no offer of either side is
+// outstanding, then marks ours outstanding. Our own outstanding offer is
+// an error (ErrOfferPending): the caller's, not the peer's, to wait for.
+func (d *Dialog) begin(ctx context.Context) error {
+	if err := d.awaitReady(ctx); err != nil {
+		return err
+	}
+	for {
+		d.mu.Lock()
+		if d.offering {
+			d.mu.Unlock()
+			return ErrOfferPending
+		}
+		if !d.answering {
+			d.offering = true
+			d.mu.Unlock()
+			return nil
+		}
+		idle := d.idleLocked()
+		d.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ErrOfferPending
+		}
+	}
+}
+
+// awaitReady waits until the dialog is set up (ready); ErrNoDialog when
+// ctx ends first.
+func (d *Dialog) awaitReady(ctx context.Context) error {
+	if d.ready == nil {
+		return nil
+	}
+	select {
+	case <-d.ready:
+		return nil
+	case <-ctx.Done():
+		return ErrNoDialog
+	}
+}
+
+// doReady sends req in the dialog once it is set up (awaitReady) and
+// returns its final response. Every request we send in a dialog goes
+// through it.
+func (d *Dialog) doReady(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+	if err := d.awaitReady(ctx); err != nil {
+		return nil, err
+	}
+	return d.do(ctx, req)
+}
+
+// idleLocked is the channel closed when the outstanding offer settles.
+func (d *Dialog) idleLocked() chan struct{} {
+	if d.idle == nil {
+		d.idle = make(chan struct{})
+	}
+	return d.idle
+}
+
+// settle runs f (which clears an outstanding offer) under the lock and
+// wakes whoever waits for the dialog to be idle.
+func (d *Dialog) settle(f func()) {
+	d.mu.Lock()
+	f()
+	if d.idle != nil {
+		close(d.idle)
+		d.idle = nil
+	}
+	d.mu.Unlock()
 }
 
 // glareDelay is how long to wait before re-sending a request answered 491
@@ -149,7 +221,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // the final response.
 func (d *Dialog) send(ctx context.Context, method gosip.RequestMethod, body []byte) (*gosip.Response, error) {
 	next := func() *gosip.Request { return d.newRequest(method, body) }
-	res, err := d.do(ctx, next())
+	res, err := d.doReady(ctx, next())
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +282,7 @@ func (u *UA) dialogOf(req *gosip.Request) *Dialog {
 // previous re-INVITE awaits its ACK), an offer is answered by the Session,
 // a re-INVITE without one gets our offer and its ACK the answer.
 func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
+	d.awaitSettled(req.CSeq().SeqNo)
 	if err := d.read(req, tx); err != nil {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
@@ -231,11 +304,7 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	if invite {
-		defer func() {
-			d.mu.Lock()
-			d.answering = false
-			d.mu.Unlock()
-		}()
+		defer d.settle(func() { d.answering = false })
 	}
 	body, late := req.Body(), false
 	switch {
@@ -264,6 +333,31 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 		if err := s.Answered(ack.Body()); err != nil {
 			d.u.log.Info("sip: answer in ACK not accepted", "error", err)
 		}
+	}
+}
+
+// settleWait bounds how long a peer's new offer waits for its previous
+// re-INVITE's exchange to finish being applied.
+const settleWait = time.Second
+
+// awaitSettled: a request from the peer with a CSeq above the re-INVITE
+// whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4: the ACK
+// goes out before anything newer in the dialog), which may simply be still
+// on its way through another goroutine. Wait for that exchange to settle,
+// briefly, rather than answering the new request 500.
+func (d *Dialog) awaitSettled(cseq uint32) {
+	d.mu.Lock()
+	if !d.answering || cseq <= d.ackCSeq {
+		d.mu.Unlock()
+		return
+	}
+	idle := d.idleLocked()
+	d.mu.Unlock()
+	t := time.NewTimer(settleWait)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
 	}
 }
 

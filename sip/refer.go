@@ -77,7 +77,7 @@ func (d *Dialog) Refer(ctx context.Context, target ReferTarget) (*ReferSub, erro
 		req.AppendHeader(gosip.NewHeader("Referred-By", "<"+by.String()+">"))
 		return req
 	}
-	res, err := d.do(ctx, next())
+	res, err := d.doReady(ctx, next())
 	if err == nil {
 		res, err = d.u.retryChallenged(ctx, res, next, d.do)
 	}

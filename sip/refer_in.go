@@ -113,7 +113,7 @@ func (r *Referral) Notify(ctx context.Context, code int, reason string) error {
 	req.AppendHeader(gosip.NewHeader("Subscription-State", state))
 	req.AppendHeader(gosip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(fmt.Sprintf("SIP/2.0 %d %s\r\n", code, reason)))
-	res, err := r.d.do(ctx, req)
+	res, err := r.d.doReady(ctx, req)
 	if err != nil {
 		return err
 	}

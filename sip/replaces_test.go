@@ -88,7 +88,8 @@ func TestUnsupportedExtensions(t *testing.T) {
 	tests := map[string]string{
 		"replaces":           "",
 		" Replaces ":         "",
-		"replaces, 100rel":   "100rel",
+		"replaces, 100rel":   "",
+		"100rel, timer":      "timer",
 		"foo,bar":            "foo, bar",
 		"":                   "",
 		"replaces,,timer, x": "timer, x",

@@ -9,12 +9,13 @@ import (
 // we receive. An INVITE that starts a call is then served by its
 // IncomingCall (call_incoming.go).
 
-// handle routes each method to its handler.
+// handle routes each method to its handler, behind the Request-URI check
+// (request_uri.go).
 func (u *UA) handle(srv *sipgo.Server) {
 	for m, h := range u.handlers() {
-		srv.OnRequest(m, h)
+		srv.OnRequest(m, u.forUs(h))
 	}
-	srv.OnNoRoute(u.handleUnknown)
+	srv.OnNoRoute(u.forUs(u.handleUnknown))
 }
 
 // handlers are the handlers of the methods we implement; any other method
@@ -26,10 +27,11 @@ func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 		gosip.BYE:     u.handleBye,
 		gosip.CANCEL:  u.handleCancel,
 		gosip.UPDATE:  u.handleUpdate,
+		gosip.PRACK:   u.handlePrack,
 		gosip.OPTIONS: u.handleOptions,
 		gosip.NOTIFY:  u.handleNotify,
 		gosip.REFER:   u.handleRefer,
-		gosip.INFO:    u.handleInfoLike,
+		gosip.INFO:    u.handleInfo,
 		gosip.MESSAGE: u.handleInfoLike,
 	}
 }
@@ -92,11 +94,17 @@ func (u *UA) handleAck(req *gosip.Request, tx gosip.ServerTransaction) {
 	ic := u.servers[id]
 	u.mu.Unlock()
 	if ic != nil {
-		if err := ic.ds.ReadAck(req, tx); err != nil {
-			u.log.Debug("sip: ACK not accepted", "error", err)
-			return
+		// sipgo's ReadAck confirms the dialog with the ACK of the INVITE
+		// that set it up; the ACK of a later re-INVITE belongs to that
+		// re-INVITE alone (its CSeq need not be the dialog's last: the
+		// peer's next request may already have been read).
+		if !ic.isAcked() {
+			if err := ic.ds.ReadAck(req, tx); err != nil {
+				u.log.Debug("sip: ACK not accepted", "error", err)
+				return
+			}
+			ic.ackReceived()
 		}
-		ic.ackReceived()
 		ic.dlg.gotAck(req)
 		return
 	}
@@ -164,6 +172,20 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
+	// Full or closing: 503 before anything is spent on the call. The
+	// check is made again as the call joins the table, exactly.
+	u.mu.Lock()
+	refuse := u.refusesCallsLocked()
+	u.mu.Unlock()
+	if refuse {
+		u.refuseCall(req, tx)
+		return
+	}
+	reliable, code, reason, hdrs := u.reliableFor(req)
+	if code != 0 {
+		u.respond(req, tx, code, reason, hdrs...)
+		return
+	}
 	u.respond(req, tx, 100, "Trying")
 	ds, err := u.dialog.ReadInvite(req, tx)
 	if err != nil {
@@ -171,10 +193,11 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 		return
 	}
 	ic := newIncomingCall(u, req, ds)
+	ic.rel.on = reliable
 	u.mu.Lock()
-	if u.closed {
+	if u.refusesCallsLocked() {
 		u.mu.Unlock()
-		u.respond(req, tx, 503, "Service Unavailable")
+		u.refuseCall(req, tx)
 		return
 	}
 	u.servers[ds.ID] = ic

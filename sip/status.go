@@ -2,6 +2,8 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +34,54 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Reason) }
+
+// CertificateError is a TLS connection we opened that failed because the
+// peer's certificate did not verify (an unknown authority, another host
+// name, an expired or otherwise invalid certificate). It is a refusal, not
+// a silent peer: trying again changes nothing until a certificate or the
+// trusted CAs change.
+type CertificateError struct {
+	// Reason is crypto/x509's description, e.g. "x509: certificate signed
+	// by unknown authority".
+	Reason string
+	// Err is the whole error the transport returned.
+	Err error
+}
+
+func (e *CertificateError) Error() string { return "TLS certificate rejected: " + e.Reason }
+
+// Unwrap returns the transport's error.
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// certificateError returns err as a *CertificateError when a certificate
+// verification failed in it, and err itself otherwise.
+func certificateError(err error) error {
+	var (
+		verify    *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		roots     x509.SystemRootsError
+		reason    string
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &verify):
+		reason = verify.Err.Error()
+	case errors.As(err, &authority):
+		reason = authority.Error()
+	case errors.As(err, &hostname):
+		reason = hostname.Error()
+	case errors.As(err, &invalid):
+		reason = invalid.Error()
+	case errors.As(err, &roots):
+		reason = roots.Error()
+	default:
+		return err
+	}
+	return &CertificateError{Reason: reason, Err: err}
+}
 
 // inviteError turns what sipgo's WaitAnswer returned, with ctx the caller's
 // context, into this package's errors.

@@ -60,11 +60,12 @@ func strictResponse(b []byte) (*gosip.Response, error) {
 	if c := res.CSeq(); c.SeqNo >= 1<<31 || !isToken(string(c.MethodName)) {
 		return bad("CSeq %q", c.Value())
 	}
-	again, err := gosip.NewParser().ParseSIP([]byte(res.String()))
+	printed := res.String()
+	again, err := gosip.NewParser().ParseSIP([]byte(printed))
 	if err != nil {
 		return bad("does not parse once printed: %v", err)
 	}
-	if again.String() != res.String() {
+	if again.String() != printed {
 		return bad("prints differently once reparsed")
 	}
 	return res, nil

@@ -20,7 +20,7 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, REFER"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER"
 
 // Config configures a UA.
 type Config struct {
@@ -41,7 +41,13 @@ type Config struct {
 	User        string
 	Domain      string
 	DisplayName string
-	UserAgent   string // User-Agent header value
+	// UserAgent is the User-Agent header of the requests we build and
+	// the Server header of our responses; "" sends neither.
+	UserAgent string
+	// RejectOtherUsers answers 404 Not Found to a request whose
+	// Request-URI names a user other than User (request_uri.go); false
+	// accepts any user.
+	RejectOtherUsers bool
 	// OutboundProxy ("host:port") receives every request that starts a
 	// transaction outside a dialog; "" sends them to their target.
 	OutboundProxy string
@@ -50,11 +56,23 @@ type Config struct {
 	Logger      *slog.Logger
 	// OnInvite is called, in its own goroutine, for each new incoming
 	// INVITE that passed validation. It must eventually Answer, Reject, or
-	// see the call canceled.
+	// see the call canceled (or, with a RingTimeout, time out).
 	OnInvite func(*IncomingCall)
 	// OnRequest is told about NOTIFY, INFO and MESSAGE requests after they
 	// were answered 200 OK.
 	OnRequest func(Request)
+	// Rel100 is how reliable provisional responses (RFC 3262) are used;
+	// the zero value offers them (Supported: 100rel).
+	Rel100 Rel100
+	// MaxCalls caps the calls held at once: incoming ones (ringing or
+	// up) and answered outgoing ones. A new INVITE beyond it is answered
+	// 503 Service Unavailable with Retry-After (call_limits.go). 0 means
+	// no limit.
+	MaxCalls int
+	// RingTimeout ends an incoming call that was neither answered nor
+	// rejected that long after its INVITE: 480 Temporarily Unavailable,
+	// and OnFail is told RingTimeoutReason. 0 means never.
+	RingTimeout time.Duration
 	// Limits bound the TCP and TLS connections the Listener accepts and
 	// the UDP source addresses sipgo remembers; zero fields take their
 	// defaults (see ConnLimits). A nil Limits.Logger means Logger.
@@ -398,8 +416,16 @@ func (u *UA) route(req *gosip.Request) {
 	req.AppendHeader(gosip.NewHeader("Route", "<"+r.String()+">"))
 }
 
+// commonHeaders adds our product name: a User-Agent header to a request,
+// a Server header to a response (RFC 3261 §20.41, §20.35); none when
+// Config.UserAgent is empty.
 func (u *UA) commonHeaders(m interface{ AppendHeader(gosip.Header) }) {
-	if u.cfg.UserAgent != "" {
-		m.AppendHeader(gosip.NewHeader("User-Agent", u.cfg.UserAgent))
+	if u.cfg.UserAgent == "" {
+		return
 	}
+	name := "User-Agent"
+	if _, ok := m.(*gosip.Response); ok {
+		name = "Server"
+	}
+	m.AppendHeader(gosip.NewHeader(name, u.cfg.UserAgent))
 }

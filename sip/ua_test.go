@@ -79,7 +79,7 @@ func newScriptPeer(t *testing.T, script func(p *scriptPeer, req *gosip.Request, 
 		t.Fatal(err)
 	}
 	p := &scriptPeer{port: conn.LocalAddr().(*net.UDPAddr).Port, script: script}
-	for _, m := range []gosip.RequestMethod{gosip.REGISTER, gosip.INVITE, gosip.ACK, gosip.BYE, gosip.MESSAGE, gosip.CANCEL} {
+	for _, m := range []gosip.RequestMethod{gosip.REGISTER, gosip.INVITE, gosip.ACK, gosip.BYE, gosip.MESSAGE, gosip.CANCEL, gosip.INFO} {
 		srv.OnRequest(m, p.serve)
 	}
 	done := make(chan struct{})

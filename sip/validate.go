@@ -210,10 +210,8 @@ func validate(req *gosip.Request) (int, string, []gosip.Header) {
 	if req.IsAck() || req.IsCancel() {
 		return 0, "", nil
 	}
-	for _, h := range req.GetHeaders("Require") {
-		if bad := unsupportedExtensions(h.Value()); bad != "" {
-			return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", bad)}
-		}
+	if bad := unsupportedRequire(req); bad != "" {
+		return 420, "Bad Extension", []gosip.Header{gosip.NewHeader("Unsupported", bad)}
 	}
 	if req.IsInvite() {
 		return validateInviteContent(req)

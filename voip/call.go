@@ -48,6 +48,10 @@ type Call struct {
 	out                         *sip.OutgoingCall
 	offer                       []byte
 	cancelInvite                context.CancelCauseFunc
+	// life is done once the call has ended: work the call started in the
+	// background (an INFO being sent, ...) gives up with it.
+	life    context.Context
+	endLife context.CancelFunc
 
 	mu             sync.Mutex
 	state          CallState
@@ -63,16 +67,19 @@ type Call struct {
 	neg            sip.Negotiated
 	stream         *rtp.Stream
 	digits         []byte
-	sess           session // mid-call offer/answer (call_session.go)
-	holdBusy       bool    // a Hold or Resume awaits its answer
-	successor      *Call   // the call that took this one over (transfer.go)
-	referred       bool    // a REFER of the peer is being followed
+	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
+	sess           session    // mid-call offer/answer (call_session.go)
+	holdBusy       bool       // a Hold or Resume awaits its answer
+	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
+	successor      *Call      // the call that took this one over (transfer.go)
+	referred       bool       // a REFER of the peer is being followed
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
 // Ringing when incoming.
 func newCall(p *Phone, outgoing bool) *Call {
 	c := &Call{phone: p, outgoing: outgoing, changed: make(chan struct{})}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	if !outgoing {
 		c.state = Ringing
 	}
@@ -159,12 +166,13 @@ func (c *Call) endReasonText() string {
 	return r
 }
 
-// end moves the call to Ended (once) and frees its media.
-func (c *Call) end(reason string, code int) {
+// end moves the call to Ended (once) and frees its media. It reports
+// whether it did: false when the call had ended already.
+func (c *Call) end(reason string, code int) bool {
 	c.mu.Lock()
 	if c.state == Ended {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.endReason, c.endCode = reason, code
 	c.setStateLocked(Ended, reason)
@@ -173,6 +181,7 @@ func (c *Call) end(reason string, code int) {
 	c.phone.removeCall(c)
 	stream, conn := c.stream, c.conn
 	c.mu.Unlock()
+	c.endLife()
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {
@@ -180,6 +189,7 @@ func (c *Call) end(reason string, code int) {
 	}
 	c.releasePort()
 	c.phone.log.Info("call ended", "call_id", c.callID, "reason", reason)
+	return true
 }
 
 // releasePort returns the call's RTP port to the pool (once).

@@ -10,7 +10,9 @@ import (
 	"github.com/libvoip/libvoip/sip"
 )
 
-// Answer accepts an incoming call in Ringing.
+// Answer accepts an incoming call in Ringing. After Progress, the 200 OK
+// carries the same session description and the early media stream goes on;
+// when the 183 was sent reliably, the 200 waits for its PRACK (RFC 3262).
 func (c *Call) Answer() error {
 	c.mu.Lock()
 	if c.outgoing || c.state != Ringing || c.busy {
@@ -18,16 +20,21 @@ func (c *Call) Answer() error {
 		return stateError("answer", c.state)
 	}
 	c.busy = true
+	early, neg := c.earlySDP, c.neg
 	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.busy = false
-		c.mu.Unlock()
-	}()
-
-	neg, answer, err := c.sendAnswer()
-	if err != nil {
-		return err
+	defer c.setBusy(false)
+	answer := early
+	if answer == nil {
+		var err error
+		if answer, neg, err = c.prepareAnswer(); err != nil {
+			return err
+		}
+	}
+	if err := c.in.Answer(answer, c.host); err != nil {
+		if early == nil {
+			c.releasePort()
+		}
+		return fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
 	}
 	if err := c.startMedia(neg, answer, c.in.Offer()); err != nil {
 		if errors.Is(err, ErrCallEnded) {
@@ -40,18 +47,25 @@ func (c *Call) Answer() error {
 	return nil
 }
 
-// sendAnswer answers the offer with our media in a 200 OK: an RTP port,
-// the answer, and c.local set. It returns what was agreed and our answer.
-func (c *Call) sendAnswer() (sip.Negotiated, []byte, error) {
+// setBusy sets or clears the flag of an answer, progress or redirect in
+// progress.
+func (c *Call) setBusy(b bool) {
+	c.mu.Lock()
+	c.busy = b
+	c.mu.Unlock()
+}
+
+// prepareAnswer takes an RTP port and answers the caller's offer with it.
+func (c *Call) prepareAnswer() ([]byte, sip.Negotiated, error) {
 	env := c.phone.env()
 	if env.err != nil {
-		return sip.Negotiated{}, nil, env.err
+		return nil, sip.Negotiated{}, env.err
 	}
 	conn, err := env.ports.get()
 	if err != nil {
 		_ = c.in.Reject(503, "Service Unavailable")
 		c.end("503 Service Unavailable (no RTP port)", 503)
-		return sip.Negotiated{}, nil, err
+		return nil, sip.Negotiated{}, err
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 	c.mu.Lock()
@@ -60,21 +74,17 @@ func (c *Call) sendAnswer() (sip.Negotiated, []byte, error) {
 	local, err := c.phone.localMedia(&env.cfg, port, c.host)
 	if err != nil {
 		c.releasePort()
-		return sip.Negotiated{}, nil, err
+		return nil, sip.Negotiated{}, err
 	}
 	answer, neg, err := sip.Answer(c.in.Offer(), local)
 	if err != nil { // checked on arrival; only a changed config gets here
 		c.releasePort()
-		return sip.Negotiated{}, nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
-	}
-	if err := c.in.Answer(answer, c.host); err != nil {
-		c.releasePort()
-		return sip.Negotiated{}, nil, fmt.Errorf("%w: answer: %v", ErrInvalidState, err)
+		return nil, sip.Negotiated{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
 	c.mu.Lock()
 	c.local = local
 	c.mu.Unlock()
-	return neg, answer, nil
+	return answer, neg, nil
 }
 
 // Deny rejects an incoming call in Ringing with code (0 = 486 Busy Here).

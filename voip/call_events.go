@@ -27,6 +27,11 @@ const (
 	// its remote URI ("call=<handle> <uri>" in C). This call then ends
 	// with reason "replaced".
 	EventReplaced = "replaced"
+	// EventDTMFFailed: a digit sent by SIP INFO was refused or not
+	// answered; the digits queued after it were dropped. detail says
+	// which digit and why, e.g. "INFO 5: 415 Unsupported Media Type; 3
+	// digits dropped".
+	EventDTMFFailed = "dtmf_failed"
 )
 
 // emitEvent reports a call event to the phone's CallEvent handler, on the

@@ -26,7 +26,7 @@ func (c *Call) Hold() error { return c.setHold(true) }
 func (c *Call) Resume() error { return c.setHold(false) }
 
 func (c *Call) setHold(hold bool) error {
-	action := map[bool]string{true: "hold", false: "resume"}[hold]
+	action := map[bool]string{true: EventHold, false: EventResume}[hold]
 	c.mu.Lock()
 	if c.state != Answered || c.stream == nil {
 		defer c.mu.Unlock()

@@ -11,8 +11,9 @@ import (
 	"github.com/libvoip/libvoip/sip"
 )
 
-// startMedia starts the RTP stream and moves the call to Answered. ours and
-// theirs are the session descriptions of the offer/answer exchange.
+// startMedia starts the RTP stream (or, after early media, applies the
+// final answer to the running one) and moves the call to Answered. ours
+// and theirs are the session descriptions of the offer/answer exchange.
 func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	codec := rtp.CodecByName(neg.Codec.Name)
 	if codec == nil {
@@ -24,6 +25,27 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	if c.state == Ended {
 		return ErrCallEnded
 	}
+	if c.stream != nil {
+		// Early media ran (call_early.go): the final answer may
+		// differ from the provisional one.
+		c.neg = neg
+		c.stream.Update(rtp.StreamUpdate{
+			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
+			DTMFPayloadType: neg.DTMFPayloadType,
+			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+		})
+	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
+		return err
+	}
+	c.startSessionLocked(ours, theirs)
+	c.setStateLocked(Answered, "200 OK")
+	return nil
+}
+
+// openStreamLocked starts the call's RTP stream for neg. unconfirmed
+// limits what it sends until the peer confirms the session (an incoming
+// call's ACK, or RTP from the peer): rtp.StreamConfig.Unconfirmed.
+func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Codec, unconfirmed bool) error {
 	if env.pacer == nil {
 		return errStopped
 	}
@@ -38,18 +60,19 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 		JitterDelay:     int(env.cfg.JitterDelay / rtp.FrameInterval),
 		Format:          env.cfg.AudioFormat,
 		OnDTMF:          c.onDigit,
-		Unconfirmed:     c.in != nil, // until the ACK (or RTP) comes
+		Unconfirmed:     unconfirmed,
+		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
+		InactivityTimeout: env.cfg.RTPTimeout,
+		OnInactive:        c.onInactive,
 	})
 	if err != nil {
 		return err
 	}
 	c.neg, c.stream = neg, stream
-	c.startSessionLocked(ours, theirs)
-	if c.in != nil {
+	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
 	stream.Start(env.pacer)
-	c.setStateLocked(Answered, "200 OK")
 	return nil
 }
 
@@ -80,8 +103,10 @@ func (c *Call) GetDTMF(n int) string {
 	return s
 }
 
-// SendDTMF queues digits to send as RFC 4733 events, each lasting duration
-// (0 = 100 ms).
+// SendDTMF queues digits to send, each lasting duration (0 = 100 ms), and
+// returns: as RFC 4733 events or one SIP INFO each, as the phone's
+// dtmf_mode says (auto: RFC 4733 when the peer accepted telephone-event
+// and we send RTP, else INFO).
 func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 	if digits == "" {
 		return fmt.Errorf("%w: no digits", ErrInvalidArgument)
@@ -100,7 +125,14 @@ func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 	if state != Answered || stream == nil {
 		return stateError("send DTMF", state)
 	}
+	mode := c.phone.env().cfg.DTMFMode
+	if mode == DTMFInfo {
+		return c.sendInfoDTMF(digits, duration)
+	}
 	if err := stream.SendDTMF(digits, duration); err != nil {
+		if errors.Is(err, rtp.ErrNoDTMF) && mode == DTMFAuto {
+			return c.sendInfoDTMF(digits, duration)
+		}
 		if errors.Is(err, rtp.ErrNoDTMF) {
 			return fmt.Errorf("%w: the peer did not accept telephone-events", ErrInvalidState)
 		}
@@ -232,17 +264,19 @@ func (c *Call) Info(key string) (string, error) {
 		if c.stream != nil {
 			st = c.stream.Stats()
 		}
-		return statsJSON(st), nil
+		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }
 
-// statsJSON is the "stats" fact: the stream's counters as a JSON object.
-func statsJSON(st rtp.Stats) string {
+// statsJSON is the "stats" fact: the stream's counters and the digits
+// sent and received by SIP INFO, as a JSON object.
+func statsJSON(st rtp.Stats, infoSent, infoReceived uint64) string {
 	return fmt.Sprintf(`{"packets_sent":%d,"packets_received":%d,"packets_lost":%d,"late":%d,`+
 		`"dropped_source":%d,"dropped_payload_type":%d,"malformed":%d,"dtmf_sent":%d,`+
-		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"dropped_ssrc":%d,"jitter_ms":%.2f}`,
+		`"dtmf_received":%d,"read_overruns":%d,"latched":%d,"dropped_ssrc":%d,"jitter_ms":%.2f,`+
+		`"dtmf_info_sent":%d,"dtmf_info_received":%d}`,
 		st.PacketsSent, st.PacketsReceived, st.PacketsLost, st.Late, st.DroppedSource,
 		st.DroppedPayloadType, st.Malformed, st.DTMFSent, st.DTMFReceived, st.ReadOverruns, st.Latched,
-		st.DroppedSSRC, st.JitterMs)
+		st.DroppedSSRC, st.JitterMs, infoSent, infoReceived)
 }

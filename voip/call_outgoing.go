@@ -16,6 +16,8 @@ func (c *Call) runOutgoing(ctx context.Context, timeout time.Duration) {
 		defer t.Stop()
 	}
 	c.out.OnBye(func() { c.end("remote hangup", 0) })
+	c.out.OnEarlyMedia(c.onEarlyMedia)
+	c.out.OnRedirect(c.onRedirected)
 	body, err := c.out.WaitAnswer(ctx, c.onProvisional)
 	cause := context.Cause(ctx)
 	c.mu.Lock()

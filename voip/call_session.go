@@ -150,11 +150,8 @@ func (c *Call) applyLocked(neg sip.Negotiated, theirs []byte, isOffer bool) []ca
 	if codec == nil { // sip negotiates only the phone's codecs
 		codec = rtp.CodecByName(c.neg.Codec.Name)
 	}
-	if neg.Remote != c.neg.Remote {
-		events = append(events, callEvent{"media_changed", "remote_rtp " + neg.Remote.String()})
-	}
-	if neg.Codec.Name != c.neg.Codec.Name || neg.Codec.PayloadType != c.neg.Codec.PayloadType {
-		events = append(events, callEvent{"media_changed", "codec " + neg.Codec.Name})
+	if neg.Remote != c.neg.Remote || neg.Codec.Name != c.neg.Codec.Name || neg.Codec.PayloadType != c.neg.Codec.PayloadType {
+		events = append(events, callEvent{EventMediaChanged, neg.Remote.String() + " " + neg.Codec.Name})
 	}
 	hold := c.sess.holdRemote
 	if isOffer || c.sess.offered.Direction != sip.Inactive {
@@ -163,9 +160,9 @@ func (c *Call) applyLocked(neg sip.Negotiated, theirs []byte, isOffer bool) []ca
 		hold = neg.Hold
 	}
 	if hold != c.sess.holdRemote {
-		name := "resume"
+		name := EventResume
 		if hold {
-			name = "hold"
+			name = EventHold
 		}
 		events = append(events, callEvent{name, "remote"})
 	}

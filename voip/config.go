@@ -22,13 +22,21 @@ type Config struct {
 	User            string        // user part of our URI
 	DisplayName     string        // display name in From
 	Hostname        string        // host in Via, Contact and SDP; "" = derived
-	UserAgent       string        // User-Agent header
+	UserAgent       string        // User-Agent (requests) and Server (responses) header; "" = none
+	AcceptAnyUser   bool          // false: 404 to a request for another user
 	AudioFormat     rtp.Format    // application sample format
 	Codecs          []string      // codec names in preference order
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
+	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
 	AllowTransfer   bool          // follow a peer's REFER (else 603)
+	Rel100          sip.Rel100    // reliable provisional responses (RFC 3262)
+
+	// Call limits, against floods and abandoned calls; 0 = none.
+	RTPTimeout  time.Duration // end a sendrecv call whose peer sent no RTP this long
+	RingTimeout time.Duration // answer 480 to an incoming call left ringing this long
+	MaxCalls    int           // calls at once; an INVITE beyond gets 503
 
 	Server          string       // registrar/PBX host ("" = peer to peer)
 	ServerPort      int          // its port when Server has none (0 = default)

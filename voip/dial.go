@@ -64,6 +64,7 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 		c.releasePort()
 		return nil, err
 	}
+	oc.OnDTMF(c.onInfoDigit)
 	go c.runOutgoing(ctx, env.cfg.InviteTimeout)
 	return c, nil
 }

@@ -52,8 +52,9 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 	}
 	// After the call is published: a CANCEL that already came ends it now,
 	// so its events stay in order (incoming, RINGING, ENDED).
-	ic.OnFail(func(reason string) { c.end(reason, 0) })
+	ic.OnFail(func(reason string) { c.end(reason, failCode(reason)) })
 	ic.OnEnd(func() { c.end("remote hangup", 0) }, func() { c.end("canceled", 487) })
+	ic.OnDTMF(c.onInfoDigit)
 	if err := ic.Ringing(); err != nil {
 		p.log.Debug("180 Ringing not sent", "error", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libvoip/libvoip/rtp"
+	"github.com/libvoip/libvoip/sip"
 )
 
 // option is one phone option: its key, its default (the text Set parses
@@ -54,23 +55,36 @@ var options = []option{
 	{"hostname", "", "host written in Via, Contact and SDP",
 		textOption(notInHost, true, "not a host", func(c *Config) *string { return &c.Hostname }),
 		func(c *Config) string { return c.Hostname }},
-	{"user_agent", "libvoip/" + Version, "User-Agent header",
+	{"user_agent", "libvoip/" + Version, "User-Agent header of requests, Server header of responses; empty = neither",
 		textOption("\r\n", true, "must not contain line breaks", func(c *Config) *string { return &c.UserAgent }),
 		func(c *Config) string { return c.UserAgent }},
+	{"accept_any_user", "1", "0 answers 404 to a request whose Request-URI names another user than user",
+		boolOption(func(c *Config) *bool { return &c.AcceptAnyUser }),
+		func(c *Config) string { return boolText(c.AcceptAnyUser) }},
 	{"audio_format", "s16le", `application sample format: "s16le" or "u8"`,
 		parseAudioFormat, func(c *Config) string { return c.AudioFormat.String() }},
 	{"codecs", "PCMU,PCMA", "audio codecs in preference order",
 		parseCodecs, func(c *Config) string { return strings.Join(c.Codecs, ",") }},
 	{"dtmf_payload_type", "101", "RFC 4733 payload type offered; 0 = none",
 		parseDTMFPayloadType, intFormat(func(c *Config) int { return int(c.DTMFPayloadType) })},
+	{"dtmf_mode", "auto", `how DTMF is sent: "rfc4733", "info" (SIP INFO) or "auto" (RFC 4733 when negotiated, else INFO)`,
+		parseDTMFMode, func(c *Config) string { return c.DTMFMode.String() }},
 	{"jitter_ms", "60", "playout delay, 20..1000 ms in steps of 20",
 		parseJitter, intFormat(func(c *Config) int { return int(c.JitterDelay / time.Millisecond) })},
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
 		msOption(0, 24*3600*1000, func(c *Config) *time.Duration { return &c.InviteTimeout }),
 		intFormat(func(c *Config) int { return int(c.InviteTimeout / time.Millisecond) })},
-	{"allow_transfer", "1", "1 follows a peer's REFER and takes INVITEs with Replaces; 0 answers both 603",
-		boolOption(func(c *Config) *bool { return &c.AllowTransfer }),
-		func(c *Config) string { return boolText(c.AllowTransfer) }},
+	{"rel100", "supported", `reliable provisional responses (RFC 3262, PRACK): "off", "supported" or "required"`,
+		parseRel100, func(c *Config) string { return c.Rel100.String() }},
+	{"rtp_timeout_ms", "30000", "end an answered call (BYE, \"RTP timeout\") that received no RTP this long, 0 or 1000..3600000 ms; not while on hold; 0 = never",
+		msLimitOption(1000, 3600*1000, func(c *Config) *time.Duration { return &c.RTPTimeout }),
+		intFormat(func(c *Config) int { return int(c.RTPTimeout / time.Millisecond) })},
+	{"ring_timeout_ms", "120000", "answer 480 to an incoming call neither answered nor rejected in time, 0 or 1000..86400000 ms; 0 = never",
+		msLimitOption(1000, 24*3600*1000, func(c *Config) *time.Duration { return &c.RingTimeout }),
+		intFormat(func(c *Config) int { return int(c.RingTimeout / time.Millisecond) })},
+	{"max_calls", "1024", "calls at once (incoming, ringing or up, and answered outgoing); an INVITE beyond gets 503 with Retry-After, 0..1048576; 0 = no limit",
+		intOption(0, 1<<20, func(c *Config) *int { return &c.MaxCalls }),
+		intFormat(func(c *Config) int { return c.MaxCalls })},
 	{"server", "", "registrar/PBX host or host:port; empty = peer to peer",
 		parseServer, func(c *Config) string { return c.Server }},
 	{"server_port", "0", "port of the server when it has none; 0 = 5060 (5061 for TLS)",
@@ -87,7 +101,7 @@ var options = []option{
 		fileOption(func(c *Config) *string { return &c.CAFile }),
 		func(c *Config) string { return c.CAFile }},
 	{"tls_insecure", "0", "TLS: 1 skips server certificate checks",
-		parseTLSInsecure, func(c *Config) string { return boolText(c.TLSInsecure) }},
+		boolOption(func(c *Config) *bool { return &c.TLSInsecure }), func(c *Config) string { return boolText(c.TLSInsecure) }},
 	{"cert_file", "", "TLS: our certificate (PEM)",
 		fileOption(func(c *Config) *string { return &c.CertFile }),
 		func(c *Config) string { return c.CertFile }},
@@ -291,8 +305,7 @@ func parseOutboundProxy(c *Config, v string) error {
 	return nil
 }
 
-// boolOption parses "0"/"1" (and strconv.ParseBool's other spellings) into
-// the field.
+// boolOption accepts "0" or "1" (and strconv.ParseBool's other spellings).
 func boolOption(field func(*Config) *bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -302,15 +315,6 @@ func boolOption(field func(*Config) *bool) func(*Config, string) error {
 		*field(c) = b
 		return nil
 	}
-}
-
-func parseTLSInsecure(c *Config, v string) error {
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		return errBadValue("want 0 or 1")
-	}
-	c.TLSInsecure = b
-	return nil
 }
 
 func parseBindNetwork(c *Config, v string) error {
@@ -327,4 +331,13 @@ func boolText(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+func parseRel100(c *Config, v string) error {
+	r, err := sip.ParseRel100(v)
+	if err != nil {
+		return errBadValue(`want "off", "supported" or "required"`)
+	}
+	c.Rel100 = r
+	return nil
 }

@@ -27,7 +27,7 @@ func headerOptions(t *testing.T, h string) map[string]string {
 	if start < 0 || end < start {
 		t.Fatal("voip.h: voip_phone_set_option's comment not found")
 	}
-	row := regexp.MustCompile(`(?m)^ \*\s+"([a-z_]+)"\s+"([^"]*)"`)
+	row := regexp.MustCompile(`(?m)^ \*\s+"([a-z_0-9]+)"\s+"([^"]*)"`)
 	out := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(h[start:end], -1) {
 		if _, dup := out[m[1]]; dup {
@@ -102,6 +102,11 @@ func TestOptionRanges(t *testing.T) {
 		{"bind_port", "65536", false},
 		{"rtp_port_low", "0", false},
 		{"no_such_key", "1", false},
+		{"accept_any_user", "0", true},
+		{"accept_any_user", "1", true},
+		{"accept_any_user", "maybe", false},
+		{"user_agent", "", true},
+		{"user_agent", "a\r\nX-Injected: 1", false},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()

@@ -64,7 +64,10 @@ type Phone struct {
 	handler  atomic.Pointer[Handler]
 	sessions atomic.Uint64
 	// background counts BYEs still being sent; Stop waits for them
-	// before closing the socket.
+	// before closing the socket. A running phone holds one count of its
+	// own (from Start to stop), so that a BYE started from any goroutine
+	// (an RTP timeout, a handler) adds to a count above zero, which
+	// sync.WaitGroup allows concurrently with Stop's Wait.
 	background sync.WaitGroup
 
 	mu       sync.Mutex // see the lock order above
@@ -202,6 +205,7 @@ func (p *Phone) Start() error {
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
 	p.pacer.Start()
 	p.stopping = false
+	p.background.Add(1) // the running phone's count; stop releases it
 	ua.Serve()
 	p.log.Info("phone started", "uri", ua.URI(), "transport", ua.Transport())
 	if p.cfg.Server == "" {
@@ -234,6 +238,7 @@ func (p *Phone) stop(report bool) error {
 		p.mu.Unlock()
 		return nil
 	}
+	first := !p.stopping
 	p.stopping = true
 	wasRegistered := p.cfg.Server != "" && (p.status == PhoneRegistered || p.status == PhoneRegistering)
 	if report {
@@ -263,6 +268,9 @@ func (p *Phone) stop(report bool) error {
 	}
 
 	p.stopRegistration(wasRegistered)
+	if first {
+		p.background.Done() // the running phone's count (Start)
+	}
 	byes := make(chan struct{})
 	go func() { p.background.Wait(); close(byes) }()
 	select {

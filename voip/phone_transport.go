@@ -29,7 +29,11 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		OnInvite:    p.onInvite,
 		OnRequest:   p.onRequest,
 		Limits:      p.cfg.connLimits(),
+		Rel100:      p.cfg.Rel100,
+		MaxCalls:    p.cfg.MaxCalls,
+		RingTimeout: p.cfg.RingTimeout,
 	}
+	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is
 		// part of the server's identity.

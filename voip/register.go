@@ -79,7 +79,9 @@ func (p *Phone) contactTowards(ua *sip.UA, host string) {
 
 // registerLoop registers, refreshes before the granted lifetime runs out,
 // and retries with exponential backoff while the registrar does not answer
-// or refuses; it reports every status change.
+// or refuses; it reports every status change. A refusal (an error
+// response, or a TLS certificate that does not verify) of the first
+// attempt ends the loop: Start then stops the phone.
 func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires int, first chan<- error) {
 	report := func(err error) {
 		if first != nil {
@@ -97,7 +99,11 @@ func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires
 			return
 		}
 		var wait time.Duration
+		var cert *sip.CertificateError
+		refused := ""
 		switch {
+		case errors.As(err, &cert):
+			refused = cert.Error()
 		case err != nil:
 			reason := "timeout"
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -115,10 +121,13 @@ func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires
 			backoff = registerBackoffMin
 			wait = refreshDelay(granted)
 		default:
-			p.log.Info("registration refused", "status", res.Status())
-			p.updateStatus(PhoneFailed, res.Status())
+			refused = res.Status()
+		}
+		if refused != "" {
+			p.log.Info("registration refused", "reason", refused)
+			p.updateStatus(PhoneFailed, refused)
 			if first != nil {
-				report(fmt.Errorf("%w: %s", ErrRejected, res.Status()))
+				report(fmt.Errorf("%w: %s", ErrRejected, refused))
 				return
 			}
 			wait, backoff = backoff, min(2*backoff, registerBackoffMax)

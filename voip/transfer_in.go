@@ -164,7 +164,12 @@ func (p *Phone) takeOver(ic *sip.IncomingCall, rd *sip.Dialog, host string) {
 	c := newCall(p, false)
 	c.in, c.host = ic, host
 	c.remoteURI, c.localURI, c.callID = ic.From(), ic.To(), ic.CallID()
-	neg, answer, err := c.sendAnswer()
+	answer, neg, err := c.prepareAnswer()
+	if err == nil {
+		if err = ic.Answer(answer, host); err != nil {
+			c.releasePort()
+		}
+	}
 	if err != nil {
 		p.log.Info("INVITE with Replaces not answered", "call_id", ic.CallID(), "error", err)
 		_ = ic.Reject(488, "Not Acceptable Here")
@@ -179,8 +184,9 @@ func (p *Phone) takeOver(ic *sip.IncomingCall, rd *sip.Dialog, host string) {
 		return
 	}
 	p.log.Info("call replaced", "old_call_id", old.callID, "call_id", c.callID)
-	ic.OnFail(func(reason string) { c.end(reason, 0) })
+	ic.OnFail(func(reason string) { c.end(reason, failCode(reason)) })
 	ic.OnEnd(func() { c.end("remote hangup", 0) }, func() { c.end("canceled", 487) })
+	ic.OnDTMF(c.onInfoDigit)
 	if err := c.startMedia(neg, answer, ic.Offer()); err != nil {
 		_ = ic.Bye(context.Background())
 		c.end("media failed: "+err.Error(), 0)

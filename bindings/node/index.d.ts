@@ -94,20 +94,32 @@ export interface PhoneOptions {
   displayName?: string;
   /** Host written in Via, Contact and SDP (hostname). */
   hostname?: string;
-  /** User-Agent header (user_agent). */
+  /** User-Agent header of our requests and Server header of our responses; "" = neither (user_agent), default "libvoip/<version>". */
   userAgent?: string;
+  /** false: answer 404 to a request whose Request-URI names another user than `user` (accept_any_user), default true. */
+  acceptAnyUser?: boolean;
   /** "s16le" (default) or pyVoIP's unsigned 8-bit "u8" (audio_format). */
   audioFormat?: 's16le' | 'u8';
   /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]. */
   codecs?: string[] | string;
   /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
   dtmfPayloadType?: number;
+  /** How sendDtmf sends (dtmf_mode), default "auto": "rfc4733" (RFC 4733 events only), "info" (one SIP INFO, application/dtmf-relay, per digit, RFC 6086) or "auto" (RFC 4733 when the peer accepted telephone-event, else INFO). Digits are received either way. */
+  dtmfMode?: 'auto' | 'rfc4733' | 'info';
   /** Playout delay of the jitter buffer, 20..1000, multiple of 20 (jitter_ms). */
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
   inviteTimeoutMs?: number;
   /** Follow a peer's REFER (default true); false answers it 603 Declined (allow_transfer). */
   allowTransfer?: boolean;
+  /** Reliable provisional responses, RFC 3262 (rel100): "off", "supported" (default) or "required". */
+  rel100?: 'off' | 'supported' | 'required';
+  /** End an answered call (BYE, reason "RTP timeout") when its peer sent no RTP this long: 0 = never, or 1000..3600000 ms; never while on hold (rtp_timeout_ms), default 30000. */
+  rtpTimeoutMs?: number;
+  /** Answer 480 to an incoming call neither answered nor denied this long after its INVITE (reason "ring timeout"): 0 = never, or 1000..86400000 ms (ring_timeout_ms), default 120000. */
+  ringTimeoutMs?: number;
+  /** Calls held at once (incoming, ringing or answered, and answered outgoing); an INVITE beyond gets 503 with Retry-After, 0..1048576, 0 = no limit (max_calls), default 1024. */
+  maxCalls?: number;
   /** Registrar/PBX "host" or "host:port" (server); none = peer to peer. */
   server?: string;
   /** Port of the server when `server` has none (server_port). */
@@ -222,6 +234,12 @@ export interface CallEvents {
   transferred: [newCall: Call, uri: string];
   /** An INVITE with Replaces took this call over: newCall (already ANSWERED, not emitted as 'call') replaces it (also call.successor); this call then ends ('replaced'). */
   replaced: [newCall: Call, uri: string];
+  /** A digit sent by SIP INFO was refused or not answered; the digits queued after it were dropped. */
+  dtmf_failed: [detail: string];
+  /** Media flow before the answer: detail 'local' (we called progress()) or 'remote' (the callee's 18x carried SDP; read it in PROGRESS). */
+  early_media: [detail: string];
+  /** The call was redirected: detail is the new target (an outgoing call followed a 3xx, at most 5 times; or we called redirect()). */
+  redirected: [detail: string];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
 }
@@ -314,6 +332,10 @@ export declare class Call extends EventEmitter {
     /** Packets of a new SSRC dropped during RFC 3550 probation. */
     dropped_ssrc: number;
     jitter_ms: number;
+    /** Digits sent by SIP INFO and answered 2xx. */
+    dtmf_info_sent: number;
+    /** Digits received by SIP INFO. */
+    dtmf_info_received: number;
     [counter: string]: number;
   };
 
@@ -321,6 +343,10 @@ export declare class Call extends EventEmitter {
   answer(): void;
   /** Reject an incoming call in RINGING (default 486 Busy Here); the library takes 400..699 and throws VoipError 'EINVAL' for others. */
   deny(statusCode?: number): void;
+  /** Early media: 183 Session Progress with our SDP for an incoming call in RINGING; its audio can then be written and read before answer() (or deny()). Resolves once the 183 is sent. */
+  progress(): Promise<void>;
+  /** Redirect an incoming call in RINGING to uri with 302 Moved Temporarily; the call ENDS with code 302. */
+  redirect(uri: string): void;
   /** Cancel an outgoing call in DIALING or PROGRESS. */
   cancel(): void;
   /** Hang up an ANSWERED call; resolves once it ENDED. */
@@ -331,8 +357,18 @@ export declare class Call extends EventEmitter {
   transferAttended(other: Call, options?: { timeout?: number }): Promise<void>;
   /** The call that took this one over ('transferred', 'replaced'); null until one did. */
   readonly successor: Call | null;
+  /**
+   * Put the call on hold (re-INVITE with a=sendonly, or a=inactive when the
+   * peer holds us too); resolves once the peer accepted.  Rejects with
+   * VoipError 'EREJECTED' (refused) or 'ETIMEOUT'; the call stays up.
+   */
+  hold(): Promise<void>;
+  /** Take the call off our hold (re-INVITE with a=sendrecv); as hold(). */
+  resume(): Promise<void>;
+  /** Who holds the call: voip_call_info "hold". */
+  readonly holdState: 'none' | 'local' | 'remote' | 'both';
 
-  /** Send DTMF digits (RFC 4733: 0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others). */
+  /** Send DTMF digits (0-9 * # A-D), each durationMs long (0 = 100 ms; the library takes 40..5000 and throws VoipError 'EINVAL' for others), as RFC 4733 events or SIP INFO as the phone's dtmfMode says; queued, returns at once. */
   sendDtmf(digits: string, durationMs?: number): void;
   /** Take received digits (all, or up to max, a count >= 0); '' when none. */
   getDtmf(max?: number): string;
@@ -370,6 +406,12 @@ export declare class CallAudioStream extends Duplex {
 export declare function version(): string;
 /** Where libvoip.so was loaded from. */
 export declare function libraryPath(): string;
+/**
+ * Set the process-wide soft memory limit of libvoip's Go runtime to `mb` MiB
+ * (0 = none, -1 = read only); returns the previous limit (0 = none).
+ * Throws VoipError 'EINVAL' for mb < -1.
+ */
+export declare function setMemoryLimit(mb: number): number;
 
 declare const libvoip: {
   Phone: typeof Phone;
@@ -382,5 +424,6 @@ declare const libvoip: {
   ErrorCode: typeof ErrorCode;
   version: typeof version;
   libraryPath: typeof libraryPath;
+  setMemoryLimit: typeof setMemoryLimit;
 };
 export default libvoip;

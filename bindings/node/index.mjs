@@ -15,5 +15,6 @@ export const {
   ErrorCode,
   version,
   libraryPath,
+  setMemoryLimit,
 } = libvoip;
 export default libvoip;

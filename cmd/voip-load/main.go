@@ -198,6 +198,7 @@ func newPhone(bind, ports, user string, jitterMs int) (*voip.Phone, error) {
 		{"user", user},
 		{"codecs", "PCMU"},
 		{"jitter_ms", strconv.Itoa(jitterMs)},
+		{"max_calls", "0"}, // a load tool: as many calls as it is asked for
 	} {
 		if err := cfg.Set(kv[0], kv[1]); err != nil {
 			return nil, err

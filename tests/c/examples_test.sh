@@ -107,7 +107,8 @@ wait "$busy_pid" 2>/dev/null
 
 echo "== registration options: usage errors exit 1"
 for args in "--password x" "--auth-user u" "--register alice" "--register sip:@127.0.0.1" \
-            "--register sip:alice@127.0.0.1:99999" "--register sip:alice@" "--transport sctp"; do
+            "--register sip:alice@127.0.0.1:99999" "--register sip:alice@" "--transport sctp" \
+            "--option foo" "--option =1"; do
   # shellcheck disable=SC2086
   "$echo_bin" $args >"$work/use.out" 2>"$work/use.err" </dev/null
   rc=$?
@@ -120,9 +121,25 @@ for args in "--password x" "--auth-user u" "--register alice" "--register sip:@1
 done
 for bin in "$echo_bin" "$dial_bin"; do
   "$bin" --help >"$work/help.out" 2>&1 </dev/null || fail "$bin --help failed"
-  for flag in --register --password --auth-user --transport --ca --insecure --outbound-proxy "5 registration"; do
+  for flag in --register --password --auth-user --transport --ca --insecure --outbound-proxy "5 registration" \
+              "--option KEY=VALUE"; do
     grep -q -- "$flag" "$work/help.out" || fail "$bin --help does not mention '$flag'"
   done
+done
+
+echo "== --option KEY=VALUE reaches voip_phone_set_option (its errors exit 1)"
+for args in "--option nosuch_option=1|unknown option" "--option jitter_ms=7|out of range"; do
+  want=${args#*|}; args=${args%%|*}
+  # shellcheck disable=SC2086
+  "$echo_bin" --bind 127.0.0.1:0 $args >"$work/opt.out" 2>"$work/opt.err" </dev/null
+  rc=$?
+  [ $rc -eq 1 ] || fail "voip-echo $args: exit $rc, want 1"
+  grep -q "^voip-echo: option .*$want" "$work/opt.err" || fail "voip-echo $args: message $(cat "$work/opt.err")"
+  # shellcheck disable=SC2086
+  "$dial_bin" sip:x@127.0.0.1:9 $args >"$work/opt.out" 2>"$work/opt.err" </dev/null
+  rc=$?
+  [ $rc -eq 1 ] || fail "voip-dial $args: exit $rc, want 1"
+  grep -q "^voip-dial: option .*$want" "$work/opt.err" || fail "voip-dial $args: message $(cat "$work/opt.err")"
 done
 
 echo "== voip-echo stops on SIGTERM"

@@ -148,7 +148,8 @@ static void test_answer(void)
             "\"packets_sent\":", "\"packets_received\":", "\"packets_lost\":", "\"late\":",
             "\"dropped_source\":", "\"dropped_payload_type\":", "\"malformed\":",
             "\"dtmf_sent\":", "\"dtmf_received\":", "\"read_overruns\":", "\"latched\":",
-            "\"dropped_ssrc\":", "\"jitter_ms\":"};
+            "\"dropped_ssrc\":", "\"jitter_ms\":", "\"dtmf_info_sent\":",
+            "\"dtmf_info_received\":"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
             CHECK(strstr(buf, keys[k]), "stats lacks %s: \"%s\"", keys[k], buf);
     }
@@ -275,11 +276,14 @@ static void test_audio_u8(void) { run_audio(1); }
 /* ------------------------------------------------------------------------
  * 3. DTMF both ways
  * ------------------------------------------------------------------------ */
-static void test_dtmf(void)
+/* run_dtmf sends digits both ways between phones whose "dtmf_mode" is mode
+ * (NULL: the default); with "info" every digit goes by SIP INFO. */
+static void run_dtmf(const char *mode)
 {
     static const char digits[] = "0123456789*#";
     const int n = (int)strlen(digits);
-    tphone *a = phone_a(TP_RECORD), *b = phone_b(TP_ANSWER);
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_hi(0), TP_RECORD, NULL, mode ? "dtmf_mode" : NULL, mode);
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, mode ? "dtmf_mode" : NULL, mode);
     uint64_t ca, cb;
     establish(a, b, &ca, &cb);
 
@@ -298,6 +302,18 @@ static void test_dtmf(void)
     tp_wait_dtmf(a, ca, n + 1, 0, got_a);
     CHECK(!strcmp(got_b, digits), "B's DTMF callback got extra digits: \"%s\"", got_b);
     CHECK(!strcmp(got_a, digits), "A's DTMF callback got extra digits: \"%s\"", got_a);
+    {
+        /* which way they went: RFC 4733 events or SIP INFO */
+        char st[1024], want[64];
+        int info = mode && !strcmp(mode, "info");
+        INFO(ca, "stats", st);
+        snprintf(want, sizeof want, "\"dtmf_info_sent\":%d,", info ? n : 0);
+        CHECK(strstr(st, want), "A's stats lack %s: %s", want, st);
+        INFO(cb, "stats", st);
+        snprintf(want, sizeof want, "\"dtmf_info_received\":%d}", info ? n : 0);
+        CHECK(strstr(st, want), "B's stats lack %s: %s", want, st);
+        CHECK(!info || strstr(st, "\"dtmf_received\":0,"), "B got RFC 4733 events in info mode: %s", st);
+    }
 
     STEP("voip_call_get_dtmf on B while answered");
     char buf[64];
@@ -321,6 +337,9 @@ static void test_dtmf(void)
     tp_destroy(a);
     tp_destroy(b);
 }
+
+static void test_dtmf(void) { run_dtmf(NULL); }
+static void test_dtmf_info(void) { run_dtmf("info"); }
 
 /* ------------------------------------------------------------------------
  * 4. deny
@@ -655,6 +674,7 @@ static void test_bad_input(void)
         { "audio_format", "s24" }, { "audio_format", "" },
         { "jitter_ms", "30" }, { "jitter_ms", "0" }, { "jitter_ms", "1020" }, { "jitter_ms", "abc" },
         { "dtmf_payload_type", "300" }, { "dtmf_payload_type", "x" },
+        { "dtmf_mode", "sipinfo" }, { "dtmf_mode", "" },
         { "invite_timeout_ms", "-5" }, { "invite_timeout_ms", "soon" },
     };
     char wrong[1024] = ""; /* all bad values that were accepted, for one message */
@@ -1042,6 +1062,125 @@ static void test_register(void)
 }
 
 /* ------------------------------------------------------------------------
+ * tls_rejected: registering over TLS with a server whose certificate does not
+ * verify (tests/data/untrusted-cert.pem, self-signed) -> VOIP_EREJECTED and
+ * FAILED with "TLS certificate rejected: x509: ..." at once, not a registrar
+ * that "did not answer".
+ * ------------------------------------------------------------------------ */
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/data"
+#endif
+
+static uint64_t new_local_phone(const char *user, int side)
+{
+    char buf[32];
+    uint64_t p;
+    OK(voip_phone_new(&p));
+    OK(voip_phone_set_option(p, "bind_ip", "127.0.0.1"));
+    OK(voip_phone_set_option(p, "bind_port", "0"));
+    snprintf(buf, sizeof buf, "%d", rtp_lo(side));
+    OK(voip_phone_set_option(p, "rtp_port_low", buf));
+    snprintf(buf, sizeof buf, "%d", rtp_hi(side));
+    OK(voip_phone_set_option(p, "rtp_port_high", buf));
+    OK(voip_phone_set_option(p, "user", user));
+    return p;
+}
+
+static void test_tls_rejected(void)
+{
+    char buf[256], server[300];
+    int32_t st = -1;
+
+    STEP("a TLS server with a self-signed certificate");
+    uint64_t srv = new_local_phone("registrar", 1);
+    OK(voip_phone_set_option(srv, "transport", "tls"));
+    OK(voip_phone_set_option(srv, "cert_file", TEST_DATA_DIR "/untrusted-cert.pem"));
+    OK(voip_phone_set_option(srv, "key_file", TEST_DATA_DIR "/untrusted-key.pem"));
+    OK(voip_phone_start(srv));
+    OK(voip_phone_get_option(srv, "sip_port", buf, sizeof buf));
+    snprintf(server, sizeof server, "127.0.0.1:%s", buf);
+
+    STEP("register to it without trusting it");
+    uint64_t p = new_local_phone("alice", 0);
+    OK(voip_phone_set_option(p, "transport", "tls"));
+    OK(voip_phone_set_option(p, "server", server));
+    OK(voip_phone_on_status(p, on_status, NULL));
+    double t0 = t_now();
+    EXPECT_RC(voip_phone_start(p), VOIP_EREJECTED);
+    CHECK(t_now() - t0 < 3, "start took %.1f s", t_now() - t0);
+    CHECK(strstr(voip_last_error(), "TLS certificate rejected: x509: certificate signed by unknown authority"),
+          "last error \"%s\"", voip_last_error());
+    OK(voip_phone_status(p, &st));
+    CHECK(st == VOIP_PHONE_FAILED, "status: %d, want FAILED", st);
+    OK(voip_phone_get_option(p, "status_reason", buf, sizeof buf));
+    CHECK(!strcmp(buf, "TLS certificate rejected: x509: certificate signed by unknown authority"),
+          "status_reason \"%s\"", buf);
+    CHECK(saw_status(VOIP_PHONE_FAILED, "TLS certificate rejected", 2000),
+          "the status callback did not report FAILED with the certificate");
+
+    STEP("tls_insecure skips the check: the server answers (405: it is a phone, not a registrar)");
+    OK(voip_phone_set_option(p, "tls_insecure", "1"));
+    EXPECT_RC(voip_phone_start(p), VOIP_EREJECTED);
+    OK(voip_phone_get_option(p, "status_reason", buf, sizeof buf));
+    CHECK(strstr(buf, "405"), "status_reason with tls_insecure \"%s\"", buf);
+    OK(voip_phone_destroy(p));
+    OK(voip_phone_destroy(srv));
+}
+
+/* ------------------------------------------------------------------------
+ * exposed: accept_any_user=0 answers 404 to a call for another user and
+ * rings for ours; voip_set_memory_limit sets, reads and refuses.
+ * ------------------------------------------------------------------------ */
+static void test_exposed(void)
+{
+    char buf[256];
+    tphone *a = phone_a(TP_RECORD);
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_RECORD, NULL, "accept_any_user", "0");
+    OK(voip_phone_get_option(b->phone, "accept_any_user", buf, sizeof buf));
+    CHECK(!strcmp(buf, "0"), "accept_any_user \"%s\"", buf);
+    uint64_t idle;
+    OK(voip_phone_new(&idle));
+    EXPECT_RC(voip_phone_set_option(idle, "accept_any_user", "maybe"), VOIP_EINVAL);
+    CHECK(strstr(voip_last_error(), "want 0 or 1"), "last error \"%s\"", voip_last_error());
+    OK(voip_phone_destroy(idle));
+
+    STEP("a call for another user: 404, no incoming call");
+    uint64_t ca = tp_call(a, b, "mallory");
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(ca, "end_code", buf), "404"), "end_code \"%s\", want 404", buf);
+    CHECK(b->n_incoming == 0, "B saw %d incoming calls", b->n_incoming);
+    OK(voip_call_release(ca));
+
+    STEP("a call for our user rings");
+    ca = tp_call(a, b, "bob");
+    uint64_t cb = tp_next_incoming(b, 5000);
+    CHECK(cb != 0, "B got no incoming call for its own user");
+    OK(voip_call_deny(cb, 486));
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(ca, "end_code", buf), "486"), "end_code \"%s\", want 486", buf);
+    OK(voip_call_release(ca));
+    OK(voip_call_release(cb));
+    tp_destroy(a);
+    tp_destroy(b);
+
+    STEP("voip_set_memory_limit");
+    int64_t original = -7, prev = -7;
+    OK(voip_set_memory_limit(-1, &original));
+    CHECK(original >= 0, "limit in effect %lld", (long long)original);
+    OK(voip_set_memory_limit(512, NULL));
+    OK(voip_set_memory_limit(-1, &prev));
+    CHECK(prev == 512, "read back %lld, want 512", (long long)prev);
+    OK(voip_set_memory_limit(0, &prev));
+    CHECK(prev == 512, "previous %lld, want 512", (long long)prev);
+    OK(voip_set_memory_limit(-1, &prev));
+    CHECK(prev == 0, "after 0: %lld, want 0 (none)", (long long)prev);
+    EXPECT_RC(voip_set_memory_limit(-2, &prev), VOIP_EINVAL);
+    CHECK(strstr(voip_last_error(), "voip_set_memory_limit"), "last error \"%s\"", voip_last_error());
+    EXPECT_RC(voip_set_memory_limit(INT64_MAX, NULL), VOIP_EINVAL);
+    OK(voip_set_memory_limit(original, NULL));
+}
+
+/* ------------------------------------------------------------------------
  * 11. per-handle last error (voip_phone_last_error, voip_call_last_error)
  * ------------------------------------------------------------------------ */
 struct handle_error_job {
@@ -1243,6 +1382,7 @@ static const struct {
     { "audio", test_audio },
     { "audio_u8", test_audio_u8 },
     { "dtmf", test_dtmf },
+    { "dtmf_info", test_dtmf_info },
     { "deny", test_deny },
     { "cancel", test_cancel },
     { "hangup_caller", test_hangup_caller },
@@ -1254,6 +1394,8 @@ static const struct {
     { "last_error", test_last_error },
     { "first_events", test_first_events },
     { "transfer", test_transfer },
+    { "tls_rejected", test_tls_rejected },
+    { "exposed", test_exposed },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

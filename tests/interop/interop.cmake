@@ -16,6 +16,7 @@ set(VOIP_INTEROP_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(VOIP_INTEROP_TESTS
   sipp_calls_echo
   dial_calls_sipp
+  sipp_early
   baresip_calls_echo
   dial_calls_baresip
   dial_transfer_baresip
@@ -23,6 +24,7 @@ set(VOIP_INTEROP_TESTS
   kamailio_calls
   kamailio_baresip
   invite_cancel_race
+  sipp_info_dtmf
   lossy_link
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)

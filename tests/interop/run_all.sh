@@ -6,7 +6,7 @@
 set -u
 D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || TESTS=(sipp_calls_echo dial_calls_sipp baresip_calls_echo dial_calls_baresip kamailio_register kamailio_calls kamailio_baresip invite_cancel_race lossy_link)
+[ ${#TESTS[@]} -gt 0 ] || TESTS=(sipp_calls_echo dial_calls_sipp baresip_calls_echo dial_calls_baresip kamailio_register kamailio_calls kamailio_baresip invite_cancel_race sipp_info_dtmf lossy_link)
 np=0; nf=0; ns=0
 for t in "${TESTS[@]}"; do
   bash "$D/${t%.sh}.sh" </dev/null; rc=$?

@@ -187,6 +187,35 @@ class Call extends EventEmitter {
     if (rc !== OK) throw this._syncError(rc, 'deny');
   }
 
+  /**
+   * Early media: answer an incoming call in RINGING with 183 Session
+   * Progress and our SDP, and start its media.  The call stays RINGING but
+   * its audio can be written and read at once (an announcement, a ringback
+   * tone); a later answer() sends 200 OK with the same SDP, deny() still
+   * refuses.  Resolves once the 183 is sent (with reliable provisional
+   * responses, after the 180's PRACK); rejects with VoipError 'ESTATE' in
+   * any other state or when early media already started.
+   */
+  progress() {
+    if (!this._handle || this._finalized) return Promise.reject(callEnded(this));
+    const h = this._handle;
+    return callAsync(this._fn.call_progress, h).then((rc) => {
+      if (rc !== OK) throw fromAsync(this._fn, rc, `call ${this._id}: progress`, { call: h }, `call is ${this.state}`);
+    });
+  }
+
+  /**
+   * Redirect an incoming call in RINGING to uri (302 Moved Temporarily with
+   * Contact: uri); the call ENDS with code 302.  VoipError 'EINVAL' for a
+   * bad URI, 'ESTATE' in any other state.
+   */
+  redirect(uri) {
+    checkString('uri', uri, { empty: false });
+    const h = this._live('redirect');
+    const rc = this._fn.call_redirect(h, uri);
+    if (rc !== OK) throw this._syncError(rc, 'redirect');
+  }
+
   /** Cancel an outgoing call in DIALING or PROGRESS (CANCEL); -> CANCELING, then ENDED. */
   cancel() {
     const h = this._live('cancel');
@@ -263,6 +292,38 @@ class Call extends EventEmitter {
    */
   get successor() {
     return this._successor;
+  }
+
+  /**
+   * Put an ANSWERED call on hold: a re-INVITE offering a=sendonly (a=inactive
+   * when the peer holds us too).  Resolves once the peer accepted; then no
+   * audio is sent and reads return silence.  Rejects with VoipError
+   * 'EREJECTED' when the peer refused and 'ETIMEOUT' when it did not answer
+   * (the call stays up either way).
+   */
+  hold() {
+    return this._reinvite(this._fn.call_hold, 'hold');
+  }
+
+  /** Take the call off our hold (a re-INVITE offering a=sendrecv); as hold(). */
+  resume() {
+    return this._reinvite(this._fn.call_resume, 'resume');
+  }
+
+  _reinvite(fn, what) {
+    if (!this._handle || this._finalized) return Promise.reject(callEnded(this));
+    const h = this._handle;
+    return callAsync(fn, h).then((rc) => {
+      if (rc !== OK) {
+        if (rc === ErrorCode.ENOTFOUND) throw callEnded(this);
+        throw fromAsync(this._fn, rc, `call ${this._id}: ${what}`, { call: h }, `call is ${this.state}`);
+      }
+    });
+  }
+
+  /** Who holds the call: 'none', 'local', 'remote' or 'both'. */
+  get holdState() {
+    return this.info('hold');
   }
 
   /**

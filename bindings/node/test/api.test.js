@@ -181,6 +181,7 @@ describe('phone lifecycle', () => {
       [{ registerExpires: 2147483647 }, /register_expires="2147483647": out of range 0\.\.604800/],
       [{ inviteTimeoutMs: 2147483647 }, /invite_timeout_ms="2147483647": out of range 0\.\.86400000/],
       [{ dtmfPayloadType: 50 }, /dtmf_payload_type="50": use 0 or a dynamic payload type 96\.\.127/],
+      [{ dtmfMode: 'sipinfo' }, /dtmf_mode="sipinfo": want "auto", "rfc4733" or "info"/],
       [{ audioFormat: 's24' }, /audio_format="s24"/],
       [{ rtpPortLow: 0 }, /rtp_port_low="0": out of range 1\.\.65535/],
       [{ tcpMaxConnections: 1048577 }, /tcp_max_connections="1048577": out of range 0\.\.1048576/],
@@ -199,9 +200,11 @@ describe('phone lifecycle', () => {
       );
     }
     // and what the library accepts, the binding passes on
-    const p = new Phone({ bindIp: '127.0.0.1', bindPort: 0, registerExpires: 0, dtmfPayloadType: 0 });
+    const p = new Phone({ bindIp: '127.0.0.1', bindPort: 0, registerExpires: 0, dtmfPayloadType: 0, dtmfMode: 'rfc4733' });
     assert.equal(p.getOption('register_expires'), '0');
     assert.equal(p.getOption('dtmf_payload_type'), '0');
+    assert.equal(p.getOption('dtmf_mode'), 'rfc4733');
+    assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, dtmfMode: 1 }), TypeError);
     return p.close();
   });
 

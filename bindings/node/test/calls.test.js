@@ -84,6 +84,35 @@ describe('Node phone <-> Node phone', () => {
     assert.equal(states.at(-1) === 'bob:ENDED' || states.at(-1) === 'alice:ENDED', true);
   });
 
+  it('holds and resumes from either side, audio stopping and coming back', async () => {
+    const { out, inc } = await connect();
+    // Both sides talk for the whole test (the async writes wait for room).
+    const w1 = out.writeAudioAsync(h.tone(440, 12000));
+    const w2 = inc.writeAudioAsync(h.tone(1000, 12000));
+    const hear = async () => {
+      await Promise.all([h.readFor(inc, 400), h.readFor(out, 400)]);
+      return Promise.all([h.readFor(inc, 600), h.readFor(out, 600)]);
+    };
+    for (const [holder, peer] of [[out, inc], [inc, out]]) {
+      const held = h.once(peer, 'hold');
+      await h.withTimeout(holder.hold(), 10000, 'hold');
+      assert.equal(holder.holdState, 'local');
+      assert.deepEqual(await held, ['remote']);
+      assert.equal(peer.holdState, 'remote');
+      const [atBob, atAlice] = await hear();
+      assert.ok(h.rms(atBob) < 50 && h.rms(atAlice) < 50, `on hold: ${h.rms(atBob)} ${h.rms(atAlice)}`);
+      const resumed = h.once(peer, 'resume');
+      await h.withTimeout(holder.resume(), 10000, 'resume');
+      assert.deepEqual(await resumed, ['remote']);
+      const [b, a] = await hear();
+      assert.ok(Math.abs(h.dominantFrequency(b) - 440) <= 10 && h.rms(b) > 2000, `bob hears ${h.dominantFrequency(b)} Hz`);
+      assert.ok(Math.abs(h.dominantFrequency(a) - 1000) <= 10 && h.rms(a) > 2000, `alice hears ${h.dominantFrequency(a)} Hz`);
+    }
+    await out.hangup();
+    await Promise.allSettled([w1, w2]);
+    await assert.rejects(out.hold());
+  });
+
   it('carries audio both ways (level and frequency)', async () => {
     const { out, inc } = await connect();
     // alice sends 440 Hz, bob sends 1000 Hz, 3 s each (the queue holds 2 s:
@@ -141,6 +170,43 @@ describe('Node phone <-> Node phone', () => {
     await inc.waitEnded();
     // digits stay readable after the end
     assert.equal(out.getDtmf(), '*9D');
+  });
+
+  it('sends and receives DTMF by SIP INFO (dtmfMode "info")', async () => {
+    const carol = new Phone(h.phoneOptions(P, 8, { user: 'carol', dtmfMode: 'info' }));
+    const dave = new Phone(h.phoneOptions(P, 9, { user: 'dave', dtmfMode: 'info' }));
+    const incoming = new Promise((resolve) => {
+      dave.on('call', (call) => {
+        call.answer();
+        resolve(call);
+      });
+    });
+    try {
+      await carol.start();
+      await dave.start();
+      assert.equal(carol.getOption('dtmf_mode'), 'info');
+      const out = await h.withTimeout(carol.call(`sip:dave@127.0.0.1:${dave.sipPort}`), 10000, 'carol.call');
+      const inc = await h.withTimeout(incoming, 5000, 'dave incoming');
+      await h.withTimeout(inc.answered(), 5000, 'dave answered');
+      const atDave = [];
+      const atCarol = [];
+      inc.on('dtmf', (d) => atDave.push(d));
+      out.on('dtmf', (d) => atCarol.push(d));
+      out.sendDtmf('0123456789*#');
+      inc.sendDtmf('#A', 60);
+      await h.waitFor(() => atDave.length >= 12 && atCarol.length >= 2, 8000, 'digits');
+      await h.sleep(300); // no digit twice
+      assert.equal(atDave.join(''), '0123456789*#');
+      assert.equal(atCarol.join(''), '#A');
+      assert.equal(inc.getDtmf(), '0123456789*#');
+      const sent = out.stats();
+      assert.equal(sent.dtmf_info_sent, 12, JSON.stringify(sent));
+      assert.equal(sent.dtmf_sent, 0, JSON.stringify(sent));
+      assert.equal(inc.stats().dtmf_info_received, 12);
+      await out.hangup();
+    } finally {
+      await Promise.all([carol.close(), dave.close()]);
+    }
   });
 
   it('deny: the caller rejects with VoipError (busy / decline)', async () => {

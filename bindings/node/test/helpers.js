@@ -10,7 +10,7 @@ const PKG = path.join(__dirname, '..');
 const ROOT = path.join(PKG, '..', '..');
 const RATE = 8000;
 
-// Port plan of the Node suite: SIP 5400-5499, RTP 36000-36999.  Each test
+// Port plan of the Node suite: SIP 5400-5499, RTP 36000-37199.  Each test
 // file takes its own block so that files may run in parallel.
 const PORTS = {
   api: { sip: 5400, rtp: 36000 },
@@ -21,7 +21,8 @@ const PORTS = {
   kamailio: { sip: 5450, rtp: 36700, server: 5460 },
   loop: { sip: 5470, rtp: 36800 },
   pkg: { sip: 5480, rtp: 36900 },
-  transfer: { sip: 5490, rtp: 37000 },
+  early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
+  transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

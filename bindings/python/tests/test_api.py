@@ -152,6 +152,24 @@ def test_library_rejects_bad_option_with_its_message() -> None:
         VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, jitter_ms=7))
 
 
+def test_dtmf_mode_named_option() -> None:
+    # Round trip of each mode; the library refuses others (EINVAL, its
+    # message); the binding checks the type.
+    for mode in ("auto", "rfc4733", "info"):
+        p = VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, dtmf_mode=mode))
+        assert p.get_option("dtmf_mode") == mode
+        assert ("dtmf_mode", mode) in p.params.to_options()
+    plain = VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0)
+    assert "dtmf_mode" not in dict(plain.to_options())
+    assert VoIPPhone(plain).get_option("dtmf_mode") == "auto"
+    with pytest.raises(InvalidArgumentError) as ei:
+        VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, dtmf_mode="sipinfo"))
+    assert ei.value.code == 2
+    assert 'dtmf_mode="sipinfo": want "auto", "rfc4733" or "info"' in str(ei.value)
+    with pytest.raises(TypeError):
+        VoIPPhone(VoIPPhoneParameter(dtmf_mode=1))  # type: ignore[arg-type]
+
+
 def test_registering_phone_needs_a_user() -> None:
     with pytest.raises(InvalidAccountInfoError):
         VoIPPhone(VoIPPhoneParameter(server="127.0.0.1", port=5390))

@@ -22,6 +22,7 @@ from conftest import (
     PhoneFactory,
     assert_tone,
     next_rtp_range,
+    rms,
     s16_samples,
     tone_s16,
     tone_u8,
@@ -114,6 +115,38 @@ def test_dtmf_both_ways(make_phone: PhoneFactory) -> None:
     assert wait_until(lambda: len(call.phone.calls) >= 0 and call.stats()["dtmf_received"] >= 2, 5)
     assert call.get_dtmf(None) == "9*"
     assert call.get_dtmf() == ""
+    call.hangup()
+
+
+def test_dtmf_by_sip_info(make_phone: PhoneFactory) -> None:
+    # dtmf_mode "info": one SIP INFO per digit, each way, reported once
+    # and in order to get_dtmf and the DTMF callbacks.
+    callee_cb: List[str] = []
+    caller_cb: List[str] = []
+    answered: List[VoIPCall] = []
+
+    def callee_side(call: VoIPCall) -> None:
+        call.answer()
+        answered.append(call)
+
+    ans = Answerer(callee_side)
+    callee = make_phone(call_callback=ans, dtmf_mode="info",
+                        dtmf_callback=lambda c, d: callee_cb.append(d))
+    caller = make_phone(dtmf_mode="info", dtmf_callback=lambda c, d: caller_cb.append(d))
+    call = caller.call(uri_of(callee))
+    assert call.wait(timeout=5) == CallState.ANSWERED
+    assert wait_until(lambda: bool(answered))
+    inc = answered[0]
+    call.send_dtmf("0123456789*#")
+    inc.send_dtmf("#A", 60)
+    assert wait_until(lambda: len(callee_cb) >= 12 and len(caller_cb) >= 2, 8)
+    time.sleep(0.3)  # no digit twice
+    assert "".join(callee_cb) == "0123456789*#"
+    assert "".join(caller_cb) == "#A"
+    assert inc.get_dtmf(None) == "0123456789*#"
+    assert call.get_dtmf(None) == "#A"
+    assert call.stats()["dtmf_info_sent"] == 12 and call.stats()["dtmf_sent"] == 0
+    assert inc.stats()["dtmf_info_received"] == 12
     call.hangup()
 
 
@@ -495,3 +528,34 @@ def test_unstarted_phones_are_collected(make_phone: PhoneFactory) -> None:
         gc.collect()
         st = voip._lib.ctypes.c_int32()
         assert voip._lib.lib.voip_phone_status(h, voip._lib.ctypes.byref(st)) == voip._lib.ENOTFOUND
+
+
+def test_hold_and_resume(make_phone: PhoneFactory) -> None:
+    """Hold from either side stops the audio both ways; resume brings it back."""
+    ans, callee, caller, call = connect(make_phone, lambda c: c.answer())
+    assert call.wait(timeout=5) == CallState.ANSWERED
+    assert ans.done.wait(10)
+    other = ans.calls[0]
+    assert wait_until(lambda: other.state == CallState.ANSWERED)
+    events: List[str] = []
+    caller.params.call_event_callback = lambda c, name, detail: events.append(f"{name} {detail}")
+
+    def heard(listener: VoIPCall, talker: VoIPCall, freq: int) -> List[int]:
+        listener.read_audio(320 * 100, blocking=False)  # what was queued
+        talker.write_audio(tone_s16(freq, 1500))
+        return s16_samples(listener.read_audio(320 * 75))
+
+    for holder in (call, other):
+        holder.hold()
+        assert holder.hold_state == "local"
+        peer = other if holder is call else call
+        assert wait_until(lambda: peer.hold_state == "remote")
+        assert rms(heard(call, other, 1000)) < 50
+        assert rms(heard(other, call, 440)) < 50
+        holder.resume()
+        assert wait_until(lambda: peer.hold_state == "none")
+        assert_tone(heard(call, other, 1000)[4000:], 1000)
+        assert_tone(heard(other, call, 440)[4000:], 440)
+    assert wait_until(lambda: len(events) >= 4)
+    assert events == ["hold local", "resume local", "hold remote", "resume remote"]
+    call.hangup()

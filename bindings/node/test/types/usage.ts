@@ -1,6 +1,6 @@
 // Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
 // API, used as an application would.  Never run.
-import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version } from 'libvoip';
+import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
 import type { PhoneOptions, PendingCall } from 'libvoip';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
@@ -19,19 +19,27 @@ const options: PhoneOptions = {
   caFile: '/etc/ssl/certs/ca.pem',
   codecs: ['PCMU', 'PCMA'],
   jitterMs: 60,
+  dtmfMode: 'info',
+  rtpTimeoutMs: 30000,
+  ringTimeoutMs: 120000,
+  maxCalls: 1024,
   tcpMaxConnections: 256,
   tcpIdleTimeoutMs: 60000,
   tcpMessageTimeoutMs: 10000,
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
+  acceptAnyUser: false,
+  userAgent: '',
   logLevel: 'info',
 };
+const previousLimit: number = setMemoryLimit(256);
 
 async function main(): Promise<void> {
   const phone = new Phone(options);
   phone.on('call', (call: Call) => {
     call.on('dtmf', (d: string) => console.log(d.toUpperCase()));
     call.on('ended', (reason: string, code: number) => console.log(reason, code + 1));
+    call.on('dtmf_failed', (detail: string) => console.error(detail));
     call.answer();
   });
   phone.on('status', (s: PhoneStatus, reason: string) => {
@@ -62,16 +70,25 @@ async function main(): Promise<void> {
   const stream: CallAudioStream = call.audioStream({ frameBytes: 640 });
   await pipeline(stream, createWriteStream('/tmp/call.raw'));
   const { reason, code } = await call.waitEnded();
-  console.log(state, partial.length, n, m, digits, reason, code, port, call.stats().packets_lost, ErrorCode.ETIMEOUT, version());
+  console.log(state, partial.length, n, m, digits, reason, code, port, call.stats().packets_lost + call.stats().dtmf_info_sent, ErrorCode.ETIMEOUT, version());
   await call.hangup();
   call.deny();
   call.deny(603);
+  await call.progress();
+  call.redirect('sip:carol@127.0.0.1:5070');
+  call.on('early_media', (detail: string) => console.log(detail));
+  call.on('redirected', (target: string) => console.log(target));
+  new Phone({ rel100: 'required' });
+  // @ts-expect-error: rel100 is off/supported/required
+  new Phone({ rel100: 'always' });
   call.cancel();
   await phone.stop();
   await phone.close();
 
   // @ts-expect-error: transport is one of udp/tcp/tls
   new Phone({ transport: 'sctp' });
+  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info
+  new Phone({ dtmfMode: 'inband' });
   // @ts-expect-error: unknown event of a call
   call.on('nonsense', () => {});
   // @ts-expect-error: states are strings of CallState

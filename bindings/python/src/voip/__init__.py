@@ -9,6 +9,8 @@ for the differences from pyVoIP.
 
 from __future__ import annotations
 
+import ctypes
+
 from . import _lib
 from .call import VoIPCall
 from .credentials import Credentials, CredentialsManager
@@ -19,6 +21,7 @@ from .errors import (
     InvalidStateError,
     NoPortsAvailableError,
     VoIPError,
+    from_code,
 )
 from .phone import VoIPPhone, VoIPPhoneParameter
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
@@ -32,6 +35,24 @@ LIBRARY_PATH: str = _lib.path
 def library_version() -> str:
     """The loaded libvoip's version string (``voip_version()``)."""
     return _lib.version()
+
+
+def set_memory_limit(mb: int) -> int:
+    """Set the soft memory limit of the Go runtime inside libvoip to *mb*
+    MiB (``voip_set_memory_limit``) and return the previous one (0 for
+    none).  Process-wide, not per phone: the last call wins.  0 removes the
+    limit, -1 only reads it; the library refuses other negative values
+    (InvalidArgumentError).  See voip.h for what the limit does."""
+    if not isinstance(mb, int) or isinstance(mb, bool):
+        raise TypeError(f"mb must be an int, not {type(mb).__name__}")
+    fn = _lib.optional("voip_set_memory_limit")
+    if fn is None:
+        raise VoIPError(f"{_lib.path} has no voip_set_memory_limit: rebuild libvoip", _lib.ERROR)
+    prev = ctypes.c_int64(0)
+    rc = fn(mb, ctypes.byref(prev))
+    if rc != _lib.OK:
+        raise from_code(rc)
+    return prev.value
 
 
 __all__ = [
@@ -53,5 +74,6 @@ __all__ = [
     "InvalidArgumentError",
     "LIBRARY_PATH",
     "library_version",
+    "set_memory_limit",
     "__version__",
 ]

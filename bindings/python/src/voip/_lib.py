@@ -23,6 +23,7 @@ from ctypes import (
     c_char_p,
     c_int,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint32,
     c_uint64,
@@ -89,8 +90,12 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_state": (c_int, [c_uint64, POINTER(c_int32)]),
     "voip_call_answer": (c_int, [c_uint64]),
     "voip_call_deny": (c_int, [c_uint64, c_int32]),
+    "voip_call_progress": (c_int, [c_uint64]),
+    "voip_call_redirect": (c_int, [c_uint64, c_char_p]),
     "voip_call_hangup": (c_int, [c_uint64]),
     "voip_call_cancel": (c_int, [c_uint64]),
+    "voip_call_hold": (c_int, [c_uint64]),
+    "voip_call_resume": (c_int, [c_uint64]),
     # Audio buffers are passed as addresses (c_void_p) so that a read can
     # continue at an offset inside one Python buffer.
     "voip_call_read_audio": (
@@ -122,6 +127,7 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
     ),
     "voip_phone_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_call_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_set_memory_limit": (c_int, [c_int64, POINTER(c_int64)]),
 }
 
 

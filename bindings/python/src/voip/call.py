@@ -169,7 +169,7 @@ class VoIPCall:
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
-        "remote_rtp", "end_reason", "end_code", "stats"."""
+        "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
         self._check(rc)
@@ -211,7 +211,8 @@ class VoIPCall:
 
     def stats(self) -> Dict[str, Any]:
         """Media counters as a dict (packets_sent, packets_received,
-        packets_lost, late, dtmf_sent, dtmf_received, jitter_ms, ...)."""
+        packets_lost, late, dtmf_sent, dtmf_received, dtmf_info_sent,
+        dtmf_info_received, jitter_ms, ...)."""
         data = json.loads(self.info("stats") or "{}")
         return dict(data) if isinstance(data, dict) else {}
 
@@ -264,6 +265,25 @@ class VoIPCall:
         an ``int32_t`` raises OverflowError."""
         code = _lib.int32(status_code, "status_code")
         self._check(_lib.lib.voip_call_deny(self._h(), code))
+
+    def progress(self) -> None:
+        """Early media: answer an incoming call in RINGING with 183 Session
+        Progress and our SDP, and start its media.  The call stays RINGING
+        but :meth:`write_audio` and :meth:`read_audio` work at once (an
+        announcement, a ringback tone); a later :meth:`answer` sends 200 OK
+        with the same SDP, :meth:`deny` still refuses.  Blocks until the 183
+        is sent (with reliable provisional responses, until the 180's
+        PRACK).  InvalidStateError in any other state or when early media
+        already started.  Not in pyVoIP."""
+        self._check(_lib.lib.voip_call_progress(self._h()))
+
+    def redirect(self, uri: str) -> None:
+        """Redirect an incoming call in RINGING to *uri* with 302 Moved
+        Temporarily; the call ENDS (end code 302).  InvalidArgumentError for
+        a bad URI, InvalidStateError in any other state.  Not in pyVoIP."""
+        if not isinstance(uri, str):
+            raise TypeError("uri must be a str")
+        self._check(_lib.lib.voip_call_redirect(self._h(), _lib.encode(uri, "uri")))
 
     def hangup(self) -> None:
         """End an ANSWERED call (BYE)."""
@@ -332,6 +352,25 @@ class VoIPCall:
         is set before :meth:`event_callback` runs.  Not in pyVoIP."""
         return self._successor
 
+    def hold(self) -> None:
+        """Put an ANSWERED call on hold (a re-INVITE offering a=sendonly, or
+        a=inactive when the peer holds us too).  Blocks until the peer
+        answers; then no audio is sent and reads return silence.  Raises a
+        VoIPError when the peer refused or did not answer (the call stays up
+        either way), InvalidStateError when the call is not ANSWERED.  Not in
+        pyVoIP."""
+        self._check(_lib.lib.voip_call_hold(self._h()))
+
+    def resume(self) -> None:
+        """Take the call off our hold (a re-INVITE offering a=sendrecv).
+        Errors as hold()."""
+        self._check(_lib.lib.voip_call_resume(self._h()))
+
+    @property
+    def hold_state(self) -> str:
+        """Who holds the call: "none", "local", "remote" or "both"."""
+        return self.info("hold")
+
     def close(self) -> None:
         """End the call whatever its state (hang up, cancel or deny) and
         release its handle.  Idempotent.  ``with call:`` calls it."""
@@ -378,9 +417,10 @@ class VoIPCall:
                 return "".join(out)
 
     def send_dtmf(self, digits: str, duration_ms: int = 0) -> None:
-        """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D') as RFC 4733 events,
-        each *duration_ms* long (0 = 100 ms).  Returns at once; the digits go
-        out one after another.  The library checks the digits and the
+        """Send DTMF digits ('0'-'9', '*', '#', 'A'-'D'), each *duration_ms*
+        long (0 = 100 ms), as RFC 4733 events or one SIP INFO each, as the
+        phone's ``dtmf_mode`` says.  Returns at once; the digits go out one
+        after another.  The library checks the digits and the
         duration (40..5000 ms) and raises InvalidArgumentError with its
         message for others.  Not in pyVoIP."""
         d = _lib.encode(digits, "digits")

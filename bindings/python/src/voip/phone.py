@@ -48,6 +48,15 @@ CallEventCallback = Callable[[VoIPCall, str, str], Any]
 RequestCallback = Callable[[PhoneRequest], Any]
 
 
+# The call limits against floods and abandoned calls: fields of
+# VoIPPhoneParameter named as their voip_phone_set_option keys.
+_CALL_LIMIT_KEYS: Tuple[str, ...] = (
+    "rtp_timeout_ms",
+    "ring_timeout_ms",
+    "max_calls",
+)
+
+
 # The transport-limit options: fields of VoIPPhoneParameter named as their
 # voip_phone_set_option keys.
 _LIMIT_KEYS: Tuple[str, ...] = (
@@ -94,12 +103,25 @@ class VoIPPhoneParameter:
     request_callback: Optional[RequestCallback] = None
     display_name: Optional[str] = None
     user_agent: Optional[str] = None
+    """User-Agent of our requests and Server of our responses; "" = neither."""
+    accept_any_user: Optional[bool] = None
+    """False: 404 to a request whose Request-URI names another user."""
     codecs: Optional[Union[str, Sequence[str]]] = None
     dtmf_payload_type: Optional[int] = None
+    dtmf_mode: Optional[str] = None
+    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086) or
+    "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
     allow_transfer: Optional[bool] = None
     """False answers a peer's REFER 603 Declined (option allow_transfer)."""
+    rel100: Optional[str] = None
+    """Reliable provisional responses (RFC 3262): "off", "supported" (the
+    library's default) or "required"."""
+    # Call limits against floods and abandoned calls (voip.h).
+    rtp_timeout_ms: Optional[int] = None
+    ring_timeout_ms: Optional[int] = None
+    max_calls: Optional[int] = None
     register_expires: Optional[int] = None
     outbound_proxy: Optional[str] = None
     ca_file: Optional[str] = None
@@ -122,7 +144,8 @@ class VoIPPhoneParameter:
             if not isinstance(v, int) or isinstance(v, bool):
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
-        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file"):
+        for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
+                     "dtmf_mode", "rel100"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -131,13 +154,17 @@ class VoIPPhoneParameter:
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
         for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires") + _LIMIT_KEYS:
+                     "register_expires") + _CALL_LIMIT_KEYS + _LIMIT_KEYS:
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
             raise TypeError("transport_mode must be a TransportMode")
         if not isinstance(self.audio_format, str):
             raise TypeError("audio_format must be a str")
+        if self.user_agent is not None and not isinstance(self.user_agent, str):
+            raise TypeError("user_agent must be a str or None")
+        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
+            raise TypeError("accept_any_user must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -177,15 +204,21 @@ class VoIPPhoneParameter:
             o.append(("display_name", self.display_name))
         if self.user_agent is not None:
             o.append(("user_agent", self.user_agent))
+        if self.accept_any_user is not None:
+            o.append(("accept_any_user", "1" if self.accept_any_user else "0"))
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
-        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms"):
+        for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
         if self.allow_transfer is not None:
             o.append(("allow_transfer", "1" if self.allow_transfer else "0"))
+        if self.dtmf_mode is not None:
+            o.append(("dtmf_mode", self.dtmf_mode))
+        if self.rel100 is not None:
+            o.append(("rel100", self.rel100))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
