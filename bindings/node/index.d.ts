@@ -178,6 +178,13 @@ export interface PendingCall extends Promise<Call> {
   readonly call: Call;
 }
 
+export interface SendMessageOptions {
+  /** Content-Type of the body (default 'text/plain'; '' is the library's default, text/plain). */
+  contentType?: string;
+  /** Give up after this many ms with VoipError 'ETIMEOUT' (an int32; default -1, any negative value or Infinity: SIP's own transaction timeout, 32 s over UDP). */
+  timeoutMs?: number;
+}
+
 export interface IncomingRequest {
   /** "NOTIFY", "INFO" or "MESSAGE". */
   method: string;
@@ -273,6 +280,19 @@ export declare class Phone extends EventEmitter {
   call(uri: string, options?: CallOptions): PendingCall;
   /** Place a call and return it at once (DIALING). */
   dial(uri: string): Call;
+
+  /**
+   * Send a MESSAGE (RFC 3428, an instant message) to uri (as for call()) and
+   * wait for the answer on a worker thread (voip_phone_send_message); the
+   * event loop is never blocked.  Resolves on 2xx.  Rejects with VoipError:
+   * 'EREJECTED' for an error response (err.sipCode 404, err.reason
+   * "404 Not Found"), 'ETIMEOUT' when no answer came within timeoutMs,
+   * 'ESTATE' when the phone is not started, 'EINVAL' for a URI the library
+   * refuses.  Challenges (401/407) are answered with the phone's
+   * credentials.  Throws TypeError for arguments of a wrong type.  The
+   * recipient's phone reports it as a 'request' event (method 'MESSAGE').
+   */
+  sendMessage(uri: string, body: string, options?: SendMessageOptions): Promise<void>;
 
   /** An option or fact by its C key ("sip_port", "uri", "status_reason", ...). */
   getOption(key: string): string;

@@ -86,6 +86,7 @@ function declare(lib, koffi) {
     phone_destroy: f('int voip_phone_destroy(uint64_t phone)'),         // async only
     phone_status: f('int voip_phone_status(uint64_t phone, _Out_ int32_t *status_out)'),
     phone_last_error: opt('int voip_phone_last_error(uint64_t phone, uint8_t *buf, size_t buflen)'),
+    phone_send_message: opt('int voip_phone_send_message(uint64_t phone, const char *uri, const char *content_type, const char *body, int32_t timeout_ms)'), // async only
 
     phone_on_incoming_call: f('int voip_phone_on_incoming_call(uint64_t phone, voip_incoming_call_fn *fn, void *user_data)'),
     phone_on_call_state: f('int voip_phone_on_call_state(uint64_t phone, voip_call_state_fn *fn, void *user_data)'),

@@ -364,6 +364,37 @@ class Phone extends EventEmitter {
     return p;
   }
 
+  /**
+   * Send a MESSAGE (RFC 3428, an instant message) to uri and wait for the
+   * answer (voip_phone_send_message, on a worker thread).  Resolves on 2xx;
+   * rejects with VoipError: 'EREJECTED' for an error response (sipCode and
+   * reason carry its status), 'ETIMEOUT' when no answer came within
+   * timeoutMs (default -1: SIP's own transaction timeout), 'ESTATE' when
+   * the phone is not started, 'EINVAL' for a bad URI.
+   */
+  sendMessage(uri, body, options = {}) {
+    checkString('uri', uri, { empty: false });
+    checkString('body', body);
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${typeName(options)}`);
+    const contentType = options.contentType === undefined ? 'text/plain' : checkString('contentType', options.contentType);
+    const timeoutMs = messageTimeout(options.timeoutMs);
+    const send = this._fn.phone_send_message;
+    if (!send) {
+      return Promise.reject(new VoipError('this libvoip build has no voip_phone_send_message (no MESSAGE support)', { code: 'ERROR' }));
+    }
+    if (this._closed || this._closing) return Promise.reject(new VoipError(`phone ${this._id}: closed`, { code: 'ENOTFOUND' }));
+    return callAsync(send, this._id, uri, contentType, body, timeoutMs).then((rc) => {
+      if (rc === OK) return;
+      const err = fromAsync(this._fn, rc, `phone ${this._id}: sendMessage`, { phone: this._id });
+      const status = rc === ErrorCode.EREJECTED && /\b([1-6]\d\d) ([^:]*)$/.exec(err.message);
+      if (status) {
+        err.sipCode = Number(status[1]);
+        err.reason = `${status[1]} ${status[2]}`;
+      }
+      throw err;
+    });
+  }
+
   _forgetCall(call) {
     if (this._calls.get(call.id) === call) this._calls.delete(call.id);
   }
@@ -451,6 +482,17 @@ if (typeof Symbol.asyncDispose === 'symbol') {
   Phone.prototype[Symbol.asyncDispose] = function asyncDispose() {
     return this.close();
   };
+}
+
+// timeoutMs of sendMessage: an int32_t for the library (any negative
+// value, undefined, null or Infinity: SIP's own transaction timeout).
+function messageTimeout(v) {
+  if (v === undefined || v === null || v === Infinity) return -1;
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new TypeError(`timeoutMs must be an integer number of milliseconds, got ${typeName(v)}${typeof v === 'number' ? ` ${v}` : ''}`);
+  }
+  if (v < -2147483648 || v > 2147483647) throw new RangeError(`timeoutMs must fit an int32_t, got ${v}`);
+  return v;
 }
 
 // A timer that can be cancelled (so that it does not keep the loop alive).

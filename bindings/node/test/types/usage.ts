@@ -1,7 +1,7 @@
 // Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
 // API, used as an application would.  Never run.
 import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
-import type { PhoneOptions, PendingCall } from 'libvoip';
+import type { PhoneOptions, PendingCall, SendMessageOptions, IncomingRequest } from 'libvoip';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 
@@ -48,6 +48,18 @@ async function main(): Promise<void> {
   phone.on('callState', (call, state, reason) => console.log(call.id, state, reason));
   await phone.start();
   const port: number = phone.sipPort;
+
+  phone.on('request', (r: IncomingRequest) => {
+    if (r.method === 'MESSAGE') console.log(r.from, r.contentType, r.body.length);
+  });
+  await phone.sendMessage('sip:bob@127.0.0.1:5090', 'hello');
+  const msgOptions: SendMessageOptions = { contentType: 'application/json', timeoutMs: 5000 };
+  const sent: Promise<void> = phone.sendMessage('sip:bob@127.0.0.1:5090', '{}', msgOptions);
+  await sent.catch((err: VoipError) => console.error(err.code, err.sipCode, err.reason));
+  // @ts-expect-error: the body is a string
+  void phone.sendMessage('sip:bob@127.0.0.1:5090', Buffer.from('hi'));
+  // @ts-expect-error: timeoutMs is a number of milliseconds
+  void phone.sendMessage('sip:bob@127.0.0.1:5090', 'hi', { timeoutMs: '5000' });
 
   const pending: PendingCall = phone.call('sip:bob@127.0.0.1:5090', { timeout: 30000 });
   pending.call.on('state', (s: CallState) => {
