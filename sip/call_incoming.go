@@ -286,6 +286,10 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 	res := gosip.NewSDPResponseFromRequest(ic.ds.InviteRequest, d.sdp)
 	res.AppendHeader(ic.u.contactFor(d.host))
 	ic.u.commonHeaders(res)
+	// Until the ACK, the peer's later requests wait for it
+	// (Dialog.readInOrder).
+	ic.dlg.awaitAck(ic.req.CSeq().SeqNo)
+	defer ic.dlg.settle(func() { ic.dlg.answering = false })
 	// WriteResponse sends the 200 and retransmits it until the ACK
 	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
 	d.result <- nil

@@ -282,8 +282,7 @@ func (u *UA) dialogOf(req *gosip.Request) *Dialog {
 // previous re-INVITE awaits its ACK), an offer is answered by the Session,
 // a re-INVITE without one gets our offer and its ACK the answer.
 func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
-	d.awaitSettled(req.CSeq().SeqNo)
-	if err := d.read(req, tx); err != nil {
+	if err := d.readInOrder(req, tx); err != nil {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
 	}
@@ -336,15 +335,32 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 	}
 }
 
-// settleWait bounds how long a peer's new offer waits for its previous
-// re-INVITE's exchange to finish being applied.
+// settleWait bounds how long a peer's new request waits for its previous
+// INVITE's or re-INVITE's exchange to finish being applied.
 const settleWait = time.Second
 
-// awaitSettled: a request from the peer with a CSeq above the re-INVITE
-// whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4: the ACK
-// goes out before anything newer in the dialog), which may simply be still
-// on its way through another goroutine. Wait for that exchange to settle,
-// briefly, rather than answering the new request 500.
+// awaitAck marks our 2xx to the peer's INVITE or re-INVITE with CSeq cseq
+// as awaiting its ACK, until settle clears answering.
+func (d *Dialog) awaitAck(cseq uint32) {
+	d.mu.Lock()
+	d.answering, d.ackCSeq = true, cseq
+	d.mu.Unlock()
+}
+
+// readInOrder checks a request from the peer against the dialog's CSeq
+// (RFC 3261 §12.2.2) once the ACK it follows was applied (awaitSettled):
+// read first, a newer CSeq would make sipgo refuse that ACK.
+func (d *Dialog) readInOrder(req *gosip.Request, tx gosip.ServerTransaction) error {
+	d.awaitSettled(req.CSeq().SeqNo)
+	return d.read(req, tx)
+}
+
+// awaitSettled: a request from the peer with a CSeq above the INVITE or
+// re-INVITE whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4:
+// the ACK goes out before anything newer in the dialog), which may simply
+// be still on its way through another goroutine. Wait for that exchange to
+// settle, briefly, rather than answering the new request 500 or reading it
+// before the ACK.
 func (d *Dialog) awaitSettled(cseq uint32) {
 	d.mu.Lock()
 	if !d.answering || cseq <= d.ackCSeq {

@@ -44,7 +44,7 @@ func (u *UA) handleRefer(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	if err := d.read(req, tx); err != nil {
+	if err := d.readInOrder(req, tx); err != nil {
 		u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
 	}
