@@ -93,6 +93,9 @@ func (pe *phoneEntry) onDTMF(c *voip.Call, digit byte) {
 func (pe *phoneEntry) onCallEvent(c *voip.Call, name, detail string) {
 	cb := pe.get(&pe.event)
 	id := pe.handleOf(c)
+	if id != 0 {
+		detail = pe.successorDetail(c, name, detail) // transfer.go
+	}
 	if cb.fn == nil || id == 0 {
 		return
 	}

@@ -4,6 +4,7 @@
  *
  *   voip-dial URI [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--seconds N]
  *             [--tone HZ] [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS]
+ *             [--transfer URI]
  *             [--hold SECS]
  *             [--register sip:USER@HOST[:PORT] [--password PW] [--auth-user U]]
  *             [--transport udp|tcp|tls] [--ca FILE] [--insecure]
@@ -17,13 +18,22 @@
  *   CALL 1 <STATE>[ <reason>]     DIALING, PROGRESS, ANSWERED, ENDED ...
  *   DTMF 1 <digit>                a key the other side pressed
  *   HOLD 1 local, RESUME 1 local  with --hold: the call was held, resumed
+ *   EVENT 1 <name> <detail>       a call event, e.g. "redirected", "early_media",
+ *                                 "transfer_progress" (EVENT 2: the new call's)
  *   AUDIO <freq_hz> <rms>         at the end: dominant frequency and RMS level
  *                                 of the audio received from 0.5 s after the
  *                                 answer to the end of the call
  *   STATUS <STATUS> <reason>      with --register: the phone's status
+ *   TRANSFER 1 <uri>              with --transfer: the peer accepted the
+ *                                 transfer (blind: the call then ends);
+ *                                 without: the peer transferred us (REFER)
+ *                                 and we call uri; the rest (tone, audio,
+ *                                 hang-up) goes on with that call, whose
+ *                                 lines are CALL 2 <STATE>[ <reason>]
  *
- * Exit status: 0 the call was answered and ended cleanly; 2 rejected
- * (e.g. "486 Busy Here"); 3 no answer (timeout); 4 bad URI; 5 registration
+ * Exit status: 0 the call was answered and ended cleanly (with --transfer:
+ * the peer accepted the transfer); 2 rejected (e.g. "486 Busy Here", or a
+ * refused transfer); 3 no answer (timeout); 4 bad URI; 5 registration
  * failed (refused or no answer); 1 other errors.
  *
  * How it uses the API:
@@ -57,11 +67,12 @@
 /* ---- shared between callbacks and main (guarded by g_mu) ---- */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
-static int32_t g_last_state = -1; /* last state printed; -1 = none yet */
-static int g_ended_printed = 0;
+static int32_t g_last_state[3] = {-1, -1, -1}; /* per call line; -1 = none yet */
+static int g_ended_printed[3];
+static uint64_t g_next_call; /* the call we placed for the peer's REFER (g_mu) */
 
 /* ---- received audio (written by the reader thread only) ---- */
-static uint64_t g_call;
+static uint64_t g_call; /* the call being measured (g_mu once transferred) */
 static int16_t *g_rx;             /* received samples */
 static size_t g_rx_len, g_rx_cap;
 static int g_stop_reader;  /* set by main as a last resort (g_mu) */
@@ -84,19 +95,19 @@ static void sleep_ms(long ms)
 /* Print "CALL 1 <STATE>" once per state.  g_mu must be held.  A call starts
  * in DIALING, so if the first thing we hear is a later state, DIALING is
  * printed first (the callback may even run before voip_phone_call returns). */
-static void print_state(int32_t state, const char *reason)
+static void print_state(int line, int32_t state, const char *reason)
 {
-    if (g_last_state == state)
+    if (g_last_state[line] == state)
         return;
-    if (g_last_state == -1 && state != VOIP_CALL_DIALING)
-        printf("CALL 1 DIALING\n");
-    g_last_state = state;
+    if (g_last_state[line] == -1 && state != VOIP_CALL_DIALING)
+        printf("CALL %d DIALING\n", line);
+    g_last_state[line] = state;
     if (state == VOIP_CALL_ENDED) {
-        printf("CALL 1 ENDED %s\n", reason && reason[0] ? reason : "unknown");
-        g_ended_printed = 1;
+        printf("CALL %d ENDED %s\n", line, reason && reason[0] ? reason : "unknown");
+        g_ended_printed[line] = 1;
         pthread_cond_broadcast(&g_cv);
     } else {
-        printf("CALL 1 %s\n", ex_state_name(state));
+        printf("CALL %d %s\n", line, ex_state_name(state));
     }
 }
 
@@ -104,9 +115,32 @@ static void print_state(int32_t state, const char *reason)
 static void on_state(void *ud, uint64_t phone, uint64_t call, int32_t state,
                      const char *reason)
 {
-    (void)ud; (void)phone; (void)call; /* we place exactly one call */
+    (void)ud; (void)phone;
     pthread_mutex_lock(&g_mu);
-    print_state(state, reason);
+    /* Call 1, or call 2 placed for a transfer (known before its events). */
+    print_state(call != 0 && call == g_next_call ? 2 : 1, state, reason);
+    pthread_mutex_unlock(&g_mu);
+}
+
+/* Callback: a call event (dispatcher thread): printed as "EVENT <n> <name>
+ * <detail>" (e.g. "redirected", "early_media"; n is 2 for a transfer's new
+ * call).  "transferred" names the
+ * new call ("call=<handle> <uri>") we placed for the peer's REFER: the rest
+ * goes on with it (see switch_call). */
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event,
+                          const char *detail)
+{
+    (void)ud; (void)phone;
+    unsigned long long next = 0;
+    int off = 0;
+    pthread_mutex_lock(&g_mu);
+    printf("EVENT %d %s %s\n", g_next_call && call == g_next_call ? 2 : 1, event, detail);
+    if (!strcmp(event, "transferred") &&
+        sscanf(detail, "call=%llu %n", &next, &off) == 1 && next != 0 && !g_next_call) {
+        g_next_call = next;
+        printf("TRANSFER 1 %s\n", detail + off);
+        pthread_cond_broadcast(&g_cv);
+    }
     pthread_mutex_unlock(&g_mu);
 }
 
@@ -130,15 +164,19 @@ static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
     pthread_mutex_unlock(&g_mu);
 }
 
-/* Callback: a call event such as "redirected" or "early_media" (dispatcher
- * thread): printed as "EVENT 1 <name> <detail>". */
-static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event,
-                          const char *detail)
+/* The call ended: when it was transferred, go on with the new call (what
+ * was received so far is dropped: AUDIO measures the last call).  Returns
+ * whether there is a call to go on with. */
+static int switch_call(uint64_t ended)
 {
-    (void)ud; (void)phone; (void)call;
     pthread_mutex_lock(&g_mu);
-    printf("EVENT 1 %s %s\n", event, detail);
+    int go_on = g_next_call != 0 && ended != g_next_call;
+    if (go_on && g_call == ended) {
+        g_call = g_next_call;
+        g_rx_len = 0;
+    }
     pthread_mutex_unlock(&g_mu);
+    return go_on;
 }
 
 /* Reader thread: collect received audio until the call is over. */
@@ -153,7 +191,10 @@ static void *reader(void *arg)
         if (stop)
             break;
         size_t n = 0;
-        int rc = voip_call_read_audio(g_call, frame, sizeof frame, 200, &n);
+        pthread_mutex_lock(&g_mu);
+        uint64_t call = g_call;
+        pthread_mutex_unlock(&g_mu);
+        int rc = voip_call_read_audio(call, frame, sizeof frame, 200, &n);
         if (n > 0) {
             if (g_rx_len + n / 2 > g_rx_cap) {
                 size_t cap = g_rx_cap ? g_rx_cap * 2 : 8000 * 8;
@@ -166,7 +207,7 @@ static void *reader(void *arg)
             au_from_s16le(frame, n, g_rx + g_rx_len);
             g_rx_len += n / 2;
         }
-        if (rc != VOIP_OK && rc != VOIP_ETIMEOUT)
+        if (rc != VOIP_OK && rc != VOIP_ETIMEOUT && !switch_call(call))
             break; /* VOIP_EENDED: ended and drained */
     }
     pthread_mutex_lock(&g_mu);
@@ -229,6 +270,8 @@ static void usage(void)
            "  --dtmf DIGITS         send these digits ~1 s after the answer\n"
            "  --record FILE.wav     save the received audio (16-bit 8 kHz mono)\n"
            "  --timeout SECS        give up when not answered in time (default 30)\n"
+           "  --transfer URI        after the digits, blind-transfer the peer to URI\n"
+           "                        (REFER); exit 0 when the peer accepted it\n"
            "  --hold SECS           2 s after the answer (after the digits), hold the\n"
            "                        call for SECS, then resume and go on with the tone\n"
            EX_REG_USAGE
@@ -242,7 +285,7 @@ int main(int argc, char **argv)
     ex_prog = "voip-dial";
     setvbuf(stdout, NULL, _IOLBF, 0); /* one event per line, flushed */
 
-    const char *uri = NULL, *digits = NULL, *record = NULL;
+    const char *uri = NULL, *digits = NULL, *record = NULL, *xfer = NULL;
     char ip[64] = "0.0.0.0", port[8] = "0";
     char rtp_lo[8] = "10000", rtp_hi[8] = "20000";
     long seconds = 5, timeout = 30, hold = 0;
@@ -271,6 +314,8 @@ int main(int argc, char **argv)
             tone = (double)ex_parse_long(argv[++i], 1, 3999, "bad --tone (1..3999 Hz)");
         } else if (!strcmp(a, "--dtmf") && more) {
             digits = argv[++i];
+        } else if (!strcmp(a, "--transfer") && more) {
+            xfer = argv[++i];
         } else if (!strcmp(a, "--record") && more) {
             record = argv[++i];
         } else if (!strcmp(a, "--hold") && more) {
@@ -342,8 +387,9 @@ int main(int argc, char **argv)
         return rc == VOIP_EINVAL ? 4 : 1;
     }
     g_call = call;
+    const uint64_t first = call;
     pthread_mutex_lock(&g_mu);
-    print_state(VOIP_CALL_DIALING, NULL); /* unless a callback was faster */
+    print_state(1, VOIP_CALL_DIALING, NULL); /* unless a callback was faster */
     pthread_mutex_unlock(&g_mu);
 
     /* Wait for the answer (the library gives up after invite_timeout_ms;
@@ -390,13 +436,22 @@ int main(int argc, char **argv)
         uint8_t frame[FRAME_BYTES];
         long frames_sent = 0;
         int dtmf_sent = digits == NULL || !digits[0];
-        int hung_up = 0;
+        int hung_up = 0, transferred = 0;
+        /* The transfer goes after the digits (about 0.2 s each). */
+        double xfer_at = 1.5 + (dtmf_sent ? 0 : 0.2 * (double)strlen(digits));
         for (;;) {
             double elapsed = now() - t0;
             if (elapsed >= (double)seconds)
                 break;
-            if (voip_call_state(call, &state) != VOIP_OK || state == VOIP_CALL_ENDED)
-                break; /* the other side hung up */
+            if (voip_call_state(call, &state) != VOIP_OK || state == VOIP_CALL_ENDED) {
+                pthread_mutex_lock(&g_mu);
+                uint64_t next = g_next_call;
+                pthread_mutex_unlock(&g_mu);
+                if (!next || next == call || transferred)
+                    break; /* the other side hung up */
+                call = next; /* transferred: go on with the new call */
+                continue;
+            }
             if (!dtmf_sent && elapsed >= 1.0) {
                 dtmf_sent = 1;
                 rc = voip_call_send_dtmf(call, digits, 0);
@@ -411,6 +466,16 @@ int main(int argc, char **argv)
                 hold = 0;
                 frames_sent = (long)((now() - t0) / 0.02); /* no catching up */
                 continue;
+            }
+            if (xfer && !transferred && elapsed >= xfer_at) {
+                transferred = 1;
+                rc = voip_call_transfer(call, xfer, 1, 10000);
+                if (rc == VOIP_OK) {
+                    printf("TRANSFER 1 %s\n", xfer);
+                    continue; /* the call ends (reason "transferred") */
+                }
+                ex_error("transfer", rc);
+                exit_code = rc == VOIP_EREJECTED ? 2 : 1;
             }
             /* Queue frames until we are SEND_LEAD ahead of the clock. */
             while ((double)frames_sent * 0.02 < elapsed + SEND_LEAD) {
@@ -447,7 +512,7 @@ int main(int argc, char **argv)
             pthread_join(rt, NULL);
         }
         voip_call_info(call, "end_reason", reason, sizeof reason);
-        if (!hung_up && !contains(reason, "hangup")) {
+        if (!hung_up && !contains(reason, "hangup") && !contains(reason, "transferred")) {
             fprintf(stderr, "voip-dial: call ended abnormally: %s\n", reason);
             exit_code = 1;
         }
@@ -469,12 +534,18 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += 3;
     pthread_mutex_lock(&g_mu);
-    while (!g_ended_printed &&
+    int last_line = g_next_call ? 2 : 1;
+    while (!g_ended_printed[last_line] &&
            pthread_cond_timedwait(&g_cv, &g_mu, &deadline) != ETIMEDOUT)
         ;
+    uint64_t next_call = g_next_call;
     pthread_mutex_unlock(&g_mu);
 
-    voip_call_release(call);
+    if (next_call && next_call != call)
+        voip_call_release(next_call); /* never switched to */
+    if (call != first)
+        voip_call_release(call);
+    voip_call_release(first);
     voip_phone_destroy(phone);
     free(g_rx);
     return exit_code;

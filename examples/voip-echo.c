@@ -14,6 +14,10 @@
  *   HOLD <n> remote|local           the call was put on hold (by the caller)
  *   RESUME <n> remote|local         the hold ended
  *   MEDIA <n> <ip:port> <codec>     the caller moved its media (re-INVITE)
+ *   TRANSFER <n> <uri>              call n's peer transferred us (REFER): we
+ *                                   call uri; that call's CALL <m> lines follow
+ *   REPLACED <n> <m>                an INVITE with Replaces took call n over:
+ *                                   call m (already ANSWERED) is echoed instead
  *   STATUS <STATUS> <reason>        with --register: the phone's status, e.g.
  *                                   "STATUS REGISTERED 200 OK"
  *
@@ -142,30 +146,9 @@ static void *echo_thread(void *arg)
     return NULL;
 }
 
-/* Callback: a call arrived.  Answer it right away and start its echo. */
-static void on_incoming(void *ud, uint64_t phone, uint64_t call,
-                        const char *from_uri, const char *to_uri)
+/* Start the echo thread of call, whose entry is in the table. */
+static void start_echo(uint64_t call)
 {
-    (void)ud; (void)phone; (void)from_uri; (void)to_uri;
-
-    pthread_mutex_lock(&g_mu);
-    struct call_entry *e = find_call(0); /* a free slot */
-    if (!e) {
-        pthread_mutex_unlock(&g_mu);
-        voip_call_deny(call, 503); /* table full: as the library's max_calls */
-        voip_call_release(call);
-        return;
-    }
-    e->call = call;
-    e->n = g_next_n++;
-    e->last_state = -1;
-    print_state(e, VOIP_CALL_RINGING, NULL);
-    pthread_mutex_unlock(&g_mu);
-
-    int rc = voip_call_answer(call);
-    if (rc != VOIP_OK)
-        ex_error("answer", rc); /* the call ends; its thread sees ENDED */
-
     uint64_t *arg = malloc(sizeof *arg);
     pthread_t t;
     pthread_attr_t attr;
@@ -181,7 +164,7 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     }
     if (arg) { /* could not start a thread */
         free(arg);
-        e = find_call(call);
+        struct call_entry *e = find_call(call);
         if (e) {
             e->thread_done = 1;
             maybe_free(e);
@@ -189,6 +172,68 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
     }
     pthread_mutex_unlock(&g_mu);
     pthread_attr_destroy(&attr);
+}
+
+/* Take call into a free slot of the table; NULL when it is full.  g_mu
+ * must be held. */
+static struct call_entry *add_call(uint64_t call)
+{
+    struct call_entry *e = find_call(0);
+    if (e) {
+        e->call = call;
+        e->n = g_next_n++;
+        e->last_state = -1;
+    }
+    return e;
+}
+
+/* Callback: a call arrived.  Answer it right away and start its echo. */
+static void on_incoming(void *ud, uint64_t phone, uint64_t call,
+                        const char *from_uri, const char *to_uri)
+{
+    (void)ud; (void)phone; (void)from_uri; (void)to_uri;
+
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *e = add_call(call);
+    if (!e) {
+        pthread_mutex_unlock(&g_mu);
+        voip_call_deny(call, 503); /* table full: as the library's max_calls */
+        voip_call_release(call);
+        return;
+    }
+    print_state(e, VOIP_CALL_RINGING, NULL);
+    pthread_mutex_unlock(&g_mu);
+
+    int rc = voip_call_answer(call);
+    if (rc != VOIP_OK)
+        ex_error("answer", rc); /* the call ends; its thread sees ENDED */
+    start_echo(call);
+}
+
+/* A "transferred" or "replaced" event of call names a new call
+ * ("call=<handle> <uri>") that takes the place of this one: we echo it
+ * too.  Its state events follow this one. */
+static void follow_successor(uint64_t call, int transferred, const char *detail)
+{
+    unsigned long long next = 0;
+    int off = 0;
+    if (sscanf(detail, "call=%llu %n", &next, &off) != 1 || next == 0)
+        return;
+    pthread_mutex_lock(&g_mu);
+    struct call_entry *old = find_call(call);
+    int n = old ? old->n : 0;
+    struct call_entry *e = add_call(next);
+    if (e && transferred)
+        printf("TRANSFER %d %s\n", n, detail + off);
+    else if (e)
+        printf("REPLACED %d %d\n", n, e->n);
+    pthread_mutex_unlock(&g_mu);
+    if (!e) { /* too many calls */
+        voip_call_hangup(next);
+        voip_call_release(next);
+        return;
+    }
+    start_echo(next);
 }
 
 /* Callback: a call changed state. */
@@ -216,11 +261,15 @@ static void on_dtmf(void *ud, uint64_t phone, uint64_t call, int32_t digit)
     pthread_mutex_unlock(&g_mu);
 }
 
-/* Callback: a call event (hold, resume, media moved). */
+/* Callback: a call event (hold, resume, media moved, transfers). */
 static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
 {
     (void)ud; (void)phone;
     const char *tag = NULL;
+    if (strcmp(event, "transferred") == 0 || strcmp(event, "replaced") == 0) {
+        follow_successor(call, event[0] == 't', detail);
+        return;
+    }
     if (strcmp(event, "hold") == 0)
         tag = "HOLD";
     else if (strcmp(event, "resume") == 0)
@@ -261,8 +310,9 @@ static void usage(void)
            EX_REG_USAGE
            EX_OPTION_USAGE
            "  prints CALL <n> <STATE>, DTMF <n> <digit>, HOLD|RESUME <n> remote,\n"
-           "  MEDIA <n> <ip:port> <codec> and, with --register,\n"
-           "  STATUS <STATUS> <reason> lines; SIGINT/SIGTERM unregister and exit 0\n"
+           "  MEDIA <n> <ip:port> <codec>, TRANSFER <n> <uri>, REPLACED <n> <m>\n"
+           "  and, with --register, STATUS <STATUS> <reason> lines; SIGINT/SIGTERM\n"
+           "  unregister and exit 0\n"
            "exit: 0 stopped by a signal, 5 registration failed at start (refused or\n"
            "      no answer; the reason is on stderr), 1 other errors\n");
 }

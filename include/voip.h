@@ -246,6 +246,11 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
  *                                     answered in time (0..86400000); "0" = no
  *                                     limit beyond SIP's transaction timeout (32 s)
+ *   "allow_transfer"     "1"          "1" follows a peer's REFER (RFC 3515: we
+ *                                     call the Refer-To target, event
+ *                                     "transferred") and lets an INVITE with
+ *                                     Replaces take a call over (event
+ *                                     "replaced"); "0" answers both 603
  *   "rel100"             "supported"  reliable provisional responses (RFC 3262,
  *                                     PRACK): "off" (an INVITE requiring them
  *                                     gets 420), "supported" (our INVITEs say
@@ -486,6 +491,20 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *   "resume"         a hold ended; detail "local" or "remote"
  *   "media_changed"  the peer moved its media; detail is the new address
  *                    and codec, e.g. "127.0.0.1:4000 PCMA"
+ *   "transfer_progress"  a transfer we asked for (voip_call_transfer) goes
+ *                    on: detail is the status the peer reports, e.g. "100
+ *                    Trying", "180 Ringing", "200 OK", "603 Declined"
+ *   "transferred"    the peer transferred us (a REFER we follow, see the
+ *                    option "allow_transfer"): detail is
+ *                    "call=<handle> <uri>": the handle of the new call we
+ *                    placed to uri (yours to release, like voip_phone_call's;
+ *                    its state events follow this one).  This call ends
+ *                    (reason "transferred") once the new one is answered.
+ *   "replaced"       an INVITE with Replaces (RFC 3891) took this call over:
+ *                    detail is "call=<handle> <uri>", the new call (already
+ *                    ANSWERED; it is not offered to the incoming-call
+ *                    callback; yours to release) and its remote URI.  This
+ *                    call then ends with reason "replaced".
  *   "dtmf_failed"    a digit sent by SIP INFO was refused or not answered;
  *                    the digits queued after it were dropped; detail says
  *                    which and why, e.g. "INFO 5: 415 Unsupported Media
@@ -633,6 +652,44 @@ VOIP_API int voip_call_hold(uint64_t call);
  * "local" is delivered.  VOIP_OK at once when we do not hold the call;
  * errors as voip_call_hold.  Threads: any.  Blocks: as voip_call_hold. */
 VOIP_API int voip_call_resume(uint64_t call);
+
+/* ========================================================================
+ * Call: transfer (REFER, RFC 3515; Replaces, RFC 3891; Referred-By, RFC 3892)
+ * ======================================================================== */
+
+/* Transfer an ANSWERED call: a REFER asks the peer to call uri (as for
+ * voip_phone_call; a bare user without a "server" goes to the peer's host),
+ * with a Referred-By naming us.  pyVoIP 2's semantics:
+ *   blind != 0  returns once the peer accepted the REFER (202); the call
+ *               then ends with our BYE (ENDED, reason "transferred").
+ *   blind == 0  waits for the outcome the peer reports in NOTIFYs, each
+ *               delivered as the call event "transfer_progress" ("100
+ *               Trying", "180 Ringing", "200 OK", "486 Busy Here", ...):
+ *               on a 2xx the call ends as for blind and VOIP_OK is
+ *               returned; on a failure the call stays up and
+ *               VOIP_EREJECTED is returned (the status is in the last error).
+ * A REFER the peer refuses (e.g. 603 Declined, allow_transfer "0" at a
+ * libvoip peer) is VOIP_EREJECTED and the call stays up.  VOIP_ETIMEOUT
+ * when timeout_ms (-1 = none: SIP's transaction timeout for the REFER,
+ * then as long as the peer's call takes) passed first; VOIP_ESTATE when
+ * the call is not ANSWERED or a transfer of it is in progress; VOIP_EENDED
+ * when the call ended before the outcome was known.
+ * Ownership: uri is copied.  Threads: any (in a callback it holds back the
+ * phone's later events until it returns).
+ * Blocks: blind, until the REFER's answer; else until the outcome; at most
+ * timeout_ms. */
+VOIP_API int voip_call_transfer(uint64_t call, const char *uri, int32_t blind,
+                                int32_t timeout_ms);
+
+/* Attended transfer: ask call's peer to call other's peer, replacing
+ * other (a REFER whose Refer-To carries a Replaces header naming other's
+ * dialog).  other must be another ANSWERED call of the same phone.  Waits
+ * for the outcome as voip_call_transfer with blind == 0 does; on success
+ * call ends (reason "transferred") and other is ended by its peer (our BYE
+ * follows after 2 s if it is not).  Errors as voip_call_transfer, and
+ * VOIP_EINVAL when other is call or belongs to another phone.
+ * Threads: any, as voip_call_transfer.  Blocks: as voip_call_transfer. */
+VOIP_API int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t timeout_ms);
 
 /* ========================================================================
  * Call: audio

@@ -1344,3 +1344,23 @@ func BenchmarkStreamReceive(b *testing.B) {
 		s.receive(pkt, from, &p)
 	}
 }
+
+// TestStreamIgnoresRTCP: an RTCP packet from the peer's IP but another
+// port (its RTCP port sending to our RTP port + 1, which is this stream's
+// port) is dropped as a payload type we do not take and does not latch
+// the stream; the peer's RTP is still accepted.
+func TestStreamIgnoresRTCP(t *testing.T) {
+	cfg := stConfig()
+	cfg.JitterDelay = 1
+	s, peer := stNew(t, cfg)
+	stStartRx(s)
+	rtcp := stListen(t)
+	// A receiver report: V=2, RC=0, PT=201, length 1, SSRC.
+	stSend(t, rtcp, s.LocalAddr(), []byte{0x80, 201, 0, 1, 1, 2, 3, 4})
+	stWaitFor(t, "the RTCP packet", func() bool { return s.Stats().DroppedPayloadType == 1 })
+	stSend(t, peer, s.LocalAddr(), stBuild(0, false, 1, 0, 9, bytes.Repeat([]byte{0x55}, 160)))
+	stWaitFor(t, "the RTP packet", func() bool { return s.Stats().PacketsReceived == 1 })
+	if st := s.Stats(); st.Latched != 0 || s.Remote() != stAddr(peer) {
+		t.Fatalf("latched %d, Remote() = %v, want the negotiated %v", st.Latched, s.Remote(), stAddr(peer))
+	}
+}

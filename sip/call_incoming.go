@@ -293,6 +293,10 @@ func (ic *IncomingCall) writeAnswer(d decision) {
 		res.AppendHeader(h)
 	}
 	ic.u.commonHeaders(res)
+	// Until the ACK, the peer's later requests wait for it
+	// (Dialog.readInOrder).
+	ic.dlg.awaitAck(ic.req.CSeq().SeqNo)
+	defer ic.dlg.settle(func() { ic.dlg.answering = false })
 	// WriteResponse sends the 200 and retransmits it until the ACK
 	// arrives (RFC 3261 §13.3.1.4); the call is up from now on.
 	d.result <- nil

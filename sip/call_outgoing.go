@@ -27,11 +27,18 @@ type OutgoingCall struct {
 	dtmf    dtmfHook // digits received by INFO
 }
 
+// HeaderField is an extra header of a request we send, e.g. the Replaces
+// and Referred-By of a call placed for a transfer.
+type HeaderField struct {
+	Name, Value string
+}
+
 // Invite sends an INVITE with the SDP offer to target. host, when not
 // empty, is the host written in our Via and Contact for this call (our
-// address as the peer must see it, e.g. behind NAT). A TLS certificate
-// that does not verify is a *CertificateError.
-func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) (*OutgoingCall, error) {
+// address as the peer must see it, e.g. behind NAT); extra headers are
+// added as they are. A TLS certificate that does not verify is a
+// *CertificateError.
+func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string, extra ...HeaderField) (*OutgoingCall, error) {
 	t := target.sipgo()
 	req := gosip.NewRequest(gosip.INVITE, t)
 	u.addVia(req, host)
@@ -42,6 +49,9 @@ func (u *UA) Invite(ctx context.Context, target URI, offer []byte, host string) 
 	u.rel100Headers(req)
 	u.timerInviteHeaders(req)
 	req.AppendHeader(gosip.NewHeader("Content-Type", "application/sdp"))
+	for _, h := range extra {
+		req.AppendHeader(gosip.NewHeader(h.Name, h.Value))
+	}
 	u.commonHeaders(req)
 	req.SetBody(offer)
 	u.route(req)

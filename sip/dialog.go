@@ -59,7 +59,8 @@ type Dialog struct {
 	target func() gosip.Uri                                    // the remote target
 	// ready is closed once the INVITE transaction that set the dialog up
 	// is over (our 200 OK acknowledged); nil when it was over from the
-	// start. No re-INVITE goes out before (RFC 3261 §14.1).
+	// start. No request goes out in the dialog before (RFC 3261 §14.1;
+	// sipgo completes the dialog's state only then): see doReady.
 	ready <-chan struct{}
 
 	mu        sync.Mutex
@@ -76,6 +77,7 @@ type Dialog struct {
 	lastAck   *gosip.Request // the ACK of our last re-INVITE's 2xx
 	onNoAck   func()         // ends the call: no ACK for our 2xx to a re-INVITE
 	st        dialogTimer    // the session timer (session_timer.go)
+	xfer      transfers      // REFERs both ways (refer.go, refer_in.go)
 }
 
 // SetSession sets what is done with the session descriptions of in-dialog
@@ -137,12 +139,8 @@ func (d *Dialog) offer(ctx context.Context, method gosip.RequestMethod, build fu
 // outstanding, then marks ours outstanding. Our own outstanding offer is
 // an error (ErrOfferPending): the caller's, not the peer's, to wait for.
 func (d *Dialog) begin(ctx context.Context) error {
-	if d.ready != nil {
-		select {
-		case <-d.ready:
-		case <-ctx.Done():
-			return ErrNoDialog
-		}
+	if err := d.awaitReady(ctx); err != nil {
+		return err
 	}
 	for {
 		d.mu.Lock()
@@ -163,6 +161,30 @@ func (d *Dialog) begin(ctx context.Context) error {
 			return ErrOfferPending
 		}
 	}
+}
+
+// awaitReady waits until the dialog is set up (ready); ErrNoDialog when
+// ctx ends first.
+func (d *Dialog) awaitReady(ctx context.Context) error {
+	if d.ready == nil {
+		return nil
+	}
+	select {
+	case <-d.ready:
+		return nil
+	case <-ctx.Done():
+		return ErrNoDialog
+	}
+}
+
+// doReady sends req in the dialog once it is set up (awaitReady) and
+// returns its final response. Every request we send in a dialog goes
+// through it.
+func (d *Dialog) doReady(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+	if err := d.awaitReady(ctx); err != nil {
+		return nil, err
+	}
+	return d.do(ctx, req)
 }
 
 // idleLocked is the channel closed when the outstanding offer settles.
@@ -211,7 +233,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // the final response.
 func (d *Dialog) send(ctx context.Context, method gosip.RequestMethod, body []byte) (*gosip.Response, error) {
 	next := func() *gosip.Request { return d.newRequest(method, body) }
-	res, err := d.do(ctx, next())
+	res, err := d.doReady(ctx, next())
 	if err != nil {
 		return nil, err
 	}
@@ -284,8 +306,7 @@ func (u *UA) dialogOf(req *gosip.Request) *Dialog {
 // previous re-INVITE awaits its ACK), an offer is answered by the Session,
 // a re-INVITE without one gets our offer and its ACK the answer.
 func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
-	d.awaitSettled(req.CSeq().SeqNo)
-	if err := d.read(req, tx); err != nil {
+	if err := d.readInOrder(req, tx); err != nil {
 		d.u.respond(req, tx, 500, "Server Internal Error", gosip.NewHeader("Retry-After", "1"))
 		return
 	}
@@ -350,15 +371,32 @@ func (d *Dialog) handleOffer(req *gosip.Request, tx gosip.ServerTransaction) {
 	}
 }
 
-// settleWait bounds how long a peer's new offer waits for its previous
-// re-INVITE's exchange to finish being applied.
+// settleWait bounds how long a peer's new request waits for its previous
+// INVITE's or re-INVITE's exchange to finish being applied.
 const settleWait = time.Second
 
-// awaitSettled: a request from the peer with a CSeq above the re-INVITE
-// whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4: the ACK
-// goes out before anything newer in the dialog), which may simply be still
-// on its way through another goroutine. Wait for that exchange to settle,
-// briefly, rather than answering the new request 500.
+// awaitAck marks our 2xx to the peer's INVITE or re-INVITE with CSeq cseq
+// as awaiting its ACK, until settle clears answering.
+func (d *Dialog) awaitAck(cseq uint32) {
+	d.mu.Lock()
+	d.answering, d.ackCSeq = true, cseq
+	d.mu.Unlock()
+}
+
+// readInOrder checks a request from the peer against the dialog's CSeq
+// (RFC 3261 §12.2.2) once the ACK it follows was applied (awaitSettled):
+// read first, a newer CSeq would make sipgo refuse that ACK.
+func (d *Dialog) readInOrder(req *gosip.Request, tx gosip.ServerTransaction) error {
+	d.awaitSettled(req.CSeq().SeqNo)
+	return d.read(req, tx)
+}
+
+// awaitSettled: a request from the peer with a CSeq above the INVITE or
+// re-INVITE whose ACK we await was sent after that ACK (RFC 3261 §13.2.2.4:
+// the ACK goes out before anything newer in the dialog), which may simply
+// be still on its way through another goroutine. Wait for that exchange to
+// settle, briefly, rather than answering the new request 500 or reading it
+// before the ACK.
 func (d *Dialog) awaitSettled(cseq uint32) {
 	d.mu.Lock()
 	if !d.answering || cseq <= d.ackCSeq {

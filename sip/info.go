@@ -118,13 +118,13 @@ func (u *UA) handleInfo(req *gosip.Request, tx gosip.ServerTransaction) {
 		u.respond(req, tx, code, reason, hdrs...)
 		return
 	}
-	hook, dialog := u.dtmfDialog(req)
+	hook, read := u.dtmfDialog(req)
 	if hook == nil {
 		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	// RFC 3261 §12.2.2: a request older than the last one is out of order.
-	if err := dialog.ReadRequest(req, tx); err != nil {
+	if err := read(req, tx); err != nil {
 		u.respond(req, tx, 500, "Server Internal Error")
 		return
 	}
@@ -142,13 +142,9 @@ func (u *UA) handleInfo(req *gosip.Request, tx gosip.ServerTransaction) {
 	u.respond(req, tx, 200, "OK")
 }
 
-// requestReader is the part of a sipgo dialog that checks a request's CSeq.
-type requestReader interface {
-	ReadRequest(req *gosip.Request, tx gosip.ServerTransaction) error
-}
-
-// dtmfDialog finds the dialog of an in-dialog request, either side.
-func (u *UA) dtmfDialog(req *gosip.Request) (*dtmfHook, requestReader) {
+// dtmfDialog finds the dialog of an in-dialog request, either side: its
+// digit hook and what checks the request's CSeq.
+func (u *UA) dtmfDialog(req *gosip.Request) (*dtmfHook, func(*gosip.Request, gosip.ServerTransaction) error) {
 	var ic *IncomingCall
 	var oc *OutgoingCall
 	u.mu.Lock()
@@ -161,11 +157,11 @@ func (u *UA) dtmfDialog(req *gosip.Request) (*dtmfHook, requestReader) {
 	u.mu.Unlock()
 	switch {
 	case ic != nil:
-		return &ic.dtmf, ic.ds
+		return &ic.dtmf, ic.dlg.readInOrder
 	case oc != nil:
 		oc.mu.Lock()
 		defer oc.mu.Unlock()
-		return &oc.dtmf, oc.ds
+		return &oc.dtmf, oc.ds.ReadRequest
 	}
 	return nil, nil
 }
@@ -216,7 +212,7 @@ func (u *UA) sendDTMF(ctx context.Context, target gosip.Uri, digit byte, duratio
 // duration to the caller by INFO (application/dtmf-relay) and waits for
 // its final response: nil on 2xx, a *StatusError otherwise.
 func (ic *IncomingCall) SendDTMF(ctx context.Context, digit byte, duration time.Duration) error {
-	return ic.u.sendDTMF(ctx, ic.ds.InviteRequest.Contact().Address, digit, duration, ic.ds.Do)
+	return ic.u.sendDTMF(ctx, ic.ds.InviteRequest.Contact().Address, digit, duration, ic.dlg.doReady)
 }
 
 // SendDTMF sends one key press ('0'-'9', '*', '#', 'A'-'D') lasting

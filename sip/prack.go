@@ -55,12 +55,6 @@ func ParseRel100(s string) (Rel100, error) {
 // tag100rel is RFC 3262's option tag.
 const tag100rel = "100rel"
 
-// supportedTag reports whether we implement the option tag (RFC 3261
-// §8.2.2.3: a Require naming any other gets 420).
-func supportedTag(tag string) bool {
-	return strings.EqualFold(tag, tag100rel) || strings.EqualFold(tag, tagTimer)
-}
-
 // headerLister is a request or a response, as far as reading headers goes.
 type headerLister interface {
 	GetHeaders(name string) []gosip.Header

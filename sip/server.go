@@ -29,7 +29,8 @@ func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 		gosip.UPDATE:  u.handleUpdate,
 		gosip.PRACK:   u.handlePrack,
 		gosip.OPTIONS: u.handleOptions,
-		gosip.NOTIFY:  u.handleInfoLike,
+		gosip.NOTIFY:  u.handleNotify,
+		gosip.REFER:   u.handleRefer,
 		gosip.INFO:    u.handleInfo,
 		gosip.MESSAGE: u.handleInfoLike,
 	}
@@ -164,6 +165,11 @@ func (u *UA) handleInvite(req *gosip.Request, tx gosip.ServerTransaction) {
 	// loop or merged request.
 	if u.isMerged(req) {
 		u.respond(req, tx, 482, "Loop Detected")
+		return
+	}
+	// RFC 3891 §3: an INVITE with Replaces naming no dialog of ours.
+	if h := req.GetHeader("Replaces"); h != nil && u.replacedDialog(h.Value()) == nil {
+		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	// Full or closing: 503 before anything is spent on the call. The

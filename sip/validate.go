@@ -289,17 +289,3 @@ func acceptsSDP(hs []gosip.Header) bool {
 
 // isCTL reports an ASCII control character other than HTAB.
 func isCTL(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
-
-// unsupportedRequire lists, comma-separated, the option tags of req's
-// Require that we do not implement (RFC 3261 §8.2.2.3); "" when none.
-func unsupportedRequire(req *gosip.Request) string {
-	var bad []string
-	for _, h := range req.GetHeaders("Require") {
-		for _, t := range strings.Split(h.Value(), ",") {
-			if t = strings.TrimSpace(t); t != "" && !supportedTag(t) {
-				bad = append(bad, t)
-			}
-		}
-	}
-	return strings.Join(bad, ", ")
-}

@@ -72,7 +72,9 @@ type Call struct {
 	holdBusy       bool       // a Hold or Resume awaits its answer
 	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
 
-	sclock sessionClock // RFC 4028 session timer (session_timer.go)
+	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
+	successor *Call        // the call that took this one over (transfer.go)
+	referred  bool         // a REFER of the peer is being followed
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

@@ -14,6 +14,19 @@ const (
 	// EventMediaChanged: the peer moved its media (address or codec);
 	// detail says what it is now, e.g. "127.0.0.1:4000 PCMA".
 	EventMediaChanged = "media_changed"
+	// EventTransferProgress: the peer we transferred (Call.Transfer)
+	// reports how its call to the target goes: the status of its NOTIFY's
+	// sipfrag, e.g. "100 Trying", "180 Ringing", "200 OK", "603 Declined".
+	EventTransferProgress = "transfer_progress"
+	// EventTransferred: the peer transferred us (a REFER we followed):
+	// Call.Successor is the new call we placed; detail is its target URI.
+	// The C library's detail is "call=<handle> <uri>".
+	EventTransferred = "transferred"
+	// EventReplaced: an INVITE with Replaces (RFC 3891) took this call
+	// over: Call.Successor is the new, already answered call; detail is
+	// its remote URI ("call=<handle> <uri>" in C). This call then ends
+	// with reason "replaced".
+	EventReplaced = "replaced"
 	// EventDTMFFailed: a digit sent by SIP INFO was refused or not
 	// answered; the digits queued after it were dropped. detail says
 	// which digit and why, e.g. "INFO 5: 415 Unsupported Media Type; 3

@@ -43,6 +43,7 @@ func (c *Call) startSessionLocked(ours, theirs []byte) {
 		d.SetSession(sip.Session{Answer: c.answerOffer, Offer: c.lateOffer, Answered: c.takeAnswer,
 			Refreshed: c.onSessionRefreshed})
 		c.startSessionTimerLocked(d)
+		d.OnRefer(c.onRefer) // transfer_in.go
 	}
 }
 

@@ -30,6 +30,7 @@ type Config struct {
 	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
 	JitterDelay     time.Duration // playout delay
 	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
+	AllowTransfer   bool          // follow a peer's REFER (else 603)
 	Rel100          sip.Rel100    // reliable provisional responses (RFC 3262)
 	SessionExpires  int           // session interval asked for, seconds (RFC 4028); 0 = none
 	MinSE           int           // smallest session interval accepted, seconds

@@ -16,6 +16,13 @@ func (p *Phone) Call(uri string) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.dial(target, nil, nil)
+}
+
+// dial places a call to target with extra headers; before, when not nil,
+// is called with the built call just before it is published (and its
+// first event queued).
+func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)) (*Call, error) {
 	env := p.env()
 	if env.err != nil {
 		return nil, env.err
@@ -39,13 +46,16 @@ func (p *Phone) Call(uri string) (*Call, error) {
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c.cancelInvite = cancel
-	oc, err := env.ua.Invite(ctx, target, c.offer, host)
+	oc, err := env.ua.Invite(ctx, target, c.offer, host, extra...)
 	if err != nil {
 		cancel(nil)
 		c.releasePort()
 		return nil, fmt.Errorf("%w: INVITE to %s: %v", ErrNetwork, target.String(), err)
 	}
 	c.out, c.callID, c.localURI = oc, oc.CallID(), oc.LocalURI()
+	if before != nil {
+		before(c)
+	}
 	if err := c.publish(nil, "INVITE sent"); err != nil {
 		// The phone began to stop while the INVITE went out: the
 		// UA closes soon, so abandon the transaction quietly.

@@ -15,6 +15,10 @@ func (p *Phone) onInvite(ic *sip.IncomingCall) {
 		_ = ic.Reject(500, "Server Internal Error")
 		return
 	}
+	if rd := ic.Replacing(); rd != nil {
+		p.takeOver(ic, rd, host) // transfer_in.go
+		return
+	}
 	if p.handlers().IncomingCall == nil {
 		_ = ic.Reject(486, "Busy Here")
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -372,4 +373,85 @@ func TestRequestsFromThePBX(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Error("MESSAGE not reported to the application")
 	}
+}
+
+// TestTransferThroughKamailio: alice calls bob through Kamailio, bob
+// transfers her (waiting for the outcome) to "carol", a user of the
+// server: the REFER and the NOTIFYs follow the dialog's Record-Route
+// through Kamailio (they arrive with its Via), alice's call to carol is
+// authorized by Kamailio, and alice ends up talking to carol.
+func TestTransferThroughKamailio(t *testing.T) {
+	startKamailio(t, kamailioPort)
+	in := newIncoming()
+	bob := pbxPhone(t, "bob", "bobpw", 49000, nil, in.handler(true))
+	cin := newIncoming()
+	carol := pbxPhone(t, "carol", "carolpw", 49050, nil, cin.handler(true))
+	alice := pbxPhone(t, "alice", "alicepw", 49100, nil, Handler{})
+	logs := map[*Phone]*logLines{}
+	for _, p := range []*Phone{bob, carol, alice} {
+		l := &logLines{}
+		p.SetLog(slog.LevelInfo, l.add)
+		logs[p] = l
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1, err := alice.Call("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a1, Answered, 10*time.Second)
+	b1 := in.next(t)
+	waitState(t, b1, Answered, 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := b1.Transfer(ctx, "carol", false); err != nil {
+		t.Fatal(err)
+	}
+	a2 := a1.Successor()
+	if a2 == nil {
+		t.Fatal("alice's call has no successor")
+	}
+	waitState(t, a2, Answered, 5*time.Second)
+	c1 := cin.next(t)
+	waitState(t, c1, Answered, 5*time.Second)
+	waitState(t, a1, Ended, 5*time.Second)
+	waitState(t, b1, Ended, 5*time.Second)
+	if !strings.Contains(c1.remoteURI, "alice") {
+		t.Errorf("carol sees the call from %q", c1.remoteURI)
+	}
+	exchangeTones(t, a2, c1)
+	if got := logs[alice].find("following REFER"); !strings.Contains(got, "hops=2") {
+		t.Errorf("the REFER did not come through Kamailio: %q", got)
+	}
+	if got := logs[bob].find("status=\"200 OK\""); !strings.Contains(got, "hops=2") {
+		t.Errorf("the final NOTIFY did not come through Kamailio: %q", got)
+	}
+}
+
+// logLines collects a phone's log lines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) add(_ slog.Level, msg string) {
+	l.mu.Lock()
+	l.lines = append(l.lines, msg)
+	l.mu.Unlock()
+}
+
+// find is the first line containing s, waiting up to 2 s for it.
+func (l *logLines) find(s string) string {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			if strings.Contains(line, s) {
+				l.mu.Unlock()
+				return line
+			}
+		}
+		l.mu.Unlock()
+	}
+	return ""
 }

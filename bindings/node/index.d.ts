@@ -110,6 +110,8 @@ export interface PhoneOptions {
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
   inviteTimeoutMs?: number;
+  /** Follow a peer's REFER (default true); false answers it 603 Declined (allow_transfer). */
+  allowTransfer?: boolean;
   /** Reliable provisional responses, RFC 3262 (rel100): "off", "supported" (default) or "required". */
   rel100?: 'off' | 'supported' | 'required';
   /** End an answered call (BYE, reason "RTP timeout") when its peer sent no RTP this long: 0 = never, or 1000..3600000 ms; never while on hold (rtp_timeout_ms), default 30000. */
@@ -206,12 +208,20 @@ export interface PhoneEvents {
   callState: [call: Call, state: CallState, reason: string];
   /** A call of this phone received a DTMF digit. */
   dtmf: [call: Call, digit: string];
-  /** An event of an established call other than a state change (voip_phone_on_call_event): 'hold', 'resume', 'media_changed', ...; unknown names may come. */
+  /** An event of an established call other than a state change (voip_phone_on_call_event): 'hold', 'resume', 'media_changed', 'transfer_progress', 'transferred' / 'replaced' (detail "call=<id> <uri>"), ...; unknown names may come. */
   callEvent: [call: Call, event: string, detail: string];
   /** NOTIFY, INFO or MESSAGE outside a call (already answered 200). */
   request: [request: IncomingRequest];
   /** A log line (with the logLevel option). */
   log: [level: LogLevel, message: string];
+}
+
+/** Options of Call.transfer. */
+export interface TransferOptions {
+  /** true (default): end the call once the peer accepted the REFER; false: wait for the outcome. */
+  blind?: boolean;
+  /** Milliseconds to wait (default: no limit beyond SIP's). */
+  timeout?: number;
 }
 
 export interface CallEvents {
@@ -229,6 +239,12 @@ export interface CallEvents {
   resume: [detail: string];
   /** The peer moved its media: detail is the new address and codec. */
   media_changed: [detail: string];
+  /** A transfer we asked for (transfer()) goes on: the status the peer reports, e.g. '180 Ringing', '200 OK', '603 Declined'. */
+  transfer_progress: [detail: string];
+  /** The peer transferred us (a REFER we follow): newCall is the call we placed to uri (also call.successor); this call ends once it is answered. */
+  transferred: [newCall: Call, uri: string];
+  /** An INVITE with Replaces took this call over: newCall (already ANSWERED, not emitted as 'call') replaces it (also call.successor); this call then ends ('replaced'). */
+  replaced: [newCall: Call, uri: string];
   /** A digit sent by SIP INFO was refused or not answered; the digits queued after it were dropped. */
   dtmf_failed: [detail: string];
   /** Media flow before the answer: detail 'local' (we called progress()) or 'remote' (the callee's 18x carried SDP; read it in PROGRESS). */
@@ -361,6 +377,12 @@ export declare class Call extends EventEmitter {
   cancel(): void;
   /** Hang up an ANSWERED call; resolves once it ENDED. */
   hangup(): Promise<void>;
+  /** Transfer the ANSWERED call to uri (REFER).  blind (default): resolves once the peer accepted, and the call ends; else resolves when the peer's call to uri succeeded.  Rejects with VoipError 'EREJECTED' (refused or failed: the call goes on), 'ETIMEOUT', 'ESTATE'. */
+  transfer(uri: string, options?: TransferOptions): Promise<void>;
+  /** Attended transfer: this call's peer calls other's peer, replacing other (REFER with Replaces); rejects as transfer(). */
+  transferAttended(other: Call, options?: { timeout?: number }): Promise<void>;
+  /** The call that took this one over ('transferred', 'replaced'); null until one did. */
+  readonly successor: Call | null;
   /**
    * Put the call on hold (re-INVITE with a=sendonly, or a=inactive when the
    * peer holds us too); resolves once the peer accepted.  Rejects with

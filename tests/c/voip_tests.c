@@ -1321,6 +1321,51 @@ static void test_first_events(void)
 }
 
 /* ------------------------------------------------------------------------
+ * transfer: B transfers A to C with voip_call_transfer (blind): B's call
+ * ends "transferred", C gets A's new call, A's old call ends; the
+ * argument and state errors of both transfer functions.
+ * ------------------------------------------------------------------------ */
+static void test_transfer(void)
+{
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_lo(0) + 74, TP_RECORD, NULL, NULL, NULL);
+    tphone *c = tp_start("carol", rtp_lo(0) + 75, rtp_hi(0), TP_ANSWER, NULL, NULL, NULL);
+    tphone *b = phone_b(TP_ANSWER);
+    char buf[512], uri[128];
+    uint64_t ca, cb;
+    establish(a, b, &ca, &cb);
+
+    STEP("argument errors");
+    EXPECT_RC(voip_call_transfer(cb, NULL, 1, 1000), VOIP_EINVAL);
+    EXPECT_RC(voip_call_transfer(cb, "sip:", 1, 1000), VOIP_EINVAL);
+    EXPECT_RC(voip_call_transfer(0, "sip:carol@127.0.0.1", 1, 1000), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_call_transfer_attended(cb, 987654321, 1000), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_call_transfer_attended(cb, cb, 1000), VOIP_EINVAL);
+
+    STEP("blind transfer of A to C");
+    snprintf(uri, sizeof uri, "sip:carol@127.0.0.1:%d", c->sip_port);
+    OK(voip_call_transfer(cb, uri, 1, 5000));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+    /* Our BYE follows the 202; A, done with the transfer, may hang up first. */
+    INFO(cb, "end_reason", buf);
+    CHECK(!strcmp(buf, "transferred") || !strcmp(buf, "remote hangup"), "B's end reason \"%s\"", buf);
+    uint64_t cc = tp_next_incoming(c, 5000);
+    CHECK(cc != 0, "C got no call from A within 5 s");
+    WAIT_STATE(cc, VOIP_CALL_ANSWERED, 5000);
+    CHECK(strstr(INFO(cc, "remote_uri", buf), "alice@127.0.0.1"), "C's call is from \"%s\"", buf);
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 5000);
+
+    STEP("a transfer of an ended call");
+    EXPECT_RC(voip_call_transfer(cb, uri, 1, 1000), VOIP_ESTATE);
+
+    voip_call_release(ca);
+    voip_call_release(cb);
+    voip_call_release(cc);
+    tp_destroy(a);
+    tp_destroy(b);
+    tp_destroy(c);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
@@ -1354,6 +1399,7 @@ static const struct {
     { "register", test_register },
     { "last_error", test_last_error },
     { "first_events", test_first_events },
+    { "transfer", test_transfer },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */

@@ -20,6 +20,7 @@ set(VOIP_INTEROP_TESTS
   baresip_calls_echo
   baresip_hold_echo
   dial_calls_baresip
+  dial_transfer_baresip
   kamailio_register
   kamailio_calls
   kamailio_baresip

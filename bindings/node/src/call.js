@@ -75,6 +75,7 @@ class Call extends EventEmitter {
     this._answeredWaiters = [];
     this._endedWaiters = [];
     this._released = null; // promise of the handle's release
+    this._successor = null; // the call that took this one over
   }
 
   // ---- facts ----------------------------------------------------------
@@ -237,6 +238,60 @@ class Call extends EventEmitter {
       }
       await this._waitFinalized(END_EVENT_GRACE_MS, 'local hangup');
     });
+  }
+
+  /**
+   * Transfer the ANSWERED call to uri (a REFER).  options.blind (default
+   * true): resolves once the peer accepted the REFER, and the call ends.
+   * blind false: waits for the outcome of the peer's call to uri (reported
+   * as 'transfer_progress' events) and resolves when it succeeded (the
+   * call ends).  Rejects with VoipError 'EREJECTED' when the peer refused
+   * the REFER or its call failed (the call goes on), 'ETIMEOUT' after
+   * options.timeout ms, 'ESTATE' when the call is not ANSWERED.
+   */
+  transfer(uri, options = {}) {
+    checkString('uri', uri, { empty: false });
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${typeName(options)}`);
+    const blind = options.blind === undefined ? true : options.blind;
+    if (typeof blind !== 'boolean') throw new TypeError(`options.blind must be a boolean, got ${typeName(blind)}`);
+    const timeout = checkTimeout('options.timeout', options.timeout);
+    return this._transfer('transfer', this._fn.call_transfer, uri.trim().replace(/^<(.*)>$/, '$1'), blind ? 1 : 0, timeout);
+  }
+
+  /**
+   * Attended transfer: ask this call's peer to call other's peer, replacing
+   * other (a REFER with Replaces).  Both must be ANSWERED calls of this
+   * phone.  Resolves on success (this call ends, other is ended by its
+   * peer); rejects as transfer() does.
+   */
+  transferAttended(other, options = {}) {
+    if (!(other instanceof Call)) throw new TypeError(`other must be a Call, got ${typeName(other)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${typeName(options)}`);
+    const timeout = checkTimeout('options.timeout', options.timeout);
+    const o = other._live('transferAttended');
+    return this._transfer('transferAttended', this._fn.call_transfer_attended, o, timeout);
+  }
+
+  _transfer(what, f, ...args) {
+    let h;
+    try {
+      h = this._live(what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return callAsync(f, h, ...args).then((rc) => {
+      if (rc !== OK) throw fromAsync(this._fn, rc, `call ${this._id}: ${what}`, { call: h }, `call is ${this.state}`);
+    });
+  }
+
+  /**
+   * The call that took this one over, null until one did: after
+   * 'transferred' the call placed because the peer transferred us, after
+   * 'replaced' the (already ANSWERED) call whose INVITE with Replaces took
+   * this one over.
+   */
+  get successor() {
+    return this._successor;
   }
 
   /**
@@ -548,9 +603,15 @@ class Call extends EventEmitter {
   // A call event (voip_phone_on_call_event): emitted on the call under its
   // own name ('hold', 'resume', 'media_changed', ...) and as 'event', and on
   // the phone as 'callEvent'.
-  _onEvent(name, detail) {
+  _onEvent(name, detail, successor) {
     if (this._finalized) return;
-    emitSafe(this, name, detail);
+    if (successor) {
+      // 'transferred' / 'replaced': (newCall, uri); detail is "call=<id> <uri>".
+      this._successor = successor;
+      emitSafe(this, name, successor, detail.slice(detail.indexOf(' ') + 1));
+    } else {
+      emitSafe(this, name, detail);
+    }
     emitSafe(this, 'event', name, detail);
     emitSafe(this._phone, 'callEvent', this, name, detail);
   }

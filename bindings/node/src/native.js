@@ -114,6 +114,8 @@ function declare(lib, koffi) {
     call_info: f('int voip_call_info(uint64_t call, const char *key, uint8_t *buf, size_t buflen)'),
     call_last_error: opt('int voip_call_last_error(uint64_t call, uint8_t *buf, size_t buflen)'),
     call_release: f('int voip_call_release(uint64_t call)'),
+    call_transfer: f('int voip_call_transfer(uint64_t call, const char *uri, int32_t blind, int32_t timeout_ms)'),                // async only
+    call_transfer_attended: f('int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t timeout_ms)'),              // async only
   };
 }
 

@@ -96,6 +96,7 @@ const OPTION_KEYS = {
   dtmfMode: str('dtmf_mode'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
+  allowTransfer: bool('allow_transfer'),
   rel100: str('rel100'),
   rtpTimeoutMs: int('rtp_timeout_ms'),
   ringTimeoutMs: int('ring_timeout_ms'),

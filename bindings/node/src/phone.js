@@ -428,7 +428,26 @@ class Phone extends EventEmitter {
 
   _onCallEvent(id, name, detail) {
     const call = this._calls.get(id);
-    if (call) call._onEvent(name, detail);
+    if (call) call._onEvent(name, detail, this._successorOf(call, name, detail));
+  }
+
+  // The call that took `call` over, for 'transferred' (the call placed for
+  // the peer's REFER) and 'replaced' (an INVITE with Replaces): its handle
+  // is in detail, "call=<id> <uri>"; it becomes a Call of this phone before
+  // its own events arrive.
+  _successorOf(call, name, detail) {
+    if (name !== 'transferred' && name !== 'replaced') return null;
+    const m = /^call=(\d+) (.*)$/.exec(detail);
+    if (!m || m[1] === '0') return null;
+    const id = Number(m[1]);
+    let next = this._calls.get(id);
+    if (!next) {
+      next = name === 'transferred'
+        ? new Call(this, id, { direction: 'outgoing', state: CallState.DIALING, remoteUri: m[2] })
+        : new Call(this, id, { direction: 'incoming', state: CallState.ANSWERED, remoteUri: m[2] });
+      this._calls.set(id, next);
+    }
+    return next;
   }
 
   _onStatus(st, reason) {

@@ -10,7 +10,7 @@ const PKG = path.join(__dirname, '..');
 const ROOT = path.join(PKG, '..', '..');
 const RATE = 8000;
 
-// Port plan of the Node suite: SIP 5400-5509, RTP 36000-36999.  Each test
+// Port plan of the Node suite: SIP 5400-5509, RTP 36000-37199.  Each test
 // file takes its own block so that files may run in parallel.
 const PORTS = {
   api: { sip: 5400, rtp: 36000 },
@@ -22,6 +22,7 @@ const PORTS = {
   loop: { sip: 5470, rtp: 36800 },
   pkg: { sip: 5480, rtp: 36900 },
   early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
+  transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
 };

@@ -112,3 +112,18 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+// Transfers (REFER, Replaces).
+async function transfers(phone: Phone, call: Call, other: Call): Promise<void> {
+  await call.transfer('sip:carol@127.0.0.1:5070');
+  await call.transfer('sip:carol@127.0.0.1:5070', { blind: false, timeout: 10000 });
+  await call.transferAttended(other, { timeout: 10000 });
+  call.on('transferred', (newCall: Call, uri: string) => void newCall.hangup().then(() => uri));
+  call.on('replaced', (newCall: Call, uri: string) => void [newCall.state, uri]);
+  call.on('transfer_progress', (detail: string) => void detail.length);
+  const next: Call | null = call.successor;
+  void next;
+  void new Phone({ allowTransfer: false });
+  void phone;
+}
+void transfers;

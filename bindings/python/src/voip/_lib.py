@@ -110,6 +110,8 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_get_dtmf": (c_int, [c_uint64, c_char_p, c_size_t, POINTER(c_size_t)]),
     "voip_call_info": (c_int, [c_uint64, c_char_p, c_char_p, c_size_t]),
     "voip_call_release": (c_int, [c_uint64]),
+    "voip_call_transfer": (c_int, [c_uint64, c_char_p, c_int32, c_int32]),
+    "voip_call_transfer_attended": (c_int, [c_uint64, c_uint64, c_int32]),
 }
 
 # Declared in voip.h but possibly missing from a given build.

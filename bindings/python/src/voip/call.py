@@ -38,6 +38,13 @@ def _release_handle(handle: int) -> None:
         pass
 
 
+def _ms(timeout: Optional[float]) -> int:
+    """Seconds (None: no limit) as the library's int32_t milliseconds."""
+    if timeout is None:
+        return -1
+    return min(max(0, int(timeout * 1000)), (1 << 31) - 1)
+
+
 class VoIPCall:
     """A call.  Created by the phone: by :meth:`VoIPPhone.call` for outgoing
     calls, and for incoming ones before :meth:`ringing` is called.  Subclass
@@ -73,6 +80,7 @@ class VoIPCall:
         self._close_lock = threading.Lock()
         self._u8 = phone.audio_format == "u8"
         self._registry = phone.call_registry
+        self._successor: Optional["VoIPCall"] = None
         self._finalizer = weakref.finalize(self, _release_handle, self._handle)
         # At interpreter exit the phones are destroyed, which releases every
         # call handle; nothing to do for calls then.
@@ -285,6 +293,65 @@ class VoIPCall:
     def cancel(self) -> None:
         """Cancel an outgoing call in DIALING or PROGRESS (CANCEL)."""
         self._check(_lib.lib.voip_call_cancel(self._h()))
+
+    # ------------------------------------------------------------------
+    # Transfer (REFER, RFC 3515; Replaces, RFC 3891)
+    # ------------------------------------------------------------------
+    def transfer(
+        self, user: Optional[str] = None, uri: Optional[str] = None,
+        blind: bool = True, timeout: Optional[float] = None,
+    ) -> bool:
+        """Transfer the ANSWERED call (a REFER), as in pyVoIP 2: to *user*
+        (a user or number; with a server it is called there, else at the
+        peer's host) or to *uri* (a complete URI, in <> or not).  *blind*
+        (the default): the call ends as soon as the peer accepted the REFER.
+        Otherwise this waits for the outcome of the peer's call, reported
+        as ``"transfer_progress"`` events: on success the call ends, on a
+        failure it goes on.  Returns True when the transfer was blind and
+        accepted or succeeded, False when it was refused or failed (the
+        reason is logged).  *timeout* in seconds (None: no limit beyond
+        SIP's) is an extra: when it runs out a VoIPError (VOIP_ETIMEOUT) is
+        raised.  Raises InvalidStateError when the call is not ANSWERED."""
+        if (user is None) == (uri is None):
+            raise InvalidArgumentError("transfer needs exactly one of user and uri")
+        target = (uri if uri is not None else user) or ""
+        target = target.strip()
+        if target.startswith("<") and target.endswith(">"):
+            target = target[1:-1]
+        rc = _lib.lib.voip_call_transfer(
+            self._h(), _lib.encode(target, "uri"), 1 if blind else 0, _ms(timeout)
+        )
+        return self._transfer_result(rc)
+
+    def transfer_attended(self, other: "VoIPCall", timeout: Optional[float] = None) -> bool:
+        """Attended transfer: ask this call's peer to call *other*'s peer,
+        replacing *other* (a REFER with Replaces).  Both calls must be
+        ANSWERED calls of this phone.  Waits for the outcome as
+        ``transfer(blind=False)`` does: True on success (this call ends and
+        *other* is ended by its peer), False when it was refused or failed
+        (both calls go on).  Not in pyVoIP."""
+        if not isinstance(other, VoIPCall):
+            raise TypeError(f"other must be a VoIPCall, not {type(other).__name__}")
+        rc = _lib.lib.voip_call_transfer_attended(self._h(), other._h(), _ms(timeout))
+        return self._transfer_result(rc)
+
+    def _transfer_result(self, rc: int) -> bool:
+        if rc == _lib.OK:
+            return True
+        if rc == _lib.EREJECTED:
+            log.info("call %d: %s", self._handle, from_code(rc, call=self._handle).message)
+            return False
+        self._raise(rc)
+        return False  # not reached
+
+    @property
+    def successor(self) -> Optional["VoIPCall"]:
+        """The call that took this one over, None until one did: after the
+        event ``"transferred"`` the call we placed because the peer
+        transferred us (a REFER), after ``"replaced"`` the (already
+        ANSWERED) call whose INVITE with Replaces took this one over.  It
+        is set before :meth:`event_callback` runs.  Not in pyVoIP."""
+        return self._successor
 
     def hold(self) -> None:
         """Put an ANSWERED call on hold (a re-INVITE offering a=sendonly, or

@@ -121,6 +121,8 @@ class VoIPPhoneParameter:
     "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
+    allow_transfer: Optional[bool] = None
+    """False answers a peer's REFER 603 Declined (option allow_transfer)."""
     rel100: Optional[str] = None
     """Reliable provisional responses (RFC 3262): "off", "supported" (the
     library's default) or "required"."""
@@ -226,6 +228,8 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.allow_transfer is not None:
+            o.append(("allow_transfer", "1" if self.allow_transfer else "0"))
         if self.dtmf_mode is not None:
             o.append(("dtmf_mode", self.dtmf_mode))
         if self.rel100 is not None:
@@ -826,11 +830,37 @@ class VoIPPhone:
         call = self.call_registry.get(ch)
         if call is None:
             return
+        if name in ("transferred", "replaced"):
+            self._adopt_successor(call, name, detail)
         try:
             call.event_callback(name, detail)
         finally:
             if self.params.call_event_callback is not None:
                 self.params.call_event_callback(call, name, detail)
+
+    def _adopt_successor(self, call: VoIPCall, name: str, detail: str) -> None:
+        """A call that takes *call* over ("transferred": the call we placed
+        for the peer's REFER; "replaced": an INVITE with Replaces): its
+        handle is in *detail* ("call=<handle> <uri>"); it becomes a call
+        object of this phone, *call*'s :attr:`VoIPCall.successor`, before
+        the event and its own state changes are delivered."""
+        head, _, uri = detail.partition(" ")
+        if not head.startswith("call="):
+            return
+        try:
+            ch = int(head[len("call="):])
+        except ValueError:
+            return
+        if ch == 0:
+            return
+        first = CallState.DIALING if name == "transferred" else CallState.ANSWERED
+        with self.call_registry.lock:
+            new = self.call_registry.get(ch)
+            if new is None:
+                new = self.call_class(self, first, None, ch)
+                self.call_registry.add(ch, new, getattr(_tls, "phone", 0) or (self._handle or 0))
+        call._successor = new
+        log.info("call %d %s: call %d (%s)", call.handle, name, ch, uri)
 
     def _on_status(self, status: int, reason: str) -> None:
         self._status_reason = reason
