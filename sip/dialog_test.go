@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/libvoip/libvoip/internal/siptimers"
 
 	gosip "github.com/emiago/sipgo/sip"
 )
@@ -370,32 +370,11 @@ func TestDialogLateOfferAck(t *testing.T) {
 	next(t, c.peer.msgs, "200 to the UPDATE sent after the ACK", isResponse(200, gosip.UPDATE))
 }
 
-// shortTimersEnv asks a re-executed test binary to shorten sipgo's
-// transaction timers (process-wide: only a process of its own may).
-const shortTimersEnv = "SIP_TEST_SHORT_TIMERS"
-
-// inShortTimers runs the test named name in a child process whose T1 is
-// 50 ms (64·T1 = 3.2 s) and reports false; in that child it reports true.
-func inShortTimers(t *testing.T, name string) bool {
-	t.Helper()
-	if os.Getenv(shortTimersEnv) != "" {
-		gosip.SetTimers(50*time.Millisecond, 200*time.Millisecond, 250*time.Millisecond)
-		return true
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), shortTimersEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+name) {
-		t.Fatalf("%s with short SIP timers failed (%v):\n%s", name, err, out)
-	}
-	return false
-}
-
 // TestDialogReinviteNoAck: our 200 to the peer's re-INVITE, never
 // acknowledged, is retransmitted for 64·T1; then the call ends with
 // reason "no ACK" and our BYE (RFC 3261 §13.3.1.4).
 func TestDialogReinviteNoAck(t *testing.T) {
-	if !inShortTimers(t, "TestDialogReinviteNoAck") {
+	if !siptimers.In(t, "TestDialogReinviteNoAck", "") {
 		return
 	}
 	c := newDialogCall(t, testSession(make(chan []byte, 1)))

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/siptimers"
+
 	gosip "github.com/emiago/sipgo/sip"
 )
 
@@ -97,7 +99,7 @@ func TestFloodReturnsToBaseline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 2 s flood and up to 30 s of recovery")
 	}
-	if !inShortTimers(t, "TestFloodReturnsToBaseline") {
+	if !siptimers.In(t, "TestFloodReturnsToBaseline", "") {
 		return
 	}
 	const invites, maxCalls = 500, 100

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/siptimers"
+
 	gosip "github.com/emiago/sipgo/sip"
 )
 
@@ -12,7 +14,7 @@ import (
 // ErrTimeout once the transaction times out (Timer B, 64·T1), and leaves
 // the call up, unheld and sending audio.
 func TestHoldTimeout(t *testing.T) {
-	if !inShortTimers(t, "TestHoldTimeout") {
+	if !siptimers.In(t, "TestHoldTimeout", "") {
 		return
 	}
 	in := newIncoming()

@@ -4,50 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/siptimers"
+
 	gosip "github.com/emiago/sipgo/sip"
 )
-
-// shortTimersEnv asks a re-executed test binary to shorten sipgo's
-// transaction timers (process-wide in sipgo, so only a process of its own
-// may change them).
-const shortTimersEnv = "VOIP_TEST_SHORT_SIP_TIMERS"
-
-// inShortTimers runs the test named name in a child process whose sipgo
-// timers are short (T1 50 ms: Timer H and L 3.2 s) and reports false; in
-// that child it sets the timers and reports true.
-func inShortTimers(t *testing.T, name string) bool {
-	t.Helper()
-	if os.Getenv(shortTimersEnv) != "" {
-		gosip.SetTimers(50*time.Millisecond, 200*time.Millisecond, 250*time.Millisecond)
-		return true
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), shortTimersEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+name) {
-		t.Fatalf("%s with short SIP timers failed (%v):\n%s", name, err, out)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, "noack:") {
-			t.Log(strings.TrimSpace(l))
-		}
-	}
-	return false
-}
 
 // TestNoAckEndsCall: an INVITE whose 200 OK is never acknowledged ends the
 // call (ENDED, reason "no ACK") when the 200 stops being retransmitted,
 // the RTP toward the address the offer named stops after about one second
 // (it never confirmed the session), and a BYE sent afterwards gets 481.
 func TestNoAckEndsCall(t *testing.T) {
-	if !inShortTimers(t, "TestNoAckEndsCall") {
+	if !siptimers.In(t, "TestNoAckEndsCall", "noack:") {
 		return
 	}
 	in := newIncoming()

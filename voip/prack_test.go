@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/siptimers"
+
 	gosip "github.com/emiago/sipgo/sip"
 )
 
@@ -54,7 +56,7 @@ var (
 // and the INVITE's CSeq), each PRACK is answered 200, the early media is
 // heard and the 200 OK follows.
 func TestPrackBothWays(t *testing.T) {
-	if !inShortTimers(t, "TestPrackBothWays") {
+	if !siptimers.In(t, "TestPrackBothWays", "") {
 		return
 	}
 	tr := &sipTrace{}
@@ -192,7 +194,7 @@ func (r *prackPeer) responses(d time.Duration) []*gosip.Response {
 // 504 and the call ends ("no PRACK"); a PRACK naming no pending response
 // gets 481.
 func TestReliableProvisionalTimeout(t *testing.T) {
-	if !inShortTimers(t, "TestReliableProvisionalTimeout") {
+	if !siptimers.In(t, "TestReliableProvisionalTimeout", "") {
 		return
 	}
 	in := newIncoming()
