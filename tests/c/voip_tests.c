@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audio_util.h"
@@ -1366,6 +1367,102 @@ static void test_transfer(void)
 }
 
 /* ------------------------------------------------------------------------
+ * call_control: through the C ABI, B holds and resumes the call (A's
+ * call-event callback reports "hold remote" and "resume remote", both
+ * sides' "hold" info follows); a second call gets early media
+ * (voip_call_progress: A reaches PROGRESS and reports "early_media
+ * remote") and is then redirected (voip_call_redirect: A follows the 302
+ * to C); the argument and state errors of these functions.
+ * ------------------------------------------------------------------------ */
+static pthread_mutex_t g_ev_mu = PTHREAD_MUTEX_INITIALIZER;
+static char g_events[1024];
+
+static void on_call_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
+{
+    (void)ud;
+    (void)phone;
+    (void)call;
+    pthread_mutex_lock(&g_ev_mu);
+    size_t n = strlen(g_events);
+    snprintf(g_events + n, sizeof g_events - n, "%s %s;", event, detail);
+    pthread_mutex_unlock(&g_ev_mu);
+}
+
+/* Waits up to ms for want (e.g. "hold remote;") among the events seen. */
+static int saw_event(const char *want, int ms)
+{
+    for (int waited = 0; waited <= ms; waited += 20) {
+        pthread_mutex_lock(&g_ev_mu);
+        int found = strstr(g_events, want) != NULL;
+        pthread_mutex_unlock(&g_ev_mu);
+        if (found)
+            return 1;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void test_call_control(void)
+{
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_lo(0) + 74, TP_RECORD, NULL, NULL, NULL);
+    tphone *c = tp_start("carol", rtp_lo(0) + 75, rtp_hi(0), TP_ANSWER, NULL, NULL, NULL);
+    tphone *b = phone_b(TP_RECORD);
+    char buf[512], uri[128];
+    uint64_t ca, cb;
+    g_events[0] = '\0';
+    OK(voip_phone_on_call_event(a->phone, on_call_event, NULL));
+    EXPECT_RC(voip_phone_on_call_event(0, on_call_event, NULL), VOIP_ENOTFOUND);
+    establish(a, b, &ca, &cb);
+
+    STEP("hold and resume from B");
+    EXPECT_RC(voip_call_hold(0), VOIP_ENOTFOUND);
+    CHECK(!strcmp(INFO(cb, "hold", buf), "none"), "B hold before \"%s\"", buf);
+    OK(voip_call_hold(cb));
+    CHECK(!strcmp(INFO(cb, "hold", buf), "local"), "B hold \"%s\"", buf);
+    CHECK(saw_event("hold remote;", 3000), "A saw no \"hold remote\" event: \"%s\"", g_events);
+    CHECK(!strcmp(INFO(ca, "hold", buf), "remote"), "A hold \"%s\"", buf);
+    OK(voip_call_resume(cb));
+    CHECK(saw_event("resume remote;", 3000), "A saw no \"resume remote\" event: \"%s\"", g_events);
+    CHECK(!strcmp(INFO(ca, "hold", buf), "none"), "A hold after resume \"%s\"", buf);
+    CHECK(!strcmp(INFO(cb, "hold", buf), "none"), "B hold after resume \"%s\"", buf);
+    CHECK(strstr(INFO(ca, "remote_sdp", buf), "m=audio") != NULL, "A remote_sdp \"%s\"", buf);
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+    EXPECT_RC(voip_call_hold(ca), VOIP_ESTATE);
+
+    STEP("early media, then a redirect to C");
+    uint64_t ca2 = tp_call(a, b, "bob");
+    uint64_t cb2 = tp_next_incoming(b, 5000);
+    CHECK(cb2 != 0, "B got no second call within 5 s");
+    EXPECT_RC(voip_call_progress(0), VOIP_ENOTFOUND);
+    OK(voip_call_progress(cb2));
+    WAIT_STATE(ca2, VOIP_CALL_PROGRESS, 5000);
+    CHECK(saw_event("early_media remote;", 3000), "A saw no \"early_media remote\" event: \"%s\"", g_events);
+    snprintf(uri, sizeof uri, "sip:carol@127.0.0.1:%d", c->sip_port);
+    EXPECT_RC(voip_call_redirect(cb2, NULL), VOIP_EINVAL);
+    OK(voip_call_redirect(cb2, uri));
+    WAIT_STATE(cb2, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(cb2, "end_code", buf), "302"), "B's end code \"%s\"", buf);
+    uint64_t cc = tp_next_incoming(c, 5000);
+    CHECK(cc != 0, "C got no redirected call within 5 s");
+    WAIT_STATE(ca2, VOIP_CALL_ANSWERED, 5000);
+    CHECK(saw_event("redirected ", 3000), "A saw no \"redirected\" event: \"%s\"", g_events);
+    OK(voip_call_hangup(ca2));
+    WAIT_STATE(cc, VOIP_CALL_ENDED, 5000);
+
+    OK(voip_phone_on_call_event(a->phone, NULL, NULL));
+    voip_call_release(ca);
+    voip_call_release(cb);
+    voip_call_release(ca2);
+    voip_call_release(cb2);
+    voip_call_release(cc);
+    tp_destroy(a);
+    tp_destroy(b);
+    tp_destroy(c);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
@@ -1400,6 +1497,7 @@ static const struct {
     { "last_error", test_last_error },
     { "first_events", test_first_events },
     { "transfer", test_transfer },
+    { "call_control", test_call_control },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
