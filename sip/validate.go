@@ -96,7 +96,9 @@ func unfoldLines(lines []string) []string {
 	out := lines[:0:0]
 	for _, l := range lines {
 		if len(out) > 1 && l != "" && (l[0] == ' ' || l[0] == '\t') {
-			out[len(out)-1] += " " + strings.TrimSpace(l)
+			// Only SP and HTAB fold (RFC 3261 §7.3.1, LWS): a CR or
+			// another control character stays, for the caller to reject.
+			out[len(out)-1] += " " + strings.Trim(l, " \t")
 			continue
 		}
 		out = append(out, l)
