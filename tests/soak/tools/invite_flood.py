@@ -34,13 +34,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sipmsg  # noqa: E402
 
 
-def addr(s):
-    host, _, port = s.rpartition(":")
-    if host != "127.0.0.1":
-        raise argparse.ArgumentTypeError("loopback only: 127.0.0.1:PORT")
-    return host, int(port)
-
-
 class Flood:
     def __init__(self, a):
         self.a = a
@@ -159,7 +152,7 @@ class Flood:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--target", type=addr, required=True)
+    ap.add_argument("--target", type=sipmsg.loopback_addr, required=True)
     ap.add_argument("--user", default="echo")
     ap.add_argument("--count", type=int, default=1500)
     ap.add_argument("--seconds", type=float, default=3.0)

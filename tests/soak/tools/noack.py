@@ -27,16 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sipmsg  # noqa: E402
 
 
-def addr(s):
-    host, _, port = s.rpartition(":")
-    if host != "127.0.0.1":
-        raise argparse.ArgumentTypeError("loopback only: 127.0.0.1:PORT")
-    return host, int(port)
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--target", type=addr, required=True)
+    ap.add_argument("--target", type=sipmsg.loopback_addr, required=True)
     ap.add_argument("--sink-port", type=int, required=True)
     ap.add_argument("--user", default="echo")
     ap.add_argument("--rtp-window", type=float, default=5.0)

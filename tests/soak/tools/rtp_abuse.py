@@ -33,12 +33,8 @@ import struct
 import sys
 import time
 
-
-def addr(s):
-    host, _, port = s.rpartition(":")
-    if host != "127.0.0.1":
-        raise argparse.ArgumentTypeError("loopback only: 127.0.0.1:PORT")
-    return host, int(port)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sipmsg  # noqa: E402
 
 
 def ulaw(sample):
@@ -123,10 +119,10 @@ class Spoofer:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--target", type=addr, required=True)
+    ap.add_argument("--target", type=sipmsg.loopback_addr, required=True)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--flood-rate", type=int, default=2000)
-    ap.add_argument("--spoof-from", type=addr)
+    ap.add_argument("--spoof-from", type=sipmsg.loopback_addr)
     ap.add_argument("--spoof-rate", type=int, default=500)
     a = ap.parse_args()
     a.seconds = min(a.seconds, 10.0)

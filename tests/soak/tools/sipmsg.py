@@ -3,8 +3,18 @@ for what comes back (Python standard library only).
 
 Every message is built for 127.0.0.1; the tools never send anywhere else.
 """
+import argparse
 import os
 import time
+
+
+def loopback_addr(s):
+    """An argparse type: "127.0.0.1:PORT" as (host, port); any other host is
+    refused, so that no tool can be pointed off this machine."""
+    host, _, port = s.rpartition(":")
+    if host != "127.0.0.1":
+        raise argparse.ArgumentTypeError("loopback only: 127.0.0.1:PORT")
+    return host, int(port)
 
 
 def token(n=10):

@@ -41,13 +41,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sipmsg  # noqa: E402
 
 
-def addr(s):
-    host, _, port = s.rpartition(":")
-    if host != "127.0.0.1":
-        raise argparse.ArgumentTypeError("loopback only: 127.0.0.1:PORT")
-    return host, int(port)
-
-
 def options_msg(sock, target):
     local = sock.getsockname()
     msg, _ = sipmsg.request("OPTIONS", f"sip:echo@{target[0]}:{target[1]}", local,
@@ -197,7 +190,7 @@ def report(conns, probes_ok, probes, max_latency):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["exhaust", "slowloris", "options"])
-    ap.add_argument("--target", type=addr, required=True)
+    ap.add_argument("--target", type=sipmsg.loopback_addr, required=True)
     ap.add_argument("--conns", type=int, default=300)
     ap.add_argument("--hold", type=float, default=3.0)
     ap.add_argument("--recover-within", type=float, default=5.0)
