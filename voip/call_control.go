@@ -15,11 +15,10 @@ import (
 // when the 183 was sent reliably, the 200 waits for its PRACK (RFC 3262).
 func (c *Call) Answer() error {
 	c.mu.Lock()
-	if c.outgoing || c.state != Ringing || c.busy {
-		defer c.mu.Unlock()
-		return stateError("answer", c.state)
+	if err := c.claimRingingLocked("answer"); err != nil {
+		c.mu.Unlock()
+		return err
 	}
-	c.busy = true
 	early, neg := c.earlySDP, c.neg
 	c.mu.Unlock()
 	defer c.setBusy(false)
@@ -49,6 +48,18 @@ func (c *Call) Answer() error {
 
 // setBusy sets or clears the flag of an answer, progress or redirect in
 // progress.
+// claimRingingLocked marks an incoming call in Ringing as being decided on
+// (busy) for action: answer, deny, progress or redirect. Another of them
+// meanwhile, or on a call that is not a ringing incoming one, gets
+// ErrInvalidState. c.mu is held; setBusy(false) releases the claim.
+func (c *Call) claimRingingLocked(action string) error {
+	if c.outgoing || c.state != Ringing || c.busy {
+		return stateError(action, c.state)
+	}
+	c.busy = true
+	return nil
+}
+
 func (c *Call) setBusy(b bool) {
 	c.mu.Lock()
 	c.busy = b
@@ -96,14 +107,13 @@ func (c *Call) Deny(code int) error {
 		return fmt.Errorf("%w: deny status %d is not 400..699", ErrInvalidArgument, code)
 	}
 	c.mu.Lock()
-	if c.outgoing || c.state != Ringing || c.busy {
-		defer c.mu.Unlock()
-		return stateError("deny", c.state)
-	}
-	c.busy = true
+	err := c.claimRingingLocked("deny")
 	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	reason := sip.ReasonPhrase(code)
-	err := c.in.Reject(code, reason)
+	err = c.in.Reject(code, reason)
 	c.mu.Lock()
 	c.busy = false
 	c.mu.Unlock()

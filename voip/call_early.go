@@ -35,15 +35,16 @@ const (
 // 180's PRACK came, so Progress may wait for it.
 func (c *Call) Progress() error {
 	c.mu.Lock()
-	if c.outgoing || c.state != Ringing || c.busy || c.earlySDP != nil {
-		defer c.mu.Unlock()
-		if c.earlySDP != nil {
-			return fmt.Errorf("%w: progress: early media already started", ErrInvalidState)
-		}
-		return stateError("progress", c.state)
+	var err error
+	if c.earlySDP != nil {
+		err = fmt.Errorf("%w: progress: early media already started", ErrInvalidState)
+	} else {
+		err = c.claimRingingLocked("progress")
 	}
-	c.busy = true
 	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	defer c.setBusy(false)
 	answer, neg, err := c.prepareAnswer()
 	if err != nil {
@@ -124,12 +125,11 @@ func (c *Call) Redirect(uri string) error {
 		return err
 	}
 	c.mu.Lock()
-	if c.outgoing || c.state != Ringing || c.busy {
-		defer c.mu.Unlock()
-		return stateError("redirect", c.state)
-	}
-	c.busy = true
+	err = c.claimRingingLocked("redirect")
 	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	err = c.in.Redirect(target)
 	c.setBusy(false)
 	if err != nil {
