@@ -131,9 +131,10 @@ type Stream struct {
 	decoded [MaxFramePayload]int16
 	pkts    [3][headerSize + MaxFramePayload]byte
 
-	rxReady chan struct{} // a token per played frame, for a waiting reader
-	txRoom  chan struct{} // a token per consumed frame, for a waiting writer
-	done    chan struct{} // closed by Close
+	rxReady chan struct{}    // a token per played frame, for a waiting reader
+	timers  chan *time.Timer // stopped timers kept for waiting reads and writes
+	txRoom  chan struct{}    // a token per consumed frame, for a waiting writer
+	done    chan struct{}    // closed by Close
 	wg      sync.WaitGroup
 	rxFD    int       // socket in the shared receiver (socket_linux.go); -1 when not
 	sock    sockState // raw sending (socket_linux.go); pacer goroutine only
@@ -173,6 +174,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		rxFD:    -1,
 		born:    time.Now(),
 		rxReady: make(chan struct{}, 1),
+		timers:  make(chan *time.Timer, 4),
 		txRoom:  make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
@@ -352,26 +354,32 @@ func (s *Stream) SendDTMF(digits string, duration time.Duration) error {
 	return s.dtmfGen.Queue(digits, duration)
 }
 
-// timers are reused by the reads and writes that wait, so that an
-// application thread paced by its call (a blocking read every 20 ms) does
-// not allocate a timer per frame. Since Go 1.23 a stopped timer delivers
-// no stale tick, so a pooled timer can be Reset safely.
-var timers sync.Pool
-
 // waitTimer returns a running timer for timeout (> 0); release it with
-// releaseTimer.
-func waitTimer(timeout time.Duration) *time.Timer {
-	if t, ok := timers.Get().(*time.Timer); ok {
+// releaseTimer. The stream keeps a few stopped timers (s.timers) for the
+// reads and writes that wait, so that an application thread paced by its
+// call (a blocking read every 20 ms) does not allocate a timer per frame.
+// A per-stream free list rather than a sync.Pool: the pool may drop what
+// it holds at any time (the race detector drops a quarter on purpose),
+// which would make the zero-allocation promise a matter of luck. Since Go
+// 1.23 a stopped timer delivers no stale tick, so it can be Reset safely.
+func (s *Stream) waitTimer(timeout time.Duration) *time.Timer {
+	select {
+	case t := <-s.timers:
 		t.Reset(timeout)
 		return t
+	default:
+		return time.NewTimer(timeout)
 	}
-	return time.NewTimer(timeout)
 }
 
-func releaseTimer(t *time.Timer) {
-	if t != nil {
-		t.Stop()
-		timers.Put(t)
+func (s *Stream) releaseTimer(t *time.Timer) {
+	if t == nil {
+		return
+	}
+	t.Stop()
+	select {
+	case s.timers <- t:
+	default: // more waiters than the list holds: let this one go
 	}
 }
 
@@ -384,7 +392,7 @@ func (s *Stream) ReadAudio(dst []byte, timeout time.Duration) (int, error) {
 	want := len(dst) / bps * bps
 	var timer *time.Timer
 	var expire <-chan time.Time
-	defer func() { releaseTimer(timer) }()
+	defer func() { s.releaseTimer(timer) }()
 	for {
 		s.mu.Lock()
 		closed := s.closed
@@ -402,7 +410,7 @@ func (s *Stream) ReadAudio(dst []byte, timeout time.Duration) (int, error) {
 		}
 		s.mu.Unlock()
 		if timer == nil && timeout > 0 {
-			timer = waitTimer(timeout)
+			timer = s.waitTimer(timeout)
 			expire = timer.C
 		}
 		select {
@@ -429,7 +437,7 @@ func (s *Stream) WriteAudio(src []byte, timeout time.Duration) (int, error) {
 	total := 0
 	var timer *time.Timer
 	var expire <-chan time.Time
-	defer func() { releaseTimer(timer) }()
+	defer func() { s.releaseTimer(timer) }()
 	for {
 		s.mu.Lock()
 		if s.closed {
@@ -445,7 +453,7 @@ func (s *Stream) WriteAudio(src []byte, timeout time.Duration) (int, error) {
 			return total, ErrTimeout
 		}
 		if timer == nil && timeout > 0 {
-			timer = waitTimer(timeout)
+			timer = s.waitTimer(timeout)
 			expire = timer.C
 		}
 		select {
