@@ -25,6 +25,7 @@ type Config struct {
 	UserAgent       string        // User-Agent (requests) and Server (responses) header; "" = none
 	AcceptAnyUser   bool          // false: 404 to a request for another user
 	AudioFormat     rtp.Format    // application sample format
+	SampleRate      int           // application audio rate: 8000, 16000 or 48000 Hz
 	Codecs          []string      // codec names in preference order
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
 	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto

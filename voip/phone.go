@@ -340,11 +340,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, host)
 		}
 	}
-	codecs := make([]sip.Codec, 0, len(cfg.Codecs))
-	for _, n := range cfg.Codecs {
-		c := rtp.CodecByName(n)
-		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
-	}
+	codecs, dtmf := sdpCodecs(cfg)
 	id := p.newSessionID()
 	return sip.LocalMedia{
 		SessionID:       id,
@@ -353,6 +349,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		Port:            port,
 		Codecs:          codecs,
 		DTMFPayloadType: cfg.DTMFPayloadType,
+		DTMFFormats:     dtmf,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
 	}, nil
