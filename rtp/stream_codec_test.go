@@ -199,3 +199,41 @@ func TestStreamWidebandFrameZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCodecStreamTick is one 20 ms tick of a stream sending: the
+// application's frame resampled to the codec's rate, encoded and sent to a
+// loopback sink, and a frame of silence played out.
+func BenchmarkCodecStreamTick(b *testing.B) {
+	for _, tc := range []struct {
+		c    *Codec
+		rate int
+	}{{PCMU, 8000}, {PCMU, 48000}, {G722, 16000}, {G722, 48000}, {Opus, 16000}, {Opus, 48000}} {
+		b.Run(tc.c.Name+"-"+strconv.Itoa(tc.rate), func(b *testing.B) {
+			sink := stListen(b)
+			cfg := stConfig()
+			cfg.Conn, cfg.Remote = stListen(b), stAddr(sink)
+			cfg.Codec, cfg.PayloadType, cfg.SampleRate = tc.c, tc.c.PayloadType, tc.rate
+			s, err := NewStream(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(s.Close)
+			go func() {
+				buf := make([]byte, 2048)
+				for {
+					if _, _, err := sink.ReadFromUDPAddrPort(buf); err != nil {
+						return
+					}
+				}
+			}()
+			frame := S16LEFromPCM(nil, audiotest.Tone(make([]int16, tc.rate/50), 1000, 8000, tc.rate, nil))
+			in := make([]byte, len(frame))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = s.WriteAudio(frame, 0)
+				s.tick()
+				_, _ = s.ReadAudio(in, 0)
+			}
+		})
+	}
+}
