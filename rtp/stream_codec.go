@@ -81,12 +81,11 @@ func (p *codecPath) decode(dst []int16, payload []byte) (int, error) {
 	return p.down.Process(dst, p.decBuf[:n]), nil
 }
 
-// reset forgets the coders' and resamplers' history (a new source).
-func (p *codecPath) reset() {
-	p.enc.Reset()
+// resetDecoder forgets the receive side's history: the peer restarted its
+// stream (a new SSRC), whose encoder starts from its initial state.
+func (p *codecPath) resetDecoder() {
 	p.dec.Reset()
-	if p.up != nil {
-		p.up.Reset()
+	if p.down != nil {
 		p.down.Reset()
 	}
 }
