@@ -78,7 +78,9 @@ func (p *codecPath) decode(dst []int16, payload []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return p.down.Process(dst, p.decBuf[:n]), nil
+	// One frame's worth, as without resampling: a longer packet (a peer
+	// ignoring ptime) must not pile up in the resampler.
+	return p.down.Process(dst, p.decBuf[:min(n, p.coderFrame)]), nil
 }
 
 // resetDecoder forgets the receive side's history: the peer restarted its

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"net"
@@ -235,5 +236,30 @@ func BenchmarkCodecStreamTick(b *testing.B) {
 				_, _ = s.ReadAudio(in, 0)
 			}
 		})
+	}
+}
+
+func TestStreamLongPacketsDoNotPileUp(t *testing.T) {
+	// A peer sending 40 ms PCMU packets to a 16 kHz application: each
+	// tick plays one 20 ms frame, the rest is dropped as it is at 8 kHz:
+	// neither the read queue nor the resampler's backlog grows.
+	cfg := stConfig()
+	cfg.SampleRate, cfg.JitterDelay = 16000, 1
+	s, peer := stNew(t, cfg)
+	stStartRx(s)
+	payload := bytes.Repeat([]byte{0x10}, 320)
+	for i := 0; i < 20; i++ {
+		stSend(t, peer, s.LocalAddr(), stBuild(0, i == 0, uint16(i), uint32(320*i), 7, payload))
+		stWaitFor(t, "packet", func() bool { return s.Stats().PacketsReceived >= uint64(i+1) })
+		s.tick()
+	}
+	s.mu.Lock()
+	queued, pending := s.rx.len(), s.path.down.MaxOut(0)
+	s.mu.Unlock()
+	if queued != 20*320 {
+		t.Errorf("%d samples queued after 20 ticks, want %d", queued, 20*320)
+	}
+	if pending >= 320 {
+		t.Errorf("%d samples pending in the resampler after 20 ticks, want less than a frame", pending)
 	}
 }
