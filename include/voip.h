@@ -790,7 +790,7 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "remote_uri"  the other party's URI      "local_uri"  ours
  *   "call_id"     the SIP Call-ID
  *   "state"       e.g. "ANSWERED"
- *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation);
+ *   "codec"       negotiated codec: "PCMU", "PCMA", "G722" or "opus" ("" before negotiation);
  *                 follows a codec change by re-INVITE or UPDATE
  *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's, as
  *                 last negotiated (a re-INVITE may move it)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,6 +107,11 @@ func TestCallWidebandCodecs(t *testing.T) {
 			}
 			if got != "159#" {
 				t.Errorf("digits %q, want 159#", got)
+			}
+			// As RFC 4733 events (telephone-event at the codec's clock
+			// was agreed), not SIP INFO.
+			if st, _ := ca.Info("stats"); !strings.Contains(st, `"dtmf_sent":4,`) || !strings.Contains(st, `"dtmf_info_sent":0`) {
+				t.Errorf("caller stats %s, want 4 RFC 4733 digits and no INFO", st)
 			}
 			_ = ca.Hangup()
 		})

@@ -337,7 +337,7 @@ export declare class Call extends EventEmitter {
   readonly remoteUri: string;
   readonly localUri: string;
   readonly callId: string;
-  /** Negotiated codec, e.g. "PCMU". */
+  /** Negotiated codec: "PCMU", "PCMA", "G722" or "opus". */
   readonly codec: string;
   readonly endReason: string;
   readonly endCode: number;
