@@ -2,6 +2,7 @@ package rtp
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/libvoip/libvoip/internal/audiotest"
@@ -207,3 +208,44 @@ func BenchmarkOpusEncodeFrame(b *testing.B)    { benchmarkCoder(b, Opus, 48000, 
 func BenchmarkOpusDecodeFrame(b *testing.B)    { benchmarkCoder(b, Opus, 48000, true) }
 func BenchmarkOpus16kEncodeFrame(b *testing.B) { benchmarkCoder(b, Opus, 16000, false) }
 func BenchmarkOpus16kDecodeFrame(b *testing.B) { benchmarkCoder(b, Opus, 16000, true) }
+
+func TestDecodersSurviveRandomPayloads(t *testing.T) {
+	// Hostile payloads (any bytes, any length up to MaxFramePayload) never
+	// crash a decoder or write past the frame: libopus runs in-process.
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		c    *Codec
+		rate int
+	}{{G722, 16000}, {Opus, 48000}, {Opus, 16000}, {Opus, 8000}} {
+		dec, err := tc.c.NewDecoder(tc.rate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame := tc.rate / 50
+		out := make([]int16, frame+16)
+		payload := make([]byte, MaxFramePayload)
+		errs := 0
+		for i := 0; i < 3000; i++ {
+			p := payload[:r.IntN(MaxFramePayload+1)]
+			for j := range p {
+				p[j] = byte(r.Uint32())
+			}
+			for j := frame; j < len(out); j++ {
+				out[j] = 0x5a5a
+			}
+			n, err := dec.Decode(out[:frame], p)
+			if err != nil {
+				errs++
+			}
+			if n < 0 || n > frame {
+				t.Fatalf("%s/%d: decoded %d samples into a %d-sample frame", tc.c, tc.rate, n, frame)
+			}
+			for j := frame; j < len(out); j++ {
+				if out[j] != 0x5a5a {
+					t.Fatalf("%s/%d: wrote past the frame at %d", tc.c, tc.rate, j)
+				}
+			}
+		}
+		t.Logf("%s/%d: %d of 3000 random payloads refused", tc.c, tc.rate, errs)
+	}
+}
