@@ -341,6 +341,21 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       before the transport's per-source
  *                                       tables are renewed (at most once a
  *                                       second) (0..1048576)
+ *
+ * Debugging:
+ *   "sip_trace"          "0"          "1" logs every SIP message the phone
+ *                                     sends or receives through the log
+ *                                     function (voip_phone_set_log) at
+ *                                     VOIP_LOG_INFO, one line per message:
+ *                                     "SIP sent UDP 127.0.0.1:5060 ->
+ *                                     127.0.0.1:5070 (412 bytes)" (or
+ *                                     "SIP received ... <- ...") then the
+ *                                     message, CRLFs as LFs.  Digest
+ *                                     responses of Authorization headers,
+ *                                     SRTP keys (a=crypto inline:) and URI
+ *                                     passwords read "***".  VOIP_LOG=sip
+ *                                     traces every phone of the process
+ *                                     (see voip_phone_set_log)
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -544,7 +559,10 @@ VOIP_API int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *use
 /* Deliver the phone's log lines at min_level and above to fn (NULL: none,
  * the default).  Log lines run on the dispatcher like callbacks.
  * The environment variable VOIP_LOG=debug|info|warn|error additionally
- * prints log lines of every phone to stderr.  VOIP_EINVAL for a level
+ * prints log lines of every phone to stderr; VOIP_LOG=sip (or "sip,debug")
+ * also traces every phone's SIP messages as the "sip_trace" option does,
+ * printed to stderr at info level (or the level given) and given to fn
+ * when its min_level lets info lines through.  VOIP_EINVAL for a level
  * outside VOIP_LOG_DEBUG..VOIP_LOG_ERROR.  Threads: any. */
 VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
 

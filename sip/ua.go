@@ -80,6 +80,10 @@ type Config struct {
 	// the UDP source addresses sipgo remembers; zero fields take their
 	// defaults (see ConnLimits). A nil Limits.Logger means Logger.
 	Limits ConnLimits
+	// Trace, when set, is given every SIP message sent and received, its
+	// secrets masked (trace.go). It is called on sipgo's goroutines and
+	// must not block.
+	Trace func(TraceRecord)
 }
 
 // Request is a NOTIFY, INFO or MESSAGE we received.
@@ -148,6 +152,9 @@ func NewUA(cfg Config) (*UA, error) {
 	u.contact = u.makeContact(cfg.Host, cfg.Port)
 	u.dialog = sipgo.DialogUA{Client: cli, ContactHDR: u.contact}
 	u.handle(srv)
+	if cfg.Trace != nil {
+		tracing.add(u)
+	}
 	return u, nil
 }
 
@@ -296,6 +303,7 @@ func (u *UA) Close() error {
 	}
 	_ = u.ua.Close() // its sockets are ours, closed above
 	u.wg.Wait()
+	tracing.remove(u)
 	return err
 }
 
