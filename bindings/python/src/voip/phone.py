@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 import weakref
 from ctypes import byref, c_int32, c_uint64
@@ -28,6 +29,24 @@ __all__ = ["VoIPPhoneParameter", "VoIPPhone"]
 
 log = logging.getLogger("voip")
 liblog = logging.getLogger("voip.libvoip")
+
+
+def _debug() -> bool:
+    """``voip.DEBUG``, pyVoIP's ``pyVoIP.DEBUG``: read when a phone is
+    created or started."""
+    return bool(getattr(sys.modules.get("voip"), "DEBUG", False))
+
+
+def _debug_logging() -> None:
+    """What ``voip.DEBUG = True`` does to logging, as pyVoIP's prints do:
+    the ``voip`` logger passes DEBUG records (unless a level was set on
+    it), and prints them to stderr when no handler would show them."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.DEBUG)
+    if not log.hasHandlers():
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(h)
 
 # Which phone's callback (C phone handle) this thread is running, if any.
 _tls = threading.local()
@@ -147,6 +166,11 @@ class VoIPPhoneParameter:
     tcp_message_timeout_ms: Optional[int] = None
     tcp_max_message_bytes: Optional[int] = None
     udp_max_sources: Optional[int] = None
+    # Debugging (issue 17).
+    sip_trace: Optional[bool] = None
+    """True logs every SIP message sent and received (option sip_trace) to
+    the ``voip.libvoip`` logger at INFO, secrets masked; ``voip.DEBUG``
+    turns it on for every phone."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -178,8 +202,9 @@ class VoIPPhoneParameter:
             raise TypeError("audio_format must be a str")
         if self.user_agent is not None and not isinstance(self.user_agent, str):
             raise TypeError("user_agent must be a str or None")
-        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
-            raise TypeError("accept_any_user must be a bool or None")
+        for name in ("accept_any_user", "sip_trace"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -268,6 +293,8 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.sip_trace is not None or _debug():
+            o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
@@ -506,6 +533,8 @@ class VoIPPhone:
             on_req = _lib.optional("voip_phone_on_request")
             if self.params.request_callback is not None and on_req is not None:
                 check(on_req(h, req, None))
+            if _debug():
+                _debug_logging()
             level = liblog.getEffectiveLevel()
             if level <= logging.ERROR:
                 c_level = (
@@ -607,7 +636,7 @@ class VoIPPhone:
         if rc == _lib.ENOTFOUND:
             return PhoneStatus.INACTIVE
         check(rc)
-        return PhoneStatus(s.value)
+        return PhoneStatus.from_code(s.value)
 
     def start(self) -> None:
         """Bind the sockets and start serving (and register, with a server).
@@ -807,7 +836,7 @@ class VoIPPhone:
                 pass
 
     def _on_state(self, ch: int, state: int, reason: str) -> None:
-        st = CallState(state)
+        st = CallState.from_code(state)
         if st == CallState.ENDED:
             call = self.call_registry.mark_ended(ch)
         else:
@@ -864,7 +893,7 @@ class VoIPPhone:
 
     def _on_status(self, status: int, reason: str) -> None:
         self._status_reason = reason
-        log.debug("phone status %s (%s)", PhoneStatus(status).name, reason)
+        log.debug("phone status %s (%s)", PhoneStatus.from_code(status).name, reason)
 
     def _on_request(
         self, ch: int, method: str, from_uri: str, ctype: str, body: str
