@@ -12,8 +12,8 @@ import (
 // direction, transport and addresses; a phone without it logs none.
 func TestSIPTraceOption(t *testing.T) {
 	in := newIncoming()
-	bob := testPhone(t, 36100, in.handler(true))
-	alice := newTestPhone(t, 36200, map[string]string{"sip_trace": "1"}, Handler{})
+	bob := testPhone(t, 39700, in.handler(true))
+	alice := newTestPhone(t, 39750, map[string]string{"sip_trace": "1"}, Handler{})
 	var aliceLog, bobLog logLines
 	alice.SetLog(slog.LevelInfo, aliceLog.add)
 	bob.SetLog(slog.LevelInfo, bobLog.add)
@@ -51,7 +51,7 @@ func TestSIPTraceOption(t *testing.T) {
 // TestSIPTraceEnv: VOIP_LOG=sip traces a phone without the option.
 func TestSIPTraceEnv(t *testing.T) {
 	t.Setenv("VOIP_LOG", "sip")
-	p := newTestPhone(t, 36300, nil, Handler{})
+	p := newTestPhone(t, 39800, nil, Handler{})
 	if p.tracer() == nil {
 		t.Fatal("VOIP_LOG=sip: no tracer")
 	}

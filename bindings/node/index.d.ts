@@ -156,6 +156,8 @@ export interface PhoneOptions {
   tcpMaxMessageBytes?: number;
   /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
   udpMaxSources?: number;
+  /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
+  sipTrace?: boolean;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
