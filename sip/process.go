@@ -18,6 +18,12 @@ import (
 // before that stack starts: sipgo reads them unsynchronized.
 var processOnce sync.Once
 
+// ApplyProcessSettings applies the process-wide settings now; NewUA does
+// it on first use. A program (a test) that runs a sipgo stack of its own,
+// or installs a sipgo tracer of its own (which then replaces libvoip's,
+// see trace.go), calls it first.
+func ApplyProcessSettings() { applyProcessSettings() }
+
 func applyProcessSettings() {
 	processOnce.Do(func() {
 		// sipgo writes no UDP message over UDPMTUSize-200 bytes. RFC

@@ -112,6 +112,7 @@ type UA struct {
 	closed  bool
 	wg      sync.WaitGroup
 	streams streamFramers // TCP and TLS messages being read (stream_filter.go)
+	unreach unreachableWatch // requests an ICMP error fails (unreachable.go)
 }
 
 // NewUA builds a user agent. Call Serve to start reading. The first call
@@ -175,6 +176,9 @@ func (cfg *Config) normalize() error {
 			return errors.New("sip: no UDP socket")
 		}
 		cfg.Port = cfg.Conn.LocalAddr().(*net.UDPAddr).Port
+		if err := enableRecvErr(cfg.Conn); err != nil {
+			cfg.Logger.Info("sip: ICMP errors will not be seen", "error", err)
+		}
 	case "tcp", "tls":
 		if cfg.Listener != nil {
 			cfg.Port = cfg.Listener.Addr().(*net.TCPAddr).Port
@@ -269,7 +273,8 @@ func (u *UA) serveUDP() {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		u.logServeEnd(serveUDPBounded(u.ua.TransportLayer(), u.srv.ServeUDP, u.cfg.Conn, u.cfg.Limits))
+		conn := &icmpConn{PacketConn: u.cfg.Conn, udp: u.cfg.Conn, onError: u.onUnreachable}
+		u.logServeEnd(serveUDPBounded(u.ua.TransportLayer(), u.srv.ServeUDP, conn, u.cfg.Limits))
 	}()
 	// Requests we send must leave from this socket, which sipgo finds in
 	// its connection pool once the serving goroutine registered it: wait

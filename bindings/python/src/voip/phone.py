@@ -222,7 +222,7 @@ class VoIPPhoneParameter:
         if self.server:
             if not self.user:
                 raise InvalidAccountInfoError(
-                    "a phone that registers (server set) needs a user"
+                    "a phone that registers (server set) needs a user", _lib.EINVAL
                 )
 
     def to_options(self) -> List[Tuple[str, str]]:
@@ -643,7 +643,11 @@ class VoIPPhone:
         Blocks until ready (with a server: until the first registration is
         answered).  On failure the phone is stopped (as in pyVoIP) and the
         error raised: InvalidAccountInfoError when the registrar refused us,
-        InvalidRangeError, NoPortsAvailableError, VoIPError (network...)."""
+        InvalidRangeError, NoPortsAvailableError, VoIPError (network...);
+        ``status_reason`` keeps the cause.  A registrar that did not answer
+        (VoIPError, code VOIP_ETIMEOUT, "...; retrying") leaves the phone
+        running and retrying, as in C and Node: it becomes REGISTERED by
+        itself once the registrar answers; ``stop()`` ends it."""
         if self._handle is None and not self._stopped.is_set():
             # A stop() from a callback may still be destroying the old phone.
             self._stopped.wait(10)
@@ -663,8 +667,16 @@ class VoIPPhone:
             self._status_reason = self.get_option("status_reason")
         except VoIPError:
             pass
+        if rc == _lib.ETIMEOUT:
+            # The registrar did not answer (or was unreachable): as in C
+            # and Node, the phone keeps running and retrying, FAILED with
+            # the cause as its status reason until the registrar answers
+            # (then REGISTERED by itself).  stop() ends it.
+            raise err
+        reason = self._status_reason
         self.stop()
         self._failed = True
+        self._status_reason = reason  # the cause, not stop()'s "stopped"
         raise err
 
     def stop(self) -> None:
