@@ -111,7 +111,7 @@ type UA struct {
 	clients map[string]*OutgoingCall // by dialog id
 	closed  bool
 	wg      sync.WaitGroup
-	streams streamFramers // TCP and TLS messages being read (stream_filter.go)
+	streams streamFramers    // TCP and TLS messages being read (stream_filter.go)
 	unreach unreachableWatch // requests an ICMP error fails (unreachable.go)
 }
 

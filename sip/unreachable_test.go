@@ -68,5 +68,3 @@ func TestICMPPortUnreachable(t *testing.T) {
 		t.Fatalf("MESSAGE after the ICMP errors: %v %v", res, err)
 	}
 }
-
-
