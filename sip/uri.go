@@ -2,7 +2,6 @@ package sip
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -90,7 +89,8 @@ func otherScheme(s string) (string, bool) {
 	scheme, rest := s[:i], s[i+1:]
 	for j, r := range scheme {
 		alpha := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
-		if !alpha && (j == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+		other := r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'
+		if !alpha && (j == 0 || !other) {
 			return "", false
 		}
 	}
@@ -176,13 +176,4 @@ func (u URI) sipgo() gosip.Uri {
 func (u URI) String() string {
 	g := u.sipgo()
 	return g.String()
-}
-
-func isHostPort(s string) bool {
-	_, err := netip.ParseAddrPort(s)
-	if err == nil {
-		return true
-	}
-	h, p, err := net.SplitHostPort(s)
-	return err == nil && h != "" && p != ""
 }
