@@ -397,9 +397,13 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * it: "TLS certificate rejected: x509: certificate signed by unknown
  * authority", "... x509: certificate is valid for a.example, not b.example",
  * "... x509: certificate has expired or is not yet valid: ..."), and
- * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
- * then keeps running (FAILED, "timeout"), retries with backoff, and turns
- * REGISTERED by itself once the registrar answers.
+ * VOIP_ETIMEOUT when the registrar did not answer within 5 s, or at once
+ * when nothing listens at its address (the kernel's ICMP error; the last
+ * error says "registrar 10.0.0.1:5060 is unreachable (port unreachable:
+ * 10.0.0.1:5060 (ICMP)); retrying"): the phone then keeps running (FAILED,
+ * "status_reason" the cause: "timeout" or "port unreachable: 10.0.0.1:5060
+ * (ICMP)"), retries with backoff, and turns REGISTERED by itself once the
+ * registrar answers.
  * Threads: any.  Blocks: while sockets are bound and, with a server, until
  * the first registration attempt has an answer (at most about 32 s). */
 VOIP_API int voip_phone_start(uint64_t phone);
@@ -574,8 +578,15 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * a "server" set, just "user" or a number).  The INVITE is sent before it
  * returns; *call_out receives the handle of a call in VOIP_CALL_DIALING.
  * The outcome arrives through the state callback or voip_call_wait():
- * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
- * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
+ * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...; over
+ * UDP "port unreachable: 10.0.0.1:5060 (ICMP)" at once when nothing listens
+ * there, or "host unreachable: ...").
+ * Returns VOIP_EINVAL for a bad URI, the last error naming the URI and the
+ * rule it breaks (e.g. bad URI "http://x": the scheme "http" is not
+ * supported; ..., transport "foo" is not udp, tcp or tls, port "99999" is not
+ * a number of 1..65535), and for a bare user or number without a "server"
+ * option (no DNS lookup is made: "bob" is a bare user or number: calling
+ * it needs the "server" option ...), VOIP_ESTATE when the phone is not
  * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
  * INVITE cannot be sent (over TLS, a certificate that does not verify:
  * the last error then says "TLS certificate rejected: x509: ...").
