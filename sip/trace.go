@@ -65,13 +65,17 @@ func (r *traceRegistry) SIPTraceWrite(transport, laddr, raddr string, msg []byte
 	if r.n.Load() == 0 {
 		return
 	}
+	var owner *UA
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	for u := range r.uas {
 		if u.ownsSocket(transport, laddr, raddr) {
-			u.traceMessage(true, laddr, raddr, msg)
-			return
+			owner = u
+			break
 		}
+	}
+	r.mu.RUnlock()
+	if owner != nil { // called without the lock: Trace may take its time
+		owner.traceMessage(true, laddr, raddr, msg)
 	}
 }
 
