@@ -366,6 +366,21 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       before the transport's per-source
  *                                       tables are renewed (at most once a
  *                                       second) (0..1048576)
+ *
+ * Debugging:
+ *   "sip_trace"          "0"          "1" logs every SIP message the phone
+ *                                     sends or receives through the log
+ *                                     function (voip_phone_set_log) at
+ *                                     VOIP_LOG_INFO, one line per message:
+ *                                     "SIP sent UDP 127.0.0.1:5060 ->
+ *                                     127.0.0.1:5070 (412 bytes)" (or
+ *                                     "SIP received ... <- ...") then the
+ *                                     message, CRLFs as LFs.  Digest
+ *                                     responses of Authorization headers,
+ *                                     SRTP keys (a=crypto inline:) and URI
+ *                                     passwords read "***".  VOIP_LOG=sip
+ *                                     traces every phone of the process
+ *                                     (see voip_phone_set_log)
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -407,9 +422,13 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * it: "TLS certificate rejected: x509: certificate signed by unknown
  * authority", "... x509: certificate is valid for a.example, not b.example",
  * "... x509: certificate has expired or is not yet valid: ..."), and
- * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
- * then keeps running (FAILED, "timeout"), retries with backoff, and turns
- * REGISTERED by itself once the registrar answers.
+ * VOIP_ETIMEOUT when the registrar did not answer within 5 s, or at once
+ * when nothing listens at its address (the kernel's ICMP error; the last
+ * error says "registrar 10.0.0.1:5060 is unreachable (port unreachable:
+ * 10.0.0.1:5060 (ICMP)); retrying"): the phone then keeps running (FAILED,
+ * "status_reason" the cause: "timeout" or "port unreachable: 10.0.0.1:5060
+ * (ICMP)"), retries with backoff, and turns REGISTERED by itself once the
+ * registrar answers.
  * Threads: any.  Blocks: while sockets are bound and, with a server, until
  * the first registration attempt has an answer (at most about 32 s). */
 VOIP_API int voip_phone_start(uint64_t phone);
@@ -569,7 +588,10 @@ VOIP_API int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *use
 /* Deliver the phone's log lines at min_level and above to fn (NULL: none,
  * the default).  Log lines run on the dispatcher like callbacks.
  * The environment variable VOIP_LOG=debug|info|warn|error additionally
- * prints log lines of every phone to stderr.  VOIP_EINVAL for a level
+ * prints log lines of every phone to stderr; VOIP_LOG=sip (or "sip,debug")
+ * also traces every phone's SIP messages as the "sip_trace" option does,
+ * printed to stderr at info level (or the level given) and given to fn
+ * when its min_level lets info lines through.  VOIP_EINVAL for a level
  * outside VOIP_LOG_DEBUG..VOIP_LOG_ERROR.  Threads: any. */
 VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
 
@@ -581,8 +603,15 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * a "server" set, just "user" or a number).  The INVITE is sent before it
  * returns; *call_out receives the handle of a call in VOIP_CALL_DIALING.
  * The outcome arrives through the state callback or voip_call_wait():
- * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
- * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
+ * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...; over
+ * UDP "port unreachable: 10.0.0.1:5060 (ICMP)" at once when nothing listens
+ * there, or "host unreachable: ...").
+ * Returns VOIP_EINVAL for a bad URI, the last error naming the URI and the
+ * rule it breaks (e.g. bad URI "http://x": the scheme "http" is not
+ * supported; ..., transport "foo" is not udp, tcp or tls, port "99999" is not
+ * a number of 1..65535), and for a bare user or number without a "server"
+ * option (no DNS lookup is made: "bob" is a bare user or number: calling
+ * it needs the "server" option ...), VOIP_ESTATE when the phone is not
  * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
  * INVITE cannot be sent (over TLS, a certificate that does not verify:
  * the last error then says "TLS certificate rejected: x509: ...").

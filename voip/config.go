@@ -60,6 +60,9 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	// Debugging (issue 17).
+	SIPTrace bool // log every SIP message sent and received (trace.go)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

@@ -140,6 +140,11 @@ var options = []option{
 	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
 		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
 		intFormat(func(c *Config) int { return c.UDPMaxSources })},
+
+	// Debugging (issue 17).
+	{"sip_trace", "0", "1 logs every SIP message sent and received (direction, transport, addresses; secrets masked) at info level; VOIP_LOG=sip does it for every phone",
+		boolOption(func(c *Config) *bool { return &c.SIPTrace }),
+		func(c *Config) string { return boolText(c.SIPTrace) }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

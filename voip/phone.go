@@ -1,6 +1,3 @@
-// Package voip is libvoip's phone: a Phone holds a SIP user agent and the
-// media clock; a Call bridges one SIP dialog and one RTP stream. It is
-// pyVoIP's VoIP module, in Go, and the engine behind the C API.
 package voip
 
 import (

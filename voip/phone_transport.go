@@ -34,6 +34,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		RingTimeout: p.cfg.RingTimeout,
 	}
 	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
+	cfg.Trace = p.tracer()
 	cfg.SessionTimers = sip.SessionTimers{Expires: p.cfg.SessionExpires, MinSE: p.cfg.MinSE}
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is

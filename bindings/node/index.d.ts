@@ -158,6 +158,8 @@ export interface PhoneOptions {
   udpMaxSources?: number;
   /** The application's audio rate in Hz (sample_rate), default 8000: a 20 ms frame is rate/50 samples (s16le: 320, 640 or 1920 bytes); libvoip resamples to the codec's rate. 16000 or 48000 with "G722" or "opus" gives wideband audio. */
   sampleRate?: 8000 | 16000 | 48000;
+  /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
+  sipTrace?: boolean;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "audio_util.h"
 #include "harness.h"
@@ -1467,6 +1470,92 @@ static void test_call_control(void)
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
 static void *volatile g_leak;
+/* ------------------------------------------------------------------------
+ * errors (issue 17): a table of what the library refuses, each with its code
+ * and a message that says what to do; a bare user without a server fails at
+ * once (no DNS lookup); a closed port fails a call and a registration at
+ * once with "port unreachable" (the kernel's ICMP error); an unreachable
+ * registrar leaves the phone FAILED with the cause and running (retrying).
+ * ------------------------------------------------------------------------ */
+static int closed_udp_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &len) == 0, "cannot bind a UDP socket");
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void test_errors(void)
+{
+    static const struct {
+        const char *uri, *want1, *want2;
+    } dial[] = {
+        { "bob", "\"bob\" is a bare user or number", "\"server\" option" },
+        { "1001", "\"1001\" is a bare user or number", "user@host[:port]" },
+        { "http://x", "bad URI \"http://x\"", "scheme \"http\" is not supported" },
+        { "sip:bob@127.0.0.1;transport=foo", "transport \"foo\" is not udp, tcp or tls", "foo" },
+        { "sip:bob@127.0.0.1:99999", "port \"99999\" is not a number of 1..65535", "99999" },
+        { "sip:alice@", "no host", "sip:user@host" },
+    };
+    char buf[512], want[128];
+    uint64_t call = 0;
+    int32_t st = -1;
+
+    uint64_t p = new_local_phone("alice", 0);
+    OK(voip_phone_start(p));
+    for (size_t i = 0; i < sizeof dial / sizeof dial[0]; i++) {
+        STEP(dial[i].uri);
+        double t0 = t_now();
+        EXPECT_RC(voip_phone_call(p, dial[i].uri, &call), VOIP_EINVAL);
+        CHECK(t_now() - t0 < 0.5, "%s: %.2f s (a network look-up?)", dial[i].uri, t_now() - t0);
+        const char *msg = voip_last_error();
+        CHECK(strstr(msg, dial[i].want1) && strstr(msg, dial[i].want2), "%s: \"%s\"", dial[i].uri, msg);
+        CHECK(!strstr(msg, "strconv") && !strstr(msg, "lookup"), "%s: \"%s\"", dial[i].uri, msg);
+    }
+
+    STEP("an unknown transport option");
+    uint64_t q = new_local_phone("bob", 1);
+    EXPECT_RC(voip_phone_set_option(q, "transport", "foo"), VOIP_EINVAL);
+    CHECK(strstr(voip_last_error(), "transport"), "\"%s\"", voip_last_error());
+
+    STEP("a call to a closed port ends at once: port unreachable");
+    int port = closed_udp_port();
+    snprintf(buf, sizeof buf, "sip:bob@127.0.0.1:%d", port);
+    double t0 = t_now();
+    OK(voip_phone_call(p, buf, &call));
+    OK(voip_call_wait(call, VOIP_STATE_BIT(VOIP_CALL_ENDED), 5000, &st));
+    CHECK(st == VOIP_CALL_ENDED && t_now() - t0 < 2, "state %d after %.1f s", st, t_now() - t0);
+    OK(voip_call_info(call, "end_reason", buf, sizeof buf));
+    snprintf(want, sizeof want, "port unreachable: 127.0.0.1:%d (ICMP)", port);
+    CHECK(!strcmp(buf, want), "end_reason \"%s\", want \"%s\"", buf, want);
+    OK(voip_call_release(call));
+
+    STEP("an unreachable registrar: ETIMEOUT, FAILED with the cause, still running");
+    snprintf(buf, sizeof buf, "127.0.0.1:%d", port);
+    OK(voip_phone_set_option(q, "server", buf));
+    t0 = t_now();
+    EXPECT_RC(voip_phone_start(q), VOIP_ETIMEOUT);
+    CHECK(t_now() - t0 < 3, "start took %.1f s", t_now() - t0);
+    snprintf(want, sizeof want, "registrar 127.0.0.1:%d is unreachable", port);
+    CHECK(strstr(voip_last_error(), want) && strstr(voip_last_error(), "retrying"), "\"%s\"", voip_last_error());
+    OK(voip_phone_status(q, &st));
+    CHECK(st == VOIP_PHONE_FAILED, "status %d, want FAILED", st);
+    OK(voip_phone_get_option(q, "status_reason", buf, sizeof buf));
+    snprintf(want, sizeof want, "port unreachable: 127.0.0.1:%d (ICMP)", port);
+    CHECK(!strcmp(buf, want), "status_reason \"%s\", want \"%s\"", buf, want);
+    OK(voip_phone_get_option(q, "sip_port", buf, sizeof buf)); /* still running */
+    CHECK(atoi(buf) > 0, "sip_port \"%s\"", buf);
+    OK(voip_phone_stop(q));
+    OK(voip_phone_destroy(q));
+    OK(voip_phone_destroy(p));
+}
+
 static void test_leak_selfcheck(void)
 {
     tphone *a = phone_a(TP_RECORD);
@@ -1505,6 +1594,7 @@ static const struct {
     { "call_control", test_call_control },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
+    { "errors", test_errors },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -26,12 +26,14 @@ const DTMF_FREQS = {
 
 function usage(msg) {
   if (msg) console.error(`echo-bot: ${msg}`);
-  console.error('usage: echo-bot.js [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]');
+  console.error('usage: echo-bot.js [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME] [--trace] [--verbose]\n' +
+    '  --trace    print every SIP message sent and received to stderr\n' +
+    '  --verbose  print the library\'s log lines to stderr (twice: debug)');
   process.exit(msg ? 1 : 0);
 }
 
 function parseArgs(argv) {
-  const opts = { bind: '0.0.0.0:5060', rtp: '10000-20000', user: 'bot' };
+  const opts = { bind: '0.0.0.0:5060', rtp: '10000-20000', user: 'bot', trace: false, verbose: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -39,13 +41,18 @@ function parseArgs(argv) {
     else if (a === '--bind') opts.bind = next();
     else if (a === '--rtp-ports') opts.rtp = next();
     else if (a === '--user') opts.user = next();
+    else if (a === '--trace') opts.trace = true;
+    else if (a === '--verbose' || a === '-v') opts.verbose++;
     else usage(`unknown argument ${a}`);
   }
   const m = /^(.+):(\d+)$/.exec(opts.bind);
   const r = /^(\d+)-(\d+)$/.exec(opts.rtp);
   if (!m) usage('--bind must be IP:PORT');
   if (!r) usage('--rtp-ports must be LOW-HIGH');
-  return { bindIp: m[1], bindPort: Number(m[2]), rtpPortLow: Number(r[1]), rtpPortHigh: Number(r[2]), user: opts.user };
+  const phone = { bindIp: m[1], bindPort: Number(m[2]), rtpPortLow: Number(r[1]), rtpPortHigh: Number(r[2]), user: opts.user };
+  if (opts.trace) phone.sipTrace = true;
+  if (opts.verbose) phone.logLevel = opts.verbose > 1 ? 'debug' : 'info';
+  return phone;
 }
 
 // 200 ms of the digit's two tones, then 50 ms of silence, as 20 ms frames.
@@ -84,6 +91,8 @@ async function echo(call, n) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const phone = new Phone(options);
+  // --trace, --verbose: the library's log lines (the SIP trace at 'info').
+  phone.on('log', (level, message) => console.error(`echo-bot: ${level.toUpperCase()} ${message}`));
   let count = 0;
 
   phone.on('call', (call) => {

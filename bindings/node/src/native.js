@@ -193,7 +193,7 @@ function load() {
   try {
     koffi = require('koffi');
   } catch (err) {
-    loadError = new Error(`libvoip: cannot load koffi (run "npm install" in the libvoip package): ${err.message}`);
+    loadError = new Error(`libvoip: cannot load koffi (run "npm install --omit=dev" in ${require('node:path').join(__dirname, '..')}, or install libvoip with npm install --install-links): ${err.message}`);
     throw loadError;
   }
   const tried = [];

@@ -122,6 +122,8 @@ const OPTION_KEYS = {
   udpMaxSources: int('udp_max_sources'),
   // Wideband audio (issue 13: codecs).
   sampleRate: int('sample_rate'),
+  // Debugging (issue 17).
+  sipTrace: bool('sip_trace'),
 };
 
 // Handled by the binding itself, not set_option.
@@ -183,6 +185,9 @@ function parsePhoneOptions(options) {
 
   let logLevel = null;
   if (options.logLevel !== undefined) logLevel = LOG_LEVELS.indexOf(checkEnum('logLevel', options.logLevel, LOG_LEVELS));
+  // The trace is logged at info level: without a logLevel, sipTrace asks
+  // for 'info' so that the 'log' events carry it.
+  if (options.sipTrace === true && logLevel === null) logLevel = LOG_LEVELS.indexOf('info');
 
   return { set, credentials, logLevel };
 }

@@ -23,8 +23,9 @@ const PORTS = {
   pkg: { sip: 5480, rtp: 36900 },
   early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
   transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
-  message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
+  message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (ICMP port unreachable); sip + 1: a socket that never answers (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
+  debugging: { sip: 5510, rtp: 37440 }, // SIP trace and error table: 37440-37499
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -17,9 +17,11 @@ SAVED <n> <file> <seconds>.  Stops on Ctrl-C (or after --calls calls).
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import struct
+import sys
 import threading
 import wave
 
@@ -41,7 +43,14 @@ def main() -> None:
     ap.add_argument("--out-dir", default=".", help="where the WAV files go")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="longest recording")
     ap.add_argument("--calls", type=int, default=0, help="exit after this many calls (0 = never)")
+    ap.add_argument("--trace", action="store_true", help="log every SIP message to stderr")
+    ap.add_argument("-v", "--verbose", action="count", default=0,
+                    help="log the library's lines to stderr (twice: debug)")
     args = ap.parse_args()
+    if args.trace or args.verbose:
+        # libvoip's log lines (the SIP trace at INFO) go to the "voip" logger.
+        logging.basicConfig(stream=sys.stderr, format="%(name)s %(levelname)s %(message)s",
+                            level=logging.DEBUG if args.verbose > 1 else logging.INFO)
     ip, port = args.bind.rsplit(":", 1)
     low, high = (int(x) for x in args.rtp_ports.split("-"))
     os.makedirs(args.out_dir, exist_ok=True)
@@ -89,7 +98,7 @@ def main() -> None:
 
     params = VoIPPhoneParameter(
         bind_ip=ip, bind_port=int(port), rtp_port_low=low, rtp_port_high=high,
-        user="machine", call_class=Machine,
+        user="machine", call_class=Machine, sip_trace=args.trace or None,
     )
     with VoIPPhone(params) as phone:
         print(f"READY {phone.uri}", flush=True)

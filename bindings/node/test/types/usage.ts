@@ -30,6 +30,7 @@ const options: PhoneOptions = {
   tcpMessageTimeoutMs: 10000,
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
+  sipTrace: true,
   acceptAnyUser: false,
   userAgent: '',
   logLevel: 'info',

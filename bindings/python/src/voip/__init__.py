@@ -28,6 +28,12 @@ from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportM
 
 __version__ = "0.1.0"
 
+#: pyVoIP's ``pyVoIP.DEBUG``: set ``voip.DEBUG = True`` before creating or
+#: starting a phone to log everything at DEBUG level, every SIP message
+#: included (the ``sip_trace`` option), through the ``voip`` logger, printed
+#: to stderr when no logging handler would show it.
+DEBUG: bool = False
+
 #: Path of the libvoip shared library that was loaded.
 LIBRARY_PATH: str = _lib.path
 
@@ -76,4 +82,5 @@ __all__ = [
     "library_version",
     "set_memory_limit",
     "__version__",
+    "DEBUG",
 ]

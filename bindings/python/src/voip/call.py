@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import warnings
 import weakref
 from ctypes import byref, c_int32, c_size_t
 from types import TracebackType
@@ -22,6 +23,21 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["VoIPCall"]
 
 log = logging.getLogger("voip")
+
+# Bytes far from 128 (the unsigned 8-bit zero): outside 0x40..0xC0.
+_FAR_FROM_U8_ZERO = bytes(range(0x40)) + bytes(range(0xC1, 0x100))
+
+
+def _looks_u8(raw: bytes) -> bool:
+    """Whether s16le data is more likely unsigned 8-bit audio: 95% of its
+    first 4000 bytes within 64 of 128.  In 16-bit audio every sample would
+    then be beyond +-16384 with its low byte bunched too, which speech and
+    tones never are; 8-bit audio up to half scale always is."""
+    head = raw[:4000]
+    if len(head) < 160:
+        return False
+    near = len(head.translate(None, _FAR_FROM_U8_ZERO))
+    return near >= 0.95 * len(head)
 
 # Blocking C calls are made in slices of this many milliseconds so that the
 # calling thread comes back to Python regularly (Ctrl-C, signal handlers).
@@ -75,10 +91,11 @@ class VoIPCall:
         self.phone = phone
         self.request = request
         self._handle = int(handle)
-        self._initial_state = CallState(callstate)
+        self._initial_state = callstate if isinstance(callstate, CallState) else CallState.from_code(callstate)
         self._released = False
         self._close_lock = threading.Lock()
         self._u8 = phone.audio_format == "u8"
+        self._u8_warned = False
         self._registry = phone.call_registry
         self._successor: Optional["VoIPCall"] = None
         self._finalizer = weakref.finalize(self, _release_handle, self._handle)
@@ -164,7 +181,7 @@ class VoIPCall:
             return CallState.ENDED
         if rc != _lib.OK:
             self._raise(rc)
-        return CallState(s.value)
+        return CallState.from_code(s.value)
 
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
@@ -233,7 +250,7 @@ class VoIPCall:
             wanted = states
         mask = 0
         for s in wanted:
-            mask |= 1 << int(CallState(s))
+            mask |= 1 << (s.code if isinstance(s, CallState) else CallState.from_code(s).code)
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
         out = c_int32()
         while True:
@@ -243,14 +260,14 @@ class VoIPCall:
                 ms = int(max(0.0, min(_SLICE_MS / 1000, deadline - time.monotonic())) * 1000)
             rc = _lib.lib.voip_call_wait(self._h(), mask, ms, byref(out))
             if rc == _lib.OK:
-                return CallState(out.value)
+                return CallState.from_code(out.value)
             if rc != _lib.ETIMEOUT:
                 if rc == _lib.ENOTFOUND:
                     self._released = True
                     return CallState.ENDED
                 self._raise(rc)
             if deadline is not None and time.monotonic() >= deadline:
-                return CallState(out.value)
+                return CallState.from_code(out.value)
 
     # ------------------------------------------------------------------
     # Actions
@@ -505,6 +522,16 @@ class VoIPCall:
         total = len(raw)
         if not self._u8:
             total -= total % 2  # a trailing odd byte of s16le is dropped
+            if not self._u8_warned and _looks_u8(raw):
+                self._u8_warned = True
+                warnings.warn(
+                    "write_audio: this data looks like unsigned 8-bit audio (pyVoIP's "
+                    "format) but the phone's audio_format is 's16le', so it plays as "
+                    "full-scale noise; set VoIPPhoneParameter(audio_format='u8') or "
+                    "write 16-bit little-endian samples",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         done = 0
         n = c_size_t()
         while done < total:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 import weakref
 from ctypes import byref, c_int32, c_uint64
@@ -28,6 +29,24 @@ __all__ = ["VoIPPhoneParameter", "VoIPPhone"]
 
 log = logging.getLogger("voip")
 liblog = logging.getLogger("voip.libvoip")
+
+
+def _debug() -> bool:
+    """``voip.DEBUG``, pyVoIP's ``pyVoIP.DEBUG``: read when a phone is
+    created or started."""
+    return bool(getattr(sys.modules.get("voip"), "DEBUG", False))
+
+
+def _debug_logging() -> None:
+    """What ``voip.DEBUG = True`` does to logging, as pyVoIP's prints do:
+    the ``voip`` logger passes DEBUG records (unless a level was set on
+    it), and prints them to stderr when no handler would show them."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.DEBUG)
+    if not log.hasHandlers():
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(h)
 
 # Which phone's callback (C phone handle) this thread is running, if any.
 _tls = threading.local()
@@ -153,6 +172,11 @@ class VoIPPhoneParameter:
     or 48000.  A 20 ms frame is rate/50 samples; libvoip resamples to the
     codec's rate.  Use with codecs such as ["opus", "G722", "PCMU"] for
     wideband ("HD") audio."""
+    # Debugging (issue 17).
+    sip_trace: Optional[bool] = None
+    """True logs every SIP message sent and received (option sip_trace) to
+    the ``voip.libvoip`` logger at INFO, secrets masked; ``voip.DEBUG``
+    turns it on for every phone."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -184,8 +208,9 @@ class VoIPPhoneParameter:
             raise TypeError("audio_format must be a str")
         if self.user_agent is not None and not isinstance(self.user_agent, str):
             raise TypeError("user_agent must be a str or None")
-        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
-            raise TypeError("accept_any_user must be a bool or None")
+        for name in ("accept_any_user", "sip_trace"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -203,7 +228,7 @@ class VoIPPhoneParameter:
         if self.server:
             if not self.user:
                 raise InvalidAccountInfoError(
-                    "a phone that registers (server set) needs a user"
+                    "a phone that registers (server set) needs a user", _lib.EINVAL
                 )
 
     def to_options(self) -> List[Tuple[str, str]]:
@@ -276,6 +301,8 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.sip_trace is not None or _debug():
+            o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
@@ -516,6 +543,8 @@ class VoIPPhone:
             on_req = _lib.optional("voip_phone_on_request")
             if self.params.request_callback is not None and on_req is not None:
                 check(on_req(h, req, None))
+            if _debug():
+                _debug_logging()
             level = liblog.getEffectiveLevel()
             if level <= logging.ERROR:
                 c_level = (
@@ -617,14 +646,18 @@ class VoIPPhone:
         if rc == _lib.ENOTFOUND:
             return PhoneStatus.INACTIVE
         check(rc)
-        return PhoneStatus(s.value)
+        return PhoneStatus.from_code(s.value)
 
     def start(self) -> None:
         """Bind the sockets and start serving (and register, with a server).
         Blocks until ready (with a server: until the first registration is
         answered).  On failure the phone is stopped (as in pyVoIP) and the
         error raised: InvalidAccountInfoError when the registrar refused us,
-        InvalidRangeError, NoPortsAvailableError, VoIPError (network...)."""
+        InvalidRangeError, NoPortsAvailableError, VoIPError (network...);
+        ``status_reason`` keeps the cause.  A registrar that did not answer
+        (VoIPError, code VOIP_ETIMEOUT, "...; retrying") leaves the phone
+        running and retrying, as in C and Node: it becomes REGISTERED by
+        itself once the registrar answers; ``stop()`` ends it."""
         if self._handle is None and not self._stopped.is_set():
             # A stop() from a callback may still be destroying the old phone.
             self._stopped.wait(10)
@@ -644,8 +677,16 @@ class VoIPPhone:
             self._status_reason = self.get_option("status_reason")
         except VoIPError:
             pass
+        if rc == _lib.ETIMEOUT:
+            # The registrar did not answer (or was unreachable): as in C
+            # and Node, the phone keeps running and retrying, FAILED with
+            # the cause as its status reason until the registrar answers
+            # (then REGISTERED by itself).  stop() ends it.
+            raise err
+        reason = self._status_reason
         self.stop()
         self._failed = True
+        self._status_reason = reason  # the cause, not stop()'s "stopped"
         raise err
 
     def stop(self) -> None:
@@ -817,7 +858,7 @@ class VoIPPhone:
                 pass
 
     def _on_state(self, ch: int, state: int, reason: str) -> None:
-        st = CallState(state)
+        st = CallState.from_code(state)
         if st == CallState.ENDED:
             call = self.call_registry.mark_ended(ch)
         else:
@@ -874,7 +915,7 @@ class VoIPPhone:
 
     def _on_status(self, status: int, reason: str) -> None:
         self._status_reason = reason
-        log.debug("phone status %s (%s)", PhoneStatus(status).name, reason)
+        log.debug("phone status %s (%s)", PhoneStatus.from_code(status).name, reason)
 
     def _on_request(
         self, ch: int, method: str, from_uri: str, ctype: str, body: str
