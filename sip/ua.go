@@ -20,7 +20,7 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER, SUBSCRIBE"
 
 // Config configures a UA.
 type Config struct {
@@ -108,6 +108,7 @@ type UA struct {
 	closed  bool
 	wg      sync.WaitGroup
 	streams streamFramers // TCP and TLS messages being read (stream_filter.go)
+	events  eventTable    // subscriptions both ways (event_route.go)
 }
 
 // NewUA builds a user agent. Call Serve to start reading. The first call
