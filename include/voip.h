@@ -341,6 +341,12 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       before the transport's per-source
  *                                       tables are renewed (at most once a
  *                                       second) (0..1048576)
+ *
+ * Events (subscriptions and publications, see "Events" below):
+ *   "event_expires"           "600"     lifetime asked for by our SUBSCRIBEs
+ *                                       and PUBLISHes, seconds (2..86400);
+ *                                       each is refreshed before the granted
+ *                                       lifetime runs out
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 

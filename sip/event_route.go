@@ -256,3 +256,33 @@ func (u *UA) respondTagged(req *gosip.Request, tx gosip.ServerTransaction, code 
 		u.log.Debug("sip: respond failed", "code", code, "error", err)
 	}
 }
+
+// closeAll stops the timers of every subscription, both ways, of a UA
+// that is closing: nothing is refreshed, re-subscribed or expired after.
+func (t *eventTable) closeAll() {
+	t.mu.Lock()
+	subs := make([]*Subscription, 0, len(t.subs))
+	for _, s := range t.subs {
+		subs = append(subs, s)
+	}
+	serving := make([]*ServerSubscription, 0, len(t.serving))
+	for _, ss := range t.serving {
+		serving = append(serving, ss)
+	}
+	t.mu.Unlock()
+	for _, s := range subs {
+		s.mu.Lock()
+		s.stopped = true
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.mu.Unlock()
+	}
+	for _, ss := range serving {
+		ss.mu.Lock()
+		if ss.timer != nil {
+			ss.timer.Stop()
+		}
+		ss.mu.Unlock()
+	}
+}

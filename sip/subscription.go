@@ -149,7 +149,9 @@ func (s *Subscription) subscribeNew(ctx context.Context) error {
 	res, err := s.u.do(ctx, req)
 	if err == nil && res.StatusCode == 423 {
 		if min := expiresHeader(res, "Min-Expires"); min > 0 {
+			s.mu.Lock()
 			s.opts.Expires = min
+			s.mu.Unlock()
 			req = s.initialRequest()
 			res, err = s.u.do(ctx, req)
 		}
@@ -177,14 +179,14 @@ func (s *Subscription) initialRequest() *gosip.Request {
 	from.Params.Add("tag", s.localTag)
 	callID := gosip.CallIDHeader(s.callID)
 	s.initCSeq++
-	cseq := s.initCSeq
+	cseq, expires := s.initCSeq, s.opts.Expires
 	s.mu.Unlock()
 	req.AppendHeader(from)
 	req.AppendHeader(&gosip.ToHeader{Address: gosip.Uri{Scheme: t.Scheme, User: t.User, Host: t.Host, Port: t.Port}, Params: gosip.NewParams()})
 	req.AppendHeader(&callID)
 	req.AppendHeader(&gosip.CSeqHeader{SeqNo: cseq, MethodName: gosip.SUBSCRIBE})
 	req.AppendHeader(u.contactHeader())
-	s.subscribeHeaders(req, s.opts.Expires)
+	s.subscribeHeaders(req, expires)
 	u.commonHeaders(req)
 	u.route(req)
 	return req
@@ -207,8 +209,8 @@ func (s *Subscription) accepted(req *gosip.Request, res *gosip.Response) {
 	if to := res.To(); to != nil {
 		tag, _ = to.Params.Get("tag")
 	}
-	granted := headerExpires(res, s.opts.Expires)
 	s.mu.Lock()
+	granted := headerExpires(res, s.opts.Expires)
 	if s.stopped {
 		s.mu.Unlock()
 		return

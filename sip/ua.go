@@ -288,6 +288,7 @@ func (u *UA) Close() error {
 	}
 	u.closed = true
 	u.mu.Unlock()
+	u.events.closeAll()
 	var err error
 	if u.cfg.Conn != nil {
 		err = u.cfg.Conn.Close()

@@ -59,6 +59,8 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	EventExpires int // lifetime asked for by SUBSCRIBE and PUBLISH, seconds
 }
 
 // DefaultConfig returns the documented defaults: every option's default

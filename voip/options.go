@@ -138,6 +138,11 @@ var options = []option{
 	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
 		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
 		intFormat(func(c *Config) int { return c.UDPMaxSources })},
+
+	// Events (issue 15): subscriptions and publications.
+	{"event_expires", "600", "lifetime asked for by our SUBSCRIBEs and PUBLISHes, 2..86400 s; refreshed before it runs out",
+		intOption(2, 86400, func(c *Config) *int { return &c.EventExpires }),
+		intFormat(func(c *Config) int { return c.EventExpires })},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.
