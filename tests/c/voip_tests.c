@@ -1467,6 +1467,10 @@ static void test_call_control(void)
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
 static void *volatile g_leak;
+/* events: presence and subscriptions through the C ABI (events_test.c). */
+void events_test(int a_lo, int a_hi, int b_lo, int b_hi);
+static void test_events(void) { events_test(rtp_lo(0), rtp_hi(0), rtp_lo(1), rtp_hi(1)); }
+
 static void test_leak_selfcheck(void)
 {
     tphone *a = phone_a(TP_RECORD);
@@ -1500,6 +1504,7 @@ static const struct {
     { "call_control", test_call_control },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
+    { "events", test_events },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
