@@ -44,6 +44,9 @@ func (s *Subscription) notify(req *gosip.Request, pkg string, st SubState) (int,
 		}
 		return 200, "OK"
 	}
+	if st.State != SubTerminated {
+		s.setState(SubStatus{State: st.State, Reason: st.Reason}) // before the NOTIFY that tells it
+	}
 	if f := s.opts.OnNotify; f != nil {
 		ct := ""
 		if h := req.ContentType(); h != nil {
@@ -54,8 +57,6 @@ func (s *Subscription) notify(req *gosip.Request, pkg string, st SubState) (int,
 	}
 	if st.State == SubTerminated {
 		s.dialogEnded(tag, st)
-	} else {
-		s.setState(SubStatus{State: st.State, Reason: st.Reason})
 	}
 	return 200, "OK"
 }

@@ -24,6 +24,7 @@ from .errors import (
     from_code,
 )
 from .phone import VoIPPhone, VoIPPhoneParameter
+from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
 
 __version__ = "0.1.0"
@@ -76,4 +77,10 @@ __all__ = [
     "library_version",
     "set_memory_limit",
     "__version__",
+    # Events (events.py)
+    "Subscription",
+    "MWI",
+    "Watch",
+    "IncomingSubscription",
+    "Notification",
 ]
