@@ -309,3 +309,17 @@ func voip_phone_publish(phone C.uint64_t, event, contentType, body *C.char, time
 		return pe.phone.Publish(ctx, C.GoString(event), ct, b)
 	})
 }
+
+//export voip_subscription_last_error
+func voip_subscription_last_error(sub C.uint64_t, buf *C.char, buflen C.size_t) C.int {
+	return guard("voip_subscription_last_error", func() C.int {
+		se := evHandles.sub(uint64(sub))
+		if se == nil {
+			return fail("voip_subscription_last_error", nil, errorf(vENotFound, "unknown or stale subscription handle %d", uint64(sub)))
+		}
+		if err := copyOut(buf, buflen, se.lastErr.get()); err != nil {
+			return fail("voip_subscription_last_error", nil, err)
+		}
+		return vOK
+	})
+}

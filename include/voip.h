@@ -908,6 +908,12 @@ VOIP_API int voip_subscription_state(uint64_t sub, char *buf, size_t buflen);
  * when it runs. */
 VOIP_API int voip_subscription_release(uint64_t sub);
 
+/* As voip_phone_last_error(), for the functions called with this
+ * subscription handle (voip_subscription_*), e.g. "voip_subscription_start:
+ * rejected by the remote side: SUBSCRIBE presence to sip:...: 489 Bad
+ * Event".  Threads: any. */
+VOIP_API int voip_subscription_last_error(uint64_t sub, char *buf, size_t buflen);
+
 /* Accept an incoming subscription (200, or a pending one made active);
  * its first NOTIFY follows at once. */
 VOIP_API int voip_incoming_subscription_accept(uint64_t isub);

@@ -131,6 +131,7 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_subscription_stop": (c_int, [c_uint64, c_int32]),
     "voip_subscription_state": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_subscription_release": (c_int, [c_uint64]),
+    "voip_subscription_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_incoming_subscription_accept": (c_int, [c_uint64]),
     "voip_incoming_subscription_accept_pending": (c_int, [c_uint64]),
     "voip_incoming_subscription_reject": (c_int, [c_uint64, c_int32]),
