@@ -261,3 +261,114 @@ func freeUDPPort(t *testing.T) int {
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
+
+// TestBaresipPresence: baresip's presence module subscribes to a libvoip
+// phone (a contact with presence=p2p); the phone accepts, its NOTIFYs with
+// our PIDF are answered 200, and baresip shows the contact online.
+func TestBaresipPresence(t *testing.T) {
+	baresip := needProgram(t, "baresip")
+	lb := newSubLog()
+	bob := testPhoneWith(t, 50040, map[string]string{"user": "bob"}, lb.handler(Handler{}, func(s *IncomingSubscription) { _ = s.Accept() }))
+	if err := bob.ServeEvents("presence"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := bob.SetPresence(ctx, "open", "from libvoip"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	port, _ := bob.Option("sip_port")
+	bsPort, ctrlPort := freeUDPPort(t), freeUDPPort(t)
+	files := map[string]string{
+		"config": fmt.Sprintf("poll_method epoll\nsip_listen 127.0.0.1:%d\nnet_interface 127.0.0.1\ndns_server 127.0.0.1:53\n"+
+			"module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule_tmp account.so\nmodule_app contact.so\nmodule_app presence.so\n"+
+			"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:%d\n", bsPort, ctrlPort),
+		"accounts": fmt.Sprintf("<sip:carol@127.0.0.1:%d>;regint=0\n", bsPort),
+		"contacts": fmt.Sprintf("\"bob\" <sip:bob@127.0.0.1:%s>;presence=p2p\n", port),
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, out := startBackground(t, baresip, "-f", dir)
+	var in *IncomingSubscription
+	select {
+	case in = <-lb.incoming:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("baresip did not subscribe:\n%s", out.String())
+	}
+	if in.Event != "presence" || !strings.Contains(in.From, "carol") {
+		t.Fatalf("subscription %s from %s", in.Event, in.From)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for in.State() != "active" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if in.State() != "active" {
+		t.Fatalf("state %s", in.State())
+	}
+	body := []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\r\n"+
+		`<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:bob@127.0.0.1:%s"><tuple id="t1"><status><basic>open</basic></status><note>pushed</note></tuple></presence>`, port))
+	if err := in.Notify(ctx, "application/pidf+xml", body); err != nil {
+		t.Fatalf("NOTIFY to baresip: %v\n%s", err, out.String())
+	}
+	if got := waitBaresipContacts(t, ctrlPort, "online"); got != "" {
+		t.Fatalf("baresip does not show bob online after our open NOTIFY: %q", got)
+	}
+	closed := []byte(strings.Replace(string(body), "<basic>open</basic>", "<basic>closed</basic>", 1))
+	if err := in.Notify(ctx, "application/pidf+xml", closed); err != nil {
+		t.Fatalf("NOTIFY to baresip: %v", err)
+	}
+	if got := waitBaresipContacts(t, ctrlPort, "offline"); got != "" {
+		t.Fatalf("baresip does not show bob offline after our closed NOTIFY: %q", got)
+	}
+}
+
+// waitBaresipContacts asks baresip (ctrl_tcp) for its contacts until their
+// listing holds want; "" when it did, else the last listing.
+func waitBaresipContacts(t *testing.T, port int, want string) string {
+	t.Helper()
+	last := ""
+	for try := 0; try < 30; try++ {
+		last = baresipCommand(port, "contacts")
+		if strings.Contains(strings.ToLower(last), want) {
+			return ""
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return last
+}
+
+// baresipCommand sends one ctrl_tcp command (a netstring of JSON) and
+// returns the data of its response, "" on any failure.
+func baresipCommand(port int, command string) string {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	msg := fmt.Sprintf(`{"command":%q,"params":"","token":"t1"}`, command)
+	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
+		return ""
+	}
+	buf := make([]byte, 0, 4096)
+	tmp := make([]byte, 4096)
+	for {
+		n, err := c.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		var r struct {
+			Response bool   `json:"response"`
+			Data     string `json:"data"`
+		}
+		if _, rest, ok := strings.Cut(string(buf), ":"); ok && strings.HasSuffix(rest, ",") &&
+			json.Unmarshal([]byte(strings.TrimSuffix(rest, ",")), &r) == nil && r.Response {
+			return r.Data
+		}
+		if err != nil || len(buf) > 1<<16 {
+			return string(buf)
+		}
+	}
+}
