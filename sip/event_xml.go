@@ -113,7 +113,8 @@ func isXMLName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+		other := c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !letter && (i == 0 || !other) {
 			return false
 		}
 	}

@@ -16,8 +16,8 @@ import (
 // served with NOTIFYs; refreshes, unsubscriptions and expiry end it as the
 // RFC says.
 
-// Incoming subscription states besides SubPending, SubActive and
-// SubTerminated.
+// SubIncoming is the state of an incoming subscription not decided on
+// yet (the others are SubPending, SubActive and SubTerminated).
 const SubIncoming = "incoming"
 
 // Errors of ServerSubscription's methods.
@@ -59,7 +59,6 @@ type ServerSubscription struct {
 	expires time.Time
 	timer   *time.Timer
 	onEnd   func(reason string)
-	onState func(state string)
 
 	sendMu sync.Mutex // NOTIFYs go out one at a time, in order
 }

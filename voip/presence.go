@@ -63,7 +63,9 @@ func (p *Phone) SetPresence(ctx context.Context, basic, note string, activities 
 // isActivity reports whether a is an RPID activity name.
 func isActivity(a string) bool {
 	for i, c := range a {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '-')) {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		other := c >= '0' && c <= '9' || c == '-'
+		if !letter && (i == 0 || !other) {
 			return false
 		}
 	}
