@@ -168,6 +168,19 @@ func TestKamailioPresence(t *testing.T) {
 		strings.Count(klog.String(), "etag=<null>") != 1 {
 		t.Errorf("the second PUBLISH did not name the SIP-ETag:\n%s", grepLines(klog.String(), "PUBLISH"))
 	}
+	// MWI through the server (presence_mwi): alice publishes her
+	// message-summary, bob subscribes to it.
+	if err := alice.Publish(ctx, "message-summary", "application/simple-message-summary",
+		[]byte("Messages-Waiting: yes\r\nVoice-Message: 1/2 (0/0)\r\n")); err != nil {
+		t.Fatalf("PUBLISH message-summary: %v", err)
+	}
+	mwi, _ := bob.NewSubscription(fmt.Sprintf("sip:alice@%s", server), "message-summary")
+	if err := mwi.Start(ctx); err != nil {
+		t.Fatalf("SUBSCRIBE message-summary: %v", err)
+	}
+	lb.waitNote(t, "MWI through kamailio", func(n Notification) bool {
+		return n.Event == "message-summary" && strings.Contains(n.Summary, `"new":1,"old":2`)
+	})
 	if err := sub.Stop(ctx); err != nil {
 		t.Fatalf("unsubscribe: %v", err)
 	}
