@@ -3,12 +3,15 @@
  * subscriptions both ways and their errors through the C ABI, between two
  * phones in one process.
  *
- * B serves "presence" (accepted) and "x-test" (rejected 603) through
- * voip_phone_on_subscribe; A subscribes to B's presence and sees B's
- * voip_phone_set_presence twice, in the notify callback's JSON summary;
- * the rejected and the unserved (489) packages are VOIP_EREJECTED; bad
- * arguments and stale handles get their codes; voip_subscription_stop
- * ends B's incoming subscription.
+ * B serves "presence", "dialog", "message-summary" (accepted) and "x-test"
+ * (rejected 603) through voip_phone_on_subscribe; A subscribes to B's
+ * presence and sees B's voip_phone_set_presence twice, in the notify
+ * callback's JSON summary; the rejected and the unserved (489) packages
+ * are VOIP_EREJECTED; B's message-summary NOTIFY reaches A as MWI counts
+ * (a malformed one as {"error":...}); A watches B's busy lamp go idle,
+ * early (a call rings), confirmed (answered); bad arguments and stale
+ * handles get their codes; voip_subscription_stop ends B's incoming
+ * subscription.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -22,6 +25,7 @@ static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
 static char ev_notes[8192];      /* "sub|event|state|summary\n" per NOTIFY */
 static char ev_states[2048];     /* "sub state reason;" per state change */
 static uint64_t ev_isub[8];      /* B's incoming subscriptions */
+static char ev_isub_event[8][32];
 static int ev_nisub;
 
 static void append(char *buf, size_t size, const char *fmt, const char *a, const char *b, const char *c, uint64_t id)
@@ -56,13 +60,15 @@ static void on_subscribe(void *ud, uint64_t phone, uint64_t isub, const char *ev
     (void)from;
     (void)to;
     pthread_mutex_lock(&ev_mu);
-    if (ev_nisub < 8)
+    if (ev_nisub < 8) {
+        snprintf(ev_isub_event[ev_nisub], sizeof ev_isub_event[0], "%s", event);
         ev_isub[ev_nisub++] = isub;
+    }
     pthread_mutex_unlock(&ev_mu);
-    if (!strcmp(event, "presence"))
-        voip_incoming_subscription_accept(isub);
-    else
+    if (!strcmp(event, "x-test"))
         voip_incoming_subscription_reject(isub, 603);
+    else
+        voip_incoming_subscription_accept(isub);
 }
 
 /* Waits up to ms for all of the words in one line of what. */
@@ -109,7 +115,7 @@ void events_test(int a_lo, int a_hi, int b_lo, int b_hi)
     EXPECT_RC(voip_phone_set_presence(b->phone, "open", NULL, "bad activity!", 1000), VOIP_EINVAL);
     EXPECT_RC(voip_phone_publish(b->phone, "presence", "application/pidf+xml", "x", 1000), VOIP_ESTATE);
     EXPECT_RC(voip_phone_on_subscribe(b->phone, "refer", on_subscribe, NULL), VOIP_EINVAL);
-    OK(voip_phone_on_subscribe(b->phone, "presence, x-test", on_subscribe, NULL));
+    OK(voip_phone_on_subscribe(b->phone, "presence, x-test, dialog, message-summary", on_subscribe, NULL));
 
     STEP("presence: subscribe, two changes");
     OK(voip_phone_set_presence(b->phone, "open", "in C", "busy", 2000));
@@ -132,11 +138,44 @@ void events_test(int a_lo, int a_hi, int b_lo, int b_hi)
     OK(voip_subscription_state(bad, buf, sizeof buf));
     CHECK(!strcmp(buf, "terminated"), "rejected state \"%s\"", buf);
     OK(voip_subscription_release(bad));
-    OK(voip_subscription_new(a->phone, uri, "message-summary", NULL, &bad));
+    OK(voip_subscription_new(a->phone, uri, "x-unserved", NULL, &bad));
     EXPECT_RC(voip_subscription_start(bad, 5000), VOIP_EREJECTED);
     CHECK(strstr(voip_last_error(), "489"), "error \"%s\"", voip_last_error());
     OK(voip_subscription_release(bad));
     EXPECT_RC(voip_subscription_state(bad, buf, sizeof buf), VOIP_ENOTFOUND);
+
+    STEP("message-summary: B's NOTIFY read as MWI counts");
+    uint64_t mwi = 0, lamp = 0, mwi_isub = 0;
+    OK(voip_subscription_new(a->phone, uri, "message-summary", NULL, &mwi));
+    OK(voip_subscription_start(mwi, 5000));
+    pthread_mutex_lock(&ev_mu);
+    for (int i = 0; i < ev_nisub; i++)
+        if (!strcmp(ev_isub_event[i], "message-summary"))
+            mwi_isub = ev_isub[i];
+    pthread_mutex_unlock(&ev_mu);
+    CHECK(mwi_isub != 0, "B got no message-summary subscription");
+    OK(voip_incoming_subscription_notify(mwi_isub, "application/simple-message-summary",
+                                         "Messages-Waiting: yes\r\nVoice-Message: 2/8 (0/2)\r\n", 5000));
+    CHECK(saw(ev_notes, "|message-summary|active|", "\"new\":2,\"old\":8,\"new_urgent\":0,\"old_urgent\":2", 5000),
+          "no MWI counts: %s", ev_notes);
+    OK(voip_incoming_subscription_notify(mwi_isub, "application/simple-message-summary", "garbage", 5000));
+    CHECK(saw(ev_notes, "|message-summary|active|{\"error\":", NULL, 5000), "no error summary: %s", ev_notes);
+
+    STEP("dialog: B's busy lamp idle, then early while A's call rings");
+    OK(voip_subscription_new(a->phone, uri, "dialog", NULL, &lamp));
+    OK(voip_subscription_start(lamp, 5000));
+    CHECK(saw(ev_notes, "|dialog|active|", "\"lamp\":\"idle\"", 5000), "no idle lamp: %s", ev_notes);
+    uint64_t call = tp_call(a, b, "bob");
+    uint64_t ringing = tp_next_incoming(b, 5000);
+    CHECK(ringing != 0, "B got no call");
+    CHECK(saw(ev_notes, "|dialog|active|", "\"lamp\":\"early\"", 5000), "no early lamp: %s", ev_notes);
+    OK(voip_call_answer(ringing));
+    CHECK(saw(ev_notes, "|dialog|active|", "\"lamp\":\"confirmed\"", 5000), "no confirmed lamp: %s", ev_notes);
+    OK(voip_call_hangup(call));
+    OK(voip_call_release(call));
+    OK(voip_call_release(ringing));
+    OK(voip_subscription_release(mwi));
+    OK(voip_subscription_release(lamp));
 
     STEP("stop ends B's incoming subscription");
     pthread_mutex_lock(&ev_mu);
