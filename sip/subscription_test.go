@@ -435,3 +435,51 @@ func TestPublication(t *testing.T) {
 		t.Fatalf("refresh after remove: %v", err)
 	}
 }
+
+// TestSubscriptionDigestAuth: a SUBSCRIBE challenged with 407, initial
+// and refreshing, is sent again with a valid answer and a higher CSeq in
+// the same Call-ID.
+func TestSubscriptionDigestAuth(t *testing.T) {
+	creds := &Credentials{}
+	creds.Add(Credential{Username: testUser, Password: testPassword})
+	a := newTestUA(t, Config{User: testUser, Credentials: creds})
+	p := newRawPeer(t, a)
+	n := newNotes()
+	sub := a.NewSubscription(n.opts(uriOf(t, "bob", p.port), "dialog", 2))
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	started := make(chan error, 1)
+	go func() { started <- sub.Start(ctx) }()
+	var cseqs []uint32
+	var callIDs []string
+	for i := 0; i < 4; i++ { // initial: challenged, answered; refresh: the same
+		req := readRequest(t, p, "SUBSCRIBE")
+		cseqs = append(cseqs, req.CSeq().SeqNo)
+		callIDs = append(callIDs, req.CallID().Value())
+		var res *gosip.Response
+		if i%2 == 0 {
+			res = challengeOfPeer(req, 407, fmt.Sprintf("n%d", i), false, "MD5")
+		} else {
+			if _, ok := checkDigest(req, "Proxy-Authorization", testPassword); !ok {
+				t.Fatalf("SUBSCRIBE %d: no valid answer: %s", i, req.String())
+			}
+			res = gosip.NewResponseFromRequest(req, 200, "OK", nil)
+			if i == 1 {
+				res.To().Params.Add("tag", "n1")
+			}
+			res.AppendHeader(gosip.NewHeader("Expires", "2"))
+			res.AppendHeader(gosip.NewHeader("Contact", fmt.Sprintf("<sip:bob@127.0.0.1:%d>", p.port)))
+		}
+		p.conn.WriteToUDP([]byte(res.String()), p.to)
+		if i == 1 {
+			if err := <-started; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := 1; i < len(cseqs); i++ {
+		if cseqs[i] <= cseqs[i-1] || callIDs[i] != callIDs[0] {
+			t.Fatalf("CSeqs %v, Call-IDs %v", cseqs, callIDs)
+		}
+	}
+}
