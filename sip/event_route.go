@@ -24,6 +24,7 @@ type eventTable struct {
 	serving  map[string]*ServerSubscription // the peers', by Call-ID|our tag
 	packages map[string]bool                // the packages we serve
 	onSub    func(*ServerSubscription)
+	deciding int // new SUBSCRIBEs waiting for their owner's decision
 }
 
 func (t *eventTable) addSub(key string, s *Subscription) {
@@ -147,7 +148,7 @@ func (u *UA) handleSubscribe(req *gosip.Request, tx gosip.ServerTransaction) {
 	if tag := toTag(req); tag != "" {
 		ss = t.serving[req.CallID().Value()+"|"+tag]
 	}
-	full := len(t.serving) >= maxServerSubs
+	full := len(t.serving) >= maxServerSubs || t.deciding >= maxDeciding
 	t.mu.Unlock()
 	switch {
 	case !served:
@@ -163,7 +164,13 @@ func (u *UA) handleSubscribe(req *gosip.Request, tx gosip.ServerTransaction) {
 	case full:
 		u.respond(req, tx, 503, "Service Unavailable", gosip.NewHeader("Retry-After", "30"))
 	default:
+		t.mu.Lock()
+		t.deciding++
+		t.mu.Unlock()
 		u.serveSubscribe(req, tx, pkg, id, f)
+		t.mu.Lock()
+		t.deciding--
+		t.mu.Unlock()
 	}
 }
 

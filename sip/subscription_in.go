@@ -31,6 +31,7 @@ var (
 const (
 	maxServerSubExpires  = 3600             // longest lifetime we grant
 	maxServerSubs        = 256              // subscriptions served at once
+	maxDeciding          = 64               // new ones awaiting their owner's decision
 	subscribeDecideWait  = 8 * time.Second  // the owner's time to decide
 	notifyTimeout        = 32 * time.Second // one NOTIFY transaction
 	serverSubDefaultLife = 3600

@@ -18,6 +18,10 @@ import (
 // make us flood it.
 const minResubscribeGap = 2 * time.Second
 
+// maxForks bounds the notifiers (dialogs) of one subscription; a NOTIFY
+// from one more gets 481.
+const maxForks = 16
+
 // notify serves a NOTIFY of the subscription whose package is pkg and
 // state st; it returns the status to answer.
 func (s *Subscription) notify(req *gosip.Request, pkg string, st SubState) (int, string) {
@@ -27,6 +31,10 @@ func (s *Subscription) notify(req *gosip.Request, pkg string, st SubState) (int,
 	tag := fromTag(req)
 	s.mu.Lock()
 	d := s.dialogs[tag]
+	if d == nil && len(s.dialogs) >= maxForks {
+		s.mu.Unlock()
+		return 481, "Subscription Does Not Exist"
+	}
 	if d == nil {
 		// A first NOTIFY overtaking the 2xx, or one from a fork.
 		d = s.newDialogLocked(req.To().Address, req.From().Address, req.From().Address, tag)

@@ -296,7 +296,7 @@ func TestSubscriptionForked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, tag := range []string{"fork1", "fork2"} {
-		notifyFrom(t, p, req, tag, i+1, "active;expires=2", "<presence/>")
+		notifyFrom(t, p, req, tag, i+1, "active;expires=2", "<presence/>", 200)
 	}
 	got := n.waitFor(t, "two forks", func(l []EventNotify) bool { return len(l) == 2 })
 	if got[0].Dialog != "fork1" || got[1].Dialog != "fork2" {
@@ -315,6 +315,11 @@ func TestSubscriptionForked(t *testing.T) {
 	if !tags["fork1"] || !tags["fork2"] {
 		t.Fatalf("refreshed dialogs %v", tags)
 	}
+	// Forks are bounded: the notifier beyond maxForks gets 481.
+	for i := 3; i <= maxForks; i++ {
+		notifyFrom(t, p, req, fmt.Sprintf("fork%d", i), 1, "active;expires=60", "<presence/>", 200)
+	}
+	notifyFrom(t, p, req, "one-too-many", 1, "active;expires=60", "<presence/>", 481)
 }
 
 // readRequest reads the peer's messages until a request of method.
@@ -333,8 +338,8 @@ func readRequest(t *testing.T, p *rawPeer, method string) *gosip.Request {
 }
 
 // notifyFrom sends a NOTIFY of the subscription sub set up, from a
-// notifier with tag, and waits for its 200.
-func notifyFrom(t *testing.T, p *rawPeer, sub *gosip.Request, tag string, cseq int, state, body string) {
+// notifier with tag, and waits for its answer, want.
+func notifyFrom(t *testing.T, p *rawPeer, sub *gosip.Request, tag string, cseq int, state, body string, want int) {
 	t.Helper()
 	ourTag, _ := sub.From().Params.Get("tag")
 	p.write(p.conn, fmt.Sprintf(`NOTIFY %[1]s SIP/2.0
@@ -353,8 +358,8 @@ Max-Forwards: 70`, sub.Contact().Address.String(), p.port, tag, cseq, "<"+sub.Fr
 		select {
 		case m := <-p.msgs:
 			if res, ok := m.(*gosip.Response); ok && res.CSeq().MethodName == gosip.NOTIFY {
-				if res.StatusCode != 200 {
-					t.Fatalf("NOTIFY from %s: %s", tag, res.StartLine())
+				if res.StatusCode != want {
+					t.Fatalf("NOTIFY from %s: %s, want %d", tag, res.StartLine(), want)
 				}
 				return
 			}
