@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from ctypes import c_uint64, byref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -206,11 +207,20 @@ class PhoneEvents:
     """Told every NOTIFY: of a subscription, and unsolicited
     message-summary ones (with None for the subscription)."""
 
+    _handle: Optional[int]
+
+    # Provided by VoIPPhone.
+    def _dispatch(self, ph: int, fn: Callable[..., None], *args: Any) -> None:
+        raise NotImplementedError
+
+    def _require_handle(self) -> int:
+        raise NotImplementedError
+
     def _events_init(self) -> None:
         self._subs: Dict[int, Subscription] = {}
         self._serve: Optional[Tuple[bytes]] = None
         self._incoming_handler: Optional[Callable[[IncomingSubscription], None]] = None
-        ref = __import__("weakref").ref(self)
+        ref = weakref.ref(self)
 
         def on_notify(ud: Any, ph: int, sub: int, event: Optional[bytes], state: Optional[bytes],
                       ct: Optional[bytes], body: Optional[bytes], summary: Optional[bytes]) -> None:
@@ -251,7 +261,7 @@ class PhoneEvents:
         A refusal raises VoIPError (code VOIP_EREJECTED)."""
         acc = _lib.encode(",".join(accept), "accept") if accept else None
         out = c_uint64()
-        h = self._require_handle()  # type: ignore[attr-defined]
+        h = self._require_handle()
         check(_lib.lib.voip_subscription_new(h, _lib.encode(uri, "uri"), _lib.encode(event, "event"),
                                              acc, byref(out)), "subscribe")
         sub: Subscription = cls(self, out.value, uri, event)
@@ -283,14 +293,14 @@ class PhoneEvents:
         to our presence watchers, and publish it at the server if any."""
         acts = ",".join(activities)
         check(_lib.lib.voip_phone_set_presence(
-            self._require_handle(), _lib.encode(basic, "basic"),  # type: ignore[attr-defined]
+            self._require_handle(), _lib.encode(basic, "basic"),
             _lib.encode(note, "note"), _lib.encode(acts, "activities"), _ms(timeout)), "set_presence")
 
     def publish(self, event: str, content_type: str, body: Optional[str],
                 timeout: Optional[float] = 5.0) -> None:
         """PUBLISH *body* as our *event* state at the server (None removes it)."""
         check(_lib.lib.voip_phone_publish(
-            self._require_handle(), _lib.encode(event, "event"),  # type: ignore[attr-defined]
+            self._require_handle(), _lib.encode(event, "event"),
             _lib.encode(content_type, "content_type"),
             None if body is None else _lib.encode(body, "body"), _ms(timeout)), "publish")
 
@@ -301,7 +311,7 @@ class PhoneEvents:
         pk = ",".join(packages)
         self._incoming_handler = handler
         self._serve = (_lib.encode(pk, "packages"),) if handler is not None else None
-        h = self._handle  # type: ignore[attr-defined]
+        h = self._handle
         if h is not None:
             fn = self._event_cfuncs[2] if handler is not None else _lib.INCOMING_SUBSCRIPTION_FN()
             check(_lib.lib.voip_phone_on_subscribe(h, self._serve[0] if self._serve else None, fn, None))
