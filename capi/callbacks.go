@@ -34,6 +34,10 @@ func (pe *phoneEntry) installHandler() {
 		Status:    pe.onStatus,
 		Request:   pe.onRequest,
 		CallEvent: pe.onCallEvent,
+		// Events (subscription.go).
+		Notify:               pe.onNotify,
+		SubscriptionState:    pe.onSubState,
+		IncomingSubscription: pe.onIncomingSub,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming

@@ -381,6 +381,11 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     passwords read "***".  VOIP_LOG=sip
  *                                     traces every phone of the process
  *                                     (see voip_phone_set_log)
+ * Events (subscriptions and publications, see "Events" below):
+ *   "event_expires"           "600"     lifetime asked for by our SUBSCRIBEs
+ *                                       and PUBLISHes, seconds (2..86400);
+ *                                       each is refreshed before the granted
+ *                                       lifetime runs out
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -857,6 +862,156 @@ VOIP_API int voip_call_last_error(uint64_t call, char *buf, size_t buflen);
  * done with it; voip_phone_destroy() releases the rest.
  * Threads: any; returns promptly (the hangup completes in the background). */
 VOIP_API int voip_call_release(uint64_t call);
+
+/* ========================================================================
+ * Events: subscriptions, presence, message waiting, busy lamps
+ * (RFC 6665 SUBSCRIBE/NOTIFY, RFC 3903 PUBLISH; packages message-summary
+ * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235)
+ *
+ * A subscription handle (voip_subscription_new) and an incoming
+ * subscription handle (the voip_incoming_subscription_fn callback) are
+ * handles like call handles: never reused, VOIP_ENOTFOUND once released or
+ * once their phone is destroyed.
+ *
+ * Every NOTIFY body of a package libvoip knows is also given parsed, as a
+ * JSON "summary" (the same in every binding):
+ *   message-summary  {"waiting":true,"account":"sip:..","new":2,"old":8,
+ *                     "new_urgent":0,"old_urgent":2}  (voice counts; all
+ *                     classes summed when there is no Voice-Message line)
+ *   presence         {"entity":"sip:..","basic":"open"|"closed",
+ *                     "note":"..","activities":["busy",..]}
+ *   dialog           {"entity":"sip:..","lamp":"idle"|"early"|"confirmed",
+ *                     "version":N,"dialogs":[{"id":..,"state":..,
+ *                     "direction":..,"remote":..}]}
+ *   a malformed body {"error":"why"}; another package or no body: "".
+ * ======================================================================== */
+
+/* A NOTIFY arrived: of subscription sub, or (sub 0) an unsolicited,
+ * out-of-dialog message-summary NOTIFY such as Asterisk's default MWI,
+ * which was answered 200 (it also reaches voip_request_fn).  event is the
+ * package, state the Subscription-State ("active", "pending",
+ * "terminated"), content_type and body the NOTIFY's ("" when none;
+ * bodies with NUL bytes or invalid UTF-8 are given as ""), summary the
+ * JSON above. */
+typedef void (*voip_notify_fn)(void *user_data, uint64_t phone, uint64_t sub,
+                               const char *event, const char *state,
+                               const char *content_type, const char *body,
+                               const char *summary);
+
+/* A subscription's state changed: "sent", "pending", "active" or
+ * "terminated", with a reason ("403 Forbidden", "noresource",
+ * "unsubscribed", "resubscribing after deactivated", ...). */
+typedef void (*voip_subscription_state_fn)(void *user_data, uint64_t phone,
+                                           uint64_t sub, const char *state,
+                                           const char *reason);
+
+/* A SUBSCRIBE arrived for a package given to voip_phone_on_subscribe:
+ * accept it (voip_incoming_subscription_accept / _accept_pending) or
+ * reject it (voip_incoming_subscription_reject) within a few seconds, from
+ * the callback or any thread; undecided after 8 s it is answered 480.
+ * from/to are the subscriber's URI and the URI it subscribed to.  The
+ * application owns the handle: release it with
+ * voip_incoming_subscription_release(). */
+typedef void (*voip_incoming_subscription_fn)(void *user_data, uint64_t phone,
+                                              uint64_t isub, const char *event,
+                                              const char *from_uri,
+                                              const char *to_uri);
+
+VOIP_API int voip_phone_on_notify(uint64_t phone, voip_notify_fn fn, void *user_data);
+VOIP_API int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_state_fn fn, void *user_data);
+
+/* Serve SUBSCRIBEs for packages, a comma-separated list (e.g.
+ * "presence,dialog"), through fn.  SUBSCRIBEs for other packages, or for
+ * any while fn is NULL (the default), get 489 Bad Event with
+ * Allow-Events.  "presence" subscriptions, once accepted, get our
+ * presence (voip_phone_set_presence) and "dialog" ones our calls' state
+ * (a busy lamp: trying/early/confirmed) by themselves; other packages get
+ * what voip_incoming_subscription_notify sends.  Threads: any. */
+VOIP_API int voip_phone_on_subscribe(uint64_t phone, const char *packages,
+                                     voip_incoming_subscription_fn fn, void *user_data);
+
+/* Create a subscription to uri's event package ("presence",
+ * "message-summary", "dialog", ...).  accept is a comma-separated list of
+ * body types (NULL or "" = the package's usual one).  It is not sent
+ * before voip_subscription_start.  Returns VOIP_EINVAL for a bad uri,
+ * event or accept. */
+VOIP_API int voip_subscription_new(uint64_t phone, const char *uri, const char *event,
+                                   const char *accept, uint64_t *sub_out);
+
+/* Send the SUBSCRIBE (digest challenges answered) and wait for its
+ * answer: VOIP_OK when accepted (NOTIFYs then reach voip_notify_fn, and
+ * the subscription is refreshed before "event_expires" runs out, and
+ * re-subscribed after a NOTIFY terminating it with reason deactivated or
+ * timeout, or after its retry-after), VOIP_EREJECTED when refused (e.g. 489
+ * Bad Event, 403), VOIP_ETIMEOUT without an answer in timeout_ms (-1 =
+ * SIP's transaction timeout), VOIP_ESTATE when already started or the
+ * phone is not started.  Blocks: until the answer. */
+VOIP_API int voip_subscription_start(uint64_t sub, int32_t timeout_ms);
+
+/* End the subscription (SUBSCRIBE with Expires: 0 in each of its
+ * dialogs); stopping the phone ends every subscription too.  A stopped
+ * subscription cannot be started again.  Blocks: until answered. */
+VOIP_API int voip_subscription_stop(uint64_t sub, int32_t timeout_ms);
+
+/* Copy the subscription's state ("" before start, "sent", "pending",
+ * "active", "terminated") into buf. */
+VOIP_API int voip_subscription_state(uint64_t sub, char *buf, size_t buflen);
+
+/* Release the handle, ending the subscription first (in the background)
+ * when it runs. */
+VOIP_API int voip_subscription_release(uint64_t sub);
+
+/* As voip_phone_last_error(), for the functions called with this
+ * subscription handle (voip_subscription_*), e.g. "voip_subscription_start:
+ * rejected by the remote side: SUBSCRIBE presence to sip:...: 489 Bad
+ * Event".  Threads: any. */
+VOIP_API int voip_subscription_last_error(uint64_t sub, char *buf, size_t buflen);
+
+/* Accept an incoming subscription (200, or a pending one made active);
+ * its first NOTIFY follows at once. */
+VOIP_API int voip_incoming_subscription_accept(uint64_t isub);
+
+/* Accept it as pending (202): a NOTIFY without a body, until accepted. */
+VOIP_API int voip_incoming_subscription_accept_pending(uint64_t isub);
+
+/* Reject it with status_code (300..699, e.g. 403 or 603). */
+VOIP_API int voip_incoming_subscription_reject(uint64_t isub, int32_t status_code);
+
+/* Send a NOTIFY with body of content_type (both required): the new
+ * state.  VOIP_ESTATE when not accepted or terminated, VOIP_EREJECTED when
+ * the subscriber refused it (a 481 also ends the subscription),
+ * VOIP_ETIMEOUT without an answer.  Blocks: until the NOTIFY's answer. */
+VOIP_API int voip_incoming_subscription_notify(uint64_t isub, const char *content_type,
+                                               const char *body, int32_t timeout_ms);
+
+/* Terminate it with a final NOTIFY whose reason is reason ("noresource",
+ * "deactivated", "rejected", "timeout", "giveup", "probation"; NULL or ""
+ * = "noresource"). */
+VOIP_API int voip_incoming_subscription_end(uint64_t isub, const char *reason, int32_t timeout_ms);
+
+/* Copy its state ("incoming", "pending", "active", "terminated"). */
+VOIP_API int voip_incoming_subscription_state(uint64_t isub, char *buf, size_t buflen);
+
+/* Release the handle (the subscription itself goes on until it ends). */
+VOIP_API int voip_incoming_subscription_release(uint64_t isub);
+
+/* Set the presence we show: basic "open" or "closed", a note (NULL = ""),
+ * RPID activities as a comma-separated list (NULL or "" = none, e.g.
+ * "busy,on-the-phone").  Our presence subscribers get it at once; with a
+ * "server" it is also published there (PUBLISH of a PIDF to our
+ * address-of-record, refreshed until the phone stops) and that PUBLISH's
+ * failure is returned (VOIP_EREJECTED, VOIP_ETIMEOUT).  The phone must be
+ * started. */
+VOIP_API int voip_phone_set_presence(uint64_t phone, const char *basic, const char *note,
+                                     const char *activities, int32_t timeout_ms);
+
+/* Publish body (of content_type) as our state of event at the "server"
+ * (RFC 3903: PUBLISH to our address-of-record; SIP-ETag kept; refreshed
+ * before it expires until the phone stops; a later call modifies it).  A
+ * NULL body removes the published state.  VOIP_ESTATE without a server or
+ * when the phone is not started; VOIP_EREJECTED when refused. */
+VOIP_API int voip_phone_publish(uint64_t phone, const char *event, const char *content_type,
+                                const char *body, int32_t timeout_ms);
 
 #ifdef __cplusplus
 }

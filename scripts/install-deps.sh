@@ -7,7 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv)
+#                  baresip-core, kamailio (+ presence modules), valgrind, tshark,
+#                  sox, python3(-venv)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -51,6 +52,7 @@ TEST_PKGS=(
   "sip-tester:sipp"
   "baresip-core:baresip"
   "kamailio:"           # /usr/sbin: not on every PATH
+  "kamailio-presence-modules:"  # presence, presence_xml: the event tests' presence server
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"

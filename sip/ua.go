@@ -20,7 +20,7 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER, SUBSCRIBE"
 
 // Config configures a UA.
 type Config struct {
@@ -113,6 +113,7 @@ type UA struct {
 	wg      sync.WaitGroup
 	streams streamFramers    // TCP and TLS messages being read (stream_filter.go)
 	unreach unreachableWatch // requests an ICMP error fails (unreachable.go)
+	events  eventTable       // subscriptions both ways (event_route.go)
 }
 
 // NewUA builds a user agent. Call Serve to start reading. The first call
@@ -299,6 +300,7 @@ func (u *UA) Close() error {
 	}
 	u.closed = true
 	u.mu.Unlock()
+	u.events.closeAll()
 	var err error
 	if u.cfg.Conn != nil {
 		err = u.cfg.Conn.Close()

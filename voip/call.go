@@ -134,6 +134,7 @@ func (c *Call) postStateLocked(s CallState, reason string) {
 		if f := c.phone.handlers().CallState; f != nil {
 			f(c, s, reason)
 		}
+		c.phone.callsChanged() // busy lamps (blf.go)
 	})
 }
 

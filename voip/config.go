@@ -63,6 +63,9 @@ type Config struct {
 
 	// Debugging (issue 17).
 	SIPTrace bool // log every SIP message sent and received (trace.go)
+
+	// Events (issue 15).
+	EventExpires int // lifetime asked for by SUBSCRIBE and PUBLISH, seconds
 }
 
 // DefaultConfig returns the documented defaults: every option's default

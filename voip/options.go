@@ -145,6 +145,10 @@ var options = []option{
 	{"sip_trace", "0", "1 logs every SIP message sent and received (direction, transport, addresses; secrets masked) at info level; VOIP_LOG=sip does it for every phone",
 		boolOption(func(c *Config) *bool { return &c.SIPTrace }),
 		func(c *Config) string { return boolText(c.SIPTrace) }},
+	// Events (issue 15): subscriptions and publications.
+	{"event_expires", "600", "lifetime asked for by our SUBSCRIBEs and PUBLISHes, 2..86400 s; refreshed before it runs out",
+		intOption(2, 86400, func(c *Config) *int { return &c.EventExpires }),
+		intFormat(func(c *Config) int { return c.EventExpires })},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

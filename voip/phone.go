@@ -37,6 +37,18 @@ type Handler struct {
 	// state changes: name is one of the Event* constants (hold, resume,
 	// media_changed, ...) and detail says more; new names may come.
 	CallEvent func(c *Call, name, detail string)
+
+	// Events (subscription.go, subscription_in.go).
+
+	// Notify is told each NOTIFY of a Subscription, and each unsolicited
+	// message-summary NOTIFY (s nil), with its body parsed.
+	Notify func(s *Subscription, n Notification)
+	// SubscriptionState is told each state change of a Subscription.
+	SubscriptionState func(s *Subscription, state, reason string)
+	// IncomingSubscription is told about a SUBSCRIBE for a package of
+	// ServeEvents: it must Accept, AcceptPending or Reject it within a few
+	// seconds (else 480). Without it, such SUBSCRIBEs get 489.
+	IncomingSubscription func(s *IncomingSubscription)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many
@@ -81,6 +93,7 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
+	ev       phoneEvents // subscriptions and publications (subscription.go)
 }
 
 // NewPhone creates a stopped phone.
@@ -264,6 +277,7 @@ func (p *Phone) stop(report bool) error {
 		}
 	}
 
+	p.stopEvents(ctx) // before the registration ends: PUBLISH and SUBSCRIBE go through the registrar
 	p.stopRegistration(wasRegistered)
 	if first {
 		p.background.Done() // the running phone's count (Start)

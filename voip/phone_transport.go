@@ -69,6 +69,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
 	}
+	p.installEvents(ua) // the served event packages (subscription_in.go)
 	return ua, nil
 }
 

@@ -218,6 +218,8 @@ export interface PhoneEvents {
   request: [request: IncomingRequest];
   /** A log line (with the logLevel option). */
   log: [level: LogLevel, message: string];
+  /** A NOTIFY of one of our subscriptions, or (sub null) an unsolicited message-summary NOTIFY (Asterisk's MWI), answered 200. */
+  notify: [sub: Subscription | null, notification: Notification];
 }
 
 /** Options of Call.transfer. */
@@ -304,6 +306,20 @@ export declare class Phone extends EventEmitter {
    */
   sendMessage(uri: string, body: string, options?: SendMessageOptions): Promise<void>;
 
+  // ---- Events (RFC 6665 subscriptions, RFC 3903 PUBLISH) ----
+  /** Subscribe to uri's event package; resolves once accepted, rejects with VoipError ('EREJECTED' with sipCode, e.g. 489 or 403; 'ETIMEOUT'; 'EINVAL'). */
+  subscribe(uri: string, event: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A message-summary subscription (RFC 3842) to a voicemail server: sub.counts. */
+  mwi(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A dialog subscription (RFC 4235) to an extension, its busy lamp: sub.lamp. */
+  watch(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** Show our presence to our watchers; with a server, also PUBLISH it there (the PUBLISH's failure rejects). */
+  setPresence(basic: 'open' | 'closed', options?: PresenceOptions): Promise<void>;
+  /** PUBLISH body as our state of event at the server (null removes it); 'ESTATE' without a server. */
+  publish(event: string, contentType: string, body: string | null, options?: { timeoutMs?: number }): Promise<void>;
+  /** Serve SUBSCRIBEs for packages through handler (null: none); other packages get 489 with Allow-Events. */
+  serveEvents(packages: string[], handler: ((sub: IncomingSubscription) => void) | null): void;
+
   /** An option or fact by its C key ("sip_port", "uri", "status_reason", ...). */
   getOption(key: string): string;
   /** Set an option by its C key (while stopped). */
@@ -315,6 +331,96 @@ export declare class Phone extends EventEmitter {
   addListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
   removeListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
   emit<E extends keyof PhoneEvents>(event: E, ...args: PhoneEvents[E]): boolean;
+}
+
+/** Options of Phone.subscribe, mwi and watch. */
+export interface SubscribeOptions {
+  /** Body types accepted (default: the package's usual one). */
+  accept?: string | string[];
+  /** Milliseconds to wait for the answer (default 5000; null: SIP's own timeout). */
+  timeoutMs?: number | null;
+}
+
+/** Options of Phone.setPresence. */
+export interface PresenceOptions {
+  note?: string;
+  /** RPID activities, e.g. ['busy', 'on-the-phone']. */
+  activities?: string[];
+  timeoutMs?: number | null;
+}
+
+/** MWI counts (message-summary, RFC 3842). */
+export interface MwiSummary { waiting: boolean; account?: string; new: number; old: number; new_urgent: number; old_urgent: number }
+/** A presentity's state (PIDF, RFC 3863). */
+export interface PresenceSummary { entity: string; basic: 'open' | 'closed'; note: string; activities: string[] }
+/** A busy lamp (dialog-info, RFC 4235). */
+export interface DialogSummary {
+  entity: string;
+  lamp: 'idle' | 'early' | 'confirmed';
+  version: number;
+  dialogs: { id: string; state: string; direction?: string; remote?: string }[];
+}
+
+/** One NOTIFY. */
+export interface Notification {
+  event: string;
+  /** Subscription-State: 'active', 'pending' or 'terminated'. */
+  state: string;
+  contentType: string;
+  body: string;
+  /** The body parsed for message-summary, presence and dialog; {} for others; { error } when malformed. */
+  summary: Partial<MwiSummary & PresenceSummary & DialogSummary> & { error?: string };
+}
+
+export interface SubscriptionEvents {
+  notify: [notification: Notification];
+  /** 'sent', 'pending', 'active' or 'terminated', with a reason ('403 Forbidden', 'noresource', 'unsubscribed', ...). */
+  state: [state: string, reason: string];
+}
+
+/** An outgoing subscription (sipsimple's Subscription); refreshed until stop() or the phone stops. */
+export declare class Subscription extends EventEmitter {
+  readonly id: number;
+  readonly uri: string;
+  readonly event: string;
+  readonly state: string;
+  readonly reason: string;
+  /** The last notifications (at most 100), oldest first. */
+  readonly notifications: Notification[];
+  readonly last: Notification | null;
+  /** The latest MWI counts ({} before the first NOTIFY). */
+  readonly counts: Notification['summary'];
+  /** The latest busy lamp: 'idle', 'early', 'confirmed' ('' before). */
+  readonly lamp: string;
+  /** Resolves with the first notification (received or to come) for which pred holds; rejects 'ETIMEOUT'. */
+  waitFor(pred?: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
+  /** Unsubscribe (SUBSCRIBE with Expires: 0). */
+  stop(options?: { timeoutMs?: number | null }): Promise<void>;
+  on<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+  once<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+  off<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+}
+
+/** A peer's subscription to us (sipsimple's IncomingSubscription), given to serveEvents' handler. */
+export declare class IncomingSubscription {
+  readonly id: number;
+  readonly event: string;
+  readonly from: string;
+  readonly to: string;
+  /** 'incoming', 'pending', 'active' or 'terminated'. */
+  readonly state: string;
+  /** Accept (200); presence and dialog subscriptions then get our presence and calls' state by themselves. */
+  accept(): void;
+  /** Accept as pending (202). */
+  acceptPending(): void;
+  /** Refuse with a 3xx-6xx status (default 603). */
+  reject(code?: number): void;
+  /** Send a NOTIFY with body. */
+  notify(contentType: string, body: string, options?: { timeoutMs?: number | null }): Promise<void>;
+  /** Terminate with a final NOTIFY giving reason (default 'noresource'). */
+  end(reason?: string, options?: { timeoutMs?: number | null }): Promise<void>;
+  /** Release the handle. */
+  release(): void;
 }
 
 export interface ReadOptions {
@@ -455,5 +561,7 @@ declare const libvoip: {
   version: typeof version;
   libraryPath: typeof libraryPath;
   setMemoryLimit: typeof setMemoryLimit;
+  Subscription: typeof Subscription;
+  IncomingSubscription: typeof IncomingSubscription;
 };
 export default libvoip;

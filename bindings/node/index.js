@@ -11,6 +11,7 @@ const { Call } = require('./src/call');
 const { CallAudioStream } = require('./src/stream');
 const { VoipError, fromSync } = require('./src/errors');
 const { CallState, PhoneStatus, LogLevel } = require('./src/constants');
+const { Subscription, IncomingSubscription } = require('./src/events');
 
 /** The library's version string, e.g. "0.1.0" (loads libvoip). */
 function version() {
@@ -53,4 +54,6 @@ module.exports = {
   version,
   libraryPath,
   setMemoryLimit,
+  Subscription,
+  IncomingSubscription,
 };

@@ -16,5 +16,7 @@ export const {
   version,
   libraryPath,
   setMemoryLimit,
+  Subscription,
+  IncomingSubscription,
 } = libvoip;
 export default libvoip;

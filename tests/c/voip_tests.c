@@ -1555,6 +1555,9 @@ static void test_errors(void)
     OK(voip_phone_destroy(q));
     OK(voip_phone_destroy(p));
 }
+/* events: presence and subscriptions through the C ABI (events_test.c). */
+void events_test(int a_lo, int a_hi, int b_lo, int b_hi);
+static void test_events(void) { events_test(rtp_lo(0), rtp_hi(0), rtp_lo(1), rtp_hi(1)); }
 
 static void test_leak_selfcheck(void)
 {
@@ -1595,6 +1598,7 @@ static const struct {
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
     { "errors", test_errors },
+    { "events", test_events },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

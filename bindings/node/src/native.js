@@ -70,6 +70,10 @@ function declare(lib, koffi) {
   protos.status = koffi.proto('void voip_status_fn(void *user_data, uint64_t phone, int32_t status, const char *reason)');
   protos.request = koffi.proto('void voip_request_fn(void *user_data, uint64_t phone, uint64_t call, const char *method, const char *from_uri, const char *content_type, const char *body)');
   protos.log = koffi.proto('void voip_log_fn(void *user_data, uint64_t phone, int32_t level, const char *message)');
+  // Events (src/events.js).
+  protos.notify = koffi.proto('void voip_notify_fn(void *user_data, uint64_t phone, uint64_t sub, const char *event, const char *state, const char *content_type, const char *body, const char *summary)');
+  protos.subState = koffi.proto('void voip_subscription_state_fn(void *user_data, uint64_t phone, uint64_t sub, const char *state, const char *reason)');
+  protos.incomingSub = koffi.proto('void voip_incoming_subscription_fn(void *user_data, uint64_t phone, uint64_t isub, const char *event, const char *from_uri, const char *to_uri)');
 
   return {
     version: f('const char *voip_version(void)'),
@@ -116,6 +120,26 @@ function declare(lib, koffi) {
     call_release: f('int voip_call_release(uint64_t call)'),
     call_transfer: f('int voip_call_transfer(uint64_t call, const char *uri, int32_t blind, int32_t timeout_ms)'),                // async only
     call_transfer_attended: f('int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t timeout_ms)'),              // async only
+
+    // Events (src/events.js).
+    phone_on_notify: opt('int voip_phone_on_notify(uint64_t phone, voip_notify_fn *fn, void *user_data)'),
+    phone_on_subscription_state: opt('int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_state_fn *fn, void *user_data)'),
+    phone_on_subscribe: opt('int voip_phone_on_subscribe(uint64_t phone, const char *packages, voip_incoming_subscription_fn *fn, void *user_data)'),
+    subscription_new: opt('int voip_subscription_new(uint64_t phone, const char *uri, const char *event, const char *accept, _Out_ uint64_t *sub_out)'),
+    subscription_start: opt('int voip_subscription_start(uint64_t sub, int32_t timeout_ms)'), // async only
+    subscription_stop: opt('int voip_subscription_stop(uint64_t sub, int32_t timeout_ms)'), // async only
+    subscription_state: opt('int voip_subscription_state(uint64_t sub, uint8_t *buf, size_t buflen)'),
+    subscription_release: opt('int voip_subscription_release(uint64_t sub)'),
+    subscription_last_error: opt('int voip_subscription_last_error(uint64_t sub, uint8_t *buf, size_t buflen)'),
+    isub_accept: opt('int voip_incoming_subscription_accept(uint64_t isub)'),
+    isub_accept_pending: opt('int voip_incoming_subscription_accept_pending(uint64_t isub)'),
+    isub_reject: opt('int voip_incoming_subscription_reject(uint64_t isub, int32_t status_code)'),
+    isub_notify: opt('int voip_incoming_subscription_notify(uint64_t isub, const char *content_type, const char *body, int32_t timeout_ms)'), // async only
+    isub_end: opt('int voip_incoming_subscription_end(uint64_t isub, const char *reason, int32_t timeout_ms)'), // async only
+    isub_state: opt('int voip_incoming_subscription_state(uint64_t isub, uint8_t *buf, size_t buflen)'),
+    isub_release: opt('int voip_incoming_subscription_release(uint64_t isub)'),
+    phone_set_presence: opt('int voip_phone_set_presence(uint64_t phone, const char *basic, const char *note, const char *activities, int32_t timeout_ms)'), // async only
+    phone_publish: opt('int voip_phone_publish(uint64_t phone, const char *event, const char *content_type, const char *body, int32_t timeout_ms)'), // async only
   };
 }
 
@@ -181,6 +205,20 @@ function registerCallbacks(koffi) {
       const t = route(phone);
       if (t) t._onLog(level, message);
     }, 'log'),
+    // Events (src/events.js).
+    notify: reg((ud, phone, sub, event, st, contentType, body, summary) => {
+      const t = route(phone);
+      if (t) t._onNotify(Number(sub), event, st, contentType, body, summary);
+    }, 'notify'),
+    subState: reg((ud, phone, sub, st, reason) => {
+      const t = route(phone);
+      if (t) t._onSubState(Number(sub), st, reason);
+    }, 'subState'),
+    incomingSub: reg((ud, phone, isub, event, from, to) => {
+      const t = route(phone);
+      if (t) t._onIncomingSub(Number(isub), event, from, to);
+      else state.fn.isub_reject(isub, 480);
+    }, 'incomingSub'),
   };
 }
 

@@ -9,6 +9,7 @@ const { VoipError, fromSync, fromAsync } = require('./errors');
 const { CallState, PhoneStatus, phoneStatusName, LOG_LEVELS } = require('./constants');
 const { parsePhoneOptions, checkString, typeName } = require('./options');
 const { Call, emitSafe, checkTimeout } = require('./call');
+const { installEvents, installEventCallbacks } = require('./events');
 
 const { OK, ErrorCode, readString, callAsync, routes } = native;
 
@@ -63,6 +64,7 @@ class Phone extends EventEmitter {
       check(fn.phone_on_status(this._id, cb.status, null), 'on_status');
       check(fn.phone_on_call_event(this._id, cb.event, null), 'on_call_event');
       if (fn.phone_on_request) check(fn.phone_on_request(this._id, cb.request, null), 'on_request');
+      installEventCallbacks(this, check); // src/events.js
       if (parsed.logLevel !== null) check(fn.phone_set_log(this._id, parsed.logLevel, cb.log, null), 'set_log');
       for (const [key, value] of parsed.set) check(fn.phone_set_option(this._id, key, value), `option ${key}`);
       for (const c of parsed.credentials) {
@@ -511,5 +513,7 @@ function delay(ms) {
     },
   };
 }
+
+installEvents(Phone); // subscribe, mwi, watch, setPresence, publish, serveEvents (src/events.js)
 
 module.exports = { Phone };

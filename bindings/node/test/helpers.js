@@ -26,6 +26,7 @@ const PORTS = {
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (ICMP port unreachable); sip + 1: a socket that never answers (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
   debugging: { sip: 5510, rtp: 37440 }, // SIP trace and error table: 37440-37499
+  events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -135,3 +135,25 @@ async function transfers(phone: Phone, call: Call, other: Call): Promise<void> {
   void phone;
 }
 void transfers;
+
+// Events (subscriptions, presence, MWI, busy lamps).
+async function events(phone: Phone): Promise<void> {
+  const sub = await phone.subscribe('sip:bob@pbx', 'presence', { accept: 'application/pidf+xml', timeoutMs: 3000 });
+  sub.on('notify', (n) => console.log(n.event, n.state, n.summary.basic, n.summary.note));
+  sub.on('state', (state: string, reason: string) => console.log(state, reason));
+  const mwi = await phone.mwi('sip:*97@pbx');
+  const waiting: boolean | undefined = mwi.counts.waiting;
+  const lamp = await phone.watch('sip:201@pbx');
+  const l: string = lamp.lamp;
+  await phone.setPresence('open', { note: 'here', activities: ['busy'] });
+  await phone.publish('presence', 'application/pidf+xml', null);
+  phone.serveEvents(['presence', 'dialog'], (s) => {
+    if (s.event === 'dialog') s.accept();
+    else s.reject(603);
+  });
+  phone.on('notify', (s, n) => console.log(s === null ? 'unsolicited' : s.uri, n.summary.new));
+  await sub.waitFor((n) => n.summary.basic === 'open', 1000);
+  await sub.stop();
+  console.log(waiting, l);
+}
+void events;

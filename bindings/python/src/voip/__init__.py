@@ -24,6 +24,7 @@ from .errors import (
     from_code,
 )
 from .phone import VoIPPhone, VoIPPhoneParameter
+from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
 
 __version__ = "0.1.0"
@@ -83,4 +84,10 @@ __all__ = [
     "set_memory_limit",
     "__version__",
     "DEBUG",
+    # Events (events.py)
+    "Subscription",
+    "MWI",
+    "Watch",
+    "IncomingSubscription",
+    "Notification",
 ]

@@ -63,6 +63,14 @@ REQUEST_FN = CFUNCTYPE(
 )
 CALL_EVENT_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
+# Events (voip.h "Events"; events.py).
+NOTIFY_FN = CFUNCTYPE(
+    None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p
+)
+SUBSCRIPTION_STATE_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p)
+INCOMING_SUBSCRIPTION_FN = CFUNCTYPE(
+    None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p, c_char_p
+)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLED_PATH = os.path.join(_HERE, "libvoip.so.0")
@@ -112,6 +120,27 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_release": (c_int, [c_uint64]),
     "voip_call_transfer": (c_int, [c_uint64, c_char_p, c_int32, c_int32]),
     "voip_call_transfer_attended": (c_int, [c_uint64, c_uint64, c_int32]),
+    # Events (events.py).
+    "voip_phone_on_notify": (c_int, [c_uint64, NOTIFY_FN, c_void_p]),
+    "voip_phone_on_subscription_state": (c_int, [c_uint64, SUBSCRIPTION_STATE_FN, c_void_p]),
+    "voip_phone_on_subscribe": (c_int, [c_uint64, c_char_p, INCOMING_SUBSCRIPTION_FN, c_void_p]),
+    "voip_subscription_new": (
+        c_int, [c_uint64, c_char_p, c_char_p, c_char_p, POINTER(c_uint64)]
+    ),
+    "voip_subscription_start": (c_int, [c_uint64, c_int32]),
+    "voip_subscription_stop": (c_int, [c_uint64, c_int32]),
+    "voip_subscription_state": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_subscription_release": (c_int, [c_uint64]),
+    "voip_subscription_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_incoming_subscription_accept": (c_int, [c_uint64]),
+    "voip_incoming_subscription_accept_pending": (c_int, [c_uint64]),
+    "voip_incoming_subscription_reject": (c_int, [c_uint64, c_int32]),
+    "voip_incoming_subscription_notify": (c_int, [c_uint64, c_char_p, c_char_p, c_int32]),
+    "voip_incoming_subscription_end": (c_int, [c_uint64, c_char_p, c_int32]),
+    "voip_incoming_subscription_state": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_incoming_subscription_release": (c_int, [c_uint64]),
+    "voip_phone_set_presence": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
+    "voip_phone_publish": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
 }
 
 # Declared in voip.h but possibly missing from a given build.

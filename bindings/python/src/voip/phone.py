@@ -16,6 +16,7 @@ from . import _lib
 from ._registry import CallRegistry
 from .call import VoIPCall
 from .credentials import CredentialsManager
+from .events import PhoneEvents
 from .errors import (
     InvalidAccountInfoError,
     InvalidStateError,
@@ -362,7 +363,7 @@ def _legacy_parameters(
     )
 
 
-class VoIPPhone:
+class VoIPPhone(PhoneEvents):
     """A phone: pyVoIP 2's VoIPPhone over libvoip.
 
     ``VoIPPhone(VoIPPhoneParameter(...))``, or ``VoIPPhone(**fields)`` as a
@@ -488,7 +489,7 @@ class VoIPPhone:
             }.get(level, logging.ERROR)
             liblog.log(lvl, "phone %d: %s", ph, _lib.text(msg))
 
-        self._cfuncs = (
+        self._cfuncs: Tuple[Any, ...] = (
             _lib.INCOMING_CALL_FN(on_incoming),
             _lib.CALL_STATE_FN(on_state),
             _lib.DTMF_FN(on_dtmf),
@@ -497,6 +498,8 @@ class VoIPPhone:
             _lib.LOG_FN(on_log),
             _lib.CALL_EVENT_FN(on_event),
         )
+        self._events_init()  # events.py: its callbacks live as long as these
+        self._cfuncs += self._event_cfuncs
         self._new_handle()
 
     # ------------------------------------------------------------------
@@ -534,7 +537,7 @@ class VoIPPhone:
                     ),
                     "add credentials",
                 )
-            inc, st, dt, stat, req, lg, ev = self._cfuncs
+            inc, st, dt, stat, req, lg, ev = self._cfuncs[:7]
             check(_lib.lib.voip_phone_on_incoming_call(h, inc, None))
             check(_lib.lib.voip_phone_on_call_state(h, st, None))
             check(_lib.lib.voip_phone_on_dtmf(h, dt, None))
@@ -545,6 +548,7 @@ class VoIPPhone:
                 check(on_req(h, req, None))
             if _debug():
                 _debug_logging()
+            self._install_events(h)  # events.py
             level = liblog.getEffectiveLevel()
             if level <= logging.ERROR:
                 c_level = (
