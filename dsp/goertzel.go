@@ -1,9 +1,6 @@
 package dsp
 
-import (
-	"errors"
-	"math"
-)
+import "math"
 
 // Goertzel returns the power of frequency hz in x (sampled at rate),
 // normalised so that a pure sine at hz spanning whole cycles of x gives the
@@ -40,9 +37,6 @@ const (
 	// (20 ms each) agree on it.
 	dtmfBlocks = 2
 )
-
-// ErrRate is returned for a sample rate the detector does not handle.
-var ErrRate = errors.New("dsp: unsupported sample rate")
 
 // DTMFDetector finds DTMF keys in audio with the Goertzel algorithm. It
 // examines 20 ms blocks (rate/50 samples: a 50 Hz resolution, enough for

@@ -168,3 +168,30 @@ func (g *ToneGenerator) synth(dst []int16, s Segment) {
 	g.ph1 = math.Mod(g.ph1, 2*math.Pi)
 	g.ph2 = math.Mod(g.ph2, 2*math.Pi)
 }
+
+// Append adds segments to the end of a tone that does not loop (a queue of
+// DTMF keys) and resumes a generator that had finished. Segments already
+// played are dropped so that the queue does not grow for ever.
+func (g *ToneGenerator) Append(segs ...Segment) error {
+	if g.tone.Loop {
+		return errors.Join(ErrToneSpec, errors.New("cannot append to a looping tone"))
+	}
+	t := Tone{Segments: segs}
+	if err := t.validate(g.rate); err != nil {
+		return err
+	}
+	if g.done {
+		g.tone.Segments = append(g.tone.Segments[:0], segs...)
+		g.Reset()
+		return nil
+	}
+	kept := copy(g.tone.Segments, g.tone.Segments[g.seg:])
+	g.tone.Segments = append(g.tone.Segments[:kept], segs...)
+	g.seg = 0
+	return nil
+}
+
+// Idle returns a finished generator at rate to which Append adds segments.
+func Idle(rate int) *ToneGenerator {
+	return &ToneGenerator{rate: rate, amp: DefaultToneLevel * math.MaxInt16, done: true}
+}

@@ -161,3 +161,32 @@ func TestToneReadZeroAlloc(t *testing.T) {
 		t.Fatalf("%v allocations per frame", n)
 	}
 }
+
+func TestToneAppend(t *testing.T) {
+	g := Idle(8000)
+	buf := make([]int16, 160)
+	if n := g.Read(buf); n != 0 || !g.Done() {
+		t.Fatalf("idle generator read %d samples", n)
+	}
+	seg := Segment{F1: 697, F2: 1209, On: 100, Off: 100}
+	if err := g.Append(seg); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for i := 0; i < 5; i++ {
+		total += g.Read(buf)
+	}
+	if err := g.Append(seg, seg); err != nil { // while playing
+		t.Fatal(err)
+	}
+	for i := 0; i < 40 && !g.Done(); i++ {
+		total += g.Read(buf)
+	}
+	if total != 3*1600 {
+		t.Fatalf("%d samples for three 200 ms keys, want 4800", total)
+	}
+	loop, _ := NewToneGenerator(Tone{Segments: []Segment{seg}, Loop: true}, 8000, 0)
+	if err := loop.Append(seg); err == nil {
+		t.Fatal("append to a looping tone accepted")
+	}
+}
