@@ -55,9 +55,7 @@ func CreateRecorder(path string, rate int, opt RecorderOptions) (*Recorder, erro
 	if opt.Stereo {
 		r.channels = 2
 	}
-	if opt.MaxDuration > 0 {
-		r.limit = uint32(min(int64(r.limit), int64(opt.MaxDuration.Seconds()*float64(rate))*int64(2*r.channels)))
-	}
+	r.setLimit(opt.MaxDuration)
 	r.buf = make([]byte, rate/50*2*r.channels)
 	wavHeader(r.hdr[:], rate, r.channels, 0)
 	if _, err := r.w.Write(r.hdr[:]); err != nil {
@@ -65,6 +63,22 @@ func CreateRecorder(path string, rate int, opt RecorderOptions) (*Recorder, erro
 		return nil, err
 	}
 	return r, nil
+}
+
+func (r *Recorder) setLimit(d time.Duration) {
+	r.limit = 0xFFFFFFFF - wavHeaderSize
+	if d > 0 {
+		r.limit = uint32(min(int64(r.limit), int64(d)*int64(r.rate)/int64(time.Second)*int64(2*r.channels)))
+	}
+}
+
+// SetMaxDuration bounds the recording (0: no bound but the format's 4
+// GiB); a recording already longer ends at its next frame.
+func (r *Recorder) SetMaxDuration(d time.Duration) {
+	r.mu.Lock()
+	r.setLimit(d)
+	r.limit = max(r.limit, r.bytes)
+	r.mu.Unlock()
 }
 
 // Caps: a recorder is a sink.
