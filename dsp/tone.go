@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"errors"
+	"fmt"
 	"math"
 )
 
@@ -62,19 +63,19 @@ func NewToneGenerator(t Tone, rate int, level float64) (*ToneGenerator, error) {
 
 func (t Tone) validate(rate int) error {
 	if len(t.Segments) == 0 {
-		return errors.Join(ErrToneSpec, errors.New("no segment"))
+		return fmt.Errorf("%w: no segment", ErrToneSpec)
 	}
 	for i, s := range t.Segments {
 		for _, f := range []float64{s.F1, s.F2} {
 			if f < 0 || f >= float64(rate)/2 || math.IsNaN(f) {
-				return errors.Join(ErrToneSpec, errors.New("frequency outside 0..rate/2"))
+				return fmt.Errorf("%w: frequency outside 0..rate/2", ErrToneSpec)
 			}
 		}
 		if s.On < 0 || s.Off < 0 || s.On > 3600_000 || s.Off > 3600_000 {
-			return errors.Join(ErrToneSpec, errors.New("duration outside 0..3600000 ms"))
+			return fmt.Errorf("%w: duration outside 0..3600000 ms", ErrToneSpec)
 		}
 		if s.On == 0 && (s.Off != 0 || i != len(t.Segments)-1) {
-			return errors.Join(ErrToneSpec, errors.New("a continuous segment must be the last and have no off time"))
+			return fmt.Errorf("%w: a continuous segment must be the last and have no off time", ErrToneSpec)
 		}
 	}
 	return nil
@@ -174,7 +175,7 @@ func (g *ToneGenerator) synth(dst []int16, s Segment) {
 // played are dropped so that the queue does not grow for ever.
 func (g *ToneGenerator) Append(segs ...Segment) error {
 	if g.tone.Loop {
-		return errors.Join(ErrToneSpec, errors.New("cannot append to a looping tone"))
+		return fmt.Errorf("%w: cannot append to a looping tone", ErrToneSpec)
 	}
 	t := Tone{Segments: segs}
 	if err := t.validate(g.rate); err != nil {

@@ -108,6 +108,22 @@ func TestCadences(t *testing.T) {
 	}
 }
 
+func TestOnceEnds(t *testing.T) {
+	tone, err := ParseTone("once:880/500")
+	if err != nil || tone.Loop {
+		t.Fatalf("once:880/500: %v loop=%v", err, tone.Loop)
+	}
+	g, _ := NewToneGenerator(tone, 8000, 0)
+	buf := make([]int16, 160)
+	total := 0
+	for i := 0; i < 100 && !g.Done(); i++ {
+		total += g.Read(buf)
+	}
+	if total != 4000 {
+		t.Fatalf("once:880/500 played %d samples, want 4000", total)
+	}
+}
+
 func TestDTMFToneEnds(t *testing.T) {
 	tone, err := ParseTone("dtmf:12")
 	if err != nil {
@@ -131,7 +147,7 @@ func TestParseToneErrors(t *testing.T) {
 	for _, spec := range []string{
 		"", "foo", "ringback:mars", "440+480+620", "x/10", "440/abc", "440/-5",
 		"440/0", "440/100/100/100", "dtmf:", "dtmf:12x", "350+440,440/100", "99999",
-		"-440",
+		"-440", "once:", "once:350+440", "once:dtmf:1", "once:once:440/100",
 	} {
 		if _, err := ParseTone(spec); !errors.Is(err, ErrToneSpec) {
 			t.Errorf("ParseTone(%q) = %v, want ErrToneSpec", spec, err)

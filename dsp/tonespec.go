@@ -33,13 +33,13 @@ func DTMFFrequencies(key byte) (row, col float64, ok bool) {
 // milliseconds followed by off milliseconds of silence, played once.
 func DTMFTone(keys string, on, off int) (Tone, error) {
 	if keys == "" {
-		return Tone{}, errors.Join(ErrToneSpec, errors.New("no DTMF keys"))
+		return Tone{}, fmt.Errorf("%w: no DTMF keys", ErrToneSpec)
 	}
 	t := Tone{Segments: make([]Segment, 0, len(keys))}
 	for i := 0; i < len(keys); i++ {
 		r, c, ok := DTMFFrequencies(keys[i])
 		if !ok {
-			return Tone{}, errors.Join(ErrToneSpec, fmt.Errorf("%q is not a DTMF key", keys[i]))
+			return Tone{}, fmt.Errorf("%w: %q is not a DTMF key", ErrToneSpec, keys[i])
 		}
 		t.Segments = append(t.Segments, Segment{F1: r, F2: c, On: on, Off: off})
 	}
@@ -86,11 +86,24 @@ func preset(name string) (string, bool) {
 //     "<f1>[+<f2>][/<on ms>[/<off ms>]]" (frequencies in Hz, 0 for a pause),
 //     repeated for ever, e.g. "440+480/2000/4000" or "425/200/200,425/200/9400";
 //     a segment without an on time sounds continuously and must be the only
-//     or last one, e.g. "350+440".
+//     or last one, e.g. "350+440";
+//   - "once:" followed by a preset or cadence: played once instead of
+//     repeated, e.g. "once:880/500" (a half-second beep).
 func ParseTone(spec string) (Tone, error) {
 	spec = strings.ToLower(strings.TrimSpace(spec))
 	if keys, ok := strings.CutPrefix(spec, "dtmf:"); ok {
 		return DTMFTone(keys, 100, 100)
+	}
+	if rest, ok := strings.CutPrefix(spec, "once:"); ok {
+		if strings.HasPrefix(rest, "once:") || strings.HasPrefix(rest, "dtmf:") {
+			return Tone{}, fmt.Errorf("%w: once: takes a preset or a cadence", ErrToneSpec)
+		}
+		t, err := ParseTone(rest)
+		if err == nil && t.Segments[len(t.Segments)-1].On == 0 {
+			err = fmt.Errorf("%w: a continuous tone cannot be played once", ErrToneSpec)
+		}
+		t.Loop = false
+		return t, err
 	}
 	if spec != "" && spec[0] >= 'a' && spec[0] <= 'z' {
 		name := spec
@@ -99,7 +112,7 @@ func ParseTone(spec string) (Tone, error) {
 		}
 		p, ok := preset(name)
 		if !ok {
-			return Tone{}, errors.Join(ErrToneSpec, fmt.Errorf("unknown preset %q", spec))
+			return Tone{}, fmt.Errorf("%w: unknown preset %q", ErrToneSpec, spec)
 		}
 		spec = p
 	}
@@ -107,7 +120,7 @@ func ParseTone(spec string) (Tone, error) {
 	for _, part := range strings.Split(spec, ",") {
 		seg, err := parseSegment(part)
 		if err != nil {
-			return Tone{}, errors.Join(ErrToneSpec, fmt.Errorf("segment %q: %w", part, err))
+			return Tone{}, fmt.Errorf("%w: segment %q: %w", ErrToneSpec, part, err)
 		}
 		t.Segments = append(t.Segments, seg)
 	}

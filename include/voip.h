@@ -878,8 +878,9 @@ VOIP_API int voip_recorder_set_max_duration(uint64_t recorder, uint32_t ms);
  * (ITU 425 Hz), e.g. "ringback:eu"; "dtmf:<keys>" (each key 100 ms, then
  * 100 ms of silence, played once, e.g. "dtmf:123#"); or a cadence of
  * comma-separated segments "<hz>[+<hz>][/<on ms>[/<off ms>]]" repeated for
- * ever, e.g. "440+480/2000/4000" or "350+440" (continuous).  VOIP_EINVAL
- * for a bad spec.  Ownership: voip_media_destroy().  Threads: any. */
+ * ever, e.g. "440+480/2000/4000" or "350+440" (continuous); "once:" before
+ * a preset or cadence plays it once, e.g. "once:880/500" (a beep).  A tone
+ * played once ends with a "tone_ended" event.  VOIP_EINVAL for a bad spec.  Ownership: voip_media_destroy().  Threads: any. */
 VOIP_API int voip_tone_new(uint64_t phone, const char *spec, uint64_t *id_out);
 
 /* Make src's audio flow to dst.  Both are media or call handles of the same

@@ -60,9 +60,9 @@ def _check(rc: int, what: str, handle: int = 0) -> None:
         fn = _lib.optional("voip_media_last_error")
         if fn is not None:
             _, msg = _lib.read_string(fn, handle)
-    err = from_code(rc, what)
+    err = from_code(rc, None if msg else what)
     if msg and msg not in err.message:
-        err = type(err)(f"{what}: {msg}", rc)
+        err = type(err)(msg, rc)
     raise err
 
 
