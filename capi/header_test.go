@@ -42,7 +42,7 @@ func TestResultCodesMatchHeader(t *testing.T) {
 		"VOIP_ERANGE": vERange, "VOIP_ENETWORK": vENetwork,
 		"VOIP_EENDED": vEEnded, "VOIP_ENOSPACE": vENoSpace,
 		"VOIP_EREJECTED": vERejected,
-		"VOIP_EIO": vEIO, "VOIP_EFORMAT": vEFormat,
+		"VOIP_EIO":       vEIO, "VOIP_EFORMAT": vEFormat,
 	}
 	header := headerCodes(t)
 	for name, n := range header {

@@ -90,8 +90,8 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
-	bridge   *media.Bridge             // nil when stopped (media.go)
-	owned    map[media.Port]func()     // players, tones, recorders: how each stops
+	bridge   *media.Bridge         // nil when stopped (media.go)
+	owned    map[media.Port]func() // players, tones, recorders: how each stops
 }
 
 // NewPhone creates a stopped phone.
