@@ -91,7 +91,6 @@ class MediaPort:
     def __init__(self, phone: "VoIPPhone", handle: int) -> None:
         self.phone = phone
         self._handle = handle
-        self._lock = threading.Lock()
         self._ended = threading.Event()
         self.end_reason = ""
         #: Called as on_end(port, reason) when the port ends (on the
