@@ -179,6 +179,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
+		tap:     newTap(SamplesPerFrame),
+		inband:  inband{frame: make([]int16, SamplesPerFrame)},
 		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
 		rxFD:    -1,
 		born:    time.Now(),
