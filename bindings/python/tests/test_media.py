@@ -21,7 +21,16 @@ import pytest
 import voip
 from voip import CallState, VoIPCall
 
-from conftest import Answerer, PhoneFactory, goertzel_power, next_rtp_range, s16_samples, tone_s16, uri_of
+from conftest import (
+    Answerer,
+    PhoneFactory,
+    goertzel_power,
+    next_rtp_range,
+    s16_samples,
+    tone_s16,
+    uri_of,
+    wait_until,
+)
 
 
 def wav_bytes(freq: float, ms: int, rate: int, channels: int = 1) -> bytes:
@@ -103,7 +112,7 @@ def test_conference_of_three(make_phone: PhoneFactory) -> None:
         c = make_phone().call(uri_of(hub, "conf"))
         assert c.wait(timeout=5) == CallState.ANSWERED
         members.append(c)
-    assert voip_wait(lambda: len(ans.calls) == 3)
+    assert wait_until(lambda: len(ans.calls) == 3)
     heard: List[List[int]] = [[], [], []]
     with hub.conference(ans.calls) as conf:
         assert len(conf) == 3
@@ -129,12 +138,6 @@ def test_conference_of_three(make_phone: PhoneFactory) -> None:
         c.hangup()
 
 
-def voip_wait(cond, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    from conftest import wait_until
-
-    return wait_until(cond, timeout)
-
-
 def test_inband_dtmf(make_phone: PhoneFactory) -> None:
     ans = Answerer(lambda c: c.answer())
     callee = make_phone(call_callback=ans, dtmf_detect_inband=True, dtmf_payload_type=0)
@@ -149,7 +152,7 @@ def test_inband_dtmf(make_phone: PhoneFactory) -> None:
         deadline_digits.append(ans.calls[0].get_dtmf(None))
         return len("".join(deadline_digits)) >= 3
 
-    assert voip_wait(collected, 4)
+    assert wait_until(collected, 4)
     assert "".join(deadline_digits) == "42#"
     call.hangup()
 
