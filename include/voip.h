@@ -536,6 +536,13 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    did not refresh in time (detail "no session refresh
  *                    from the peer within <n> s"; the call ends at once
  *                    with a BYE, reason "session expired")
+ * Media toolkit (see "Media toolkit" below): for a player, tone or
+ * recorder, call is the media handle, not a call's:
+ *   "playback_ended" a player reached its end (detail "finished") or was
+ *                    stopped ("stopped")
+ *   "tone_ended"     a tone played once has played, or was stopped
+ *   "recording_ended" a recorder stopped: "stopped", "max duration" or
+ *                    "error: <why>"
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
