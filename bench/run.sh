@@ -68,6 +68,9 @@ else
   FRAME_ROUNDS=10
   TARGETS=${TARGETS:-"voip-echo baresip voip-echo-loop go-echo"}
 fi
+# Issue 13, codecs: per-frame encode and decode of G.722 and Opus, and a
+# stream tick per codec and application rate (rtp).
+MICRO_RE="$MICRO_RE|G722|Opus|CodecStreamTick"
 
 # Ports (all on 127.0.0.1).  Generator RTP ports are outside the kernel's
 # ephemeral range so that nothing else takes them.

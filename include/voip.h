@@ -61,7 +61,9 @@
  *   Audio.    By default signed 16-bit little-endian mono PCM at 8000 Hz; a
  *             20 ms frame is 160 samples = 320 bytes.  The phone option
  *             "audio_format" = "u8" selects pyVoIP's unsigned 8-bit format
- *             (160 bytes per 20 ms).
+ *             (160 bytes per 20 ms).  The option "sample_rate" = "16000" or
+ *             "48000" makes a frame 320 or 960 samples (wideband audio with
+ *             the "G722" and "opus" codecs).
  *
  * RUNTIME LIMITS (libvoip is a Go c-shared library)
  *
@@ -234,7 +236,30 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
- *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
+ *   "sample_rate"        "8000"       the application's audio rate in Hz:
+ *                                     "8000", "16000" or "48000".  Frames stay
+ *                                     20 ms (rate/50 samples: 160, 320 or 960);
+ *                                     libvoip resamples between this rate and
+ *                                     the codec's (G.711 8 kHz, G.722 16 kHz;
+ *                                     Opus codes 8, 16 or 48 kHz natively), so
+ *                                     any rate works with any codec, but
+ *                                     audio above 4 kHz needs a wideband codec
+ *                                     and a rate above 8000
+ *   "codecs"             "PCMU,PCMA"  audio codecs in preference order, from
+ *                                     "PCMU", "PCMA", "G722" (G.722 64 kbit/s,
+ *                                     16 kHz audio, static payload type 9,
+ *                                     RTP clock 8000 per RFC 3551) and "opus"
+ *                                     (RFC 7587: offered as opus/48000/2,
+ *                                     payload type 111, mono, 32 kbit/s, in-band
+ *                                     FEC).  Our offers list them in this
+ *                                     order; answering, the offerer's order
+ *                                     among these wins.  Telephone-events run
+ *                                     at the chosen codec's clock (RFC 4733
+ *                                     §2.1): with Opus telephone-event/48000 is
+ *                                     offered on the next free payload type
+ *                                     after dtmf_payload_type; a peer that
+ *                                     pairs Opus with telephone-event/8000
+ *                                     only gets DTMF by SIP INFO ("auto")
  *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
  *                                     or "0" = none
  *   "dtmf_mode"          "auto"       how voip_call_send_dtmf() sends: "rfc4733"
@@ -783,7 +808,7 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "remote_uri"  the other party's URI      "local_uri"  ours
  *   "call_id"     the SIP Call-ID
  *   "state"       e.g. "ANSWERED"
- *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation);
+ *   "codec"       negotiated codec: "PCMU", "PCMA", "G722" or "opus" ("" before negotiation);
  *                 follows a codec change by re-INVITE or UPDATE
  *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's, as
  *                 last negotiated (a re-INVITE may move it)

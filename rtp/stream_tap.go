@@ -6,9 +6,6 @@ import (
 	"github.com/libvoip/libvoip/dsp"
 )
 
-// appRate is the application sample rate of a stream's frames.
-const appRate = SamplesPerFrame * 50
-
 // streamTap lets a media bridge (package media) use a stream as a port
 // without taking the application's place: it sees a copy of each frame
 // played out and of each frame sent, and what it gives is summed into the
@@ -106,7 +103,7 @@ func (s *Stream) SendInbandDTMF(digits string, duration time.Duration) error {
 		return ErrNoDTMF
 	}
 	if s.inband.gen == nil {
-		s.inband.gen = dsp.Idle(appRate)
+		s.inband.gen = dsp.Idle(s.cfg.SampleRate)
 	}
 	if err := s.inband.gen.Append(t.Segments...); err != nil {
 		return err
@@ -119,14 +116,15 @@ func (s *Stream) SendInbandDTMF(digits string, duration time.Duration) error {
 // in-band tones replace it, the bridge's audio is summed into it, and the
 // tap keeps a copy. Called with mu held.
 func (s *Stream) sendAudio() {
+	pcm := s.pcm[:s.frame]
 	if g := s.inband.gen; g != nil && !g.Done() {
-		g.Read(s.pcm[:])
+		g.Read(pcm)
 	} else if s.tap.txFull {
-		mixInto(s.pcm[:], s.tap.tx)
+		mixInto(pcm, s.tap.tx)
 	}
 	s.tap.txFull = false
 	if s.tap.on {
-		copy(s.tap.sent, s.pcm[:])
+		copy(s.tap.sent, pcm)
 	}
 }
 

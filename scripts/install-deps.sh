@@ -46,6 +46,7 @@ BUILD_PKGS=(
   "pkg-config:pkg-config"
   "build-essential:gcc"
   "make:make"
+  "libopus-dev:"        # Opus: libopus.a, linked statically into libvoip.so (rtp/codec_opus.go)
 )
 TEST_PKGS=(
   "sip-tester:sipp"

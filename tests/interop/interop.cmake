@@ -29,6 +29,7 @@ set(VOIP_INTEROP_TESTS
   sipp_reinvite
   sipp_session_timer
   lossy_link
+  baresip_wideband
   inband_dtmf   # media toolkit (issue 12): in-band DTMF with SIPp, baresip and multimon-ng
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
