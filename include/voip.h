@@ -852,7 +852,8 @@ VOIP_API int voip_call_release(uint64_t call);
  * ========================================================================
  *
  * Each started phone has an audio bridge driven by its media clock (every
- * 20 ms; no thread per port).  A port produces and/or consumes 20 ms frames:
+ * 20 ms; no thread per port), at the phone's "sample_rate" (frames of
+ * sample_rate/50 samples).  A port produces and/or consumes 20 ms frames:
  *   - a call handle is a port: its source is the audio it receives, its
  *     sink the audio it sends (summed with voip_call_write_audio()'s);
  *     voip_call_read_audio() keeps reading every frame while the call is
@@ -880,8 +881,8 @@ VOIP_API int voip_call_release(uint64_t call);
                                    * call sources sent: both directions */
 
 /* Create a player of the WAV file at path: PCM 16-bit or 8-bit, A-law or
- * µ-law, mono or stereo (mixed down), any sample rate (resampled with a
- * low-pass polyphase filter).  The file is decoded when opened; playing
+ * µ-law, mono or stereo (mixed down), any sample rate (resampled to the
+ * phone's "sample_rate" with a low-pass polyphase filter).  The file is decoded when opened; playing
  * starts when the player is first connected (voip_connect(player, call)),
  * once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
  * VOIP_EIO for a file that cannot be read, VOIP_EFORMAT for a corrupt,
