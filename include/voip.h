@@ -882,9 +882,9 @@ VOIP_API int voip_call_release(uint64_t call);
 
 /* Create a player of the WAV file at path: PCM 16-bit or 8-bit, A-law or
  * µ-law, mono or stereo (mixed down), any sample rate (resampled to the
- * phone's "sample_rate" with a low-pass polyphase filter).  The file is decoded when opened; playing
- * starts when the player is first connected (voip_connect(player, call)),
- * once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
+ * phone's "sample_rate" with a low-pass polyphase filter).  The file is
+ * decoded when opened; playing starts when the player is first connected
+ * (voip_connect(player, call)), once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
  * VOIP_EIO for a file that cannot be read, VOIP_EFORMAT for a corrupt,
  * truncated or unsupported one, VOIP_ESTATE when the phone is not started.
  * Ownership: release the handle with voip_media_destroy().  Threads: any. */
