@@ -135,7 +135,7 @@ func TestPlayerReachesPeer(t *testing.T) {
 		pcm := record(t, cb, 1600*time.Millisecond)
 		hz, _ := audiotest.DominantFrequency(pcm, 8000)
 		span := loudSpan(pcm)
-		if math.Abs(hz-tc.hz) > 3 || span < 960 || span > 1040 {
+		if math.Abs(hz-tc.hz) > 3 || span < 940 || span > 1060 {
 			t.Errorf("%s: peer heard %.1f Hz for %d ms, want %.0f Hz for 1000 ms", tc.name, hz, span, tc.hz)
 		}
 		if _, err := pl.Wait(ctxTimeout(t, 2*time.Second)); err != nil {
