@@ -47,6 +47,8 @@ GO_SRCS_LIST := $(BUILD)/.go-sources
 FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
 FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
 FUZZ_TARGETS += sip:FuzzParseMessageSummary sip:FuzzParsePIDF sip:FuzzParseDialogInfo
+# media toolkit (issue 12)
+FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

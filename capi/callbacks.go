@@ -38,6 +38,9 @@ func (pe *phoneEntry) installHandler() {
 		Notify:               pe.onNotify,
 		SubscriptionState:    pe.onSubState,
 		IncomingSubscription: pe.onIncomingSub,
+		// Media ends reach the call event callback under the media
+		// handle (media.go).
+		MediaEvent: pe.onMediaEvent,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libvoip/libvoip/dsp"
 )
 
 // SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame; a
@@ -65,6 +67,10 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// DetectInband runs a Goertzel DTMF detector (package dsp) over the
+	// received audio and reports its keys through OnDTMF like RFC 4733
+	// events, from the pacer goroutine; for peers that send no RFC 4733.
+	DetectInband bool
 }
 
 // Stats are a stream's media counters.
@@ -116,6 +122,8 @@ type Stream struct {
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
+	tap     streamTap // a media bridge's port (stream_tap.go)
+	inband  inband    // in-band DTMF (stream_tap.go)
 
 	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
 	// the intervals sent before.
@@ -187,6 +195,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		dtmfGen: NewDTMFGenerator(uint32(cfg.Codec.ClockSamples())),
 		path:    path,
 		frame:   cfg.SampleRate * FrameMs / 1000,
+		tap:     newTap(cfg.SampleRate * FrameMs / 1000),
+		inband:  inband{frame: make([]int16, cfg.SampleRate*FrameMs/1000)},
 		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
 		rxFD:    -1,
 		born:    time.Now(),
@@ -196,6 +206,13 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		done:    make(chan struct{}),
 	}
 	s.confirmed = !cfg.Unconfirmed
+	if cfg.DetectInband {
+		s.inband.detector, err = dsp.NewDTMFDetector(cfg.SampleRate)
+		if err != nil {
+			return nil, err
+		}
+		s.inband.keys = make([]byte, 0, 4)
+	}
 	s.initSocket()
 	return s, nil
 }
@@ -271,11 +288,13 @@ func (s *Stream) tick() {
 		nout = s.buildSend(&out, ts)
 	} else {
 		s.tx.discard(s.frame)
+		s.sendEvent()
 	}
 	// Receive side: one frame from the jitter buffer, or silence.
+	var pcm []int16
 	n, st := s.jb.Pop(s.payload[:])
 	if st == PopFrame && n > 0 {
-		pcm := s.decodeFrame(s.payload[:n])
+		pcm = s.decodeFrame(s.payload[:n])
 		dropped := s.rx.push(pcm)
 		if len(pcm) < s.frame {
 			dropped += s.rx.pushSilence(s.frame - len(pcm))
@@ -284,12 +303,14 @@ func (s *Stream) tick() {
 	} else {
 		s.readOverruns.Add(uint64(s.rx.pushSilence(s.frame)))
 	}
+	keys := s.played(pcm)
 	// Under mu: a renegotiation (Update) may change what is expected.
 	inactive := s.checkInactive()
 	s.mu.Unlock()
 
 	signal(s.rxReady)
 	signal(s.txRoom)
+	s.reportKeys(keys)
 	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
@@ -311,6 +332,7 @@ func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 	if !ok || s.cfg.DTMFPayloadType == 0 {
 		got := s.tx.pop(s.pcm[:s.frame])
 		clear(s.pcm[got:s.frame])
+		s.sendAudio()
 		payload, ok := s.encodeFrame(s.pcm[:s.frame])
 		if !ok {
 			return 0
@@ -321,6 +343,7 @@ func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 		return 1
 	}
 	s.tx.discard(s.frame)
+	s.sendEvent()
 	nout := 0
 	repeat := max(ev.Repeat, 1)
 	for i := 0; i < repeat && i < len(s.pkts); i++ {

@@ -8,7 +8,7 @@
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
 #                  baresip-core, kamailio (+ presence modules), valgrind, tshark,
-#                  sox, python3(-venv)
+#                  sox, multimon-ng, python3(-venv)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -56,6 +56,7 @@ TEST_PKGS=(
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"
+  "multimon-ng:multimon-ng" # media toolkit: decodes in-band DTMF (tests/interop/inband_dtmf.sh)
   "python3:"
   "python3-venv:"
   "iproute2:ss"

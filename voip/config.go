@@ -66,6 +66,9 @@ type Config struct {
 
 	// Events (issue 15).
 	EventExpires int // lifetime asked for by SUBSCRIBE and PUBLISH, seconds
+	// Media toolkit (issue 12): DetectInbandDTMF runs a Goertzel DTMF
+	// detector on received audio (option dtmf_detect_inband).
+	DetectInbandDTMF bool
 }
 
 // DefaultConfig returns the documented defaults: every option's default

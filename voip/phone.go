@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libvoip/libvoip/media"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
 )
@@ -49,6 +50,11 @@ type Handler struct {
 	// ServeEvents: it must Accept, AcceptPending or Reject it within a few
 	// seconds (else 480). Without it, such SUBSCRIBEs get 489.
 	IncomingSubscription func(s *IncomingSubscription)
+	// MediaEvent is told when a player, tone or recorder created by the
+	// phone ends: name is EventPlaybackEnded, EventToneEnded or
+	// EventRecordingEnded, detail the reason ("finished", "stopped",
+	// "max duration", "error: ...").
+	MediaEvent func(port media.Port, name, detail string)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many
@@ -94,6 +100,8 @@ type Phone struct {
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
 	ev       phoneEvents // subscriptions and publications (subscription.go)
+	bridge   *media.Bridge         // nil when stopped (media.go)
+	owned    map[media.Port]func() // players, tones, recorders: how each stops
 }
 
 // NewPhone creates a stopped phone.
@@ -200,6 +208,11 @@ func (p *Phone) Start() error {
 		p.mu.Unlock()
 		return err
 	}
+	bridge, err := media.NewBridge(p.cfg.SampleRate) // media.go
+	if err != nil {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
 	p.setStatusLocked(PhoneRegistering, "starting")
 	p.host = p.cfg.Hostname
 	if p.host == "" {
@@ -213,6 +226,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
+	p.startBridgeLocked(bridge)
 	p.pacer.Start()
 	p.stopping = false
 	p.background.Add(1) // the running phone's count; stop releases it
@@ -296,6 +310,7 @@ func (p *Phone) stop(report bool) error {
 	p.mu.Unlock()
 	_ = ua.Close()
 	pacer.Stop()
+	p.stopBridge()
 	if report {
 		p.mu.Lock()
 		p.setStatusLocked(PhoneInactive, "stopped")

@@ -18,5 +18,10 @@ export const {
   setMemoryLimit,
   Subscription,
   IncomingSubscription,
+  MediaPort,
+  Player,
+  Recorder,
+  Tone,
+  Conference,
 } = libvoip;
 export default libvoip;

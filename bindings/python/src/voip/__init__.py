@@ -19,10 +19,13 @@ from .errors import (
     InvalidArgumentError,
     InvalidRangeError,
     InvalidStateError,
+    MediaFileError,
+    MediaFormatError,
     NoPortsAvailableError,
     VoIPError,
     from_code,
 )
+from .media import Conference, MediaPort, Player, Recorder, Tone
 from .phone import VoIPPhone, VoIPPhoneParameter
 from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
@@ -79,6 +82,14 @@ __all__ = [
     "NoPortsAvailableError",
     "InvalidAccountInfoError",
     "InvalidArgumentError",
+    # --- media toolkit (issue 12) ---
+    "MediaFileError",
+    "MediaFormatError",
+    "MediaPort",
+    "Player",
+    "Recorder",
+    "Tone",
+    "Conference",
     "LIBRARY_PATH",
     "library_version",
     "set_memory_limit",
