@@ -99,7 +99,7 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
-	ev       phoneEvents // subscriptions and publications (subscription.go)
+	ev       phoneEvents           // subscriptions and publications (subscription.go)
 	bridge   *media.Bridge         // nil when stopped (media.go)
 	owned    map[media.Port]func() // players, tones, recorders: how each stops
 }
