@@ -111,6 +111,7 @@ type Stream struct {
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
+	drain   drainState // waiters of Drain (drain.go)
 
 	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
 	// the intervals sent before.
@@ -243,6 +244,7 @@ func (s *Stream) tick() {
 		s.mu.Unlock()
 		return
 	}
+	s.noteTickLocked()
 	ts := s.ts
 	s.ts += SamplesPerFrame
 	// Send side: a DTMF event, or 20 ms of audio (silence when the
