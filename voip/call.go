@@ -67,6 +67,7 @@ type Call struct {
 	neg            sip.Negotiated
 	stream         *rtp.Stream
 	digits         []byte
+	digitWait      chan struct{} // closed by the next digit; nil when nobody waits (call_collect.go)
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
