@@ -67,7 +67,6 @@ type Call struct {
 	neg            sip.Negotiated
 	stream         *rtp.Stream
 	digits         []byte
-	digitWait      chan struct{} // closed by the next digit; nil when nobody waits (call_collect.go)
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
@@ -76,6 +75,10 @@ type Call struct {
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
 	referred  bool         // a REFER of the peer is being followed
+
+	// digitWait is closed by the next received digit; nil when nobody
+	// waits (CollectDTMF, call_collect.go).
+	digitWait chan struct{}
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
