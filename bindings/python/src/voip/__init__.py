@@ -25,6 +25,7 @@ from .errors import (
 )
 from .phone import VoIPPhone, VoIPPhoneParameter
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
+from .types import DTMFCollection  # issue 17
 
 __version__ = "0.1.0"
 
@@ -76,4 +77,5 @@ __all__ = [
     "library_version",
     "set_memory_limit",
     "__version__",
+    "DTMFCollection",  # issue 17
 ]
