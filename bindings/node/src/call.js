@@ -693,4 +693,6 @@ class Call extends EventEmitter {
   }
 }
 
+require('./call_drain').install(Call); // drain, flush, collectDtmf (issue 17)
+
 module.exports = { Call, emitSafe, checkTimeout, SLICE_MS };
