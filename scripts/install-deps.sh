@@ -7,7 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv)
+#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv),
+#                  tmux
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -57,6 +58,7 @@ TEST_PKGS=(
   "python3-venv:"
   "iproute2:ss"
   "procps:ps"
+  "tmux:tmux"           # issue 17: the interactive `voip` CLI test (tests/cli)
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")
