@@ -35,7 +35,7 @@ func (a *app) printf(format string, args ...any) {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
 	if !a.done {
-		fmt.Fprintf(a.stdout, format+"\n", args...)
+		_, _ = fmt.Fprintf(a.stdout, format+"\n", args...)
 	}
 }
 
@@ -51,7 +51,7 @@ func (a *app) last(format string, args ...any) {
 func (a *app) logf(format string, args ...any) {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
-	fmt.Fprintf(a.stderr, "voip: "+format+"\n", args...)
+	_, _ = fmt.Fprintf(a.stderr, "voip: "+format+"\n", args...)
 }
 
 // main runs the command and returns the exit status.

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "voip: %v\n(voip -h for help)\n", err)
+		_, _ = fmt.Fprintf(stderr, "voip: %v\n(voip -h for help)\n", err)
 		return exitUsage
 	}
 	a := newApp(s, stdin, stdout, stderr)

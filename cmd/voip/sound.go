@@ -29,9 +29,8 @@ type soundDevice struct {
 	dev     *malgo.Device
 	call    *voip.Call
 
-	mu      sync.Mutex
-	queue   []byte // for the speaker
-	started bool
+	mu    sync.Mutex
+	queue []byte // for the speaker
 
 	captured, played atomic.Uint64 // frames (samples) through the device
 }

@@ -48,14 +48,14 @@ func (a *app) keys() (<-chan byte, func()) {
 
 // key acts on one key of the interactive mode.
 func (s *session) key(k byte) {
-	switch {
-	case k == 'h' || k == 'q':
+	switch k {
+	case 'h', 'q':
 		s.end()
-	case k == 'o':
+	case 'o':
 		s.toggleHold()
-	case k == '?':
+	case '?':
 		s.a.logf("%s", keyHelp)
-	case k == '\n' || k == '\r' || k == ' ':
+	case '\n', '\r', ' ':
 	default:
 		if _, ok := rtp.DigitEvent(k); ok && (k < 'a' || k > 'd') {
 			if err := s.c.SendDTMF(string(k), s.a.set.dtmfDuration); err != nil {

@@ -66,4 +66,4 @@ Exit status: 0 answered (whoever hung up) or registered; 1 unexpected error;
   130 interrupted before the answer.
 `
 
-func printUsage(w io.Writer) { fmt.Fprint(w, usageText) }
+func printUsage(w io.Writer) { _, _ = fmt.Fprint(w, usageText) }
