@@ -330,7 +330,12 @@ if [ "${SKIP_MICRO:-0}" != 1 ]; then
   log "go test -bench (rtp), count $MICRO_COUNT"
   "${PIN1[@]}" "$GO" test -run '^$' -bench "$MICRO_RE" -benchmem \
     -count "$MICRO_COUNT" -benchtime "$MICRO_TIME" ./rtp >"$RAW/micro-go.txt" 2>&1 || log "go test -bench failed (see micro-go.txt)"
-  "$GO" test -count=1 -run 'ZeroAlloc' ./rtp >"$RAW/zero-alloc.txt" 2>&1 && log "zero-allocation tests: ok" ||
+  # The media toolkit (issue 12): 1,000 bridge ports mixed per tick, its CPU
+  # per port-second and allocations (0), and the DSP per frame.
+  log "go test -bench (media, dsp): 1,000 bridge ports per tick"
+  "${PIN1[@]}" "$GO" test -run '^$' -bench 'Bridge1000Ports' -benchmem \
+    -count "$MICRO_COUNT" -benchtime "$MICRO_TIME" ./media >>"$RAW/micro-go.txt" 2>&1 || log "go test -bench (media) failed (see micro-go.txt)"
+  "$GO" test -count=1 -run 'ZeroAlloc' ./rtp ./media ./dsp >"$RAW/zero-alloc.txt" 2>&1 && log "zero-allocation tests: ok" ||
     log "zero-allocation tests FAILED (see zero-alloc.txt)"
   log "frame path: C ABI, Python, Node ($FRAME_ROUNDS rounds each)"
   : >"$RAW/micro-frame.txt"

@@ -34,6 +34,9 @@ func (pe *phoneEntry) installHandler() {
 		Status:    pe.onStatus,
 		Request:   pe.onRequest,
 		CallEvent: pe.onCallEvent,
+		// Media ends reach the call event callback under the media
+		// handle (media.go).
+		MediaEvent: pe.onMediaEvent,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming

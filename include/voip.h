@@ -124,6 +124,9 @@ VOIP_API const char *voip_version(void);
 #define VOIP_EENDED      9  /* the call has ended (and, for reads, its audio is drained) */
 #define VOIP_ENOSPACE   10  /* the output buffer is too small; nothing useful was written */
 #define VOIP_EREJECTED  11  /* refused by the peer or registrar (e.g. 403); see voip_last_error() */
+/* --- media toolkit (issue 12) --- */
+#define VOIP_EIO        12  /* a file cannot be opened, read or written (missing, no permission) */
+#define VOIP_EFORMAT    13  /* a media file is corrupt, truncated or in an unsupported format */
 
 /* A short English name for a result code, e.g. "invalid argument".
  * Ownership: static storage; never NULL (unknown codes give "unknown
@@ -240,7 +243,15 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     RFC 6086) or "auto" (RFC 4733 when the
  *                                     peer accepted telephone-event and we send
  *                                     RTP, else INFO); digits are received
- *                                     either way whatever the mode
+ *                                     either way whatever the mode;
+ *                                     "inband" sends DTMF tones in the audio
+ *                                     (each digit's tone replaces the audio
+ *                                     while it plays)
+ *   "dtmf_detect_inband" "0"          "1" runs a Goertzel DTMF detector on the
+ *                                     received audio and reports its digits
+ *                                     like RFC 4733 ones (dtmf callback,
+ *                                     voip_call_get_dtmf), for peers (analog
+ *                                     gateways) that send no RFC 4733
  *   "jitter_ms"          "60"         fixed playout delay of the jitter buffer
  *                                     (20..1000, multiple of 20)
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
@@ -875,6 +886,100 @@ VOIP_API int voip_call_last_error(uint64_t call, char *buf, size_t buflen);
  * done with it; voip_phone_destroy() releases the rest.
  * Threads: any; returns promptly (the hangup completes in the background). */
 VOIP_API int voip_call_release(uint64_t call);
+
+/* ========================================================================
+ * Media toolkit: an audio bridge with players, recorders and tones
+ * ========================================================================
+ *
+ * Each started phone has an audio bridge driven by its media clock (every
+ * 20 ms; no thread per port).  A port produces and/or consumes 20 ms frames:
+ *   - a call handle is a port: its source is the audio it receives, its
+ *     sink the audio it sends (summed with voip_call_write_audio()'s);
+ *     voip_call_read_audio() keeps reading every frame while the call is
+ *     connected: the application is one more port;
+ *   - a player (voip_player_new) is a source, a recorder a sink, a tone a
+ *     source.
+ * voip_connect(src, dst) makes src's audio flow to dst (PJSUA2's
+ * startTransmit); a port fed by several sources hears their saturating sum.
+ * A conference is every pair of calls connected both ways: each member
+ * hears everyone but itself.  Media handles come from the same never-reused
+ * registry as phones and calls.  A port with no connection costs nothing.
+ *
+ * End events: when a player reaches its end, a tone that does not repeat
+ * has played, or a recorder stops, the call event callback
+ * (voip_phone_on_call_event) is called with the media handle as its call
+ * argument and event "playback_ended", "tone_ended" or "recording_ended";
+ * detail is "finished", "stopped", "max duration" or "error: <why>".
+ * When the phone stops, every player and tone stops and every recording
+ * is finished (its header written); a recording's header is also
+ * rewritten every second, so a killed process leaves a valid file. */
+
+#define VOIP_PLAYER_LOOP      1u  /* voip_player_new: start again at the end, for ever */
+#define VOIP_RECORDER_STEREO  1u  /* voip_recorder_new: left = what the sources
+                                   * say (a call's received audio), right = what
+                                   * call sources sent: both directions */
+
+/* Create a player of the WAV file at path: PCM 16-bit or 8-bit, A-law or
+ * µ-law, mono or stereo (mixed down), any sample rate (resampled with a
+ * low-pass polyphase filter).  The file is decoded when opened; playing
+ * starts when the player is first connected (voip_connect(player, call)),
+ * once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
+ * VOIP_EIO for a file that cannot be read, VOIP_EFORMAT for a corrupt,
+ * truncated or unsupported one, VOIP_ESTATE when the phone is not started.
+ * Ownership: release the handle with voip_media_destroy().  Threads: any. */
+VOIP_API int voip_player_new(uint64_t phone, const char *path, uint32_t flags, uint64_t *id_out);
+
+/* As voip_player_new(), for a WAV file of len bytes at data (copied). */
+VOIP_API int voip_player_new_from_memory(uint64_t phone, const void *data, size_t len,
+                                         uint32_t flags, uint64_t *id_out);
+
+/* Create (or truncate) a 16-bit PCM WAV file at path at the phone's sample
+ * rate recording what is connected to it (voip_connect(call, recorder)):
+ * mono, the mix of its sources; VOIP_RECORDER_STEREO, both directions of
+ * its call sources.  VOIP_EIO when the file cannot be created.
+ * Ownership: voip_media_destroy() finishes the file.  Threads: any. */
+VOIP_API int voip_recorder_new(uint64_t phone, const char *path, uint32_t flags, uint64_t *id_out);
+
+/* Stop the recording after ms milliseconds of audio (0: no limit), with a
+ * "recording_ended" event, detail "max duration".  VOIP_EINVAL for a handle
+ * that is not a recorder.  Threads: any. */
+VOIP_API int voip_recorder_set_max_duration(uint64_t recorder, uint32_t ms);
+
+/* Create a tone generator port.  spec is a preset, "dial", "ringback",
+ * "busy", "congestion" or "callwaiting", with ":us" (the default) or ":eu"
+ * (ITU 425 Hz), e.g. "ringback:eu"; "dtmf:<keys>" (each key 100 ms, then
+ * 100 ms of silence, played once, e.g. "dtmf:123#"); or a cadence of
+ * comma-separated segments "<hz>[+<hz>][/<on ms>[/<off ms>]]" repeated for
+ * ever, e.g. "440+480/2000/4000" or "350+440" (continuous); "once:" before
+ * a preset or cadence plays it once, e.g. "once:880/500" (a beep).  A tone
+ * played once ends with a "tone_ended" event.  VOIP_EINVAL for a bad spec.  Ownership: voip_media_destroy().  Threads: any. */
+VOIP_API int voip_tone_new(uint64_t phone, const char *spec, uint64_t *id_out);
+
+/* Make src's audio flow to dst.  Both are media or call handles of the same
+ * phone.  Connecting twice is VOIP_OK.  VOIP_ENOTFOUND for a stale or
+ * destroyed handle, VOIP_EINVAL for a port connected to itself, a source
+ * that produces nothing (a recorder) or a destination that takes nothing
+ * (a player, a tone), or handles of two phones; VOIP_EENDED for a call that
+ * ended; VOIP_ESTATE when the phone is stopped.  Threads: any. */
+VOIP_API int voip_connect(uint64_t src, uint64_t dst);
+
+/* Stop src's audio flowing to dst (VOIP_OK when it did not).  Errors as
+ * voip_connect().  Threads: any. */
+VOIP_API int voip_disconnect(uint64_t src, uint64_t dst);
+
+/* Wait up to timeout_ms (negative: forever) until a player or tone has
+ * ended or a recorder stopped: VOIP_OK, or VOIP_ETIMEOUT.  Threads: any
+ * (blocks the calling thread). */
+VOIP_API int voip_media_wait(uint64_t id, int32_t timeout_ms);
+
+/* As voip_phone_last_error(), for the functions called with this media
+ * handle.  Threads: any. */
+VOIP_API int voip_media_last_error(uint64_t id, char *buf, size_t buflen);
+
+/* Stop a player or tone, or finish a recording, take it off the bridge and
+ * release its handle (later use: VOIP_ENOTFOUND).  Threads: any. */
+VOIP_API int voip_media_destroy(uint64_t id);
+/* --- end of media toolkit --- */
 
 #ifdef __cplusplus
 }

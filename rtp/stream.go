@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libvoip/libvoip/dsp"
 )
 
 // SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame.
@@ -62,6 +64,10 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// DetectInband runs a Goertzel DTMF detector (package dsp) over the
+	// received audio and reports its keys through OnDTMF like RFC 4733
+	// events, from the pacer goroutine; for peers that send no RFC 4733.
+	DetectInband bool
 }
 
 // Stats are a stream's media counters.
@@ -111,7 +117,10 @@ type Stream struct {
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
-	drain   drainState // waiters of Drain (drain.go)
+	tap     streamTap // a media bridge's port (stream_tap.go)
+	inband  inband    // in-band DTMF (stream_tap.go)
+
+	drain drainState // waiters of Drain (drain.go)
 
 	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
 	// the intervals sent before.
@@ -158,7 +167,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		cfg.QueueSamples = defaultQueueLimit
 	}
 	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	_, err := rand.Read(b[:])
+	if err != nil {
 		return nil, err
 	}
 	s := &Stream{
@@ -180,6 +190,13 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		done:    make(chan struct{}),
 	}
 	s.confirmed = !cfg.Unconfirmed
+	if cfg.DetectInband {
+		s.inband.detector, err = dsp.NewDTMFDetector(appRate)
+		if err != nil {
+			return nil, err
+		}
+		s.inband.keys = make([]byte, 0, 4)
+	}
 	s.initSocket()
 	return s, nil
 }
@@ -256,11 +273,13 @@ func (s *Stream) tick() {
 		nout = s.buildSend(&out, ts)
 	} else {
 		s.tx.discard(SamplesPerFrame)
+		s.sendEvent()
 	}
 	// Receive side: one frame from the jitter buffer, or silence.
+	var pcm []int16
 	n, st := s.jb.Pop(s.payload[:])
 	if st == PopFrame && n > 0 {
-		pcm := s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
+		pcm = s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
 		if len(pcm) > SamplesPerFrame {
 			pcm = pcm[:SamplesPerFrame]
 		}
@@ -272,12 +291,14 @@ func (s *Stream) tick() {
 	} else {
 		s.readOverruns.Add(uint64(s.rx.pushSilence(SamplesPerFrame)))
 	}
+	keys := s.played(pcm)
 	// Under mu: a renegotiation (Update) may change what is expected.
 	inactive := s.checkInactive()
 	s.mu.Unlock()
 
 	signal(s.rxReady)
 	signal(s.txRoom)
+	s.reportKeys(keys)
 	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
@@ -299,6 +320,7 @@ func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 	if !ok || s.cfg.DTMFPayloadType == 0 {
 		got := s.tx.pop(s.pcm[:])
 		clear(s.pcm[got:])
+		s.sendAudio()
 		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
 		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
 		out[0] = append(out[0], payload...)
@@ -306,6 +328,7 @@ func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 		return 1
 	}
 	s.tx.discard(SamplesPerFrame)
+	s.sendEvent()
 	nout := 0
 	repeat := max(ev.Repeat, 1)
 	for i := 0; i < repeat && i < len(s.pkts); i++ {

@@ -66,6 +66,7 @@ type Call struct {
 	local          sip.LocalMedia
 	neg            sip.Negotiated
 	stream         *rtp.Stream
+	bport          *callPort // the call as a bridge port (call_port.go); nil until asked for
 	digits         []byte
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 	sess           session    // mid-call offer/answer (call_session.go)
@@ -185,9 +186,12 @@ func (c *Call) end(reason string, code int) bool {
 	// Out of the table as it ends: Phone.Calls never lists an ended call,
 	// and once a call's Wait saw it Ended, it is gone from the table.
 	c.phone.removeCall(c)
-	stream, conn := c.stream, c.conn
+	stream, conn, mport := c.stream, c.conn, c.bport
 	c.mu.Unlock()
 	c.endLife()
+	if mport != nil {
+		mport.leave()
+	}
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {

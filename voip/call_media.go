@@ -64,11 +64,15 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
+		DetectInband:      env.cfg.DetectInbandDTMF,
 	})
 	if err != nil {
 		return err
 	}
 	c.neg, c.stream = neg, stream
+	if c.bport != nil {
+		c.bport.setStream(stream)
+	}
 	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
@@ -130,8 +134,11 @@ func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 		return stateError("send DTMF", state)
 	}
 	mode := c.phone.env().cfg.DTMFMode
-	if mode == DTMFInfo {
+	switch mode {
+	case DTMFInfo:
 		return c.sendInfoDTMF(digits, duration)
+	case DTMFInband:
+		return c.sendInbandDTMF(stream, digits, duration)
 	}
 	if err := stream.SendDTMF(digits, duration); err != nil {
 		if errors.Is(err, rtp.ErrNoDTMF) && mode == DTMFAuto {

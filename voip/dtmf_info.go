@@ -27,11 +27,13 @@ const (
 	DTMFRFC4733
 	// DTMFInfo sends one SIP INFO (application/dtmf-relay) per digit.
 	DTMFInfo
+	// DTMFInband sends digits as DTMF tones in the audio (dtmf_inband.go).
+	DTMFInband
 )
 
-var dtmfModeNames = [...]string{DTMFAuto: "auto", DTMFRFC4733: "rfc4733", DTMFInfo: "info"}
+var dtmfModeNames = [...]string{DTMFAuto: "auto", DTMFRFC4733: "rfc4733", DTMFInfo: "info", DTMFInband: "inband"}
 
-// String is the mode's option value: "auto", "rfc4733" or "info".
+// String is the mode's option value: "auto", "rfc4733", "info" or "inband".
 func (m DTMFMode) String() string {
 	if int(m) < len(dtmfModeNames) {
 		return dtmfModeNames[m]
@@ -47,7 +49,7 @@ func parseDTMFMode(c *Config, v string) error {
 			return nil
 		}
 	}
-	return errBadValue(`want "auto", "rfc4733" or "info"`)
+	return errBadValue(`want "auto", "rfc4733", "info" or "inband"`)
 }
 
 // infoSender sends a call's digits by INFO, one at a time: each waits for

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libvoip/libvoip/media"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
 )
@@ -40,6 +41,11 @@ type Handler struct {
 	// state changes: name is one of the Event* constants (hold, resume,
 	// media_changed, ...) and detail says more; new names may come.
 	CallEvent func(c *Call, name, detail string)
+	// MediaEvent is told when a player, tone or recorder created by the
+	// phone ends: name is EventPlaybackEnded, EventToneEnded or
+	// EventRecordingEnded, detail the reason ("finished", "stopped",
+	// "max duration", "error: ...").
+	MediaEvent func(port media.Port, name, detail string)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many
@@ -84,6 +90,8 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
+	bridge   *media.Bridge         // nil when stopped (media.go)
+	owned    map[media.Port]func() // players, tones, recorders: how each stops
 }
 
 // NewPhone creates a stopped phone.
@@ -203,6 +211,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
+	p.startBridgeLocked()
 	p.pacer.Start()
 	p.stopping = false
 	p.background.Add(1) // the running phone's count; stop releases it
@@ -285,6 +294,7 @@ func (p *Phone) stop(report bool) error {
 	p.mu.Unlock()
 	_ = ua.Close()
 	pacer.Stop()
+	p.stopBridge()
 	if report {
 		p.mu.Lock()
 		p.setStatusLocked(PhoneInactive, "stopped")

@@ -48,6 +48,10 @@ export declare const ErrorCode: Readonly<{
   EENDED: 9;
   ENOSPACE: 10;
   EREJECTED: 11;
+  /** Media toolkit: a file cannot be read or written. */
+  EIO: 12;
+  /** Media toolkit: a corrupt, truncated or unsupported media file. */
+  EFORMAT: 13;
 }>;
 export type VoipErrorCode = Exclude<keyof typeof ErrorCode, 'OK'>;
 
@@ -105,7 +109,9 @@ export interface PhoneOptions {
   /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
   dtmfPayloadType?: number;
   /** How sendDtmf sends (dtmf_mode), default "auto": "rfc4733" (RFC 4733 events only), "info" (one SIP INFO, application/dtmf-relay, per digit, RFC 6086) or "auto" (RFC 4733 when the peer accepted telephone-event, else INFO). Digits are received either way. */
-  dtmfMode?: 'auto' | 'rfc4733' | 'info';
+  dtmfMode?: 'auto' | 'rfc4733' | 'info' | 'inband';
+  /** dtmf_detect_inband: detect DTMF tones in the received audio (Goertzel) and report them like RFC 4733 digits, for peers that send none (default false). */
+  dtmfDetectInband?: boolean;
   /** Playout delay of the jitter buffer, 20..1000, multiple of 20 (jitter_ms). */
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
@@ -474,6 +480,97 @@ export declare class CallAudioStream extends Duplex {
   readonly frameBytes: number;
 }
 
+
+// ---- media toolkit (issue 12) ---------------------------------------------
+
+/** A port of the phone's audio bridge: a Call, a Player, a Recorder or a Tone. */
+export type Port = Call | MediaPort;
+
+/** Why a media port ended: 'finished', 'stopped', 'max duration' or 'error: ...'. */
+export type MediaEndReason = string;
+
+export interface MediaPortEvents {
+  /** The port ended (played to the end, stopped, max duration reached). */
+  end: [reason: MediaEndReason];
+}
+
+/** A player, recorder or tone of a phone's bridge (a media handle). */
+export declare class MediaPort extends EventEmitter {
+  /** The media handle. */
+  readonly id: number;
+  /** Why it ended, or null while it runs. */
+  readonly endReason: MediaEndReason | null;
+  /** Send this port's audio to dst; throws VoipError ('EINVAL' to itself or to a port that takes nothing, 'ENOTFOUND' once closed). */
+  connect(dst: Port): void;
+  /** Stop sending this port's audio to dst. */
+  disconnect(dst: Port): void;
+  /** Resolves with the end reason once the port ends. */
+  wait(): Promise<MediaEndReason>;
+  /** Stop (a recording is finished) and release the handle. */
+  close(): void;
+  on<E extends keyof MediaPortEvents>(event: E, listener: Listener<MediaPortEvents[E]>): this;
+  once<E extends keyof MediaPortEvents>(event: E, listener: Listener<MediaPortEvents[E]>): this;
+}
+
+export interface PlayerOptions {
+  /** Start again at the end, for ever. */
+  loop?: boolean;
+}
+
+/** Plays a WAV file (PCM 16/8-bit, A-law, µ-law; mono or stereo; any rate) once it is connected. */
+export declare class Player extends MediaPort {
+  readonly loop: boolean;
+}
+
+export interface RecorderOptions {
+  /** Both directions of a call: left = received, right = sent. */
+  stereo?: boolean;
+  /** Stop after this much audio ('end' with reason 'max duration'). */
+  maxDurationMs?: number;
+}
+
+/** Records what is connected to it into a 16-bit WAV file. */
+export declare class Recorder extends MediaPort {
+  setMaxDuration(ms: number): void;
+}
+
+/** A tone: "ringback:us", "busy:eu", "dial", "congestion", "callwaiting", "dtmf:123", "440+480/2000/4000". */
+export declare class Tone extends MediaPort {
+  readonly spec: string;
+}
+
+/** Calls that each hear all the others but not themselves. */
+export declare class Conference {
+  constructor(calls?: Call[]);
+  readonly members: Call[];
+  add(call: Call): void;
+  remove(call: Call): void;
+  close(): void;
+}
+
+export interface Phone {
+  /** A Player of a WAV file (path or Buffer); throws VoipError 'EIO' (unreadable) or 'EFORMAT' (corrupt, unsupported). */
+  player(source: string | Buffer | Uint8Array, options?: PlayerOptions): Player;
+  /** A Recorder writing path ('EIO' when it cannot be created). */
+  recorder(path: string, options?: RecorderOptions): Recorder;
+  /** A Tone ('EINVAL' for a bad spec). */
+  tone(spec: string): Tone;
+  /** A Conference of calls. */
+  conference(calls?: Call[]): Conference;
+}
+
+export interface Call {
+  /** Send what this call receives to dst (another Call, a Recorder). */
+  connect(dst: Port): void;
+  /** Stop sending this call's received audio to dst. */
+  disconnect(dst: Port): void;
+  /** Play a WAV file into the call; resolves with the end reason once it has played. */
+  play(source: string | Buffer | Uint8Array, options?: PlayerOptions): Promise<MediaEndReason>;
+  /** Record the call into a WAV file; close() the Recorder to finish it. */
+  record(path: string, options?: RecorderOptions): Recorder;
+}
+// ---- end of media toolkit ---------------------------------------------------
+
 /** The library's version, e.g. "0.1.0". */
 export declare function version(): string;
 /** Where libvoip.so was loaded from. */
@@ -497,5 +594,10 @@ declare const libvoip: {
   version: typeof version;
   libraryPath: typeof libraryPath;
   setMemoryLimit: typeof setMemoryLimit;
+  MediaPort: typeof MediaPort;
+  Player: typeof Player;
+  Recorder: typeof Recorder;
+  Tone: typeof Tone;
+  Conference: typeof Conference;
 };
 export default libvoip;

@@ -16,5 +16,10 @@ export const {
   version,
   libraryPath,
   setMemoryLimit,
+  MediaPort,
+  Player,
+  Recorder,
+  Tone,
+  Conference,
 } = libvoip;
 export default libvoip;

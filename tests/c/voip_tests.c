@@ -1463,6 +1463,129 @@ static void test_call_control(void)
 }
 
 /* ------------------------------------------------------------------------
+ * media (issue 12): A plays a WAV file (written by the test) into its call;
+ * B's application hears it at the right frequency while B records the
+ * call; the "playback_ended finished" event names the player's handle; the
+ * recording has a valid header; the argument and format errors of the
+ * media functions.
+ * ------------------------------------------------------------------------ */
+static uint64_t g_media_ended; /* the handle of the last "playback_ended" */
+
+static void on_media_event(void *ud, uint64_t phone, uint64_t id, const char *event, const char *detail)
+{
+    (void)ud;
+    (void)phone;
+    if (!strcmp(event, "playback_ended") && !strcmp(detail, "finished")) {
+        pthread_mutex_lock(&g_ev_mu);
+        g_media_ended = id;
+        pthread_mutex_unlock(&g_ev_mu);
+    }
+}
+
+static void media_bad_input(uint64_t phone, uint64_t player, uint64_t call)
+{
+    uint64_t id = 0, tone = 0;
+    static const uint8_t junk[] = "RIFF\x10\0\0\0WAVEjunk";
+    /* a float WAV: format 3, 32 bits */
+    static const uint8_t flt[] = "RIFF\x28\0\0\0WAVEfmt \x10\0\0\0\x03\0\x01\0\x40\x1f\0\0\0\x7d\0\0\x04\0\x20\0"
+                                 "data\x04\0\0\0\0\0\0\0";
+    EXPECT_RC(voip_player_new(phone, "/nonexistent/greeting.wav", 0, &id), VOIP_EIO);
+    EXPECT_RC(voip_player_new(phone, NULL, 0, &id), VOIP_EINVAL);
+    EXPECT_RC(voip_player_new(0, "x.wav", 0, &id), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_player_new_from_memory(phone, junk, sizeof junk - 1, 0, &id), VOIP_EFORMAT);
+    EXPECT_RC(voip_player_new_from_memory(phone, junk, 20, 0, &id), VOIP_EFORMAT); /* truncated */
+    EXPECT_RC(voip_player_new_from_memory(phone, flt, sizeof flt - 1, 0, &id), VOIP_EFORMAT);
+    EXPECT_RC(voip_player_new_from_memory(phone, NULL, 10, 0, &id), VOIP_EINVAL);
+    EXPECT_RC(voip_recorder_new(phone, "/nonexistent/dir/r.wav", 0, &id), VOIP_EIO);
+    EXPECT_RC(voip_tone_new(phone, "ringback:mars", &id), VOIP_EINVAL);
+    EXPECT_RC(voip_tone_new(phone, "440+480/2000/4000", NULL), VOIP_EINVAL);
+    OK(voip_tone_new(phone, "dtmf:1", &tone));
+    EXPECT_RC(voip_connect(tone, tone), VOIP_EINVAL);       /* to itself */
+    EXPECT_RC(voip_connect(call, call), VOIP_EINVAL);
+    EXPECT_RC(voip_connect(call, tone), VOIP_EINVAL);       /* a tone takes nothing */
+    EXPECT_RC(voip_connect(tone, 0), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_recorder_set_max_duration(tone, 1000), VOIP_EINVAL);
+    EXPECT_RC(voip_media_wait(tone, 100), VOIP_ETIMEOUT);   /* never connected */
+    OK(voip_media_destroy(tone));
+    EXPECT_RC(voip_media_destroy(tone), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_connect(tone, call), VOIP_ENOTFOUND);    /* destroyed */
+    EXPECT_RC(voip_connect(player, call), VOIP_ENOTFOUND);  /* destroyed */
+    EXPECT_RC(voip_media_wait(player, 0), VOIP_ENOTFOUND);
+}
+
+static void test_media(void)
+{
+    tphone *a = phone_a(TP_RECORD);
+    tphone *b = phone_b(TP_ANSWER);
+    uint64_t ca, cb, player, rec;
+    char wav[64], recpath[64];
+    snprintf(wav, sizeof wav, "/tmp/voip_media_%d.wav", (int)getpid());
+    snprintf(recpath, sizeof recpath, "/tmp/voip_media_rec_%d.wav", (int)getpid());
+    int16_t *tone = malloc(AU_RATE * sizeof *tone);
+    double phase = 0;
+    au_tone(tone, AU_RATE, 1000, 12000, &phase);
+    CHECK(au_write_wav(wav, tone, AU_RATE) == 0, "cannot write %s", wav);
+    free(tone);
+    OK(voip_phone_on_call_event(a->phone, on_media_event, NULL));
+    establish(a, b, &ca, &cb);
+
+    STEP("B records; A plays one second of 1000 Hz into the call");
+    OK(voip_recorder_new(b->phone, recpath, 0, &rec));
+    OK(voip_connect(cb, rec));
+    OK(voip_player_new(a->phone, wav, 0, &player));
+    OK(voip_connect(player, ca));
+    OK(voip_connect(player, ca)); /* twice: no change */
+    size_t n = AU_RATE * 3 / 2;
+    int16_t *rx = calloc(n, sizeof *rx);
+    uint8_t buf[AU_FRAME * 2];
+    for (size_t got = 0; got < n; got += AU_FRAME) {
+        size_t nr = 0;
+        OK(voip_call_read_audio(cb, buf, sizeof buf, 1000, &nr));
+        au_from_s16le(buf, nr, rx + got);
+    }
+    double f = au_dominant_freq(rx, n);
+    printf("B heard %.1f Hz (rms %.0f) from A's player\n", f, au_rms(rx, n));
+    CHECK(f > 990 && f < 1010, "B heard %.1f Hz, want 1000", f);
+    free(rx);
+    OK(voip_media_wait(player, 2000));
+    int ended = 0;
+    for (int i = 0; i < 100 && !ended; i++) {
+        pthread_mutex_lock(&g_ev_mu);
+        ended = g_media_ended == player;
+        pthread_mutex_unlock(&g_ev_mu);
+        t_sleep_ms(20);
+    }
+    CHECK(ended, "no playback_ended event for player %llu", (unsigned long long)player);
+    OK(voip_media_destroy(rec));
+
+    STEP("the recording's header matches its data");
+    FILE *fp = fopen(recpath, "rb");
+    CHECK(fp != NULL, "no recording at %s", recpath);
+    uint8_t h[44];
+    CHECK(fread(h, 1, 44, fp) == 44, "short recording");
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fclose(fp);
+    uint32_t data = h[40] | h[41] << 8 | h[42] << 16 | (uint32_t)h[43] << 24;
+    CHECK(!memcmp(h, "RIFF", 4) && !memcmp(h + 36, "data", 4), "not a WAV header");
+    CHECK((long)data == size - 44 && data >= AU_RATE * 2, "data %u bytes, file %ld", data, size);
+
+    STEP("bad input");
+    OK(voip_media_destroy(player));
+    media_bad_input(a->phone, player, ca);
+
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+    OK(voip_phone_on_call_event(a->phone, NULL, NULL));
+    voip_call_release(ca);
+    voip_call_release(cb);
+    unlink(wav);
+    unlink(recpath);
+    tp_destroy(a);
+    tp_destroy(b);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
@@ -1500,6 +1623,7 @@ static const struct {
     { "call_control", test_call_control },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
+    { "media", test_media },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -2,7 +2,8 @@
 'use strict';
 // echo-bot — answers every call, sends the caller's audio straight back,
 // and speaks each digit the caller presses back as its DTMF tone pair
-// (in the audio, 200 ms).
+// (in the audio: a tone port of libvoip's media toolkit, mixed with the
+// echo by the phone's audio bridge).
 //
 //   node examples/echo-bot.js [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--user NAME]
 //
@@ -16,13 +17,6 @@
 const { Phone, CallState } = require('libvoip');
 
 const FRAME = 320; // 20 ms of s16le mono 8 kHz
-const RATE = 8000;
-const DTMF_FREQS = {
-  1: [697, 1209], 2: [697, 1336], 3: [697, 1477], A: [697, 1633],
-  4: [770, 1209], 5: [770, 1336], 6: [770, 1477], B: [770, 1633],
-  7: [852, 1209], 8: [852, 1336], 9: [852, 1477], C: [852, 1633],
-  '*': [941, 1209], 0: [941, 1336], '#': [941, 1477], D: [941, 1633],
-};
 
 function usage(msg) {
   if (msg) console.error(`echo-bot: ${msg}`);
@@ -48,33 +42,29 @@ function parseArgs(argv) {
   return { bindIp: m[1], bindPort: Number(m[2]), rtpPortLow: Number(r[1]), rtpPortHigh: Number(r[2]), user: opts.user };
 }
 
-// 200 ms of the digit's two tones, then 50 ms of silence, as 20 ms frames.
-function digitFrames(digit) {
-  const [f1, f2] = DTMF_FREQS[digit];
-  const n = (RATE * 250) / 1000;
-  const buf = Buffer.alloc(n * 2);
-  for (let i = 0; i < (RATE * 200) / 1000; i++) {
-    const v = 6000 * Math.sin((2 * Math.PI * f1 * i) / RATE) + 6000 * Math.sin((2 * Math.PI * f2 * i) / RATE);
-    buf.writeInt16LE(Math.round(v), i * 2);
+// Speak a digit back: a tone port ("dtmf:<digit>", 100 ms) connected to the
+// call is mixed into what the call sends; it is closed once it has played.
+async function speak(phone, call, digit) {
+  const tone = phone.tone(`dtmf:${digit}`);
+  try {
+    tone.connect(call);
+    await tone.wait();
+  } finally {
+    tone.close();
   }
-  const frames = [];
-  for (let o = 0; o < buf.length; o += FRAME) frames.push(buf.subarray(o, o + FRAME));
-  return frames;
 }
 
-async function echo(call, n) {
-  const toSpeak = []; // frames to send instead of the echo
+async function echo(phone, call, n) {
   call.on('dtmf', (digit) => {
     console.log(`DTMF ${n} ${digit}`);
-    if (DTMF_FREQS[digit]) toSpeak.push(...digitFrames(digit));
+    speak(phone, call, digit).catch((err) => console.error(`echo-bot: call ${n}: ${err.message}`));
   });
   try {
     await call.answered();
     // Reads are paced by the call: one frame every 20 ms.  Each frame read
     // is answered by one frame written, so the send queue never grows.
     for (;;) {
-      const frame = await call.readAudio(FRAME);
-      call.writeAudio(toSpeak.length ? toSpeak.shift() : frame);
+      call.writeAudio(await call.readAudio(FRAME));
     }
   } catch (err) {
     if (err.code !== 'EENDED') console.error(`echo-bot: call ${n}: ${err.message}`);
@@ -93,7 +83,7 @@ async function main() {
       if (state === CallState.ENDED) console.log(`CALL ${n} ENDED ${reason || 'unknown'}`);
       else console.log(`CALL ${n} ${state}`);
     });
-    echo(call, n);
+    echo(phone, call, n);
     try {
       call.answer();
     } catch (err) {

@@ -640,6 +640,44 @@ class Call extends EventEmitter {
     this._released = this._release();
   }
 
+  // ---- media toolkit (issue 12): a call is a port of the phone's bridge ----
+
+  /** Send what this call receives to dst (another Call, a Recorder). */
+  connect(dst) {
+    require('./media').link(this._fn, 'connect', this, dst);
+  }
+
+  /** Stop sending this call's received audio to dst. */
+  disconnect(dst) {
+    require('./media').link(this._fn, 'disconnect', this, dst);
+  }
+
+  /**
+   * Play a WAV file (path or Buffer) into the call; resolves with the end
+   * reason once it has played (the player is then closed).
+   */
+  async play(source, options = {}) {
+    const player = this._phone.player(source, options);
+    try {
+      player.connect(this);
+      return await player.wait();
+    } finally {
+      player.close();
+    }
+  }
+
+  /** Record the call (received audio; stereo: both ways) into a WAV file. */
+  record(path, options = {}) {
+    const rec = this._phone.recorder(path, options);
+    try {
+      this.connect(rec);
+    } catch (err) {
+      rec.close();
+      throw err;
+    }
+    return rec;
+  }
+
   async _release() {
     // Let reads and writes in flight finish on the handle first.
     for (;;) {

@@ -22,6 +22,8 @@ const CODE_NAMES = Object.freeze({
   9: 'EENDED',
   10: 'ENOSPACE',
   11: 'EREJECTED',
+  12: 'EIO', // media toolkit: a file cannot be read or written
+  13: 'EFORMAT', // media toolkit: a corrupt or unsupported media file
 });
 const ErrorCode = Object.freeze({
   OK: 0,
@@ -36,6 +38,8 @@ const ErrorCode = Object.freeze({
   EENDED: 9,
   ENOSPACE: 10,
   EREJECTED: 11,
+  EIO: 12,
+  EFORMAT: 13,
 });
 
 // Where the shared library is looked for, in order.
@@ -120,6 +124,18 @@ function declare(lib, koffi) {
     call_drain: opt('int voip_call_drain(uint64_t call, uint32_t flags, int32_t timeout_ms)'), // async only
     call_flush: opt('int voip_call_flush(uint64_t call, uint32_t flags)'),
     call_collect_dtmf: opt('int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t timeout_ms, int32_t inter_digit_ms, const char *terminators, uint8_t *buf, size_t buflen, _Out_ int32_t *stop_out, _Out_ uint8_t *terminator_out)'), // async only
+
+    // --- media toolkit (issue 12) ---
+    player_new: opt('int voip_player_new(uint64_t phone, const char *path, uint32_t flags, _Out_ uint64_t *id_out)'),
+    player_new_from_memory: opt('int voip_player_new_from_memory(uint64_t phone, const uint8_t *data, size_t len, uint32_t flags, _Out_ uint64_t *id_out)'),
+    recorder_new: opt('int voip_recorder_new(uint64_t phone, const char *path, uint32_t flags, _Out_ uint64_t *id_out)'),
+    recorder_set_max_duration: opt('int voip_recorder_set_max_duration(uint64_t recorder, uint32_t ms)'),
+    tone_new: opt('int voip_tone_new(uint64_t phone, const char *spec, _Out_ uint64_t *id_out)'),
+    connect: opt('int voip_connect(uint64_t src, uint64_t dst)'),
+    disconnect: opt('int voip_disconnect(uint64_t src, uint64_t dst)'),
+    media_wait: opt('int voip_media_wait(uint64_t id, int32_t timeout_ms)'),
+    media_last_error: opt('int voip_media_last_error(uint64_t id, uint8_t *buf, size_t buflen)'),
+    media_destroy: opt('int voip_media_destroy(uint64_t id)'),
   };
 }
 

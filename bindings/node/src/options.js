@@ -94,6 +94,7 @@ const OPTION_KEYS = {
   },
   dtmfPayloadType: int('dtmf_payload_type'),
   dtmfMode: str('dtmf_mode'),
+  dtmfDetectInband: bool('dtmf_detect_inband'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
   allowTransfer: bool('allow_transfer'),

@@ -1,6 +1,7 @@
 // Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
 // API, used as an application would.  Never run.
 import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
+import { Player, Recorder, Tone, Conference } from 'libvoip';
 import type { PhoneOptions, PendingCall, SendMessageOptions, IncomingRequest } from 'libvoip';
 import type { DtmfCollection } from 'libvoip'; // issue 17
 import { pipeline } from 'node:stream/promises';
@@ -110,8 +111,8 @@ async function main(): Promise<void> {
 
   // @ts-expect-error: transport is one of udp/tcp/tls
   new Phone({ transport: 'sctp' });
-  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info
-  new Phone({ dtmfMode: 'inband' });
+  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info/inband
+  new Phone({ dtmfMode: 'tones' });
   // @ts-expect-error: unknown event of a call
   call.on('nonsense', () => {});
   // @ts-expect-error: states are strings of CallState
@@ -135,3 +136,27 @@ async function transfers(phone: Phone, call: Call, other: Call): Promise<void> {
   void phone;
 }
 void transfers;
+
+// ---- media toolkit (issue 12) ----
+async function mediaUsage(phone: Phone, call: Call): Promise<void> {
+  const reason: string = await call.play('greeting.wav', { loop: false });
+  const player: Player = phone.player(Buffer.alloc(0), { loop: true });
+  player.connect(call);
+  player.on('end', (r: string) => void r);
+  const rec: Recorder = call.record('message.wav', { stereo: true, maxDurationMs: 30000 });
+  rec.setMaxDuration(1000);
+  const tone: Tone = phone.tone('ringback:us');
+  tone.connect(call);
+  const conf: Conference = phone.conference([call]);
+  conf.add(call);
+  conf.close();
+  call.connect(rec);
+  call.disconnect(rec);
+  const done: string = await rec.wait();
+  const r2: string | null = tone.endReason;
+  void [reason, done, r2, ErrorCode.EFORMAT, ErrorCode.EIO];
+  tone.close();
+  const p = new Phone({ dtmfMode: 'inband', dtmfDetectInband: true });
+  void p;
+}
+void mediaUsage;

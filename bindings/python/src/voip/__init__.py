@@ -19,10 +19,13 @@ from .errors import (
     InvalidArgumentError,
     InvalidRangeError,
     InvalidStateError,
+    MediaFileError,
+    MediaFormatError,
     NoPortsAvailableError,
     VoIPError,
     from_code,
 )
+from .media import Conference, MediaPort, Player, Recorder, Tone
 from .phone import VoIPPhone, VoIPPhoneParameter
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
 from .types import DTMFCollection  # issue 17
@@ -73,6 +76,14 @@ __all__ = [
     "NoPortsAvailableError",
     "InvalidAccountInfoError",
     "InvalidArgumentError",
+    # --- media toolkit (issue 12) ---
+    "MediaFileError",
+    "MediaFormatError",
+    "MediaPort",
+    "Player",
+    "Recorder",
+    "Tone",
+    "Conference",
     "LIBRARY_PATH",
     "library_version",
     "set_memory_limit",

@@ -44,6 +44,11 @@ ENETWORK = 8
 EENDED = 9
 ENOSPACE = 10
 EREJECTED = 11
+# --- media toolkit (issue 12) ---
+EIO = 12
+EFORMAT = 13
+PLAYER_LOOP = 1
+RECORDER_STEREO = 1
 
 # Log levels (VOIP_LOG_*).
 LOG_DEBUG = 0
@@ -144,6 +149,20 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
     "voip_phone_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_call_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_set_memory_limit": (c_int, [c_int64, POINTER(c_int64)]),
+    # --- media toolkit (issue 12) ---
+    "voip_player_new": (c_int, [c_uint64, c_char_p, c_uint32, POINTER(c_uint64)]),
+    "voip_player_new_from_memory": (
+        c_int,
+        [c_uint64, c_char_p, c_size_t, c_uint32, POINTER(c_uint64)],
+    ),
+    "voip_recorder_new": (c_int, [c_uint64, c_char_p, c_uint32, POINTER(c_uint64)]),
+    "voip_recorder_set_max_duration": (c_int, [c_uint64, c_uint32]),
+    "voip_tone_new": (c_int, [c_uint64, c_char_p, POINTER(c_uint64)]),
+    "voip_connect": (c_int, [c_uint64, c_uint64]),
+    "voip_disconnect": (c_int, [c_uint64, c_uint64]),
+    "voip_media_wait": (c_int, [c_uint64, c_int32]),
+    "voip_media_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_media_destroy": (c_int, [c_uint64]),
 }
 
 

@@ -587,6 +587,43 @@ class VoIPCall:
                 self._raise(rc)
 
     # pyVoIP 1.x names (deprecated there too).
+    # ------------------------------------------------------------------
+    # Media toolkit (issue 12): a call is a port of the phone's bridge
+    # ------------------------------------------------------------------
+    def connect(self, dst: Any) -> None:
+        """Send what this call receives to *dst* (another call, a recorder)."""
+        from . import media
+
+        media.connect(self, dst)
+
+    def disconnect(self, dst: Any) -> None:
+        """Stop sending this call's received audio to *dst*."""
+        from . import media
+
+        media.disconnect(self, dst)
+
+    def play(self, source: Any, loop: bool = False) -> Any:
+        """Play a WAV file (path or bytes) into the call; returns the
+        :class:`voip.media.Player` (``.wait()`` until it has played)."""
+        player = self.phone.player(source, loop)
+        try:
+            player.connect(self)
+        except BaseException:
+            player.close()
+            raise
+        return player
+
+    def record(self, path: Any, stereo: bool = False, max_duration: Optional[float] = None) -> Any:
+        """Record the call (received audio; *stereo*: both directions) into
+        a WAV file; returns the :class:`voip.media.Recorder`."""
+        rec = self.phone.recorder(path, stereo, max_duration)
+        try:
+            self.connect(rec)
+        except BaseException:
+            rec.close()
+            raise
+        return rec
+
     def readAudio(self, length: int = 160, blocking: bool = True) -> bytes:
         return self.read_audio(length, blocking)
 

@@ -15,6 +15,8 @@ exception                       raised for
 :class:`InvalidAccountInfoError`  ``VOIP_EREJECTED`` (the registrar refused us)
                                 and inconsistent account settings
 :class:`InvalidArgumentError`   ``VOIP_EINVAL`` (also a :class:`ValueError`)
+:class:`MediaFileError`         ``VOIP_EIO``: a media file cannot be read or written
+:class:`MediaFormatError`       ``VOIP_EFORMAT``: a corrupt or unsupported media file
 :class:`VoIPError`              every other code (network, timeout, ...)
 ==============================  =========================================
 """
@@ -32,6 +34,8 @@ __all__ = [
     "NoPortsAvailableError",
     "InvalidAccountInfoError",
     "InvalidArgumentError",
+    "MediaFileError",
+    "MediaFormatError",
 ]
 
 
@@ -75,7 +79,17 @@ class InvalidArgumentError(VoIPError, ValueError):
     """A bad argument: an unknown option, a bad URI, an invalid digit..."""
 
 
+class MediaFileError(VoIPError):
+    """A player's or recorder's file cannot be opened, read or written."""
+
+
+class MediaFormatError(VoIPError):
+    """A WAV file is corrupt, truncated or in a format libvoip does not play."""
+
+
 _BY_CODE: dict[int, type[VoIPError]] = {
+    _lib.EIO: MediaFileError,
+    _lib.EFORMAT: MediaFormatError,
     _lib.ESTATE: InvalidStateError,
     _lib.EENDED: InvalidStateError,
     _lib.ENOTFOUND: InvalidStateError,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import weakref
 from ctypes import byref, c_int32, c_uint64
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union, overload
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union, overload
 
-from . import _lib
+from . import _lib, media
 from ._registry import CallRegistry
 from .call import VoIPCall
 from .credentials import CredentialsManager
@@ -117,8 +118,12 @@ class VoIPPhoneParameter:
     codecs: Optional[Union[str, Sequence[str]]] = None
     dtmf_payload_type: Optional[int] = None
     dtmf_mode: Optional[str] = None
-    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086) or
-    "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
+    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086),
+    "inband" (tones in the audio) or "auto" (libvoip's default: RFC 4733
+    when negotiated, else INFO)."""
+    dtmf_detect_inband: Optional[bool] = None
+    """True detects DTMF tones in received audio and reports them like RFC
+    4733 digits (option dtmf_detect_inband), for peers that send none."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
     allow_transfer: Optional[bool] = None
@@ -180,6 +185,8 @@ class VoIPPhoneParameter:
             raise TypeError("user_agent must be a str or None")
         if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
             raise TypeError("accept_any_user must be a bool or None")
+        if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
+            raise TypeError("dtmf_detect_inband must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -232,6 +239,8 @@ class VoIPPhoneParameter:
             o.append(("allow_transfer", "1" if self.allow_transfer else "0"))
         if self.dtmf_mode is not None:
             o.append(("dtmf_mode", self.dtmf_mode))
+        if self.dtmf_detect_inband is not None:
+            o.append(("dtmf_detect_inband", "1" if self.dtmf_detect_inband else "0"))
         if self.rel100 is not None:
             o.append(("rel100", self.rel100))
         # Registration, transports and NAT (sent only when used).
@@ -451,6 +460,7 @@ class VoIPPhone:
             }.get(level, logging.ERROR)
             liblog.log(lvl, "phone %d: %s", ph, _lib.text(msg))
 
+        self._media_ports: Dict[int, "weakref.ReferenceType[media.MediaPort]"] = {}
         self._cfuncs = (
             _lib.INCOMING_CALL_FN(on_incoming),
             _lib.CALL_STATE_FN(on_state),
@@ -740,6 +750,33 @@ class VoIPPhone:
         """The calls that have not ended."""
         return self.call_registry.live()
 
+    # ------------------------------------------------------------------
+    # Media toolkit (issue 12): players, recorders, tones, conferences
+    # ------------------------------------------------------------------
+    def player(
+        self, source: Union[str, "os.PathLike[str]", bytes], loop: bool = False
+    ) -> "media.Player":
+        """A :class:`voip.media.Player` of a WAV file (a path, or the file's
+        bytes); connect it to a call to play it."""
+        return media.Player(self, source, loop)
+
+    def recorder(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        stereo: bool = False,
+        max_duration: Optional[float] = None,
+    ) -> "media.Recorder":
+        """A :class:`voip.media.Recorder` writing *path*; connect calls to it."""
+        return media.Recorder(self, path, stereo, max_duration)
+
+    def tone(self, spec: str) -> "media.Tone":
+        """A :class:`voip.media.Tone` playing *spec* ("ringback:us", ...)."""
+        return media.Tone(self, spec)
+
+    def conference(self, calls: Iterable[VoIPCall] = ()) -> "media.Conference":
+        """A :class:`voip.media.Conference` of *calls*: each hears the others."""
+        return media.Conference(calls)
+
     def __enter__(self) -> "VoIPPhone":
         if self.get_status() not in (PhoneStatus.REGISTERED, PhoneStatus.REGISTERING):
             self.start()
@@ -829,6 +866,10 @@ class VoIPPhone:
     def _on_call_event(self, ch: int, name: str, detail: str) -> None:
         call = self.call_registry.get(ch)
         if call is None:
+            ref = self._media_ports.get(ch)
+            port = ref() if ref is not None else None
+            if port is not None and name in media.END_EVENTS:
+                port._on_end(detail)
             return
         if name in ("transferred", "replaced"):
             self._adopt_successor(call, name, detail)
