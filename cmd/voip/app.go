@@ -21,6 +21,7 @@ type app struct {
 	done           bool // the END line is out: nothing more on stdout
 
 	phone    *voip.Phone
+	files    files           // --play, --record (files.go)
 	incoming chan *voip.Call // answer: the call to answer
 	status   chan voip.PhoneStatus
 }
@@ -74,6 +75,10 @@ func (a *app) main(ctx context.Context) int {
 		_, reason := p.Status()
 		a.printf("STATUS %s %s", voip.PhoneRegistered, reason)
 	}
+	if err := a.openFiles(); err != nil {
+		a.logf("%v", err)
+		return exitUsage
+	}
 	switch a.set.cmd {
 	case "register":
 		return a.stayRegistered(ctx)
@@ -106,8 +111,9 @@ func (a *app) handler() voip.Handler {
 		CallState: func(c *voip.Call, s voip.CallState, reason string) {
 			a.printf("CALL %s %s", s, reason)
 		},
-		DTMF:      func(c *voip.Call, d byte) { a.printf("DTMF %c", d) },
-		CallEvent: func(c *voip.Call, name, detail string) { a.printf("EVENT %s %s", name, detail) },
+		DTMF:       func(c *voip.Call, d byte) { a.printf("DTMF %c", d) },
+		CallEvent:  func(c *voip.Call, name, detail string) { a.printf("EVENT %s %s", name, detail) },
+		MediaEvent: a.onMediaEvent,
 		Status: func(s voip.PhoneStatus, reason string) {
 			if a.set.server != "" {
 				a.printf("STATUS %s %s", s, reason)

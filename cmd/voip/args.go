@@ -31,6 +31,7 @@ type settings struct {
 	dtmfDelay, dtmfAfterSilence, dtmfDuration time.Duration
 	hold, hangup                              bool
 	transfer                                  string
+	play, record                              string
 	sound                                     bool
 	soundBackend                              string
 	interactive, noInteractive                bool
@@ -60,6 +61,8 @@ func (s *settings) flags() *flag.FlagSet {
 	str(&s.dtmf, "dtmf", "")
 	str(&s.transfer, "transfer", "")
 	str(&s.soundBackend, "sound-backend", "default")
+	str(&s.play, "play", "")
+	str(&s.record, "record", "")
 	fs.Var(&s.options, "option", "")
 	for _, b := range []struct {
 		p    *bool

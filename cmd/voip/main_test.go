@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libvoip/libvoip/internal/audiotest"
 	"github.com/libvoip/libvoip/voip"
 )
 
@@ -144,7 +145,8 @@ type peer struct {
 	calls []*voip.Call
 	// what it does with an incoming call
 	deny     int           // 0: answer
-	tone     time.Duration // a 1 kHz tone this long after the answer
+	tone     time.Duration // a tone this long after the answer
+	hz       float64       // its frequency (0: 1 kHz)
 	answered time.Time
 	digits   []time.Time
 	got      string
@@ -188,9 +190,13 @@ func (p *peer) incoming(c *voip.Call) {
 	p.answered = time.Now()
 	p.mu.Unlock()
 	if p.tone > 0 {
+		hz := p.hz
+		if hz == 0 {
+			hz = 1000
+		}
 		pcm := make([]byte, 2*8*int(p.tone/time.Millisecond))
 		for i := 0; i < len(pcm)/2; i++ {
-			v := int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+			v := int16(8000 * math.Sin(2*math.Pi*hz*float64(i)/8000))
 			binary.LittleEndian.PutUint16(pcm[2*i:], uint16(v))
 		}
 		_, _ = c.WriteAudio(pcm, 0)
@@ -288,5 +294,76 @@ func TestInteractiveKeys(t *testing.T) {
 	}
 	if got, _, _ := p.state(); got != "12" {
 		t.Errorf("peer got %q, want 12", got)
+	}
+}
+
+// wavTone writes a mono 16-bit WAV of a 1 kHz tone at rate for d.
+func wavTone(t *testing.T, path string, rate int, d time.Duration) {
+	t.Helper()
+	n := rate * int(d/time.Millisecond) / 1000
+	b := make([]byte, 44+2*n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
+	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate))
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
+	for i := 0; i < n; i++ {
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(int16(8000*math.Sin(2*math.Pi*1000*float64(i)/float64(rate)))))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stereoWAV returns the two channels of a 16-bit stereo WAV.
+func stereoWAV(t *testing.T, path string) (left, right []int16) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("data"))
+	if i < 0 || binary.LittleEndian.Uint16(b[22:]) != 2 {
+		t.Fatalf("%s: not a stereo WAV", path)
+	}
+	pcm := b[i+8:]
+	for j := 0; j+3 < len(pcm); j += 4 {
+		left = append(left, int16(binary.LittleEndian.Uint16(pcm[j:])))
+		right = append(right, int16(binary.LittleEndian.Uint16(pcm[j+2:])))
+	}
+	return left, right
+}
+
+// TestPlayAndRecord: --play's file reaches the far end and the call ends
+// after it (--hangup); --record holds what came (left) and went (right).
+func TestPlayAndRecord(t *testing.T) {
+	p := newPeer(t, 39060, &peer{tone: 3 * time.Second, hz: 440})
+	dir := t.TempDir()
+	wavTone(t, dir+"/play.wav", 16000, time.Second)
+	rec := dir + "/call.wav"
+	code, out, errs := runCLI(t, nil, cliArgs(39160, "call", p.uri, "--play", dir+"/play.wav", "--record", rec, "--hangup")...)
+	if code != exitOK || !strings.Contains(out, "EVENT playback_ended finished\n") || !strings.Contains(out, "RECORDED "+rec+" 1.0s\n") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	left, right := stereoWAV(t, rec)
+	if len(left) < 7000 {
+		t.Fatalf("recording of %d frames, want about 8000", len(left))
+	}
+	if hz, _ := audiotest.DominantFrequency(left[2000:], 8000); math.Abs(hz-440) > 10 {
+		t.Errorf("received channel at %.1f Hz, want the peer's 440 Hz tone", hz)
+	}
+	if hz, _ := audiotest.DominantFrequency(right[1000:7000], 8000); math.Abs(hz-1000) > 10 {
+		t.Errorf("sent channel at %.1f Hz, want the played 1000 Hz file", hz)
+	}
+	code, _, errs = runCLI(t, nil, cliArgs(39160, "call", p.uri, "--play", dir+"/missing.wav")...)
+	if code != exitUsage || !strings.Contains(errs, "missing.wav") {
+		t.Errorf("missing file: exit %d, %s", code, errs)
 	}
 }

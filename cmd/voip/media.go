@@ -17,10 +17,10 @@ const silenceLevel = 300
 // frameBytes is 20 ms of s16le mono at 8 kHz.
 const frameBytes = 320
 
-// media reads the call's audio for as long as it lasts: it notes when the
+// farEnd reads the call's audio for as long as it lasts: it notes when the
 // far end was last heard (--dtmf-after-silence) and plays the audio on
 // the sound card (--sound), whose microphone feeds the call.
-type media struct {
+type farEnd struct {
 	c        *voip.Call
 	start    time.Time
 	lastLoud atomic.Int64 // UnixNano of the last frame above silenceLevel; 0: none
@@ -30,8 +30,8 @@ type media struct {
 
 // startMedia starts reading the call's audio and, with --sound, the sound
 // card.
-func startMedia(c *voip.Call, set *settings) (*media, error) {
-	m := &media{c: c, start: time.Now(), done: make(chan struct{})}
+func startMedia(c *voip.Call, set *settings) (*farEnd, error) {
+	m := &farEnd{c: c, start: time.Now(), done: make(chan struct{})}
 	if set.sound {
 		d, err := openSound(set.soundBackend, c)
 		if err != nil {
@@ -44,7 +44,7 @@ func startMedia(c *voip.Call, set *settings) (*media, error) {
 	return m, nil
 }
 
-func (m *media) readLoop() {
+func (m *farEnd) readLoop() {
 	defer close(m.done)
 	buf := make([]byte, frameBytes)
 	for {
@@ -65,7 +65,7 @@ func (m *media) readLoop() {
 
 // silentFor is how long the far end has been silent (since the answer,
 // when it never spoke).
-func (m *media) silentFor() time.Duration {
+func (m *farEnd) silentFor() time.Duration {
 	since := m.start
 	if t := m.lastLoud.Load(); t != 0 {
 		since = time.Unix(0, t)
@@ -75,7 +75,7 @@ func (m *media) silentFor() time.Duration {
 
 // stop waits for the reader (the call has ended) and closes the sound
 // card; it returns the SOUND line to print, or "".
-func (m *media) stop() string {
+func (m *farEnd) stop() string {
 	select {
 	case <-m.done:
 	case <-time.After(time.Second):

@@ -12,8 +12,9 @@ import (
 const drainLimit = 30 * time.Second
 
 // script runs the actions of the command line in order once the call is
-// up: --dtmf (after --dtmf-delay or --dtmf-after-silence), --hold,
-// --transfer. It stops early when ctx ends (the call ended).
+// up (--play and --record started with it): --dtmf (after --dtmf-delay or
+// --dtmf-after-silence), --hold, --transfer, and with --hangup the end of
+// --play's file. It stops early when ctx ends (the call ended).
 func (s *session) script(ctx context.Context) error {
 	set := s.a.set
 	if set.dtmf != "" {
@@ -41,6 +42,9 @@ func (s *session) script(ctx context.Context) error {
 		if err := s.c.Transfer(ctx, set.transfer, true); err != nil {
 			return fmt.Errorf("--transfer %s: %w", set.transfer, err)
 		}
+	}
+	if set.hangup {
+		s.a.waitPlayed(ctx) // --play's file is heard to its end
 	}
 	return nil
 }

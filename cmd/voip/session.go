@@ -24,7 +24,7 @@ type session struct {
 	interrupted bool  // SIGINT/SIGTERM
 	timedOut    bool  // --timeout passed before the answer
 	actionErr   error // --dtmf, --hold or --transfer failed
-	media       *media
+	media       *farEnd
 	stopScript  context.CancelFunc
 	ending      chan struct{} // closed by the first end
 	holding     atomic.Bool   // we hold the call (interactive o)
@@ -115,6 +115,10 @@ func (s *session) onAnswered() chan error {
 		s.end()
 	}
 	s.media = m
+	if err := s.a.connectFiles(s.c); err != nil {
+		s.a.logf("%v", err)
+		s.actionErr = err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopScript = cancel
 	done := make(chan error, 1)
@@ -161,6 +165,9 @@ func (s *session) finish() int {
 		if line := s.media.stop(); line != "" {
 			s.a.printf("%s", line)
 		}
+	}
+	if line := s.a.closeFiles(); line != "" {
+		s.a.printf("%s", line)
 	}
 	reason, code := s.c.EndReason()
 	if st := s.c.State(); st != voip.Ended {

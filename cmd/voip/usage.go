@@ -40,7 +40,12 @@ The call:
   --dtmf-duration D           each digit's length (default 100ms)
   --hold                      put the call on hold (after the digits)
   --transfer URI              blind-transfer the call to URI (after the digits)
-  --hangup                    hang up once the digits, hold and transfer are done
+  --play FILE.wav             play FILE into the call once it is up (PCM
+                              8/16-bit, A-law, u-law; any rate)
+  --record FILE.wav           record the call, both ways (stereo: left
+                              received, right sent)
+  --hangup                    hang up once the digits, hold, transfer and
+                              --play's file are done
   --sound                     talk through the sound card (miniaudio)
   --sound-backend NAME        "default", or "null" (no device: for tests)
   --interactive / --no-interactive   keys on the terminal (default: when
@@ -57,6 +62,8 @@ Output (standard output, one line each):
   DTMF <digit>                a key the far end pressed
   EVENT <name> <detail>       hold, resume, transfer_progress, ...
   SENT <digits>               the digits of --dtmf or a key went out
+  RECORDED <file> <seconds>s  --record's file is complete
+  SOUND backend=... captured=<frames> played=<frames>   with --sound
   END code=<sip code> reason="<why>" talk=<seconds>s exit=<status>
 
 Exit status: 0 answered (whoever hung up) or registered; 1 unexpected error;

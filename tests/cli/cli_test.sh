@@ -12,6 +12,9 @@
 #                device runs duplex for the whole call
 #   interactive  voip call in a tmux session: keys 1 2 # send digits, o holds
 #                and resumes, h hangs up; exit 0
+#   play_record  voip call -> voip-echo --play a 1.5 s 1 kHz WAV (16 kHz) --record
+#                --hangup: the call ends after the file, the recording's
+#                received channel is the echoed 1 kHz tone
 #
 # Environment: VOIP_CLI (the voip binary), VOIP_ECHO, VOIP_DIAL (ctest sets
 # them); the rest as tests/interop/lib.sh.
@@ -21,8 +24,8 @@ CASE=${1:?usage: cli_test.sh CASE}
 interop_init "cli_$CASE"
 find_example voip VOIP_CLI
 
-# Ports: a block per case (SIP 5981-5986, RTP 38400-38699).
-declare -A BASE=([call_echo]=0 [answer_dial]=1 [register]=2 [sound_null]=3 [interactive]=4)
+# Ports: a block per case (SIP 5981-5986, RTP 38400-38759).
+declare -A BASE=([call_echo]=0 [answer_dial]=1 [register]=2 [sound_null]=3 [interactive]=4 [play_record]=5)
 i=${BASE[$CASE]:?unknown case $CASE}
 SIP=$((5981 + i)); RTP=$((38400 + 60 * i))
 CLI_NET=(--bind 127.0.0.1:0 --rtp-ports "$RTP-$((RTP + 19))")
@@ -137,6 +140,27 @@ case_interactive() {
   d=$(grep -E '^DTMF 1 ' "$RUN/echo.out" | awk '{printf "%s", $3}')
   check "voip-echo got '$d' (want 12#)" [ "$d" = "12#" ]
   cleanup_tmux
+}
+
+case_play_record() {
+  start_echo
+  show_on_fail "$RUN/voip.out" "$RUN/voip.err"
+  "$PY" - "$RUN/tone.wav" <<'PYEOF'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 1000 * i / 16000))) for i in range(24000)))
+w.close()
+PYEOF
+  run_fg voip 30 "$VOIP_CLI" call "sip:echo@127.0.0.1:$SIP" "${CLI_NET[@]}" \
+      --play "$RUN/tone.wav" --record "$RUN/call.wav" --hangup
+  check "voip exit 0 (got $FG_RC)" [ "$FG_RC" = 0 ]
+  O=$RUN/voip.out
+  expect_once "$O" "EVENT playback_ended finished"
+  check "RECORDED line: $(grep -E '^RECORDED' "$O")" grep -qE "^RECORDED $RUN/call.wav 1\.[4-9]s$" "$O"
+  check "hung up after the file: $(end_line "$O")" grep -qE '^END code=0 reason="local hangup" talk=1\.[4-9]s exit=0$' "$O"
+  check "the recording holds the echoed 1 kHz tone: $(tone "--wav" "$RUN/call.wav" 2>&1)" \
+      tone --wav "$RUN/call.wav" --expect 1000 --min-rms 1000 --min-active 1.0
 }
 
 "case_$CASE"
