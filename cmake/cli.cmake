@@ -8,7 +8,7 @@ if(NOT VOIP_GO)
 endif()
 file(GLOB_RECURSE _voip_cli_sources CONFIGURE_DEPENDS
      RELATIVE "${PROJECT_SOURCE_DIR}"
-     cmd/voip/*.go sip/*.go rtp/*.go voip/*.go)
+     cmd/voip/*.go sip/*.go rtp/*.go voip/*.go media/*.go dsp/*.go)
 list(APPEND _voip_cli_sources go.mod go.sum)
 set(VOIP_CLI_FILE "${CMAKE_BINARY_DIR}/bin/voip")
 add_custom_command(
