@@ -367,3 +367,24 @@ func TestPlayAndRecord(t *testing.T) {
 		t.Errorf("missing file: exit %d, %s", code, errs)
 	}
 }
+
+// TestTrace: --trace sets the phone option sip_trace, whose log lines
+// (every SIP message) go to stderr; a library without the option is
+// named in a warning and the call goes on.
+func TestTrace(t *testing.T) {
+	p := newPeer(t, 39080, &peer{})
+	code, out, errs := runCLI(t, nil, cliArgs(39180, "call", p.uri, "--trace", "--duration", "300ms")...)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	cfg := voip.DefaultConfig()
+	if cfg.Set(traceOption, "1") != nil {
+		if !strings.Contains(errs, "--trace: this libvoip cannot trace SIP yet") {
+			t.Errorf("no warning about the missing sip_trace option:\n%s", errs)
+		}
+		return
+	}
+	if !strings.Contains(errs, "INVITE sip:") {
+		t.Errorf("--trace logged no INVITE:\n%s", errs)
+	}
+}
