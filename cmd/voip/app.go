@@ -101,6 +101,10 @@ func (a *app) handler() voip.Handler {
 	return voip.Handler{
 		IncomingCall: func(c *voip.Call) {
 			remote, _ := c.Info("remote_uri")
+			if a.set.cmd != "answer" {
+				_ = c.Deny(486) // only voip answer takes calls
+				return
+			}
 			select {
 			case a.incoming <- c:
 				a.printf("INCOMING %s", remote)
