@@ -127,7 +127,7 @@ func TestDrainAndFlushAudio(t *testing.T) {
 	if err := ca.Flush(FlushSendAudio); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // the jitter buffer's frames in flight
+	time.Sleep(400 * time.Millisecond) // what was in flight: the network and b's jitter buffer
 	if err := cb.Flush(FlushReceivedAudio); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestDrainAndFlushAudio(t *testing.T) {
 	if err := ca.Drain(ctx, DrainAudio); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	if err := cb.Flush(FlushReceivedAudio); err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ static void test_flush(void)
     double before = level(cb, 300);
     CHECK(before > 1000, "B heard level %.0f before the flush, want the tone", before);
     OK(voip_call_flush(ca, VOIP_FLUSH_SEND_AUDIO));
-    t_sleep_ms(200);
+    t_sleep_ms(400); /* what was in flight: the network and B's jitter buffer */
     OK(voip_call_flush(cb, VOIP_FLUSH_RECEIVED_AUDIO));
     double after = level(cb, 500);
     CHECK(after < 50, "B heard level %.0f after A's flush, want silence", after);
@@ -123,7 +123,7 @@ static void test_flush(void)
     STEP("flush what B received but did not read");
     queue_tone(ca, 600);
     OK(voip_call_drain(ca, VOIP_DRAIN_AUDIO, 5000));
-    t_sleep_ms(300);
+    t_sleep_ms(500);
     OK(voip_call_flush(cb, VOIP_FLUSH_RECEIVED_AUDIO));
     after = level(cb, 300);
     CHECK(after < 50, "B read level %.0f after flushing, want silence", after);

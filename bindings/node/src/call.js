@@ -683,8 +683,9 @@ class Call extends EventEmitter {
     for (;;) {
       const r = this._readChain;
       const w = this._writeChain;
-      await Promise.all([r, w]);
-      if (r === this._readChain && w === this._writeChain) break;
+      const c = this._collectChain; // collectDtmf (call_drain.js)
+      await Promise.all([r, w, c]);
+      if (r === this._readChain && w === this._writeChain && c === this._collectChain) break;
     }
     this._releaseNow();
   }

@@ -105,14 +105,27 @@ function install(Call) {
     const timeout = ms(o, 'timeout');
     const inter = Math.max(0, ms(o, 'interDigitTimeout'));
     const f = need(this._fn.call_collect_dtmf, 'collectDtmf');
-    const h = this._live('collectDtmf');
+    // The handle is released after the end only once the collections in
+    // flight are over (call.js _release); after that the digits left are
+    // in _dtmfTail.
+    const job = () => (this._handle ? this._collect(f, max, timeout, inter, terminators) : this._collectTail(max, terminators));
+    const p = (this._collectChain || Promise.resolve()).then(job);
+    this._collectChain = p.then(
+      () => {},
+      () => {}
+    );
+    return p;
+  };
+
+  Call.prototype._collect = async function _collect(f, max, timeout, inter, terminators) {
+    const h = this._handle;
     const room = max <= 0 ? 1025 : Math.min(max, 1024) + 1;
     const buf = Buffer.alloc(room);
     const stop = [0];
     const term = [0];
     const rc = await callAsync(f, h, max, timeout, inter, terminators, buf, room, stop, term);
     if (rc !== OK) {
-      if (rc === ErrorCode.ENOTFOUND) throw callEnded(this);
+      if (rc === ErrorCode.ENOTFOUND) return this._collectTail(max, terminators);
       throw fromAsync(this._fn, rc, `call ${this._id}: collectDtmf`, { call: h });
     }
     return {
@@ -120,6 +133,20 @@ function install(Call) {
       reason: COLLECT_STOPS[stop[0]] || String(stop[0]),
       terminator: term[0] ? String.fromCharCode(term[0]) : '',
     };
+  };
+
+  // A released call: its digits were kept in _dtmfTail; it has ended, so
+  // only the digit limit and the terminators apply.
+  Call.prototype._collectTail = function _collectTail(max, terminators) {
+    let digits = '';
+    while (this._dtmfTail.length > 0) {
+      const d = this._dtmfTail[0];
+      this._dtmfTail = this._dtmfTail.slice(1);
+      if (terminators.includes(d)) return { digits, reason: 'terminator', terminator: d };
+      digits += d;
+      if (max > 0 && digits.length >= max) return { digits, reason: 'max_digits', terminator: '' };
+    }
+    return { digits, reason: 'ended', terminator: '' };
   };
 }
 
