@@ -206,3 +206,14 @@ func TestToneAppend(t *testing.T) {
 		t.Fatal("append to a looping tone accepted")
 	}
 }
+
+// BenchmarkToneFrame is a dual-frequency tone's cost per 20 ms frame at 8 kHz.
+func BenchmarkToneFrame(b *testing.B) {
+	tone, _ := ParseTone("ringback:us")
+	g, _ := NewToneGenerator(tone, 8000, 0)
+	buf := make([]int16, 160)
+	b.ReportAllocs()
+	for range b.N {
+		g.Read(buf)
+	}
+}

@@ -61,7 +61,9 @@
  *   Audio.    By default signed 16-bit little-endian mono PCM at 8000 Hz; a
  *             20 ms frame is 160 samples = 320 bytes.  The phone option
  *             "audio_format" = "u8" selects pyVoIP's unsigned 8-bit format
- *             (160 bytes per 20 ms).
+ *             (160 bytes per 20 ms).  The option "sample_rate" = "16000" or
+ *             "48000" makes a frame 320 or 960 samples (wideband audio with
+ *             the "G722" and "opus" codecs).
  *
  * RUNTIME LIMITS (libvoip is a Go c-shared library)
  *
@@ -234,7 +236,30 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
- *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
+ *   "sample_rate"        "8000"       the application's audio rate in Hz:
+ *                                     "8000", "16000" or "48000".  Frames stay
+ *                                     20 ms (rate/50 samples: 160, 320 or 960);
+ *                                     libvoip resamples between this rate and
+ *                                     the codec's (G.711 8 kHz, G.722 16 kHz;
+ *                                     Opus codes 8, 16 or 48 kHz natively), so
+ *                                     any rate works with any codec, but
+ *                                     audio above 4 kHz needs a wideband codec
+ *                                     and a rate above 8000
+ *   "codecs"             "PCMU,PCMA"  audio codecs in preference order, from
+ *                                     "PCMU", "PCMA", "G722" (G.722 64 kbit/s,
+ *                                     16 kHz audio, static payload type 9,
+ *                                     RTP clock 8000 per RFC 3551) and "opus"
+ *                                     (RFC 7587: offered as opus/48000/2,
+ *                                     payload type 111, mono, 32 kbit/s, in-band
+ *                                     FEC).  Our offers list them in this
+ *                                     order; answering, the offerer's order
+ *                                     among these wins.  Telephone-events run
+ *                                     at the chosen codec's clock (RFC 4733
+ *                                     §2.1): with Opus telephone-event/48000 is
+ *                                     offered on the next free payload type
+ *                                     after dtmf_payload_type; a peer that
+ *                                     pairs Opus with telephone-event/8000
+ *                                     only gets DTMF by SIP INFO ("auto")
  *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
  *                                     or "0" = none
  *   "dtmf_mode"          "auto"       how voip_call_send_dtmf() sends: "rfc4733"
@@ -536,6 +561,13 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    did not refresh in time (detail "no session refresh
  *                    from the peer within <n> s"; the call ends at once
  *                    with a BYE, reason "session expired")
+ * Media toolkit (see "Media toolkit" below): for a player, tone or
+ * recorder, call is the media handle, not a call's:
+ *   "playback_ended" a player reached its end (detail "finished") or was
+ *                    stopped ("stopped")
+ *   "tone_ended"     a tone played once has played, or was stopped
+ *   "recording_ended" a recorder stopped: "stopped", "max duration" or
+ *                    "error: <why>"
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -848,7 +880,7 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *   "remote_uri"  the other party's URI      "local_uri"  ours
  *   "call_id"     the SIP Call-ID
  *   "state"       e.g. "ANSWERED"
- *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation);
+ *   "codec"       negotiated codec: "PCMU", "PCMA", "G722" or "opus" ("" before negotiation);
  *                 follows a codec change by re-INVITE or UPDATE
  *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's, as
  *                 last negotiated (a re-INVITE may move it)
@@ -892,7 +924,8 @@ VOIP_API int voip_call_release(uint64_t call);
  * ========================================================================
  *
  * Each started phone has an audio bridge driven by its media clock (every
- * 20 ms; no thread per port).  A port produces and/or consumes 20 ms frames:
+ * 20 ms; no thread per port), at the phone's "sample_rate" (frames of
+ * sample_rate/50 samples).  A port produces and/or consumes 20 ms frames:
  *   - a call handle is a port: its source is the audio it receives, its
  *     sink the audio it sends (summed with voip_call_write_audio()'s);
  *     voip_call_read_audio() keeps reading every frame while the call is
@@ -920,10 +953,10 @@ VOIP_API int voip_call_release(uint64_t call);
                                    * call sources sent: both directions */
 
 /* Create a player of the WAV file at path: PCM 16-bit or 8-bit, A-law or
- * µ-law, mono or stereo (mixed down), any sample rate (resampled with a
- * low-pass polyphase filter).  The file is decoded when opened; playing
- * starts when the player is first connected (voip_connect(player, call)),
- * once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
+ * µ-law, mono or stereo (mixed down), any sample rate (resampled to the
+ * phone's "sample_rate" with a low-pass polyphase filter).  The file is
+ * decoded when opened; playing starts when the player is first connected
+ * (voip_connect(player, call)), once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
  * VOIP_EIO for a file that cannot be read, VOIP_EFORMAT for a corrupt,
  * truncated or unsupported one, VOIP_ESTATE when the phone is not started.
  * Ownership: release the handle with voip_media_destroy().  Threads: any. */

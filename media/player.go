@@ -71,7 +71,7 @@ func Resample(pcm []int16, in, out int) ([]int16, error) {
 	return dst[:min(n, want)], nil
 }
 
-// Caps: a player is a source.
+// Caps reports that a player is a source only.
 func (p *Player) Caps() (source, sink bool) { return true, false }
 
 // Write does nothing: a player takes no audio.

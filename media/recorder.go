@@ -81,7 +81,7 @@ func (r *Recorder) SetMaxDuration(d time.Duration) {
 	r.mu.Unlock()
 }
 
-// Caps: a recorder is a sink.
+// Caps reports that a recorder is a sink only.
 func (r *Recorder) Caps() (source, sink bool) { return false, true }
 
 // Read gives nothing: a recorder produces no audio.

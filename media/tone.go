@@ -31,7 +31,7 @@ func NewTone(spec string, rate int, onEnd func(reason string)) (*Tone, error) {
 	return &Tone{ending: newEnding(onEnd), gen: g}, nil
 }
 
-// Caps: a tone is a source.
+// Caps reports that a tone is a source only.
 func (t *Tone) Caps() (source, sink bool) { return true, false }
 
 // Write does nothing: a tone takes no audio.

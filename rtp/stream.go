@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -13,13 +14,14 @@ import (
 	"github.com/libvoip/libvoip/dsp"
 )
 
-// SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame.
+// SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame; a
+// stream's frame holds SampleRate/50 samples (stream_codec.go).
 const SamplesPerFrame = 160
 
 const (
-	headerSize        = 12
-	maxPacketSize     = 1500
-	defaultQueueLimit = 2 * 8000 // two seconds of samples
+	headerSize    = 12
+	maxPacketSize = 1500
+	queueSeconds  = 2 // default capacity of the read and write queues
 	// jitterCapacity is the jitter buffer's reordering window in frames
 	// (320 ms); NewJitterBuffer raises it to fit a longer playout delay.
 	jitterCapacity = 16
@@ -47,6 +49,7 @@ type StreamConfig struct {
 	JitterDelay     int            // playout delay in frames; 0 means 3
 	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
 	Format          Format         // sample format of ReadAudio/WriteAudio
+	SampleRate      int            // application audio rate: 8000 (0), 16000 or 48000
 	// Unconfirmed limits sending to UnconfirmedFrames intervals (about one
 	// second) until Confirm is called or a valid RTP packet arrives from
 	// Remote: the peer has not yet shown that the address is its own.
@@ -113,6 +116,8 @@ type Stream struct {
 	tx      sampleRing
 	rx      sampleRing
 	dtmfGen *DTMFGenerator
+	path    *codecPath // encoder and decoder at the application's rate
+	frame   int        // samples of a 20 ms frame at the application's rate
 	jb      *JitterBuffer
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
@@ -136,9 +141,9 @@ type Stream struct {
 	inactive   bool
 
 	// Buffers of the tick, used only by the pacer goroutine.
-	pcm     [SamplesPerFrame]int16
+	pcm     [MaxFrameSamples]int16
 	payload [MaxFramePayload]byte
-	decoded [MaxFramePayload]int16
+	decoded [MaxFrameSamples]int16
 	pkts    [3][headerSize + MaxFramePayload]byte
 
 	rxReady chan struct{}    // a token per played frame, for a waiting reader
@@ -163,12 +168,21 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	if cfg.JitterDelay <= 0 {
 		cfg.JitterDelay = 3
 	}
+	if cfg.SampleRate == 0 {
+		cfg.SampleRate = DefaultSampleRate
+	}
+	if !ValidSampleRate(cfg.SampleRate) {
+		return nil, fmt.Errorf("%w: sample rate %d (want 8000, 16000 or 48000)", ErrCodec, cfg.SampleRate)
+	}
 	if cfg.QueueSamples <= 0 {
-		cfg.QueueSamples = defaultQueueLimit
+		cfg.QueueSamples = queueSeconds * cfg.SampleRate
+	}
+	path, err := newCodecPath(cfg.Codec, cfg.SampleRate)
+	if err != nil {
+		return nil, err
 	}
 	var b [10]byte
-	_, err := rand.Read(b[:])
-	if err != nil {
+	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
 	s := &Stream{
@@ -180,7 +194,11 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		ts:      binary.BigEndian.Uint32(b[6:10]),
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
-		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
+		dtmfGen: NewDTMFGenerator(uint32(cfg.Codec.ClockSamples())),
+		path:    path,
+		frame:   cfg.SampleRate * FrameMs / 1000,
+		tap:     newTap(cfg.SampleRate * FrameMs / 1000),
+		inband:  inband{frame: make([]int16, cfg.SampleRate*FrameMs/1000)},
 		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
 		rxFD:    -1,
 		born:    time.Now(),
@@ -191,7 +209,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	}
 	s.confirmed = !cfg.Unconfirmed
 	if cfg.DetectInband {
-		s.inband.detector, err = dsp.NewDTMFDetector(appRate)
+		s.inband.detector, err = dsp.NewDTMFDetector(cfg.SampleRate)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +264,7 @@ func (s *Stream) SSRC() uint32 { return s.ssrc }
 // skip advances the RTP clock over n intervals the pacer could not run.
 func (s *Stream) skip(n int) {
 	s.mu.Lock()
-	s.ts += uint32(n) * SamplesPerFrame
+	s.ts += uint32(n) * s.clockStep()
 	s.mu.Unlock()
 }
 
@@ -263,7 +281,7 @@ func (s *Stream) tick() {
 	}
 	s.noteTickLocked()
 	ts := s.ts
-	s.ts += SamplesPerFrame
+	s.ts += s.clockStep()
 	// Send side: a DTMF event, or 20 ms of audio (silence when the
 	// application wrote nothing). Nothing is built while the stream does
 	// not send (on hold): its sequence numbers stay contiguous.
@@ -272,24 +290,21 @@ func (s *Stream) tick() {
 	if sending {
 		nout = s.buildSend(&out, ts)
 	} else {
-		s.tx.discard(SamplesPerFrame)
+		s.tx.discard(s.frame)
 		s.sendEvent()
 	}
 	// Receive side: one frame from the jitter buffer, or silence.
 	var pcm []int16
 	n, st := s.jb.Pop(s.payload[:])
 	if st == PopFrame && n > 0 {
-		pcm = s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
-		if len(pcm) > SamplesPerFrame {
-			pcm = pcm[:SamplesPerFrame]
-		}
+		pcm = s.decodeFrame(s.payload[:n])
 		dropped := s.rx.push(pcm)
-		if len(pcm) < SamplesPerFrame {
-			dropped += s.rx.pushSilence(SamplesPerFrame - len(pcm))
+		if len(pcm) < s.frame {
+			dropped += s.rx.pushSilence(s.frame - len(pcm))
 		}
 		s.readOverruns.Add(uint64(dropped))
 	} else {
-		s.readOverruns.Add(uint64(s.rx.pushSilence(SamplesPerFrame)))
+		s.readOverruns.Add(uint64(s.rx.pushSilence(s.frame)))
 	}
 	keys := s.played(pcm)
 	// Under mu: a renegotiation (Update) may change what is expected.
@@ -318,16 +333,19 @@ func (s *Stream) tick() {
 func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 	ev, ok := s.dtmfGen.Next(ts)
 	if !ok || s.cfg.DTMFPayloadType == 0 {
-		got := s.tx.pop(s.pcm[:])
-		clear(s.pcm[got:])
+		got := s.tx.pop(s.pcm[:s.frame])
+		clear(s.pcm[got:s.frame])
 		s.sendAudio()
-		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
+		payload, ok := s.encodeFrame(s.pcm[:s.frame])
+		if !ok {
+			return 0
+		}
 		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
 		out[0] = append(out[0], payload...)
 		s.started = true
 		return 1
 	}
-	s.tx.discard(SamplesPerFrame)
+	s.tx.discard(s.frame)
 	s.sendEvent()
 	nout := 0
 	repeat := max(ev.Repeat, 1)

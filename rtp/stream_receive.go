@@ -81,6 +81,7 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		// The peer restarted its stream: the playout and the
 		// statistics start over (its DTMF history is the source's).
 		s.jb.Reset()
+		s.path.resetDecoder()
 		s.recv = ReceptionStats{}
 	}
 	s.packetsReceived.Add(1)

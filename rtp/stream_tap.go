@@ -6,29 +6,31 @@ import (
 	"github.com/libvoip/libvoip/dsp"
 )
 
-// appRate is the application sample rate of a stream's frames.
-const appRate = SamplesPerFrame * 50
-
 // streamTap lets a media bridge (package media) use a stream as a port
 // without taking the application's place: it sees a copy of each frame
 // played out and of each frame sent, and what it gives is summed into the
 // next frame sent, after the application's own writes. Its fields are
 // guarded by Stream.mu; nothing is copied while the tap is off.
+// The frames are slices of the stream's frame size, made by newTap.
 type streamTap struct {
 	on     bool
-	rx     [SamplesPerFrame]int16 // the frame played out this tick
-	sent   [SamplesPerFrame]int16 // the frame sent this tick
-	tx     [SamplesPerFrame]int16 // summed into the next frame sent
+	rx     []int16 // the frame played out this tick
+	sent   []int16 // the frame sent this tick
+	tx     []int16 // summed into the next frame sent
 	txFull bool
+}
+
+func newTap(frame int) streamTap {
+	return streamTap{rx: make([]int16, frame), sent: make([]int16, frame), tx: make([]int16, frame)}
 }
 
 // inband is a stream's in-band DTMF: tones queued to send (replacing the
 // audio while they play) and the Goertzel detector of received audio.
 type inband struct {
-	gen      *dsp.ToneGenerator     // nil until a key is sent in band
-	detector *dsp.DTMFDetector      // nil unless StreamConfig.DetectInband
-	frame    [SamplesPerFrame]int16 // the received frame, padded with silence
-	keys     []byte                 // keys found this tick (pacer goroutine)
+	gen      *dsp.ToneGenerator // nil until a key is sent in band
+	detector *dsp.DTMFDetector  // nil unless StreamConfig.DetectInband
+	frame    []int16            // the received frame, padded with silence
+	keys     []byte             // keys found this tick (pacer goroutine)
 }
 
 // SetTap turns the bridge tap on or off. Off, the stream copies nothing
@@ -50,7 +52,7 @@ func (s *Stream) TapReceived(dst []int16) bool {
 	if !s.tap.on || s.closed {
 		return false
 	}
-	copy(dst, s.tap.rx[:])
+	copy(dst, s.tap.rx)
 	return true
 }
 
@@ -64,7 +66,7 @@ func (s *Stream) TapSent(dst []int16) bool {
 	if !s.tap.on || s.closed {
 		return false
 	}
-	copy(dst, s.tap.sent[:])
+	copy(dst, s.tap.sent)
 	return true
 }
 
@@ -73,7 +75,7 @@ func (s *Stream) TapSent(dst []int16) bool {
 func (s *Stream) MixSend(src []int16) {
 	s.mu.Lock()
 	if s.tap.on {
-		n := copy(s.tap.tx[:], src)
+		n := copy(s.tap.tx, src)
 		clear(s.tap.tx[n:])
 		s.tap.txFull = true
 	}
@@ -101,7 +103,7 @@ func (s *Stream) SendInbandDTMF(digits string, duration time.Duration) error {
 		return ErrNoDTMF
 	}
 	if s.inband.gen == nil {
-		s.inband.gen = dsp.Idle(appRate)
+		s.inband.gen = dsp.Idle(s.cfg.SampleRate)
 	}
 	if err := s.inband.gen.Append(t.Segments...); err != nil {
 		return err
@@ -114,14 +116,15 @@ func (s *Stream) SendInbandDTMF(digits string, duration time.Duration) error {
 // in-band tones replace it, the bridge's audio is summed into it, and the
 // tap keeps a copy. Called with mu held.
 func (s *Stream) sendAudio() {
+	pcm := s.pcm[:s.frame]
 	if g := s.inband.gen; g != nil && !g.Done() {
-		g.Read(s.pcm[:])
+		g.Read(pcm)
 	} else if s.tap.txFull {
-		mixInto(s.pcm[:], s.tap.tx[:])
+		mixInto(pcm, s.tap.tx)
 	}
 	s.tap.txFull = false
 	if s.tap.on {
-		s.tap.sent = s.pcm
+		copy(s.tap.sent, pcm)
 	}
 }
 
@@ -130,7 +133,7 @@ func (s *Stream) sendAudio() {
 func (s *Stream) sendEvent() {
 	s.tap.txFull = false
 	if s.tap.on {
-		clear(s.tap.sent[:])
+		clear(s.tap.sent)
 	}
 }
 
@@ -141,15 +144,15 @@ func (s *Stream) played(pcm []int16) []byte {
 	if !s.tap.on && s.inband.detector == nil {
 		return nil
 	}
-	n := copy(s.inband.frame[:], pcm)
+	n := copy(s.inband.frame, pcm)
 	clear(s.inband.frame[n:])
 	if s.tap.on {
-		s.tap.rx = s.inband.frame
+		copy(s.tap.rx, s.inband.frame)
 	}
 	if s.inband.detector == nil {
 		return nil
 	}
-	s.inband.keys = s.inband.detector.Process(s.inband.keys[:0], s.inband.frame[:])
+	s.inband.keys = s.inband.detector.Process(s.inband.keys[:0], s.inband.frame)
 	return s.inband.keys
 }
 

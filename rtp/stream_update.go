@@ -13,7 +13,7 @@ type StreamUpdate struct {
 }
 
 // Update applies u under the stream's lock: the next tick sends to the new
-// remote with the new codec, and the receive path accepts the new payload
+// remote with the new codec (new coders, DTMF at its clock), and the receive path accepts the new payload
 // types. A moved remote starts symmetric RTP latching over (the peer's
 // first packets from the new IP may come from another port); a codec
 // change drops the jitter buffer's frames of the old codec. Nothing is
@@ -25,8 +25,12 @@ func (s *Stream) Update(u StreamUpdate) {
 		s.cfg.Remote, s.remote, s.heard = u.Remote, u.Remote, false
 	}
 	if u.Codec != nil && (u.Codec != s.cfg.Codec || u.PayloadType != s.cfg.PayloadType) {
-		s.cfg.Codec, s.cfg.PayloadType = u.Codec, u.PayloadType
-		s.jb.Reset()
+		// A codec that cannot code at the stream's rate (none of
+		// Codecs()) leaves the stream as it was.
+		if u.Codec == s.cfg.Codec || s.setCodec(u.Codec) == nil {
+			s.cfg.PayloadType = u.PayloadType
+			s.jb.Reset()
+		}
 	}
 	s.cfg.DTMFPayloadType = u.DTMFPayloadType
 	if u.Send && !s.cfg.Send {

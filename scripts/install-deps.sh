@@ -7,8 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv),
-#                  tmux
+#                  baresip-core, kamailio, valgrind, tshark, sox, multimon-ng,
+#                  python3(-venv), tmux
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -46,6 +46,7 @@ BUILD_PKGS=(
   "pkg-config:pkg-config"
   "build-essential:gcc"
   "make:make"
+  "libopus-dev:"        # Opus: libopus.a, linked statically into libvoip.so (rtp/codec_opus.go)
 )
 TEST_PKGS=(
   "sip-tester:sipp"
@@ -54,6 +55,7 @@ TEST_PKGS=(
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"
+  "multimon-ng:multimon-ng" # media toolkit: decodes in-band DTMF (tests/interop/inband_dtmf.sh)
   "python3:"
   "python3-venv:"
   "iproute2:ss"

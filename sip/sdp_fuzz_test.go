@@ -13,6 +13,7 @@ func sdpFuzzSeeds() []string {
 		sippOffer,
 		baresipOffer,
 		sdpWithHeader("m=audio 5004 RTP/AVP 8 0 96", "a=rtpmap:96 telephone-event/8000", "a=sendonly"),
+		sdpWithHeader("m=audio 5004 RTP/AVP 96 97 9", "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 telephone-event/48000", "a=fmtp:96 useinbandfec=1"),
 		sdpWithHeader("m=video 5006 RTP/AVP 96", "a=rtpmap:96 H264/90000", "m=audio 5004 RTP/AVP 97", "a=rtpmap:97 PCMU/8000"),
 		sdpWithHeader("m=audio 0 RTP/AVP 0", "m=audio 5004 RTP/AVP 0", "c=IN IP4 0.0.0.0"),
 		sdpWithHeader("m=audio 5004 RTP/SAVP 0"),
@@ -31,8 +32,9 @@ func fuzzLocal() LocalMedia {
 		SessionVersion:  1,
 		IP:              netip.MustParseAddr("192.0.2.10"),
 		Port:            40000,
-		Codecs:          []Codec{codecPCMU, codecPCMA, {PayloadType: 9, Name: "G722", ClockRate: 8000}},
+		Codecs:          []Codec{codecPCMU, codecPCMA, {PayloadType: 9, Name: "G722", ClockRate: 8000}, codecOpus},
 		DTMFPayloadType: 101,
+		DTMFFormats:     []Codec{dtmf48k},
 	}
 }
 

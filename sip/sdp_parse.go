@@ -117,8 +117,9 @@ func formatsOf(md *sdp.MediaDescription) []sdpFormat {
 
 // parseRTPMap parses the value of an a=rtpmap attribute,
 // "<payload type> <encoding name>/<clock rate>[/<channels>]". ok is false
-// when the value is malformed or not a single-channel format; the payload
-// type is still returned when it could be parsed.
+// when the value is malformed or has more than one channel, except for
+// opus/48000/2 (RFC 7587 §7: always declared with two channels, whatever
+// is sent); the payload type is still returned when it could be parsed.
 func parseRTPMap(v string) (c Codec, ok bool) {
 	fields := strings.Fields(v)
 	if len(fields) == 0 {
@@ -142,7 +143,10 @@ func parseRTPMap(v string) (c Codec, ok bool) {
 		return c, false
 	}
 	if len(parts) == 3 && parts[2] != "1" {
-		return c, false
+		if parts[2] != "2" || !strings.EqualFold(parts[0], "opus") {
+			return c, false
+		}
+		c.Channels = 2
 	}
 	c.Name, c.ClockRate = parts[0], uint32(rate)
 

@@ -59,6 +59,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		Receive:         neg.Direction.Receives(),
 		JitterDelay:     int(env.cfg.JitterDelay / rtp.FrameInterval),
 		Format:          env.cfg.AudioFormat,
+		SampleRate:      env.cfg.SampleRate,
 		OnDTMF:          c.onDigit,
 		Unconfirmed:     unconfirmed,
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).

@@ -76,7 +76,7 @@ func (cp *callPort) current() *rtp.Stream {
 	return cp.stream
 }
 
-// Caps: a call both produces and consumes audio.
+// Caps reports that a call both produces and consumes audio.
 func (cp *callPort) Caps() (source, sink bool) { return true, true }
 
 // Read gives the frame the call received this tick.

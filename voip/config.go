@@ -15,28 +15,26 @@ const Version = "0.1.0"
 // Config holds a phone's settings. The zero value is not useful: start
 // from DefaultConfig. The C API and the bindings set fields by key with Set.
 type Config struct {
-	BindIP          netip.Addr // address the SIP and RTP sockets bind to
-	BindPort        int        // SIP UDP port; 0 picks a free one
-	RTPPortLow      int        // RTP port range, inclusive
-	RTPPortHigh     int        //
-	User            string     // user part of our URI
-	DisplayName     string     // display name in From
-	Hostname        string     // host in Via, Contact and SDP; "" = derived
-	UserAgent       string     // User-Agent (requests) and Server (responses) header; "" = none
-	AcceptAnyUser   bool       // false: 404 to a request for another user
-	AudioFormat     rtp.Format // application sample format
-	Codecs          []string   // codec names in preference order
-	DTMFPayloadType uint8      // offered telephone-event payload type; 0 = none
-	DTMFMode        DTMFMode   // how SendDTMF sends: RFC 4733, SIP INFO, in band or auto
-	// DetectInbandDTMF runs a Goertzel DTMF detector on received audio
-	// (option dtmf_detect_inband).
-	DetectInbandDTMF bool
-	JitterDelay      time.Duration // playout delay
-	InviteTimeout    time.Duration // 0 = only SIP's transaction timeout
-	AllowTransfer    bool          // follow a peer's REFER (else 603)
-	Rel100           sip.Rel100    // reliable provisional responses (RFC 3262)
-	SessionExpires   int           // session interval asked for, seconds (RFC 4028); 0 = none
-	MinSE            int           // smallest session interval accepted, seconds
+	BindIP          netip.Addr    // address the SIP and RTP sockets bind to
+	BindPort        int           // SIP UDP port; 0 picks a free one
+	RTPPortLow      int           // RTP port range, inclusive
+	RTPPortHigh     int           //
+	User            string        // user part of our URI
+	DisplayName     string        // display name in From
+	Hostname        string        // host in Via, Contact and SDP; "" = derived
+	UserAgent       string        // User-Agent (requests) and Server (responses) header; "" = none
+	AcceptAnyUser   bool          // false: 404 to a request for another user
+	AudioFormat     rtp.Format    // application sample format
+	SampleRate      int           // application audio rate: 8000, 16000 or 48000 Hz
+	Codecs          []string      // codec names in preference order
+	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
+	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
+	JitterDelay     time.Duration // playout delay
+	InviteTimeout   time.Duration // 0 = only SIP's transaction timeout
+	AllowTransfer   bool          // follow a peer's REFER (else 603)
+	Rel100          sip.Rel100    // reliable provisional responses (RFC 3262)
+	SessionExpires  int           // session interval asked for, seconds (RFC 4028); 0 = none
+	MinSE           int           // smallest session interval accepted, seconds
 
 	// Call limits, against floods and abandoned calls; 0 = none.
 	RTPTimeout  time.Duration // end a sendrecv call whose peer sent no RTP this long
@@ -62,6 +60,10 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	// Media toolkit (issue 12): DetectInbandDTMF runs a Goertzel DTMF
+	// detector on received audio (option dtmf_detect_inband).
+	DetectInbandDTMF bool
 }
 
 // DefaultConfig returns the documented defaults: every option's default

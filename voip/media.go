@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/libvoip/libvoip/media"
-	"github.com/libvoip/libvoip/rtp"
 )
 
 // Media events (Handler.MediaEvent; in C, the call event callback with the
@@ -21,18 +20,23 @@ const (
 	EventRecordingEnded = "recording_ended"
 )
 
-// mediaRate is the bridge's sample rate: the application's rate.
-const mediaRate = rtp.SamplesPerFrame * 50
-
-// startBridgeLocked creates the phone's audio bridge on its media clock.
-// Called with mu held, before the pacer starts.
-func (p *Phone) startBridgeLocked() {
-	b, err := media.NewBridge(mediaRate)
-	if err != nil {
-		panic(err) // mediaRate is a constant the bridge accepts
-	}
+// startBridgeLocked puts the phone's audio bridge, made by Start at the
+// application's sample rate (option sample_rate: every stream's frames are
+// at that rate), on the phone's media clock. Called with mu held, before
+// the pacer starts.
+func (p *Phone) startBridgeLocked(b *media.Bridge) {
 	p.bridge, p.owned = b, map[media.Port]func(){}
 	p.pacer.AddTicker(b)
+}
+
+// mediaRate is the running bridge's sample rate, or ErrInvalidState when
+// the phone is not started.
+func (p *Phone) mediaRate() (int, error) {
+	b, err := p.Bridge()
+	if err != nil {
+		return 0, err
+	}
+	return b.Rate(), nil
 }
 
 // stopBridge ends every player, tone and recording (a recording's header
@@ -95,21 +99,25 @@ func (p *Phone) mediaEnded(port *media.Port, name string) func(string) {
 // end. Errors: an *os.PathError, media.ErrFormat, media.ErrCorrupt,
 // ErrInvalidState when the phone is not started.
 func (p *Phone) NewPlayer(path string, loop bool) (*media.Player, error) {
-	return p.newPlayer(func(o media.PlayerOptions) (*media.Player, error) {
-		return media.OpenPlayer(path, mediaRate, o)
+	return p.newPlayer(func(rate int, o media.PlayerOptions) (*media.Player, error) {
+		return media.OpenPlayer(path, rate, o)
 	}, loop)
 }
 
 // NewPlayerFromMemory is NewPlayer for a WAV file held in b.
 func (p *Phone) NewPlayerFromMemory(b []byte, loop bool) (*media.Player, error) {
-	return p.newPlayer(func(o media.PlayerOptions) (*media.Player, error) {
-		return media.NewPlayer(b, mediaRate, o)
+	return p.newPlayer(func(rate int, o media.PlayerOptions) (*media.Player, error) {
+		return media.NewPlayer(b, rate, o)
 	}, loop)
 }
 
-func (p *Phone) newPlayer(open func(media.PlayerOptions) (*media.Player, error), loop bool) (*media.Player, error) {
+func (p *Phone) newPlayer(open func(int, media.PlayerOptions) (*media.Player, error), loop bool) (*media.Player, error) {
+	rate, err := p.mediaRate()
+	if err != nil {
+		return nil, err
+	}
 	var port media.Port
-	pl, err := open(media.PlayerOptions{Loop: loop, OnEnd: p.mediaEnded(&port, EventPlaybackEnded)})
+	pl, err := open(rate, media.PlayerOptions{Loop: loop, OnEnd: p.mediaEnded(&port, EventPlaybackEnded)})
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +128,13 @@ func (p *Phone) newPlayer(open func(media.PlayerOptions) (*media.Player, error),
 // NewRecorder creates a WAV file recording what is connected to it (see
 // media.Recorder); EventRecordingEnded reports its end.
 func (p *Phone) NewRecorder(path string, opt media.RecorderOptions) (*media.Recorder, error) {
+	rate, err := p.mediaRate()
+	if err != nil {
+		return nil, err
+	}
 	var port media.Port
 	opt.OnEnd = p.mediaEnded(&port, EventRecordingEnded)
-	r, err := media.CreateRecorder(path, mediaRate, opt)
+	r, err := media.CreateRecorder(path, rate, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +147,12 @@ func (p *Phone) NewRecorder(path string, opt media.RecorderOptions) (*media.Reco
 // the end of a tone that does not repeat. A bad spec wraps
 // dsp.ErrToneSpec.
 func (p *Phone) NewTone(spec string) (*media.Tone, error) {
+	rate, err := p.mediaRate()
+	if err != nil {
+		return nil, err
+	}
 	var port media.Port
-	t, err := media.NewTone(spec, mediaRate, p.mediaEnded(&port, EventToneEnded))
+	t, err := media.NewTone(spec, rate, p.mediaEnded(&port, EventToneEnded))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -173,10 +174,7 @@ func waitEvent(t *testing.T, ev *mediaEvents, port media.Port, want string) {
 
 // share is the fraction of pcm's energy at hz.
 func share(pcm []int16, hz float64) float64 {
-	var e float64
-	for _, v := range pcm {
-		e += float64(v) * float64(v)
-	}
+	e := energy(pcm)
 	if e == 0 {
 		return 0
 	}
@@ -360,10 +358,81 @@ func TestMediaErrorsWhenStopped(t *testing.T) {
 	if _, err := p.NewTone("ringback"); !errors.Is(err, ErrInvalidState) {
 		t.Fatalf("tone on a stopped phone: %v", err)
 	}
+	if _, err := p.NewPlayerFromMemory(toneWAV(1, 8000, 440, 100), false); !errors.Is(err, ErrInvalidState) {
+		t.Fatalf("player on a stopped phone: %v", err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.NewPlayer(filepath.Join(t.TempDir(), "none.wav"), false); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
 	}
 	if _, err := p.NewPlayerFromMemory([]byte("RIFF...."), false); !errors.Is(err, media.ErrCorrupt) {
 		t.Fatalf("corrupt WAV: %v", err)
 	}
+	if _, err := p.NewRecorder(filepath.Join(t.TempDir(), "no", "dir.wav"), media.RecorderOptions{}); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("recorder in a missing directory: %v", err)
+	}
+}
+
+// TestMediaWideband runs the toolkit at the application's sample_rate: a
+// 44.1 kHz stereo WAV of 5 kHz (beyond narrowband) played into an Opus
+// call at 48 kHz reaches the peer at 5 kHz; a G.722 call at 16 kHz carries
+// in-band DTMF both ways through the detector at that rate.
+func TestMediaWideband(t *testing.T) {
+	for _, tc := range []struct {
+		codec string
+		rate  int
+	}{{"opus", 48000}, {"G722", 16000}} {
+		in := newIncoming()
+		opts := map[string]string{"codecs": tc.codec, "sample_rate": strconv.Itoa(tc.rate)}
+		b := testPhoneWith(t, 52700, withOpts(opts, "dtmf_detect_inband", "1"), in.handler(true))
+		a := testPhoneWith(t, 52750, withOpts(opts, "dtmf_mode", "inband"), Handler{})
+		ca, cb := mediaCallPair(t, a, b, in)
+		if br, _ := a.Bridge(); br.Rate() != tc.rate || br.FrameSize() != tc.rate/50 {
+			t.Fatalf("%s: bridge at %d Hz, %d samples a frame", tc.codec, br.Rate(), br.FrameSize())
+		}
+		pl, err := a.NewPlayerFromMemory(toneWAV(2, 44100, 5000, 1000), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Connect(pl, ca.Port()); err != nil {
+			t.Fatal(err)
+		}
+		pcm := record(t, cb, 1500*time.Millisecond)
+		loud := pcm[len(pcm)/3 : len(pcm)/2] // inside the second of tone
+		if s := dsp.Goertzel(loud, 5000, tc.rate) / energy(loud); s < 0.8 {
+			t.Errorf("%s at %d Hz: 5 kHz share %.2f of what the peer heard", tc.codec, tc.rate, s)
+		}
+		if err := ca.SendDTMF("37#", 0); err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && len(got) < 3; {
+			got += cb.GetDTMF(0)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got != "37#" {
+			t.Errorf("%s at %d Hz: in-band keys detected %q, want 37#", tc.codec, tc.rate, got)
+		}
+		_ = ca.Hangup()
+		a.Close(true)
+		b.Close(true)
+	}
+}
+
+func withOpts(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for x, y := range m {
+		out[x] = y
+	}
+	return out
+}
+
+func energy(x []int16) float64 {
+	var e float64
+	for _, v := range x {
+		e += float64(v) * float64(v)
+	}
+	return e
 }

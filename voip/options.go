@@ -63,7 +63,9 @@ var options = []option{
 		func(c *Config) string { return boolText(c.AcceptAnyUser) }},
 	{"audio_format", "s16le", `application sample format: "s16le" or "u8"`,
 		parseAudioFormat, func(c *Config) string { return c.AudioFormat.String() }},
-	{"codecs", "PCMU,PCMA", "audio codecs in preference order",
+	{"sample_rate", "8000", "application audio rate in Hz: 8000, 16000 or 48000 (a 20 ms frame is rate/50 samples; libvoip resamples to and from the codec's rate)",
+		parseSampleRate, intFormat(func(c *Config) int { return c.SampleRate })},
+	{"codecs", "PCMU,PCMA", "audio codecs in preference order: PCMU, PCMA, G722, opus",
 		parseCodecs, func(c *Config) string { return strings.Join(c.Codecs, ",") }},
 	{"dtmf_payload_type", "101", "RFC 4733 payload type offered; 0 = none",
 		parseDTMFPayloadType, intFormat(func(c *Config) int { return int(c.DTMFPayloadType) })},
@@ -253,15 +255,27 @@ func parseAudioFormat(c *Config, v string) error {
 func parseCodecs(c *Config, v string) error {
 	var names []string
 	for _, n := range strings.Split(v, ",") {
-		n = strings.ToUpper(strings.TrimSpace(n))
-		if rtp.CodecByName(n) == nil {
-			return errBadValue("unknown codec " + strconv.Quote(n) + " (PCMU, PCMA)")
+		codec := rtp.CodecByName(strings.TrimSpace(n))
+		if codec == nil {
+			return errBadValue("unknown codec " + strconv.Quote(strings.TrimSpace(n)) + " (PCMU, PCMA, G722, opus)")
 		}
-		if !slices.Contains(names, n) {
-			names = append(names, n)
+		if !slices.Contains(names, codec.Name) {
+			names = append(names, codec.Name)
 		}
 	}
 	c.Codecs = names
+	return nil
+}
+
+func parseSampleRate(c *Config, v string) error {
+	n, err := parseInt(v, 8000, 48000)
+	if err != nil {
+		return err
+	}
+	if !rtp.ValidSampleRate(n) {
+		return errBadValue("want 8000, 16000 or 48000")
+	}
+	c.SampleRate = n
 	return nil
 }
 

@@ -198,6 +198,11 @@ func (p *Phone) Start() error {
 		p.mu.Unlock()
 		return err
 	}
+	bridge, err := media.NewBridge(p.cfg.SampleRate) // media.go
+	if err != nil {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
 	p.setStatusLocked(PhoneRegistering, "starting")
 	p.host = p.cfg.Hostname
 	if p.host == "" {
@@ -211,7 +216,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
-	p.startBridgeLocked()
+	p.startBridgeLocked(bridge)
 	p.pacer.Start()
 	p.stopping = false
 	p.background.Add(1) // the running phone's count; stop releases it
@@ -350,11 +355,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, host)
 		}
 	}
-	codecs := make([]sip.Codec, 0, len(cfg.Codecs))
-	for _, n := range cfg.Codecs {
-		c := rtp.CodecByName(n)
-		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
-	}
+	codecs, dtmf := sdpCodecs(cfg)
 	id := p.newSessionID()
 	return sip.LocalMedia{
 		SessionID:       id,
@@ -363,6 +364,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		Port:            port,
 		Codecs:          codecs,
 		DTMFPayloadType: cfg.DTMFPayloadType,
+		DTMFFormats:     dtmf,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
 	}, nil

@@ -104,8 +104,8 @@ export interface PhoneOptions {
   acceptAnyUser?: boolean;
   /** "s16le" (default) or pyVoIP's unsigned 8-bit "u8" (audio_format). */
   audioFormat?: 's16le' | 'u8';
-  /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]. */
-  codecs?: string[] | string;
+  /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]; also "G722" (16 kHz audio) and "opus" (RFC 7587). */
+  codecs?: Array<'PCMU' | 'PCMA' | 'G722' | 'opus' | string> | string;
   /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
   dtmfPayloadType?: number;
   /** How sendDtmf sends (dtmf_mode), default "auto": "rfc4733" (RFC 4733 events only), "info" (one SIP INFO, application/dtmf-relay, per digit, RFC 6086) or "auto" (RFC 4733 when the peer accepted telephone-event, else INFO). Digits are received either way. */
@@ -162,6 +162,8 @@ export interface PhoneOptions {
   tcpMaxMessageBytes?: number;
   /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
   udpMaxSources?: number;
+  /** The application's audio rate in Hz (sample_rate), default 8000: a 20 ms frame is rate/50 samples (s16le: 320, 640 or 1920 bytes); libvoip resamples to the codec's rate. 16000 or 48000 with "G722" or "opus" gives wideband audio. */
+  sampleRate?: 8000 | 16000 | 48000;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -379,7 +381,7 @@ export declare class Call extends EventEmitter {
   readonly remoteUri: string;
   readonly localUri: string;
   readonly callId: string;
-  /** Negotiated codec, e.g. "PCMU". */
+  /** Negotiated codec: "PCMU", "PCMA", "G722" or "opus". */
   readonly codec: string;
   readonly endReason: string;
   readonly endCode: number;

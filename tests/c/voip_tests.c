@@ -1600,10 +1600,15 @@ static void test_leak_selfcheck(void)
 
 /* ------------------------------------------------------------------------ */
 
+/* wideband.c: G.722 / Opus calls at 16 and 48 kHz (issue 13). */
+void wideband_test(int rtp_lo0, int rtp_lo1);
+static void test_wideband(void) { wideband_test(rtp_lo(0), rtp_lo(1)); }
+
 static const struct {
     const char *name;
     void (*fn)(void);
 } tests[] = {
+    { "wideband", test_wideband },
     { "answer", test_answer },
     { "audio", test_audio },
     { "audio_u8", test_audio_u8 },

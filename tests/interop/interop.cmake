@@ -29,6 +29,8 @@ set(VOIP_INTEROP_TESTS
   sipp_reinvite
   sipp_session_timer
   lossy_link
+  baresip_wideband
+  inband_dtmf   # media toolkit (issue 12): in-band DTMF with SIPp, baresip and multimon-ng
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)

@@ -121,6 +121,8 @@ const OPTION_KEYS = {
   tcpMessageTimeoutMs: int('tcp_message_timeout_ms'),
   tcpMaxMessageBytes: int('tcp_max_message_bytes'),
   udpMaxSources: int('udp_max_sources'),
+  // Wideband audio (issue 13: codecs).
+  sampleRate: int('sample_rate'),
 };
 
 // Handled by the binding itself, not set_option.

@@ -4,8 +4,14 @@ conferences and in-band DTMF between phones on 127.0.0.1."""
 from __future__ import annotations
 
 import math
+import os
+import signal
 import struct
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 import wave
 from pathlib import Path
 from typing import List
@@ -15,7 +21,16 @@ import pytest
 import voip
 from voip import CallState, VoIPCall
 
-from conftest import Answerer, PhoneFactory, goertzel_power, s16_samples, tone_s16, uri_of
+from conftest import (
+    Answerer,
+    PhoneFactory,
+    goertzel_power,
+    next_rtp_range,
+    s16_samples,
+    tone_s16,
+    uri_of,
+    wait_until,
+)
 
 
 def wav_bytes(freq: float, ms: int, rate: int, channels: int = 1) -> bytes:
@@ -97,7 +112,7 @@ def test_conference_of_three(make_phone: PhoneFactory) -> None:
         c = make_phone().call(uri_of(hub, "conf"))
         assert c.wait(timeout=5) == CallState.ANSWERED
         members.append(c)
-    assert voip_wait(lambda: len(ans.calls) == 3)
+    assert wait_until(lambda: len(ans.calls) == 3)
     heard: List[List[int]] = [[], [], []]
     with hub.conference(ans.calls) as conf:
         assert len(conf) == 3
@@ -123,12 +138,6 @@ def test_conference_of_three(make_phone: PhoneFactory) -> None:
         c.hangup()
 
 
-def voip_wait(cond, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    from conftest import wait_until
-
-    return wait_until(cond, timeout)
-
-
 def test_inband_dtmf(make_phone: PhoneFactory) -> None:
     ans = Answerer(lambda c: c.answer())
     callee = make_phone(call_callback=ans, dtmf_detect_inband=True, dtmf_payload_type=0)
@@ -143,7 +152,7 @@ def test_inband_dtmf(make_phone: PhoneFactory) -> None:
         deadline_digits.append(ans.calls[0].get_dtmf(None))
         return len("".join(deadline_digits)) >= 3
 
-    assert voip_wait(collected, 4)
+    assert wait_until(collected, 4)
     assert "".join(deadline_digits) == "42#"
     call.hangup()
 
@@ -173,3 +182,37 @@ def test_media_errors(make_phone: PhoneFactory, tmp_path: Path) -> None:
         tone.connect(call)  # closed
     tone.close()  # twice: nothing
     call.hangup()
+
+
+def test_recording_header_valid_after_kill(tmp_path: Path) -> None:
+    """A process killed (SIGKILL) while recording leaves a valid WAV: the
+    header is rewritten every second, so it covers what was written."""
+    low, high = next_rtp_range()
+    path = tmp_path / "killed.wav"
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time, voip
+            p = voip.VoIPPhone(voip.VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0,
+                               rtp_port_low={low}, rtp_port_high={high}))
+            p.start()
+            rec, tone = p.recorder({str(path)!r}), p.tone("1000")
+            tone.connect(rec)
+            print("RECORDING", flush=True)
+            time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "RECORDING"
+        time.sleep(2.5)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    data = path.read_bytes()
+    size = struct.unpack_from("<I", data, 40)[0]
+    assert data[:4] == b"RIFF" and data[36:40] == b"data"
+    assert struct.unpack_from("<I", data, 4)[0] == 36 + size
+    assert 2 * 8000 <= size <= len(data) - 44, f"header covers {size} bytes of {len(data) - 44}"
+    with wave.open(str(path)) as w:  # the standard library reads it
+        frames = s16_samples(w.readframes(w.getnframes()))
+    assert goertzel_power(frames[:8000], 1000) > 0.9

@@ -35,7 +35,14 @@ const options: PhoneOptions = {
   acceptAnyUser: false,
   userAgent: '',
   logLevel: 'info',
+  // Wideband audio (issue 13: codecs).
+  sampleRate: 16000,
 };
+const wideband: PhoneOptions = { codecs: ['opus', 'G722', 'PCMU'], sampleRate: 48000 };
+// @ts-expect-error 44100 Hz is not an application rate libvoip takes
+const badRate: PhoneOptions = { sampleRate: 44100 };
+void wideband;
+void badRate;
 const previousLimit: number = setMemoryLimit(256);
 
 async function main(): Promise<void> {

@@ -21,13 +21,12 @@ connected: the application is one more port.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 import weakref
 from ctypes import byref, c_uint64
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Type, Union
 
 from . import _lib
 from .errors import InvalidArgumentError, VoIPError, from_code
@@ -76,7 +75,8 @@ def disconnect(src: Connectable, dst: Connectable) -> None:
     _check(_lib.lib.voip_disconnect(_handle_of(src), _handle_of(dst)), "disconnect")
 
 
-def _destroy(handle: int) -> None:
+def _destroy(handle: int, ports: Dict[int, Any]) -> None:
+    ports.pop(handle, None)
     try:
         _lib.lib.voip_media_destroy(handle)
     except Exception:  # pragma: no cover - interpreter shutdown
@@ -91,14 +91,13 @@ class MediaPort:
     def __init__(self, phone: "VoIPPhone", handle: int) -> None:
         self.phone = phone
         self._handle = handle
-        self._lock = threading.Lock()
         self._ended = threading.Event()
         self.end_reason = ""
         #: Called as on_end(port, reason) when the port ends (on the
         #: library's callback thread).
         self.on_end: Optional[EndCallback] = None
-        self._finalizer = weakref.finalize(self, _destroy, handle)
         phone._media_ports[handle] = weakref.ref(self)
+        self._finalizer = weakref.finalize(self, _destroy, handle, phone._media_ports)
 
     @property
     def handle(self) -> int:
@@ -143,7 +142,6 @@ class MediaPort:
         """Stop (a recording's file is finished) and release the handle;
         closing twice does nothing."""
         self._finalizer()
-        self.phone._media_ports.pop(self._handle, None)
 
     stop = close
 

@@ -152,6 +152,12 @@ class VoIPPhoneParameter:
     tcp_message_timeout_ms: Optional[int] = None
     tcp_max_message_bytes: Optional[int] = None
     udp_max_sources: Optional[int] = None
+    # ---- wideband audio (issue 13: codecs) ----
+    sample_rate: Optional[int] = None
+    """The application's audio rate in Hz: 8000 (libvoip's default), 16000
+    or 48000.  A 20 ms frame is rate/50 samples; libvoip resamples to the
+    codec's rate.  Use with codecs such as ["opus", "G722", "PCMU"] for
+    wideband ("HD") audio."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -174,7 +180,7 @@ class VoIPPhoneParameter:
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
         for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS:
+                     "register_expires", "sample_rate") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS:
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -231,6 +237,8 @@ class VoIPPhoneParameter:
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
+        if self.sample_rate is not None:
+            o.append(("sample_rate", str(int(self.sample_rate))))
         for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS:
             v = getattr(self, key)
             if v is not None:
@@ -381,6 +389,8 @@ class VoIPPhone:
         self.voip_phone_parameter = p  # pyVoIP's attribute name
         self.call_class: Type[VoIPCall] = p.call_class or VoIPCall
         self.audio_format = p.audio_format
+        self.sample_rate = p.sample_rate or 8000
+        """The application's audio rate in Hz (option sample_rate)."""
 
         self._lock = threading.RLock()
         self._handle: Optional[int] = None
