@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"strconv"
@@ -386,5 +387,32 @@ func TestTrace(t *testing.T) {
 	}
 	if !strings.Contains(errs, "INVITE sip:") {
 		t.Errorf("--trace logged no INVITE:\n%s", errs)
+	}
+}
+
+// TestSoundNullDevice runs miniaudio's null device for the whole call at
+// the phone's sample_rate: it captures and plays that many frames a
+// second.
+func TestSoundNullDevice(t *testing.T) {
+	for i, rate := range []int{8000, 16000} {
+		t.Run(strconv.Itoa(rate), func(t *testing.T) {
+			p := newPeer(t, 39200+40*i, &peer{})
+			args := cliArgs(39220+40*i, "call", p.uri, "--sound", "--sound-backend", "null",
+				"--duration", "1s", "--option", "sample_rate="+strconv.Itoa(rate))
+			code, out, errs := runCLI(t, nil, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			var captured, played int
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "SOUND ") {
+					_, _ = fmt.Sscanf(line, "SOUND backend=null captured=%d played=%d", &captured, &played)
+				}
+			}
+			// 1 s of audio; the device starts a little after the answer.
+			if captured < rate*6/10 || captured > rate*15/10 || played < rate*6/10 || played > rate*15/10 {
+				t.Fatalf("null device at %d Hz: captured %d, played %d frames in 1 s\n%s", rate, captured, played, out)
+			}
+		})
 	}
 }

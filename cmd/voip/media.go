@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -14,14 +15,25 @@ import (
 // about -40 dBFS, well above a line's noise and below speech.
 const silenceLevel = 300
 
-// frameBytes is 20 ms of s16le mono at 8 kHz.
-const frameBytes = 320
+// sampleRate is the phone's application audio rate (option sample_rate:
+// 8000, 16000 or 48000; 8000 when the library has no such option).
+func sampleRate(c *voip.Call) int {
+	v, err := c.Phone().Option("sample_rate")
+	if n, convErr := strconv.Atoi(v); err == nil && convErr == nil && n > 0 {
+		return n
+	}
+	return 8000
+}
+
+// frameBytes is 20 ms of s16le mono at rate.
+func frameBytes(rate int) int { return rate / 50 * 2 }
 
 // farEnd reads the call's audio for as long as it lasts: it notes when the
 // far end was last heard (--dtmf-after-silence) and plays the audio on
 // the sound card (--sound), whose microphone feeds the call.
 type farEnd struct {
 	c        *voip.Call
+	rate     int // samples per second of the call's audio
 	start    time.Time
 	lastLoud atomic.Int64 // UnixNano of the last frame above silenceLevel; 0: none
 	sound    *soundDevice
@@ -31,9 +43,9 @@ type farEnd struct {
 // startMedia starts reading the call's audio and, with --sound, the sound
 // card.
 func startMedia(c *voip.Call, set *settings) (*farEnd, error) {
-	m := &farEnd{c: c, start: time.Now(), done: make(chan struct{})}
+	m := &farEnd{c: c, rate: sampleRate(c), start: time.Now(), done: make(chan struct{})}
 	if set.sound {
-		d, err := openSound(set.soundBackend, c)
+		d, err := openSound(set.soundBackend, c, m.rate)
 		if err != nil {
 			close(m.done)
 			return nil, err
@@ -46,7 +58,7 @@ func startMedia(c *voip.Call, set *settings) (*farEnd, error) {
 
 func (m *farEnd) readLoop() {
 	defer close(m.done)
-	buf := make([]byte, frameBytes)
+	buf := make([]byte, frameBytes(m.rate))
 	for {
 		n, err := m.c.ReadAudio(buf, 200*time.Millisecond)
 		if n > 0 {

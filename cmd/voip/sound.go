@@ -16,12 +16,12 @@ import (
 // the next value.
 const backendNull = malgo.BackendNull + 1
 
-// playbackLimit bounds the audio queued for the speaker: 200 ms. More
-// means the far end's audio is late; the oldest is dropped.
-const playbackLimit = 10 * frameBytes
+// playbackFrames bounds the audio queued for the speaker: ten 20 ms
+// frames. More means the far end's audio is late; the oldest is dropped.
+const playbackFrames = 10
 
-// soundDevice is a duplex sound card stream at the call's format (8 kHz
-// mono s16le): the microphone's audio is written to the call, the call's
+// soundDevice is a duplex sound card stream at the call's format (mono
+// s16le at the phone's sample_rate): the microphone's audio is written to the call, the call's
 // audio is queued for the speaker.
 type soundDevice struct {
 	backend string
@@ -31,13 +31,14 @@ type soundDevice struct {
 
 	mu    sync.Mutex
 	queue []byte // for the speaker
+	limit int    // most bytes queued
 
 	captured, played atomic.Uint64 // frames (samples) through the device
 }
 
 // openSound opens and starts the default duplex device of backend
-// ("default": miniaudio's choice, or "null").
-func openSound(backend string, c *voip.Call) (*soundDevice, error) {
+// ("default": miniaudio's choice, or "null") at rate.
+func openSound(backend string, c *voip.Call, rate int) (*soundDevice, error) {
 	var backends []malgo.Backend
 	if backend == "null" {
 		backends = []malgo.Backend{backendNull}
@@ -46,11 +47,11 @@ func openSound(backend string, c *voip.Call) (*soundDevice, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no sound system (%v): try --sound-backend null or leave out --sound", err)
 	}
-	d := &soundDevice{backend: backend, ctx: mctx, call: c}
+	d := &soundDevice{backend: backend, ctx: mctx, call: c, limit: playbackFrames * frameBytes(rate)}
 	cfg := malgo.DefaultDeviceConfig(malgo.Duplex)
 	cfg.Capture.Format, cfg.Capture.Channels = malgo.FormatS16, 1
 	cfg.Playback.Format, cfg.Playback.Channels = malgo.FormatS16, 1
-	cfg.SampleRate = 8000
+	cfg.SampleRate = uint32(rate)
 	cfg.PeriodSizeInMilliseconds = 20
 	dev, err := malgo.InitDevice(mctx.Context, cfg, malgo.DeviceCallbacks{Data: d.data})
 	if err != nil {
@@ -88,7 +89,7 @@ func (d *soundDevice) play(pcm []byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.queue = append(d.queue, pcm...)
-	if over := len(d.queue) - playbackLimit; over > 0 {
+	if over := len(d.queue) - d.limit; over > 0 {
 		d.queue = d.queue[:copy(d.queue, d.queue[over:])]
 	}
 }
