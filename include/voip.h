@@ -834,6 +834,78 @@ VOIP_API int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t dura
 VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_out);
 
 /* ========================================================================
+ * Call: waiting for what was queued, flushing, collecting digits
+ * (issue 17: a digit string sent in full before a hang-up, barge-in,
+ * an IVR's digit entry)
+ * ======================================================================== */
+
+/* What voip_call_drain() waits for (a bit mask). */
+#define VOIP_DRAIN_DTMF   1u  /* digits queued by voip_call_send_dtmf sent: RFC 4733
+                                 events with their end packets, or each SIP INFO
+                                 answered and its duration passed */
+#define VOIP_DRAIN_AUDIO  2u  /* audio queued by voip_call_write_audio sent to its
+                                 last sample */
+
+/* Wait until what was queued before this call has gone out (flags: a mask
+ * of VOIP_DRAIN_*), e.g. send "123#", drain, then hang up: the peer gets
+ * every digit.  Returns VOIP_OK once it has (at once when nothing is
+ * queued, e.g. before ANSWERED); VOIP_ETIMEOUT when timeout_ms (-1 =
+ * forever) passed first; VOIP_EENDED when the call ended first (what was
+ * left did not go out); VOIP_EINVAL for no or unknown flags.  On hold,
+ * written audio is dropped (so it is drained at once) but digits wait for
+ * the resume.
+ * Threads: any.  Blocks: until sent (about 20 ms per queued 20 ms of audio,
+ * 100 ms plus a 40 ms gap per default digit), at most timeout_ms. */
+VOIP_API int voip_call_drain(uint64_t call, uint32_t flags, int32_t timeout_ms);
+
+/* What voip_call_flush() drops (a bit mask). */
+#define VOIP_FLUSH_SEND_AUDIO      1u  /* audio written but not yet sent: silence is
+                                          sent from the next 20 ms on (barge-in) */
+#define VOIP_FLUSH_RECEIVED_AUDIO  2u  /* received audio not yet read: the next read
+                                          returns what arrives from then on */
+#define VOIP_FLUSH_RECEIVED_DTMF   4u  /* received digits not yet taken (get_dtmf,
+                                          collect_dtmf): keys typed ahead */
+
+/* Drop the queued audio or digits named by flags (a mask of VOIP_FLUSH_*),
+ * at once.  Works in any state (before ANSWERED or after ENDED the audio
+ * queues are empty).  VOIP_EINVAL for no or unknown flags.
+ * Threads: any.  Blocks: no. */
+VOIP_API int voip_call_flush(uint64_t call, uint32_t flags);
+
+/* Why voip_call_collect_dtmf() stopped (*stop_out). */
+#define VOIP_COLLECT_MAX_DIGITS   1  /* max_digits (or buflen - 1) digits were collected */
+#define VOIP_COLLECT_TERMINATOR   2  /* a key of terminators was pressed */
+#define VOIP_COLLECT_TIMEOUT      3  /* timeout_ms passed */
+#define VOIP_COLLECT_INTER_DIGIT  4  /* inter_digit_ms passed after a digit */
+#define VOIP_COLLECT_ENDED        5  /* the call ended */
+
+/* Collect received digits until the first of: max_digits digits (0 = no
+ * limit but the buffer's: buflen - 1, at most 1024), a key of terminators
+ * (e.g. "#"; NULL or "" = none; the key is not stored in buf but in
+ * *terminator_out), timeout_ms in all (-1 = none; 0 = take only the digits
+ * already queued), inter_digit_ms after a digit with no next one (<= 0 =
+ * none), or the end of the call.  The digits come from the queue
+ * voip_call_get_dtmf() reads, so keys pressed before the call count
+ * (voip_call_flush with VOIP_FLUSH_RECEIVED_DTMF drops them first); the
+ * digits after a stop stay queued.  buf receives the digits,
+ * NUL-terminated; *stop_out (may be NULL) a VOIP_COLLECT_* reason;
+ * *terminator_out (may be NULL) the terminator pressed, or '\0'.
+ * Returns VOIP_OK for every stop (a timeout included: see *stop_out);
+ * VOIP_EINVAL for a NULL buf or buflen < 2, max_digits < 0, timeout_ms <
+ * -1, or a terminator that is not a DTMF digit.  An IVR asking for a
+ * 4-digit PIN ended by "#":
+ *     char pin[8]; int32_t why;
+ *     voip_call_collect_dtmf(call, 4, 15000, 5000, "#", pin, sizeof pin, &why, NULL);
+ * Ownership: terminators is read during the call; buf is the caller's.
+ * Threads: any; one collector per call at a time.
+ * Blocks: until a stop condition (with neither timeout, inter-digit timeout,
+ * terminator nor digit limit, until the call ends). */
+VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t timeout_ms,
+                                    int32_t inter_digit_ms, const char *terminators,
+                                    char *buf, size_t buflen, int32_t *stop_out,
+                                    char *terminator_out);
+
+/* ========================================================================
  * Call: facts, last error, release
  * ======================================================================== */
 

@@ -125,6 +125,8 @@ type Stream struct {
 	tap     streamTap // a media bridge's port (stream_tap.go)
 	inband  inband    // in-band DTMF (stream_tap.go)
 
+	drain drainState // waiters of Drain (drain.go)
+
 	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
 	// the intervals sent before.
 	confirmed       bool
@@ -277,6 +279,7 @@ func (s *Stream) tick() {
 		s.mu.Unlock()
 		return
 	}
+	s.noteTickLocked()
 	ts := s.ts
 	s.ts += s.clockStep()
 	// Send side: a DTMF event, or 20 ms of audio (silence when the

@@ -8,7 +8,7 @@
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
 #                  baresip-core, kamailio (+ presence modules), valgrind, tshark,
-#                  sox, multimon-ng, python3(-venv)
+#                  sox, multimon-ng, python3(-venv), tmux
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -61,6 +61,7 @@ TEST_PKGS=(
   "python3-venv:"
   "iproute2:ss"
   "procps:ps"
+  "tmux:tmux"           # issue 17: the interactive `voip` CLI test (tests/cli)
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")

@@ -76,6 +76,10 @@ type Call struct {
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
 	referred  bool         // a REFER of the peer is being followed
+
+	// digitWait is closed by the next received digit; nil when nobody
+	// waits (CollectDTMF, call_collect.go).
+	digitWait chan struct{}
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,

@@ -87,6 +87,10 @@ func (c *Call) onDigit(d byte) {
 	if len(c.digits) < maxQueuedDigits {
 		c.digits = append(c.digits, d)
 	}
+	if c.digitWait != nil {
+		close(c.digitWait)
+		c.digitWait = nil
+	}
 	c.mu.Unlock()
 	c.phone.events.post(func() {
 		if f := c.phone.handlers().DTMF; f != nil {

@@ -427,6 +427,42 @@ export declare class IncomingSubscription {
   end(reason?: string, options?: { timeoutMs?: number | null }): Promise<void>;
   /** Release the handle. */
   release(): void;
+// --- issue 17: drain, flush, collectDtmf ---
+/** Call.drain() options. */
+export interface DrainOptions {
+  /** Wait for the digits of sendDtmf (default true). */
+  dtmf?: boolean;
+  /** Wait for the audio written (default true). */
+  audio?: boolean;
+  /** Milliseconds (-1, Infinity or undefined: no limit). */
+  timeout?: number;
+}
+/** Call.flush() options: what to drop. */
+export interface FlushOptions {
+  /** Audio written but not yet sent (barge-in). */
+  sendAudio?: boolean;
+  /** Received audio not yet read. */
+  receivedAudio?: boolean;
+  /** Received digits not yet taken (getDtmf, collectDtmf). */
+  receivedDtmf?: boolean;
+}
+/** Call.collectDtmf() stop conditions; each is off when left out. */
+export interface CollectDtmfOptions {
+  /** Stop after this many digits (0: no limit but 1024). */
+  maxDigits?: number;
+  /** Milliseconds for the whole collection (0: only the digits already queued). */
+  timeout?: number;
+  /** Milliseconds after a digit with no next one. */
+  interDigitTimeout?: number;
+  /** Keys that end the entry, e.g. "#"; not part of the digits. */
+  terminators?: string;
+}
+/** What Call.collectDtmf() gathered. */
+export interface DtmfCollection {
+  digits: string;
+  reason: 'max_digits' | 'terminator' | 'timeout' | 'inter_digit_timeout' | 'ended';
+  /** The terminator pressed, '' unless reason is 'terminator'. */
+  terminator: string;
 }
 
 export interface ReadOptions {
@@ -514,6 +550,14 @@ export declare class Call extends EventEmitter {
   sendDtmf(digits: string, durationMs?: number): void;
   /** Take received digits (all, or up to max, a count >= 0); '' when none. */
   getDtmf(max?: number): string;
+
+  // --- issue 17: waiting for what was queued, flushing, collecting digits ---
+  /** Wait until the queued digits (options.dtmf, default true) and audio (options.audio, default true) were sent: resolves true, or false when options.timeout ms passed first; rejects with VoipError 'EENDED' when the call ended first. */
+  drain(options?: DrainOptions): Promise<boolean>;
+  /** Drop queued media at once (barge-in: sendAudio); the library refuses a call naming none (VoipError 'EINVAL'). */
+  flush(options: FlushOptions): void;
+  /** Collect received digits until a stop condition; resolves with the digits (without the terminator) and why it stopped. */
+  collectDtmf(options?: CollectDtmfOptions): Promise<DtmfCollection>;
 
   /** Read `length` bytes of audio (default 320 = 20 ms s16le mono 8 kHz); length 0 rejects with VoipError 'EINVAL'. */
   readAudio(length?: number, options?: ReadOptions): Promise<Buffer>;

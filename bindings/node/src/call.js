@@ -683,8 +683,9 @@ class Call extends EventEmitter {
     for (;;) {
       const r = this._readChain;
       const w = this._writeChain;
-      await Promise.all([r, w]);
-      if (r === this._readChain && w === this._writeChain) break;
+      const c = this._collectChain; // collectDtmf (call_drain.js)
+      await Promise.all([r, w, c]);
+      if (r === this._readChain && w === this._writeChain && c === this._collectChain) break;
     }
     this._releaseNow();
   }
@@ -730,5 +731,7 @@ class Call extends EventEmitter {
     return `Call { id: ${this._id}, direction: '${this._direction}', state: '${this.state}', remoteUri: '${this._remoteUri}' }`;
   }
 }
+
+require('./call_drain').install(Call); // drain, flush, collectDtmf (issue 17)
 
 module.exports = { Call, emitSafe, checkTimeout, SLICE_MS };

@@ -124,6 +124,10 @@ function declare(lib, koffi) {
     call_release: f('int voip_call_release(uint64_t call)'),
     call_transfer: f('int voip_call_transfer(uint64_t call, const char *uri, int32_t blind, int32_t timeout_ms)'),                // async only
     call_transfer_attended: f('int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t timeout_ms)'),              // async only
+    // issue 17: waiting for what was queued, flushing, collecting digits
+    call_drain: opt('int voip_call_drain(uint64_t call, uint32_t flags, int32_t timeout_ms)'), // async only
+    call_flush: opt('int voip_call_flush(uint64_t call, uint32_t flags)'),
+    call_collect_dtmf: opt('int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t timeout_ms, int32_t inter_digit_ms, const char *terminators, uint8_t *buf, size_t buflen, _Out_ int32_t *stop_out, _Out_ uint8_t *terminator_out)'), // async only
 
     // Events (src/events.js).
     phone_on_notify: opt('int voip_phone_on_notify(uint64_t phone, voip_notify_fn *fn, void *user_data)'),

@@ -3,6 +3,7 @@
 import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
 import { Player, Recorder, Tone, Conference } from 'libvoip';
 import type { PhoneOptions, PendingCall, SendMessageOptions, IncomingRequest } from 'libvoip';
+import type { DtmfCollection } from 'libvoip'; // issue 17
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 
@@ -90,6 +91,13 @@ async function main(): Promise<void> {
   const m: number = await call.writeAudioAsync(new Int16Array(160));
   call.sendDtmf('12#');
   const digits: string = call.getDtmf();
+  // issue 17: drain, flush, collectDtmf
+  const drained: boolean = await call.drain({ dtmf: true, timeout: 5000 });
+  call.flush({ sendAudio: true, receivedDtmf: true });
+  const pin: DtmfCollection = await call.collectDtmf({ maxDigits: 4, timeout: 15000, interDigitTimeout: 5000, terminators: '#' });
+  if (pin.reason === 'terminator') console.log(pin.digits, pin.terminator, drained);
+  // @ts-expect-error: no such stop reason
+  if (pin.reason === 'hangup') console.log(pin.digits);
   const stream: CallAudioStream = call.audioStream({ frameBytes: 640 });
   await pipeline(stream, createWriteStream('/tmp/call.raw'));
   const { reason, code } = await call.waitEnded();

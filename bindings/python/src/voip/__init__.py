@@ -29,6 +29,7 @@ from .media import Conference, MediaPort, Player, Recorder, Tone
 from .phone import VoIPPhone, VoIPPhoneParameter
 from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
+from .types import DTMFCollection  # issue 17
 
 __version__ = "0.1.0"
 
@@ -101,4 +102,5 @@ __all__ = [
     "Watch",
     "IncomingSubscription",
     "Notification",
+    "DTMFCollection",  # issue 17
 ]

@@ -146,7 +146,23 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_incoming_subscription_release": (c_int, [c_uint64]),
     "voip_phone_set_presence": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
     "voip_phone_publish": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
+    # issue 17: waiting for what was queued, flushing, collecting digits
+    "voip_call_drain": (c_int, [c_uint64, c_uint32, c_int32]),
+    "voip_call_flush": (c_int, [c_uint64, c_uint32]),
+    "voip_call_collect_dtmf": (
+        c_int,
+        [c_uint64, c_int32, c_int32, c_int32, c_char_p, c_char_p, c_size_t,
+         POINTER(c_int32), POINTER(ctypes.c_char)],
+    ),
 }
+
+# voip.h's VOIP_DRAIN_*, VOIP_FLUSH_* and VOIP_COLLECT_* (test_header checks them).
+DRAIN_DTMF = 1
+DRAIN_AUDIO = 2
+FLUSH_SEND_AUDIO = 1
+FLUSH_RECEIVED_AUDIO = 2
+FLUSH_RECEIVED_DTMF = 4
+COLLECT_STOPS = {1: "max_digits", 2: "terminator", 3: "timeout", 4: "inter_digit_timeout", 5: "ended"}
 
 # Declared in voip.h but possibly missing from a given build.
 _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {

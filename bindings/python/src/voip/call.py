@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Type, Union
 
 from . import _lib
 from .errors import InvalidArgumentError, InvalidStateError, VoIPError, from_code
-from .types import CallRequest, CallState
+from .types import CallRequest, CallState, DTMFCollection
 
 if TYPE_CHECKING:  # pragma: no cover
     from .phone import VoIPPhone
@@ -444,6 +444,77 @@ class VoIPCall:
         d = _lib.encode(digits, "digits")
         ms = _lib.int32(duration_ms, "duration_ms")
         self._check(_lib.lib.voip_call_send_dtmf(self._h(), d, ms))
+
+    # ------------------------------------------------------------------
+    # Waiting for what was queued, flushing, collecting digits (issue 17;
+    # not in pyVoIP)
+    # ------------------------------------------------------------------
+    def drain(self, dtmf: bool = True, audio: bool = True, timeout: Optional[float] = None) -> bool:
+        """Wait until the digits (*dtmf*) and audio (*audio*) queued so far
+        have been sent, e.g. ``send_dtmf("123#")``, ``drain()``, ``hangup()``:
+        the peer gets every digit.  Returns True once they have (at once
+        when nothing is queued), False when *timeout* seconds (None: no
+        limit) passed first.  Raises InvalidStateError when the call ended
+        first, InvalidArgumentError (the library's) when both flags are
+        False.  Blocks the calling thread (the GIL is released)."""
+        flags = (_lib.DRAIN_DTMF if dtmf else 0) | (_lib.DRAIN_AUDIO if audio else 0)
+        rc = _lib.lib.voip_call_drain(self._h(), flags, _ms(timeout))
+        if rc == _lib.ETIMEOUT:
+            return False
+        if rc == _lib.EENDED:
+            raise InvalidStateError(f"call {self._handle} ended before its queued media was sent", rc)
+        self._check(rc)
+        return True
+
+    def flush(self, *, send_audio: bool = False, received_audio: bool = False,
+              received_dtmf: bool = False) -> None:
+        """Drop queued media at once: *send_audio* the audio written but not
+        yet sent (barge-in: silence follows), *received_audio* the received
+        audio not yet read (the next read returns what arrives from then on),
+        *received_dtmf* the received digits not yet taken (keys typed ahead
+        of a prompt).  The library refuses a call naming none
+        (InvalidArgumentError)."""
+        flags = (
+            (_lib.FLUSH_SEND_AUDIO if send_audio else 0)
+            | (_lib.FLUSH_RECEIVED_AUDIO if received_audio else 0)
+            | (_lib.FLUSH_RECEIVED_DTMF if received_dtmf else 0)
+        )
+        self._check(_lib.lib.voip_call_flush(self._h(), flags))
+
+    def collect_dtmf(
+        self,
+        max_digits: int = 0,
+        timeout: Optional[float] = None,
+        inter_digit_timeout: Optional[float] = None,
+        terminators: str = "",
+    ) -> DTMFCollection:
+        """Collect received digits until the first of: *max_digits* digits
+        (0: no limit but 1024), a key of *terminators* (e.g. "#"; not part
+        of the digits), *timeout* seconds in all (None: none; 0: only the
+        digits already queued), *inter_digit_timeout* seconds after a digit
+        with no next one (None: none), or the end of the call.  Takes the
+        digits from the queue :meth:`get_dtmf` reads (keys pressed earlier
+        count; ``flush(received_dtmf=True)`` drops them).  Returns a
+        :class:`DTMFCollection` (digits, reason, terminator).  The library
+        checks the values (InvalidArgumentError).  Blocks the calling thread
+        (the GIL is released); with no stop condition but the call's end it
+        waits for that."""
+        limit = _lib.int32(max_digits, "max_digits")
+        term = _lib.encode(terminators, "terminators")
+        inter = 0 if inter_digit_timeout is None else max(1, _ms(inter_digit_timeout))
+        room = 1025 if limit <= 0 else min(limit, 1024) + 1
+        buf = ctypes.create_string_buffer(room)
+        stop = c_int32()
+        pressed = ctypes.c_char()
+        rc = _lib.lib.voip_call_collect_dtmf(
+            self._h(), limit, _ms(timeout), inter, term, buf, room, byref(stop), byref(pressed)
+        )
+        self._check(rc)
+        return DTMFCollection(
+            buf.value.decode("ascii", errors="replace"),
+            _lib.COLLECT_STOPS.get(stop.value, str(stop.value)),
+            pressed.value.decode("ascii", errors="replace") if pressed.value != b"\x00" else "",
+        )
 
     # ------------------------------------------------------------------
     # Audio

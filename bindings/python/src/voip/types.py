@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 __all__ = [
     "CallState",
@@ -13,6 +13,7 @@ __all__ = [
     "CallRequest",
     "PhoneRequest",
     "KEY_PASSWORD",
+    "DTMFCollection",
 ]
 
 
@@ -117,3 +118,17 @@ class PhoneRequest:
     content_type: str
     body: str
     call: Optional[object] = None
+
+
+# --- issue 17: collect_dtmf's result ---------------------------------------
+class DTMFCollection(NamedTuple):
+    """What :meth:`VoIPCall.collect_dtmf` gathered: ``digits, reason,
+    terminator = call.collect_dtmf(...)``.  Not in pyVoIP."""
+
+    digits: str
+    """The digits, oldest first, without the terminator."""
+    reason: str
+    """Why it stopped: "max_digits", "terminator", "timeout",
+    "inter_digit_timeout" or "ended"."""
+    terminator: str
+    """The terminator pressed ("" unless reason is "terminator")."""
