@@ -217,8 +217,6 @@ class VoIPPhoneParameter:
         for name in ("accept_any_user", "sip_trace"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool or None")
-        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
-            raise TypeError("accept_any_user must be a bool or None")
         if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
             raise TypeError("dtmf_detect_inband must be a bool or None")
         if self.call_class is not None and not (
@@ -500,9 +498,8 @@ class VoIPPhone(PhoneEvents):
             }.get(level, logging.ERROR)
             liblog.log(lvl, "phone %d: %s", ph, _lib.text(msg))
 
-        self._cfuncs: Tuple[Any, ...] = (
         self._media_ports: Dict[int, "weakref.ReferenceType[media.MediaPort]"] = {}
-        self._cfuncs = (
+        self._cfuncs: Tuple[Any, ...] = (
             _lib.INCOMING_CALL_FN(on_incoming),
             _lib.CALL_STATE_FN(on_state),
             _lib.DTMF_FN(on_dtmf),
