@@ -62,6 +62,9 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// Protector, when not nil, seals every packet sent and opens every
+	// packet received (SRTP, srtp.go); nil is plain RTP.
+	Protector Protector
 }
 
 // Stats are a stream's media counters.
@@ -129,7 +132,7 @@ type Stream struct {
 	pcm     [SamplesPerFrame]int16
 	payload [MaxFramePayload]byte
 	decoded [MaxFramePayload]int16
-	pkts    [3][headerSize + MaxFramePayload]byte
+	pkts    [3][headerSize + MaxFramePayload + ProtectOverhead]byte
 
 	rxReady chan struct{}    // a token per played frame, for a waiting reader
 	timers  chan *time.Timer // stopped timers kept for waiting reads and writes
@@ -143,6 +146,7 @@ type Stream struct {
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
 	droppedSSRC                           atomic.Uint64
+	srtpReplayed, srtpAuthFailed          atomic.Uint64 // srtp_stream.go
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -251,7 +255,7 @@ func (s *Stream) tick() {
 	remote := s.remote
 	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
 	if sending {
-		nout = s.buildSend(&out, ts)
+		nout = s.protectLocked(&out, s.buildSend(&out, ts))
 	} else {
 		s.tx.discard(SamplesPerFrame)
 	}
