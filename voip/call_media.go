@@ -33,6 +33,7 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
 			DTMFPayloadType: neg.DTMFPayloadType,
 			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+			Protector: c.protectorLocked(neg),
 		})
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
@@ -64,6 +65,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
+		Protector:         c.protectorLocked(neg), // media_security.go
 	})
 	if err != nil {
 		return err
@@ -267,6 +269,9 @@ func (c *Call) Info(key string) (string, error) {
 			st = c.stream.Stats()
 		}
 		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
+	}
+	if v, ok := c.securityInfoLocked(key); ok { // media_security.go
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }

@@ -59,6 +59,9 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	// Media security (media_security.go).
+	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
 }
 
 // DefaultConfig returns the documented defaults: every option's default

@@ -138,6 +138,11 @@ var options = []option{
 	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
 		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
 		intFormat(func(c *Config) int { return c.UDPMaxSources })},
+	// Media security (issue 14, media_security.go).
+	{"media_encryption", "off", `SRTP with SDES keys (RFC 4568): "off" (plain RTP/AVP; an RTP/SAVP offer is answered 488), ` +
+		`"optional" (RTP/AVP with a=crypto; plain or SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488, ` +
+		`or our call to it ends with code 488)`,
+		parseMediaEncryption, func(c *Config) string { return c.MediaEncryption.String() }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

@@ -345,8 +345,14 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		c := rtp.CodecByName(n)
 		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
 	}
+	keys, err := srtpKeys(cfg)
+	if err != nil {
+		return sip.LocalMedia{}, err
+	}
 	id := p.newSessionID()
 	return sip.LocalMedia{
+		Encryption:      cfg.MediaEncryption,
+		Keys:            keys,
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,
