@@ -7,7 +7,7 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv)
+#                  baresip-core, kamailio (+ its tls module), valgrind, tshark, sox, python3(-venv)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -50,6 +50,7 @@ TEST_PKGS=(
   "sip-tester:sipp"
   "baresip-core:baresip"
   "kamailio:"           # /usr/sbin: not on every PATH
+  "kamailio-tls-modules:" # issue 14: Kamailio over TLS (voip/kamailio_tls_test.go)
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"

@@ -296,7 +296,8 @@ kamailio_start() {
   need_free_ports "$port"
   export KAMAILIO_PORT=$port KAMAILIO_RUN=$RUN/kam
   mkdir -p "$KAMAILIO_RUN"
-  sed "s/@PORT@/$port/g" "$INTEROP_DIR/kamailio/kamailio.cfg.in" > "$KAMAILIO_RUN/kamailio.cfg"
+  sed -e "s/@PORT@/$port/g" -e "s/@TLSPORT@/${KAMAILIO_TLS_PORT:-$((port + 1))}/g" -e "s#@RUN@#$KAMAILIO_RUN#g" \
+    "$INTEROP_DIR/kamailio/kamailio.cfg.in" > "$KAMAILIO_RUN/kamailio.cfg"
   local ctl="CTLSOCK=\"unix:$KAMAILIO_RUN/kamailio_ctl\""
   kamailio -c -f "$KAMAILIO_RUN/kamailio.cfg" -A "$ctl" "$@" > "$KAMAILIO_RUN/check.log" 2>&1 \
     || die "kamailio config check failed: $(tail -3 "$KAMAILIO_RUN/check.log")"
