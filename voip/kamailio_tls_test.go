@@ -119,8 +119,8 @@ func TestKamailioTLS(t *testing.T) {
 	srtp := map[string]string{"media_encryption": "mandatory"}
 
 	inB := newIncoming()
-	bob := tlsPBXPhone(t, rig, "bob", 39000, server, srtp, inB.handler(true))
-	alice := tlsPBXPhone(t, rig, "alice", 39050, server, srtp, Handler{})
+	bob := tlsPBXPhone(t, rig, "bob", 39200, server, srtp, inB.handler(true))
+	alice := tlsPBXPhone(t, rig, "alice", 39250, server, srtp, Handler{})
 	for _, p := range []*Phone{bob, alice} {
 		if err := p.Start(); err != nil {
 			t.Fatal(err)
@@ -151,7 +151,7 @@ func TestKamailioTLS(t *testing.T) {
 	waitState(t, cb, Ended, 5*time.Second)
 
 	// The server named by an address its certificate does not carry.
-	wrong := tlsPBXPhone(t, rig, "carol", 39100, "127.0.0.1:"+strconv.Itoa(kamailioTLSPort), nil, Handler{})
+	wrong := tlsPBXPhone(t, rig, "carol", 39300, "127.0.0.1:"+strconv.Itoa(kamailioTLSPort), nil, Handler{})
 	if err := wrong.Start(); err == nil {
 		waitStatus(t, wrong, PhoneFailed, 10*time.Second)
 	}
@@ -161,7 +161,7 @@ func TestKamailioTLS(t *testing.T) {
 	}
 
 	// No client certificate: Kamailio requires one.
-	anon := tlsPBXPhone(t, rig, "carol", 39150, server, map[string]string{"cert_file": "", "key_file": ""}, Handler{})
+	anon := tlsPBXPhone(t, rig, "carol", 39350, server, map[string]string{"cert_file": "", "key_file": ""}, Handler{})
 	if err := anon.Start(); err == nil {
 		waitStatus(t, anon, PhoneFailed, 10*time.Second)
 	}

@@ -96,7 +96,7 @@ func clearTone(pkts [][]byte) int {
 func TestSRTPOnTheWire(t *testing.T) {
 	for i, mode := range []string{"off", "mandatory"} {
 		t.Run(mode, func(t *testing.T) {
-			rtpLow := 36000 + 100*i
+			rtpLow := 38900 + 100*i
 			opts := map[string]string{"media_encryption": mode}
 			inB := newIncoming()
 			b := testPhoneWith(t, rtpLow, opts, inB.handler(true))

@@ -58,7 +58,7 @@ func TestMediaEncryptionModes(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.caller+" to "+tt.callee, func(t *testing.T) {
-			rtpLow := 37000 + 100*i
+			rtpLow := 38000 + 100*i
 			inB := newIncoming()
 			b := testPhoneWith(t, rtpLow, map[string]string{"media_encryption": tt.callee}, inB.handler(true))
 			a := testPhoneWith(t, rtpLow+50, map[string]string{"media_encryption": tt.caller}, Handler{})
@@ -101,8 +101,8 @@ func TestMediaEncryptionModes(t *testing.T) {
 func TestSRTPKeyChangeOnReinvite(t *testing.T) {
 	opts := map[string]string{"media_encryption": "mandatory"}
 	inB := newIncoming()
-	b := testPhoneWith(t, 37900, opts, inB.handler(true))
-	a := testPhoneWith(t, 37950, opts, Handler{})
+	b := testPhoneWith(t, 38800, opts, inB.handler(true))
+	a := testPhoneWith(t, 38850, opts, Handler{})
 	ca, err := a.Call(uriOf(t, b))
 	if err != nil {
 		t.Fatal(err)

@@ -156,6 +156,8 @@ export interface PhoneOptions {
   tcpMaxMessageBytes?: number;
   /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
   udpMaxSources?: number;
+  /** SRTP with SDES keys (media_encryption), default "off": plain RTP, an RTP/SAVP offer is answered 488; "optional": a=crypto offered, plain or SRTP accepted; "mandatory": RTP/SAVP, a peer without SRTP gets 488 and our call to it ends with endCode 488. call.mediaEncryption says what a call got. */
+  mediaEncryption?: 'off' | 'optional' | 'mandatory';
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -340,8 +342,12 @@ export declare class Call extends EventEmitter {
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
   info(key: string): string;
+  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto). */
+  readonly mediaEncryption: 'none' | 'sdes' | '';
+  /** SRTP of the call (voip_call_info "srtp"): the agreed suite ("" when plain) and the packets dropped as replays or as forgeries. */
+  srtpStats(): { suite: string; replayed: number; auth_failed: number };
   /** Media counters. */
   stats(): {
     packets_sent: number;

@@ -120,6 +120,8 @@ const OPTION_KEYS = {
   tcpMessageTimeoutMs: int('tcp_message_timeout_ms'),
   tcpMaxMessageBytes: int('tcp_max_message_bytes'),
   udpMaxSources: int('udp_max_sources'),
+  // Media security (issue 14).
+  mediaEncryption: str('media_encryption'),
 };
 
 // Handled by the binding itself, not set_option.

@@ -25,6 +25,7 @@ const PORTS = {
   transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
+  srtp: { sip: 0, rtp: 37500 }, // media_encryption (issue 14): 37500-37579
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
