@@ -227,3 +227,30 @@ func TestParseMediaEncryption(t *testing.T) {
 		t.Fatal("yes accepted")
 	}
 }
+
+// FuzzParseCrypto: any a=crypto value parses or fails without a panic, a
+// parsed key has its suite's length, and an error never quotes the key
+// material of the line.
+func FuzzParseCrypto(f *testing.F) {
+	for _, s := range []string{
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + b64(30, 1),
+		"2 AEAD_AES_128_GCM inline:" + b64(28, 2) + "|2^31",
+		"3 AES_CM_128_HMAC_SHA1_32 inline:" + b64(30, 3) + "|2^20|1:4",
+		"4 AES_CM_128_HMAC_SHA1_80 inline:" + b64(30, 4) + " KDR=1",
+		"x AES_CM_128_HMAC_SHA1_80 inline:", "", "1", "1 F8_128_HMAC_SHA1_80 inline:abc;inline:def",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c, err := parseCrypto(v)
+		if err != nil {
+			if f := strings.Fields(v); len(f) > 2 && len(f[2]) > 24 && strings.Contains(err.Error(), f[2]) {
+				t.Fatalf("error quotes the key: %v", err)
+			}
+			return
+		}
+		if c.key.Len() != SuiteKeyLen(c.suite) || c.key.Len() == 0 {
+			t.Fatalf("suite %q with a key of %d bytes", c.suite, c.key.Len())
+		}
+	})
+}
