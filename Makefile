@@ -44,7 +44,8 @@ GO_SRCS_LIST := $(BUILD)/.go-sources
 # Fuzz targets run by `make test`: package:FuzzName.
 FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
 FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
-FUZZ_TARGETS += sip:FuzzParseCrypto  # issue 14 (SDES)
+# issue 14 (SDES a=crypto)
+FUZZ_TARGETS += sip:FuzzParseCrypto
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
