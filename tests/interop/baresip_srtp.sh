@@ -10,8 +10,11 @@
 #   2. no mediaenc (plain RTP/AVP): refused with 488, no call.
 #   3. mediaenc=dtls_srtp (UDP/TLS/RTP/SAVP, DTLS-SRTP): refused with 488
 #      (libvoip keys SRTP with SDES only).
+# Then voip-dial (media_encryption=mandatory) calls baresip (srtp-mand,
+# auto-answer): each side hears the other's tone through SRTP.
 # Ports (override with env): voip-echo SIP 5470, RTP 20700-20709;
-#   baresip SIP 5471 (TLS 5472), ctrl 4571, RTP 20740-20749.
+#   baresip SIP 5471 (TLS 5472), ctrl 4571, RTP 20740-20749;
+#   voip-dial SIP 5473, RTP 20720-20729.
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 interop_init baresip_srtp
 need_peer baresip tshark
@@ -20,8 +23,9 @@ find_example voip-echo VOIP_ECHO
 
 ECHO_SIP=${ECHO_SIP:-5470}; ECHO_RTP_LO=${ECHO_RTP_LO:-20700}; ECHO_RTP_HI=${ECHO_RTP_HI:-20709}
 BS_SIP=${BS_SIP:-5471}; BS_CTRL=${BS_CTRL:-4571}; BS_RTP_LO=${BS_RTP_LO:-20740}; BS_RTP_HI=${BS_RTP_HI:-20749}
-need_free_ports "$ECHO_SIP"
-show_on_fail "$RUN/voip-echo.out" "$RUN/voip-echo.err" "$RUN/bsctl.out" "$RUN/bsctl.err" "$RUN/baresip.out"
+DIAL_SIP=${DIAL_SIP:-5473}; DIAL_RTP_LO=${DIAL_RTP_LO:-20720}; DIAL_RTP_HI=${DIAL_RTP_HI:-20729}
+need_free_ports "$ECHO_SIP" "$DIAL_SIP"
+show_on_fail "$RUN/voip-echo.out" "$RUN/voip-echo.err" "$RUN/bsctl.out" "$RUN/bsctl.err" "$RUN/baresip.out" "$RUN/dial.out" "$RUN/dial.err"
 
 export BS_CONFIG_EXTRA="module srtp.so
 module dtls_srtp.so"
@@ -87,6 +91,24 @@ for enc in "" ";mediaenc=dtls_srtp"; do
   n=$((n + 1))
 done
 check "voip-echo answered only the SRTP call" [ "$(grep -c ' ANSWERED$' "$RUN/voip-echo.out")" = 1 ]
+
+# 4. Our offer (RTP/SAVP, three a=crypto lines) to baresip (srtp-mand, auto-answer).
+find_example voip-dial VOIP_DIAL
+baresip_start "$BS_SIP" "$BS_CTRL" "$BS_RTP_LO" "$BS_RTP_HI" 440 \
+  "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;ptime=20;mediaenc=srtp-mand"
+log "call 4: voip-dial (media_encryption=mandatory) calls baresip (srtp-mand)"
+run_fg dial 40 "$VOIP_DIAL" "sip:bob@127.0.0.1:$BS_SIP" --bind "127.0.0.1:$DIAL_SIP" \
+    --rtp-ports "$DIAL_RTP_LO-$DIAL_RTP_HI" --tone 1000 --seconds 3 --option media_encryption=mandatory
+rc=$FG_RC
+check "call 4: voip-dial exited 0 (exit $rc; $(tr '\n' '|' < "$RUN/dial.out"))" [ "$rc" = 0 ]
+a=$(grep -E '^AUDIO ' "$RUN/dial.out" | tail -1)
+read -r _ hz rms _ <<<"${a:-AUDIO x x}"
+check "call 4: voip-dial decrypted baresip's ~440 Hz: '$a'" \
+  awk -v f="$hz" -v r="$rms" 'BEGIN { exit !(f ~ /^[0-9.]+$/ && r ~ /^[0-9.]+$/ && f >= 430 && f <= 450 && r >= 300) }'
+bs_stop 4
+DEC=$(ls -t "$RUN"/baresip/rec/*-dec.wav 2>/dev/null | head -1)
+r=$(tone --wav "$DEC" --expect 1000 --tol 10 --min-rms 300 --min-active 1.0); rc=$?
+check "call 4: baresip decrypted our 1000 Hz tone: $(echo "$r" | tr '\n' ' ')" [ "$rc" = 0 ]
 
 bg_stop voip-echo TERM 10
 check "voip-echo exited 0 on SIGTERM (exit $BG_RC)" [ "$BG_RC" = 0 ]
