@@ -815,7 +815,10 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 and answered 2xx), dtmf_info_received (digits received
  *                 by SIP INFO) (integers) and jitter_ms (a number)
  *   "media_encryption"  "none" (plain RTP) or "sdes" (SRTP keyed by
- *                 a=crypto), as last negotiated
+ *                 a=crypto), as last negotiated ("dtls" is reserved for
+ *                 DTLS-SRTP, which this version does not negotiate: such an
+ *                 offer gets 488).  "remote_sdp" shows the peer's key: it
+ *                 is the application's to protect
  *   "srtp"        a JSON object: suite (the agreed crypto suite, "" when
  *                 plain), replayed (SRTP/SRTCP packets dropped as replays)
  *                 and auth_failed (packets dropped because their
