@@ -162,3 +162,48 @@ func TestMediaEncryptionOption(t *testing.T) {
 		t.Fatal("a bad value accepted")
 	}
 }
+
+// TestSRTPOffersFromOutside: a mandatory phone answers offers written by
+// hand: a good a=crypto line gets 200 with our a=crypto of the same tag and
+// suite; a bad key, an unknown suite, an MKI or no crypto at all get 488.
+func TestSRTPOffersFromOutside(t *testing.T) {
+	in := newIncoming()
+	p := testPhoneWith(t, 39400, map[string]string{"media_encryption": "mandatory"}, in.handler(true))
+	r := newRawCaller(t, p)
+	key := strings.Repeat("QUJD", 10) // 30 bytes of base64
+	tests := []struct {
+		name, crypto string
+		want         int
+	}{
+		{"good", "a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:" + key, 200},
+		{"short key", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD", 488},
+		{"unknown suite", "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" + key, 488},
+		{"MKI", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4", 488},
+		{"no crypto", "a=ptime:20", 488},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			callID := "srtp-raw-" + strings.ReplaceAll(tt.name, " ", "-")
+			r.invite(callID, "sendrecv\r\n"+tt.crypto)
+			res := r.final(callID)
+			if res == nil || res.StatusCode != tt.want {
+				t.Fatalf("offer %d (%s): got %v, want %d", i, tt.name, res, tt.want)
+			}
+			if tt.want != 200 {
+				return
+			}
+			r.ack(res)
+			if body := string(res.Body()); !strings.Contains(body, "a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:") {
+				t.Fatalf("answer lacks our crypto line:\n%s", body)
+			}
+			c := in.next(t)
+			waitState(t, c, Answered, 5*time.Second)
+			if got := info(t, c, "media_encryption"); got != "sdes" {
+				t.Fatalf("media_encryption %q", got)
+			}
+			if err := c.Hangup(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
