@@ -4,7 +4,8 @@ package rtp
 // the Protector seam of the stream's socket path: every RTP packet a
 // stream sends goes through ProtectRTP just before sendto, and every
 // datagram it receives through UnprotectRTP before anything reads it.
-// RTCP goes through ProtectRTCP/UnprotectRTCP (srtp_stream.go).
+// RTCP goes through ProtectRTCP/UnprotectRTCP, reached from the stream by
+// protectRTCPLocked and unprotectRTCP (srtp_stream.go).
 
 import (
 	"bytes"

@@ -45,22 +45,25 @@ func (s *Stream) unprotect(b []byte) ([]byte, bool) {
 	return open, s.countOpen(err)
 }
 
-// ProtectRTCP seals a compound RTCP packet for sending when the stream has
-// a Protector (SRTCP); cap(pkt) must leave ProtectOverhead bytes. It is
-// the seam for the RTCP sender: call it from the pacer goroutine.
-func (s *Stream) ProtectRTCP(pkt []byte) ([]byte, error) {
-	p := s.protector()
+// protectRTCPLocked seals a compound RTCP packet for sending when the
+// stream has a Protector (SRTCP); cap(pkt) must leave ProtectOverhead
+// bytes. ok is false when it cannot be sealed: the packet must then not be
+// sent (never in clear). It is the seam for the RTCP sender, which runs in
+// the pacer's tick: called with mu held.
+func (s *Stream) protectRTCPLocked(pkt []byte) ([]byte, bool) {
+	p := s.cfg.Protector
 	if p == nil {
-		return pkt, nil
+		return pkt, true
 	}
-	return p.ProtectRTCP(pkt)
+	sealed, err := p.ProtectRTCP(pkt)
+	return sealed, err == nil
 }
 
-// UnprotectRTCP opens a received SRTCP packet in place when the stream has
+// unprotectRTCP opens a received SRTCP packet in place when the stream has
 // a Protector; ok is false, and the drop counted, when it does not
-// authenticate or is a replay. It is the seam for the RTCP receiver: call
-// it from the goroutine that receives the stream's packets.
-func (s *Stream) UnprotectRTCP(pkt []byte) ([]byte, bool) {
+// authenticate or is a replay. It is the seam for the RTCP receiver: called
+// by the goroutine that receives the stream's packets, without mu.
+func (s *Stream) unprotectRTCP(pkt []byte) ([]byte, bool) {
 	p := s.protector()
 	if p == nil {
 		return pkt, true

@@ -252,3 +252,42 @@ func TestStreamSRTPZeroAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamRTCPSeam checks the stream's SRTCP seam for the RTCP code: a
+// report sealed by one stream opens at its peer, a replay is counted, and
+// without a Protector both pass packets through untouched.
+func TestStreamRTCPSeam(t *testing.T) {
+	ours, theirs := srtpPair(t, "AES_CM_128_HMAC_SHA1_80", 30)
+	cfg := stConfig()
+	cfg.Protector = ours
+	s, _ := stNew(t, cfg)
+	peerCfg := stConfig()
+	peerCfg.Protector = theirs
+	peer, _ := stNew(t, peerCfg)
+	rr := []byte{0x80, 201, 0, 1, 0, 0, 0, 42}
+	buf := append(make([]byte, 0, len(rr)+ProtectOverhead), rr...)
+	s.mu.Lock()
+	wire, ok := s.protectRTCPLocked(buf)
+	s.mu.Unlock()
+	if !ok || len(wire) != len(rr)+4+10 {
+		t.Fatalf("sealed %d bytes, ok %v", len(wire), ok)
+	}
+	wire = bytes.Clone(wire)
+	open, ok := peer.unprotectRTCP(bytes.Clone(wire))
+	if !ok || !bytes.Equal(open, rr) {
+		t.Fatalf("opened %x, ok %v", open, ok)
+	}
+	if _, ok := peer.unprotectRTCP(bytes.Clone(wire)); ok || peer.SRTPStats().Replayed != 1 {
+		t.Fatalf("replayed SRTCP accepted or not counted: %+v", peer.SRTPStats())
+	}
+	plain, _ := stNew(t, stConfig())
+	plain.mu.Lock()
+	same, ok := plain.protectRTCPLocked(rr)
+	plain.mu.Unlock()
+	if !ok || !bytes.Equal(same, rr) {
+		t.Fatal("a plain stream altered its RTCP")
+	}
+	if same, ok := plain.unprotectRTCP(rr); !ok || !bytes.Equal(same, rr) {
+		t.Fatal("a plain stream refused RTCP")
+	}
+}
