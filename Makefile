@@ -49,6 +49,8 @@ FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
 FUZZ_TARGETS += sip:FuzzParseMessageSummary sip:FuzzParsePIDF sip:FuzzParseDialogInfo
 # media toolkit (issue 12)
 FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
+# issue 14 (SDES a=crypto)
+FUZZ_TARGETS += sip:FuzzParseCrypto
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

@@ -397,6 +397,33 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       and PUBLISHes, seconds (2..86400);
  *                                       each is refreshed before the granted
  *                                       lifetime runs out
+ * Media security (issue 14; see the README's "Secure calls" section):
+ *   "media_encryption"   "off"        SRTP (RFC 3711) keyed by SDES a=crypto
+ *                                     lines (RFC 4568), suites
+ *                                     AES_CM_128_HMAC_SHA1_80 (preferred),
+ *                                     AEAD_AES_128_GCM and
+ *                                     AES_CM_128_HMAC_SHA1_32; SRTCP too.
+ *                                     "off": plain RTP/AVP; an offer of
+ *                                     RTP/SAVP only is answered 488.
+ *                                     "optional": we offer RTP/AVP with
+ *                                     a=crypto (best-effort SRTP) and accept
+ *                                     plain or SRTP offers: a peer that
+ *                                     cannot do SRTP gets a plain call.
+ *                                     "mandatory": we offer RTP/SAVP; an
+ *                                     offer without an acceptable a=crypto
+ *                                     line (plain, unknown suite, bad key,
+ *                                     MKI) is answered 488 Not Acceptable
+ *                                     Here, and our call to a peer that
+ *                                     answers without one ends at once (BYE)
+ *                                     with end code 488 and end reason
+ *                                     "bad answer: sdp: SRTP crypto not
+ *                                     acceptable: ...".  Keys are random per
+ *                                     call, never logged; a new key of the
+ *                                     peer in a re-INVITE is taken.  Replayed
+ *                                     and forged packets are dropped and
+ *                                     counted (voip_call_info "srtp").  Over a
+ *                                     "transport" other than "tls" the keys
+ *                                     cross the network in clear SDP
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -935,6 +962,16 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *                 probation), dtmf_info_sent (digits sent by SIP INFO
  *                 and answered 2xx), dtmf_info_received (digits received
  *                 by SIP INFO) (integers) and jitter_ms (a number)
+ *   "media_encryption"  "none" (plain RTP) or "sdes" (SRTP keyed by
+ *                 a=crypto), as last negotiated ("dtls" is reserved for
+ *                 DTLS-SRTP, which this version does not negotiate: such an
+ *                 offer gets 488).  "remote_sdp" shows the peer's key: it
+ *                 is the application's to protect
+ *   "srtp"        a JSON object: suite (the agreed crypto suite, "" when
+ *                 plain), replayed (SRTP/SRTCP packets dropped as replays)
+ *                 and auth_failed (packets dropped because their
+ *                 authentication failed: forged, damaged or plain RTP on
+ *                 an SRTP call) (integers)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

@@ -71,6 +71,9 @@ type StreamConfig struct {
 	// received audio and reports its keys through OnDTMF like RFC 4733
 	// events, from the pacer goroutine; for peers that send no RFC 4733.
 	DetectInband bool
+	// Protector, when not nil, seals every packet sent and opens every
+	// packet received (SRTP, srtp.go); nil is plain RTP.
+	Protector Protector
 }
 
 // Stats are a stream's media counters.
@@ -144,7 +147,7 @@ type Stream struct {
 	pcm     [MaxFrameSamples]int16
 	payload [MaxFramePayload]byte
 	decoded [MaxFrameSamples]int16
-	pkts    [3][headerSize + MaxFramePayload]byte
+	pkts    [3][headerSize + MaxFramePayload + ProtectOverhead]byte
 
 	rxReady chan struct{}    // a token per played frame, for a waiting reader
 	timers  chan *time.Timer // stopped timers kept for waiting reads and writes
@@ -158,6 +161,7 @@ type Stream struct {
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
 	droppedSSRC                           atomic.Uint64
+	srtpReplayed, srtpAuthFailed          atomic.Uint64 // srtp_stream.go
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -288,7 +292,7 @@ func (s *Stream) tick() {
 	remote := s.remote
 	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
 	if sending {
-		nout = s.buildSend(&out, ts)
+		nout = s.protectLocked(&out, s.buildSend(&out, ts))
 	} else {
 		s.tx.discard(s.frame)
 		s.sendEvent()

@@ -49,6 +49,11 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		s.droppedPT.Add(1)
 		return
 	}
+	// Before the source check: only authenticated SRTP may latch.
+	b, ok := s.unprotect(b)
+	if !ok {
+		return
+	}
 	if !s.acceptSource(from) {
 		s.droppedSource.Add(1)
 		return

@@ -7,8 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio (+ presence modules), valgrind, tshark,
-#                  sox, multimon-ng, python3(-venv), tmux
+#                  baresip-core, kamailio (+ presence and tls modules), valgrind,
+#                  tshark, sox, multimon-ng, python3(-venv), tmux
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -53,6 +53,7 @@ TEST_PKGS=(
   "baresip-core:baresip"
   "kamailio:"           # /usr/sbin: not on every PATH
   "kamailio-presence-modules:"  # presence, presence_xml: the event tests' presence server
+  "kamailio-tls-modules:" # issue 14: Kamailio over TLS (voip/kamailio_tls_test.go)
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"

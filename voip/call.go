@@ -72,6 +72,7 @@ type Call struct {
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
 	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
+	srtp           *rtp.SRTP  // the stream's SRTP keys now; nil = plain (media_security.go)
 
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)

@@ -33,6 +33,7 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
 			DTMFPayloadType: neg.DTMFPayloadType,
 			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+			Protector: c.protectorLocked(neg),
 		})
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
@@ -66,6 +67,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
 		DetectInband:      env.cfg.DetectInbandDTMF,
+		Protector:         c.protectorLocked(neg), // media_security.go
 	})
 	if err != nil {
 		return err
@@ -279,6 +281,9 @@ func (c *Call) Info(key string) (string, error) {
 			st = c.stream.Stats()
 		}
 		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
+	}
+	if v, ok := c.securityInfoLocked(key); ok { // media_security.go
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }

@@ -69,6 +69,8 @@ type Config struct {
 	// Media toolkit (issue 12): DetectInbandDTMF runs a Goertzel DTMF
 	// detector on received audio (option dtmf_detect_inband).
 	DetectInbandDTMF bool
+	// Media security (media_security.go).
+	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
 }
 
 // DefaultConfig returns the documented defaults: every option's default

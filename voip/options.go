@@ -152,6 +152,11 @@ var options = []option{
 	{"event_expires", "600", "lifetime asked for by our SUBSCRIBEs and PUBLISHes, 2..86400 s; refreshed before it runs out",
 		intOption(2, 86400, func(c *Config) *int { return &c.EventExpires }),
 		intFormat(func(c *Config) int { return c.EventExpires })},
+	// Media security (issue 14, media_security.go).
+	{"media_encryption", "off", `SRTP with SDES keys (RFC 4568): "off" (plain RTP/AVP; an RTP/SAVP offer is answered 488), ` +
+		`"optional" (RTP/AVP with a=crypto; plain or SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488, ` +
+		`or our call to it ends with code 488)`,
+		parseMediaEncryption, func(c *Config) string { return c.MediaEncryption.String() }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

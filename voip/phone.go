@@ -367,8 +367,14 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		}
 	}
 	codecs, dtmf := sdpCodecs(cfg)
+	keys, err := srtpKeys(cfg)
+	if err != nil {
+		return sip.LocalMedia{}, err
+	}
 	id := p.newSessionID()
 	return sip.LocalMedia{
+		Encryption:      cfg.MediaEncryption,
+		Keys:            keys,
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,

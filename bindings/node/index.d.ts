@@ -166,6 +166,8 @@ export interface PhoneOptions {
   sampleRate?: 8000 | 16000 | 48000;
   /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
   sipTrace?: boolean;
+  /** SRTP with SDES keys (media_encryption), default "off": plain RTP, an RTP/SAVP offer is answered 488; "optional": a=crypto offered, plain or SRTP accepted; "mandatory": RTP/SAVP, a peer without SRTP gets 488 and our call to it ends with endCode 488. call.mediaEncryption says what a call got. */
+  mediaEncryption?: 'off' | 'optional' | 'mandatory';
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -492,8 +494,12 @@ export declare class Call extends EventEmitter {
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
   info(key: string): string;
+  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto). */
+  readonly mediaEncryption: 'none' | 'sdes' | '';
+  /** SRTP of the call (voip_call_info "srtp"): the agreed suite ("" when plain) and the packets dropped as replays or as forgeries. */
+  srtpStats(): { suite: string; replayed: number; auth_failed: number };
   /** Media counters. */
   stats(): {
     packets_sent: number;

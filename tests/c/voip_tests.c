@@ -1586,6 +1586,42 @@ static void test_media(void)
     unlink(recpath);
     tp_destroy(a);
     tp_destroy(b);
+ * srtp (issue 14): media_encryption, voip_call_info "media_encryption"/"srtp"
+ * ------------------------------------------------------------------------ */
+static void test_srtp(void)
+{
+    char buf[512];
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_lo(0) + 74, TP_RECORD, NULL, "media_encryption", "mandatory");
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, "media_encryption", "optional");
+    tphone *c = tp_start("carol", rtp_lo(0) + 75, rtp_hi(0), TP_ANSWER, NULL, NULL, NULL);
+    uint64_t fresh = 0;
+    OK(voip_phone_new(&fresh));
+    EXPECT_RC(voip_phone_set_option(fresh, "media_encryption", "sdes"), VOIP_EINVAL);
+    OK(voip_phone_destroy(fresh));
+    OK(voip_phone_get_option(a->phone, "media_encryption", buf, sizeof buf));
+    CHECK(!strcmp(buf, "mandatory"), "media_encryption option \"%s\"", buf);
+
+    STEP("mandatory to optional: SRTP both ways");
+    uint64_t ca, cb;
+    establish(a, b, &ca, &cb);
+    CHECK(!strcmp(INFO(ca, "media_encryption", buf), "sdes"), "A media_encryption \"%s\"", buf);
+    CHECK(!strcmp(INFO(cb, "media_encryption", buf), "sdes"), "B media_encryption \"%s\"", buf);
+    CHECK(strstr(INFO(ca, "srtp", buf), "\"suite\":\"AES_CM_128_HMAC_SHA1_80\""), "A srtp %s", buf);
+    t_sleep_ms(1000);
+    CHECK(t_stat(ca, "packets_received") > 20, "A received %ld packets", t_stat(ca, "packets_received"));
+    CHECK(t_stat(cb, "packets_received") > 20, "B received %ld packets", t_stat(cb, "packets_received"));
+    CHECK(strstr(INFO(cb, "srtp", buf), "\"auth_failed\":0"), "B srtp %s", buf);
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+
+    STEP("mandatory to off: 488, no call at C");
+    uint64_t cc = tp_call(a, c, "carol");
+    WAIT_STATE(cc, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(cc, "end_code", buf), "488"), "end_code \"%s\", want 488", buf);
+    CHECK(tp_next_incoming(c, 200) == 0, "C was offered a call it cannot take");
+    tp_destroy(a);
+    tp_destroy(b);
+    tp_destroy(c);
 }
 
 /* ------------------------------------------------------------------------
@@ -1723,6 +1759,7 @@ static const struct {
     { "errors", test_errors },
     { "events", test_events },
     { "media", test_media },
+    { "srtp", test_srtp },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -125,6 +125,8 @@ const OPTION_KEYS = {
   sampleRate: int('sample_rate'),
   // Debugging (issue 17).
   sipTrace: bool('sip_trace'),
+  // Media security (issue 14).
+  mediaEncryption: str('media_encryption'),
 };
 
 // Handled by the binding itself, not set_option.

@@ -113,6 +113,12 @@ async function main(): Promise<void> {
   new Phone({ rel100: 'required' });
   // @ts-expect-error: rel100 is off/supported/required
   new Phone({ rel100: 'always' });
+  new Phone({ mediaEncryption: 'mandatory' });
+  // @ts-expect-error: media_encryption is off/optional/mandatory
+  new Phone({ mediaEncryption: 'sdes' });
+  const enc: 'none' | 'sdes' | '' = call.mediaEncryption;
+  const srtp: { suite: string; replayed: number; auth_failed: number } = call.srtpStats();
+  console.log(enc, srtp.suite);
   call.cancel();
   await phone.stop();
   await phone.close();

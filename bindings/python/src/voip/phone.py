@@ -183,6 +183,13 @@ class VoIPPhoneParameter:
     """True logs every SIP message sent and received (option sip_trace) to
     the ``voip.libvoip`` logger at INFO, secrets masked; ``voip.DEBUG``
     turns it on for every phone."""
+    # Media security (issue 14; voip.h "media_encryption").
+    media_encryption: Optional[str] = None
+    """SRTP with SDES keys: "off" (libvoip's default: plain RTP; an
+    RTP/SAVP offer is answered 488), "optional" (a=crypto offered, plain or
+    SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488,
+    our call to it ends with end_code 488).  ``call.media_encryption``
+    says what a call got."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -196,7 +203,7 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100"):
+                     "dtmf_mode", "rel100", "media_encryption"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -277,6 +284,8 @@ class VoIPPhoneParameter:
             o.append(("dtmf_detect_inband", "1" if self.dtmf_detect_inband else "0"))
         if self.rel100 is not None:
             o.append(("rel100", self.rel100))
+        if self.media_encryption is not None:
+            o.append(("media_encryption", self.media_encryption))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
