@@ -27,7 +27,10 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	if env.err != nil {
 		return nil, env.err
 	}
-	host := p.hostTowards(&env.cfg, target.Host)
+	host, err := p.hostTowards(&env.cfg, target.Host)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := env.ports.get()
 	if err != nil {
 		return nil, err
@@ -69,10 +72,11 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	return c, nil
 }
 
-// hostTowards is our host as the next hop towards target sees us: the next
-// hop is the outbound proxy, or the target itself. It may resolve a name,
-// so no lock is held.
-func (p *Phone) hostTowards(cfg *Config, target string) string {
+// hostTowards is our host as the next hop towards target sees us, of its
+// IP family: the next hop is the outbound proxy, or the target itself. It
+// may resolve a name, so no lock is held. The error wraps ErrNetwork when
+// we have no address of the next hop's family.
+func (p *Phone) hostTowards(cfg *Config, target string) (string, error) {
 	next := target
 	if cfg.OutboundProxy != "" {
 		if u, err := sip.ParseURI(cfg.OutboundProxy); err == nil {
@@ -80,9 +84,11 @@ func (p *Phone) hostTowards(cfg *Config, target string) string {
 		}
 	}
 	ip := peerIP(next)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.hostForLocked(ip)
+	host, err := p.hostForPeer(ip)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %v (bind_ip %s)", ErrNetwork, next, err, cfg.BindIP)
+	}
+	return host, nil
 }
 
 // target turns what the application dials into a SIP URI: a bare user or
