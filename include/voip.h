@@ -341,6 +341,38 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       before the transport's per-source
  *                                       tables are renewed (at most once a
  *                                       second) (0..1048576)
+ *
+ * NAT traversal and IPv6 (issue 14; README "NAT, STUN and IPv6"):
+ *   "stun_server"        ""           STUN server (RFC 8489) as host[:port],
+ *                                     port 3478 by default.  At start (UDP
+ *                                     transport) the phone asks it which
+ *                                     public address its SIP socket is seen
+ *                                     from, and for each call which public
+ *                                     address and port its RTP socket is
+ *                                     seen from; those go into Via, Contact,
+ *                                     c= and m= for peers outside
+ *                                     bind_network (every peer except
+ *                                     loopback ones while bind_network is
+ *                                     0.0.0.0/0), unless remote_hostname is
+ *                                     set.  Start and each call's offer or
+ *                                     answer wait at most 2 s for it; a
+ *                                     server that does not answer leaves
+ *                                     the local addresses, with a warning in
+ *                                     the log.  Works through NATs that keep
+ *                                     one mapping per socket (endpoint-
+ *                                     independent, e.g. Linux masquerade);
+ *                                     through a symmetric NAT (a new port
+ *                                     per destination) the learned address
+ *                                     is wrong for the peer and only a
+ *                                     relay would help (not built yet).
+ *   IPv6: "bind_ip" may be an IPv6 address ("::1") or "::"/"0.0.0.0"
+ *   (wildcards: dual stack, IPv4 and IPv6).  URIs take [v6] literals
+ *   ("sip:bob@[2001:db8::2]:5060").  A call's Via, Contact and c= address
+ *   are of the peer's family: a dual-stack phone answers an offer with
+ *   c=IN IP6 with an IPv6 address and c=IN IP4 with an IPv4 one; a phone
+ *   bound to an address of the other family refuses the offer with 488
+ *   Not Acceptable Here (never a silent call), and voip_phone_call to a
+ *   peer of the other family fails with VOIP_ENETWORK.
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 

@@ -87,6 +87,7 @@ func (c *Call) prepareAnswer() ([]byte, sip.Negotiated, error) {
 		c.releasePort()
 		return nil, sip.Negotiated{}, err
 	}
+	c.phone.publicMedia(conn, c.host, &local) // nat.go
 	answer, neg, err := sip.Answer(c.in.Offer(), local)
 	if err != nil { // checked on arrival; only a changed config gets here
 		c.releasePort()

@@ -59,6 +59,9 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	// NAT traversal (nat.go).
+	STUNServer string // STUN server host[:port] ("" = none)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

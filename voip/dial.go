@@ -41,6 +41,7 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
 	c.local, err = p.localMedia(&env.cfg, c.port, host)
 	if err == nil {
+		p.publicMedia(conn, host, &c.local) // nat.go
 		c.offer, err = sip.BuildOffer(c.local)
 	}
 	if err != nil {

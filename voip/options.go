@@ -138,6 +138,10 @@ var options = []option{
 	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
 		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
 		intFormat(func(c *Config) int { return c.UDPMaxSources })},
+
+	// NAT traversal (issue 14, nat.go).
+	{"stun_server", "", "STUN server host[:port] (port 3478) that tells the phone its public address; empty = none",
+		parseSTUNServer, func(c *Config) string { return c.STUNServer }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

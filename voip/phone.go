@@ -84,6 +84,9 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
+
+	public     netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
+	stunServer netip.AddrPort // stun_server resolved at Start
 }
 
 // NewPhone creates a stopped phone.
@@ -176,6 +179,11 @@ func (p *Phone) setStatusLocked(s PhoneStatus, reason string) {
 // phone keeps running and retrying, and becomes Registered by itself when
 // the registrar answers).
 func (p *Phone) Start() error {
+	cfg := p.Config()
+	stun, err := resolveSTUN(&cfg) // nat.go; may resolve a name
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
 	if p.status != PhoneInactive && p.status != PhoneFailed {
 		defer p.mu.Unlock()
@@ -195,7 +203,7 @@ func (p *Phone) Start() error {
 	if p.host == "" {
 		p.host = advertisedHost(p.cfg.BindIP)
 	}
-	ua, err := p.newUALocked()
+	ua, err := p.newUALocked(stun)
 	if err != nil {
 		p.setStatusLocked(PhoneFailed, err.Error())
 		p.mu.Unlock()
@@ -324,6 +332,9 @@ func (p *Phone) newSessionID() uint64 {
 // bind_network, the remote_hostname (when set) for the others. p.mu is
 // held.
 func (p *Phone) hostForLocked(ip netip.Addr) string {
+	if h, ok := p.stunHostLocked(ip); ok {
+		return h
+	}
 	if !ip.IsValid() || p.cfg.RemoteHostname == "" || p.cfg.BindNetwork.Contains(ip.Unmap()) {
 		return p.host
 	}
