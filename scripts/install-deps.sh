@@ -7,7 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv)
+#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv),
+#                  nftables, coturn (NAT tests)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -57,6 +58,9 @@ TEST_PKGS=(
   "python3-venv:"
   "iproute2:ss"
   "procps:ps"
+  # NAT tests (issue 14, tests/nat): nft masquerading, coturn as STUN server
+  "nftables:"           # /usr/sbin
+  "coturn:turnserver"
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")
