@@ -62,6 +62,11 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// OnSTUN, when set, receives the STUN messages arriving on the
+	// stream's socket (first byte 0-3, RFC 7983): ICE connectivity checks
+	// and keep-alives (ice.go). It is called like OnDTMF, must not block
+	// and must copy b to keep it.
+	OnSTUN func(b []byte, from netip.AddrPort)
 }
 
 // Stats are a stream's media counters.

@@ -75,6 +75,9 @@ type Call struct {
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
 	referred  bool         // a REFER of the peer is being followed
+
+	ice        *iceSession // the call's ICE agent (ice.go); nil = plain RTP
+	iceStarted bool        // its checks against the peer's SDP began
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
@@ -196,6 +199,7 @@ func (c *Call) end(reason string, code int) bool {
 
 // releasePort returns the call's RTP port to the pool (once).
 func (c *Call) releasePort() {
+	c.closeICE() // ice.go
 	c.mu.Lock()
 	port, conn, stream := c.port, c.conn, c.stream
 	c.port = 0

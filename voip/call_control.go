@@ -93,6 +93,12 @@ func (c *Call) prepareAnswer() ([]byte, sip.Negotiated, error) {
 		c.releasePort()
 		return nil, sip.Negotiated{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
+	if env.cfg.ICE {
+		if answer, err = c.answerICE(conn, local, answer); err != nil { // ice.go
+			c.releasePort()
+			return nil, sip.Negotiated{}, err
+		}
+	}
 	c.mu.Lock()
 	c.local = local
 	c.mu.Unlock()

@@ -37,6 +37,7 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
 	}
+	c.startICELocked(theirs) // ice.go: after the stream, which it moves
 	c.startSessionLocked(ours, theirs)
 	c.setStateLocked(Answered, "200 OK")
 	return nil
@@ -64,11 +65,15 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
+		OnSTUN:            c.iceOnSTUNLocked(), // ice.go
 	})
 	if err != nil {
 		return err
 	}
 	c.neg, c.stream = neg, stream
+	if c.ice != nil {
+		c.ice.attach(stream)
+	}
 	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
@@ -253,6 +258,8 @@ func (c *Call) Info(key string) (string, error) {
 		return "", nil
 	case "hold":
 		return c.holdInfoLocked(), nil
+	case "ice":
+		return c.iceInfoLocked(), nil // ice.go
 	case "remote_sdp":
 		return string(c.sess.remoteSDP), nil
 	case "session_expires":

@@ -62,6 +62,7 @@ type Config struct {
 
 	// NAT traversal (nat.go).
 	STUNServer string // STUN server host[:port] ("" = none)
+	ICE        bool   // offer and answer ICE (ice.go)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

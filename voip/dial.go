@@ -44,6 +44,9 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 		p.publicMedia(conn, host, &c.local) // nat.go
 		c.offer, err = sip.BuildOffer(c.local)
 	}
+	if err == nil && env.cfg.ICE {
+		c.offer, err = c.offerICE(conn, c.offer) // ice.go
+	}
 	if err != nil {
 		c.releasePort()
 		return nil, err

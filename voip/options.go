@@ -142,6 +142,8 @@ var options = []option{
 	// NAT traversal (issue 14, nat.go).
 	{"stun_server", "", "STUN server host[:port] (port 3478) that tells the phone its public address; empty = none",
 		parseSTUNServer, func(c *Config) string { return c.STUNServer }},
+	{"ice", "0", "1 offers and answers ICE (RFC 8445) for media; a peer without ICE gets plain RTP",
+		boolOption(func(c *Config) *bool { return &c.ICE }), func(c *Config) string { return boolText(c.ICE) }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

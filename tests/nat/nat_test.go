@@ -163,6 +163,23 @@ func TestNATWithSTUN(t *testing.T) {
 	}
 }
 
+// TestNATWithICE: with ice=1 and stun_server both phones offer a host
+// and a server-reflexive candidate; ICE selects host-to-srflx pairs and
+// audio flows both ways through the two NATs.
+func TestNATWithICE(t *testing.T) {
+	n := newNATLab(t, false)
+	rc, rb := n.call(t, "ice=1 stun_server="+publicIP+":3478")
+	if !hears(t, rc, 1000) || !hears(t, rb, 440) {
+		t.Errorf("ICE call through two NATs lacks audio:\nA %s\nB %s", rc, rb)
+	}
+	if !strings.Contains(rc, `ice="host 10.0.1.2:`) || !strings.Contains(rc, "-> srflx 203.0.113.2:") {
+		t.Errorf("A's selected pair is not host -> B's srflx: %s", rc)
+	}
+	if !strings.Contains(rb, `ice="host 10.0.2.2:`) || !strings.Contains(rb, "-> srflx 203.0.113.1:") {
+		t.Errorf("B's selected pair is not host -> A's srflx: %s", rb)
+	}
+}
+
 // TestSymmetricNATDefeatsSTUN: behind NATs that pick a new port for every
 // destination, the address STUN learns is not the one the peer's packets
 // must reach; without a relay the call has no audio both ways. This is

@@ -23,7 +23,7 @@ import (
 // The phones of these tests run in their own namespaces: the test binary
 // runs itself there (ip netns exec) with LV_ROLE set, as a phone that
 // calls or answers, plays a tone and reports what it heard on one line:
-// "RESULT freq=<Hz> rms=<level> remote_rtp=<addr> stats=<json>".
+// "RESULT freq=<Hz> rms=<level> remote_rtp=<addr> ice="<pair>" stats=<json>".
 
 const (
 	envRole   = "LV_ROLE"   // "call" or "answer"
@@ -88,7 +88,8 @@ func runPhone(role string) error {
 	hz, level := exchange(c, freq)
 	remote, _ := c.Info("remote_rtp")
 	stats, _ := c.Info("stats")
-	fmt.Printf("RESULT freq=%.1f rms=%.0f remote_rtp=%s stats=%s\n", hz, level, remote, stats)
+	pair, _ := c.Info("ice")
+	fmt.Printf("RESULT freq=%.1f rms=%.0f remote_rtp=%s ice=%q stats=%s\n", hz, level, remote, pair, stats)
 	if role == "call" {
 		_ = c.Hangup()
 	} else {

@@ -1,0 +1,123 @@
+package voip
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitICE waits until c's "ice" info names a selected pair.
+func waitICE(t *testing.T, c *Call) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, err := c.Info("ice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(v, "->") {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ICE pair selected: ice=%q", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// iceCallPair has a call uri (b), returning both sides once answered.
+func iceCallPair(t *testing.T, a *Phone, in *incoming, uri string) (*Call, *Call) {
+	t.Helper()
+	ca, err := a.Call(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Answered, 5*time.Second)
+	cb := in.next(t)
+	waitState(t, cb, Answered, 5*time.Second)
+	return ca, cb
+}
+
+// TestICECallAudioBothWays: two phones with ice=1 negotiate ICE (a=ice-*
+// and candidates in both SDPs), select a host pair, and have audio both
+// ways over it; the "ice" info names the pair.
+func TestICECallAudioBothWays(t *testing.T) {
+	in := newIncoming()
+	b := testPhoneWith(t, 43750, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 43800, map[string]string{"ice": "1"}, Handler{})
+	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+	for _, c := range []*Call{ca, cb} {
+		sdp, _ := c.Info("remote_sdp")
+		for _, want := range []string{"a=ice-ufrag:", "a=ice-pwd:", "a=candidate:", " typ host", "a=end-of-candidates"} {
+			if !strings.Contains(sdp, want) {
+				t.Errorf("peer SDP lacks %q:\n%s", want, sdp)
+			}
+		}
+	}
+	pa, pb := waitICE(t, ca), waitICE(t, cb)
+	if !strings.HasPrefix(pa, "host 127.0.0.1:") || !strings.Contains(pa, "-> host 127.0.0.1:") {
+		t.Errorf("caller's pair %q", pa)
+	}
+	t.Logf("ice: caller %q, callee %q", pa, pb)
+	exchangeTones(t, ca, cb)
+	_ = ca.Hangup()
+	waitState(t, cb, Ended, 3*time.Second)
+}
+
+// TestICEFallsBackToPlainRTP: an ICE phone calling or called by a phone
+// without ICE has plain RTP with audio both ways, and no "ice" info.
+func TestICEFallsBackToPlainRTP(t *testing.T) {
+	for _, tt := range []struct{ name, callerICE, calleeICE string }{
+		{"ICE caller, plain callee", "1", "0"},
+		{"plain caller, ICE callee", "0", "1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newIncoming()
+			b := testPhoneWith(t, 43850, map[string]string{"ice": tt.calleeICE}, in.handler(true))
+			a := testPhoneWith(t, 43900, map[string]string{"ice": tt.callerICE}, Handler{})
+			ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+			exchangeTones(t, ca, cb)
+			for _, c := range []*Call{ca, cb} {
+				if v, _ := c.Info("ice"); v != "" {
+					t.Errorf("ice info %q on a plain RTP call", v)
+				}
+			}
+			_ = ca.Hangup()
+			waitState(t, cb, Ended, 3*time.Second)
+		})
+	}
+}
+
+// TestICEGoroutines measures what an ICE call costs in goroutines (pion/ice
+// runs its own per agent) and checks that they all end with the call and
+// that their number does not grow with the packets sent.
+func TestICEGoroutines(t *testing.T) {
+	in := newIncoming()
+	b := testPhoneWith(t, 43950, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 44000, map[string]string{"ice": "1"}, Handler{})
+	time.Sleep(100 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+	waitICE(t, ca)
+	waitICE(t, cb)
+	time.Sleep(200 * time.Millisecond)
+	during := runtime.NumGoroutine()
+	exchangeTones(t, ca, cb) // two seconds of media both ways
+	after2s := runtime.NumGoroutine()
+	t.Logf("goroutines: %d before, %d during two ICE call legs, %d after 2 s of media", before, during, after2s)
+	if after2s > during+2 {
+		t.Errorf("goroutines grew with the media: %d -> %d", during, after2s)
+	}
+	_ = ca.Hangup()
+	waitState(t, cb, Ended, 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for runtime.NumGoroutine() > before+1 && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+1 {
+		t.Errorf("%d goroutines after the call, %d before", n, before)
+	}
+}
