@@ -365,6 +365,21 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     per destination) the learned address
  *                                     is wrong for the peer and only a
  *                                     relay would help (not built yet).
+ *   "ice"                "0"          "1": offers and answers carry ICE
+ *                                     (RFC 8445/8839: a=ice-ufrag, a=ice-pwd,
+ *                                     a=candidate, no trickle) with a host
+ *                                     candidate and, when stun_server
+ *                                     answered, a server-reflexive one; the
+ *                                     connectivity checks and keep-alives
+ *                                     (every 15 s) share the call's RTP port,
+ *                                     and the media follows the selected pair
+ *                                     (voip_call_info "ice").  A peer without
+ *                                     ICE gets plain RTP to its c=/m= address
+ *                                     (info "ice" is then ""); checks that
+ *                                     find no pair leave the media on that
+ *                                     address too.  ICE is negotiated in the
+ *                                     first offer/answer; early media (183)
+ *                                     and re-INVITEs use the plain addresses.
  *   IPv6: "bind_ip" may be an IPv6 address ("::1") or "::"/"0.0.0.0"
  *   (wildcards: dual stack, IPv4 and IPv6).  URIs take [v6] literals
  *   ("sip:bob@[2001:db8::2]:5060").  A call's Via, Contact and c= address
@@ -818,6 +833,12 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 probation), dtmf_info_sent (digits sent by SIP INFO
  *                 and answered 2xx), dtmf_info_received (digits received
  *                 by SIP INFO) (integers) and jitter_ms (a number)
+ *   "ice"         (issue 14) the ICE pair the media uses, "<type> <ip:port>
+ *                 -> <type> <ip:port>" (ours, then the peer's; types host,
+ *                 srflx, prflx), e.g. "host 10.0.1.2:10000 -> srflx
+ *                 203.0.113.2:10000"; "checking" until a pair is selected;
+ *                 "" when the call does not use ICE (option "ice" off, or
+ *                 the peer's SDP has none: plain RTP)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

@@ -156,6 +156,10 @@ export interface PhoneOptions {
   tcpMaxMessageBytes?: number;
   /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
   udpMaxSources?: number;
+  /** STUN server "host[:port]" (port 3478) asked for our public address, used in Via, Contact and SDP for peers outside bindNetwork (stun_server), default "" (none). A server that does not answer within 2 s leaves the local addresses (a warning in the log). */
+  stunServer?: string;
+  /** Offer and answer ICE (RFC 8445) with host and server-reflexive candidates (ice), default false. A peer without ICE gets plain RTP; call.info('ice') names the selected pair ("" without ICE). */
+  ice?: boolean;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -340,7 +344,7 @@ export declare class Call extends EventEmitter {
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "ice" (the ICE pair, e.g. "host 10.0.1.2:10000 -> srflx 203.0.113.2:10000"; "" without ICE), ... */
   info(key: string): string;
   /** Media counters. */
   stats(): {

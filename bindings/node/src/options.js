@@ -120,6 +120,9 @@ const OPTION_KEYS = {
   tcpMessageTimeoutMs: int('tcp_message_timeout_ms'),
   tcpMaxMessageBytes: int('tcp_max_message_bytes'),
   udpMaxSources: int('udp_max_sources'),
+  // NAT traversal (issue 14)
+  stunServer: str('stun_server'),
+  ice: bool('ice'),
 };
 
 // Handled by the binding itself, not set_option.

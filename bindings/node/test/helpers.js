@@ -25,6 +25,7 @@ const PORTS = {
   transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
+  nat: { sip: 5496, rtp: 37440 }, // STUN/ICE/IPv6 (issue 14): 37440-37499
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -30,6 +30,8 @@ const options: PhoneOptions = {
   tcpMessageTimeoutMs: 10000,
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
+  stunServer: 'stun.example.org:3478',
+  ice: true,
   acceptAnyUser: false,
   userAgent: '',
   logLevel: 'info',
