@@ -147,6 +147,15 @@ class VoIPPhoneParameter:
     tcp_message_timeout_ms: Optional[int] = None
     tcp_max_message_bytes: Optional[int] = None
     udp_max_sources: Optional[int] = None
+    # NAT traversal (issue 14; voip.h "stun_server", "ice").
+    stun_server: Optional[str] = None
+    """STUN server "host[:port]" (port 3478) asked for our public address,
+    written in Via, Contact and SDP for peers outside bind_network; None
+    keeps libvoip's default (none)."""
+    ice: Optional[bool] = None
+    """True offers and answers ICE (RFC 8445) with host and
+    server-reflexive candidates; a peer without ICE gets plain RTP, and
+    call.info("ice") names the selected pair ("" without ICE)."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -160,7 +169,7 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100"):
+                     "dtmf_mode", "rel100", "stun_server"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -180,6 +189,8 @@ class VoIPPhoneParameter:
             raise TypeError("user_agent must be a str or None")
         if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
             raise TypeError("accept_any_user must be a bool or None")
+        if self.ice is not None and not isinstance(self.ice, bool):
+            raise TypeError("ice must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -268,6 +279,10 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        if self.stun_server is not None:
+            o.append(("stun_server", self.stun_server))
+        if self.ice is not None:
+            o.append(("ice", "1" if self.ice else "0"))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
