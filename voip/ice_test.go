@@ -90,10 +90,38 @@ func TestICEFallsBackToPlainRTP(t *testing.T) {
 	}
 }
 
+// callGoroutines is the number of goroutines two phones with options opts
+// add for one answered call between them (both legs).
+func callGoroutines(t *testing.T, rtpLow int, opts map[string]string) int {
+	t.Helper()
+	in := newIncoming()
+	b := testPhoneWith(t, rtpLow, opts, in.handler(true))
+	a := testPhoneWith(t, rtpLow+50, opts, Handler{})
+	time.Sleep(100 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+	if opts["ice"] == "1" {
+		waitICE(t, ca)
+		waitICE(t, cb)
+	}
+	time.Sleep(300 * time.Millisecond)
+	n := runtime.NumGoroutine() - before
+	_ = ca.Hangup()
+	waitState(t, cb, Ended, 3*time.Second)
+	return n
+}
+
 // TestICEGoroutines measures what an ICE call costs in goroutines (pion/ice
 // runs its own per agent) and checks that they all end with the call and
 // that their number does not grow with the packets sent.
 func TestICEGoroutines(t *testing.T) {
+	plain := callGoroutines(t, 44100, map[string]string{"ice": "0"})
+	withICE := callGoroutines(t, 44200, map[string]string{"ice": "1"})
+	t.Logf("goroutines added by one call (both legs): %d plain, %d with ICE: %d per ICE agent",
+		plain, withICE, (withICE-plain)/2)
+	if per := (withICE - plain) / 2; per > 8 {
+		t.Errorf("%d goroutines per ICE agent", per)
+	}
 	in := newIncoming()
 	b := testPhoneWith(t, 43950, map[string]string{"ice": "1"}, in.handler(true))
 	a := testPhoneWith(t, 44000, map[string]string{"ice": "1"}, Handler{})
