@@ -363,8 +363,8 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     independent, e.g. Linux masquerade);
  *                                     through a symmetric NAT (a new port
  *                                     per destination) the learned address
- *                                     is wrong for the peer and only a
- *                                     relay would help (not built yet).
+ *                                     is wrong for the peer: use a TURN
+ *                                     relay ("turn_server", with "ice").
  *   "ice"                "0"          "1": offers and answers carry ICE
  *                                     (RFC 8445/8839: a=ice-ufrag, a=ice-pwd,
  *                                     a=candidate, no trickle) with a host
@@ -380,6 +380,21 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     address too.  ICE is negotiated in the
  *                                     first offer/answer; early media (183)
  *                                     and re-INVITEs use the plain addresses.
+ *   "turn_server"        ""           TURN server (RFC 8656, UDP) as
+ *                                     host[:port], port 3478 by default: with
+ *                                     "ice", each call allocates a relay
+ *                                     there and offers it as a relayed
+ *                                     candidate, so that calls work behind
+ *                                     symmetric NATs.  Building an offer or
+ *                                     answer waits at most 3 s for the
+ *                                     allocation; without it the call goes
+ *                                     on with its other candidates.  When
+ *                                     ICE selects the relay, the media goes
+ *                                     through it (info "ice" starts with
+ *                                     "relay", or ends with the peer's
+ *                                     "relay" candidate).
+ *   "turn_user"          ""           TURN username (long-term credentials)
+ *   "turn_password"      ""           TURN password (write-only)
  *   IPv6: "bind_ip" may be an IPv6 address ("::1") or "::"/"0.0.0.0"
  *   (wildcards: dual stack, IPv4 and IPv6).  URIs take [v6] literals
  *   ("sip:bob@[2001:db8::2]:5060").  A call's Via, Contact and c= address
@@ -835,7 +850,7 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 by SIP INFO) (integers) and jitter_ms (a number)
  *   "ice"         (issue 14) the ICE pair the media uses, "<type> <ip:port>
  *                 -> <type> <ip:port>" (ours, then the peer's; types host,
- *                 srflx, prflx), e.g. "host 10.0.1.2:10000 -> srflx
+ *                 srflx, prflx, relay), e.g. "host 10.0.1.2:10000 -> srflx
  *                 203.0.113.2:10000"; "checking" until a pair is selected;
  *                 "" when the call does not use ICE (option "ice" off, or
  *                 the peer's SDP has none: plain RTP)

@@ -4,7 +4,9 @@ package rtp
 // keep-alives of an ICE agent share the socket with the media (RFC 7983
 // demultiplexing by first byte, StreamConfig.OnSTUN), and the agent's
 // selected pair moves the stream's destination (SetRemote). The media path
-// is unchanged: the pacer sends, the shared receiver reads.
+// is unchanged: the pacer sends, the shared receiver reads; only when the
+// selected pair is relayed (TURN) does the media go through the agent
+// (SetRelay, DeliverRelayed).
 
 import (
 	"net"
@@ -12,6 +14,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	pionrtp "github.com/pion/rtp"
 )
 
 // SetRemote sends the stream's packets to to from now on and accepts its
@@ -131,3 +135,36 @@ func (c *ICEConn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline does nothing: writes never wait.
 func (c *ICEConn) SetWriteDeadline(time.Time) error { return nil }
+
+// RelayWriter sends one datagram to the peer through a relay (an ICE
+// pair whose local candidate is a TURN allocation, RFC 8656). It is called
+// from the pacer goroutine and must not block.
+type RelayWriter func(b []byte) error
+
+// SetRelay sends the stream's packets through w from the next tick on;
+// nil returns them to the stream's socket.
+func (s *Stream) SetRelay(w RelayWriter) {
+	if w == nil {
+		s.relay.Store(nil)
+		return
+	}
+	s.relay.Store(&w)
+}
+
+// transmit sends one datagram to the peer: through the relay when one is
+// set, else from the socket. Only the pacer goroutine calls it.
+func (s *Stream) transmit(b []byte, to netip.AddrPort) error {
+	if w := s.relay.Load(); w != nil {
+		return (*w)(b)
+	}
+	return s.send(b, to)
+}
+
+// DeliverRelayed hands the stream a datagram that came from the peer at
+// from through a relay; pkt is the caller's scratch packet. It is called
+// by the one goroutine that reads the relay, and may run beside the
+// socket's receiver: the receive path keeps its state under the stream's
+// lock.
+func (s *Stream) DeliverRelayed(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
+	s.receive(b, from, pkt)
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	pionrtp "github.com/pion/rtp"
 	"github.com/pion/stun/v3"
 )
 
@@ -92,5 +93,36 @@ func TestICEConn(t *testing.T) {
 	}
 	if _, err := sock.WriteToUDPAddrPort([]byte("x"), from); err != nil {
 		t.Errorf("the stream's socket was closed with the ICE conn: %v", err)
+	}
+}
+
+// TestStreamRelay: with a relay set, the pacer's packets go to it and not
+// to the socket; what the relay delivers plays like packets from the
+// socket; clearing the relay returns to the socket.
+func TestStreamRelay(t *testing.T) {
+	s, peer := stNew(t, stConfig())
+	stStartRx(s)
+	var relayed [][]byte
+	s.SetRelay(func(b []byte) error {
+		relayed = append(relayed, append([]byte(nil), b...))
+		return nil
+	})
+	s.tick()
+	if len(relayed) != 1 || relayed[0][1]&0x7f != PCMU.PayloadType {
+		t.Fatalf("relay got %d packets", len(relayed))
+	}
+	stNoMore(t, peer)
+	var pkt pionrtp.Packet
+	s.DeliverRelayed(stBuild(0, false, 1, 160, 9, make([]byte, 160)), s.cfg.Remote, &pkt)
+	if got := s.Stats().PacketsReceived; got != 1 {
+		t.Errorf("relayed packet not received: %d", got)
+	}
+	s.SetRelay(nil)
+	s.tick()
+	if p := stRead(t, peer, s); p.pt != PCMU.PayloadType {
+		t.Errorf("after SetRelay(nil) the socket got %v", p)
+	}
+	if len(relayed) != 1 {
+		t.Errorf("relay still used: %d packets", len(relayed))
 	}
 }

@@ -102,6 +102,7 @@ type Stream struct {
 	conn  *net.UDPConn
 	ssrc  uint32
 	pacer *Pacer
+	relay atomic.Pointer[RelayWriter] // an ICE relay carries the media (ice.go)
 
 	mu      sync.Mutex
 	remote  netip.AddrPort // where packets go; latches to the peer's source port
@@ -288,7 +289,7 @@ func (s *Stream) tick() {
 		return
 	}
 	for i := 0; i < nout; i++ {
-		if err := s.send(out[i], remote); err == nil {
+		if err := s.transmit(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
 		}
 	}

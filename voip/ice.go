@@ -21,6 +21,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
+	"github.com/pion/stun/v4"
 
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
@@ -43,25 +44,34 @@ type iceSession struct {
 
 	mu       sync.Mutex
 	stream   *rtp.Stream
+	iceConn  *ice.Conn      // the agent's media conn, used when relayed
 	selected netip.AddrPort // the selected pair's remote address
+	relayed  bool           // the selected pair's local candidate is relayed
+	reading  bool           // the relay reader runs (turn.go)
 	pair     string         // the "ice" call info
 	closed   bool
 }
 
 // newICESession starts an agent on conn, the call's RTP socket, with a host
 // candidate at host and, when valid and different, a server-reflexive one
-// at srflx. The offerer is the controlling agent.
-func newICESession(conn *net.UDPConn, host, srflx netip.AddrPort, controlling bool) (*iceSession, error) {
+// at srflx; with a TURN server (turn non-nil) it also gathers a relayed
+// candidate (turn.go). The offerer is the controlling agent.
+func newICESession(conn *net.UDPConn, host, srflx netip.AddrPort, controlling bool, turn *stun.URI) (*iceSession, error) {
 	lf := logging.NewDefaultLoggerFactory()
 	lf.DefaultLogLevel = logging.LogLevelDisabled
-	agent, err := ice.NewAgentWithOptions(
+	types := []ice.CandidateType{ice.CandidateTypeHost}
+	opts := []ice.AgentOption{
 		ice.WithNetworkTypes([]ice.NetworkType{ice.NetworkTypeUDP4, ice.NetworkTypeUDP6}),
-		ice.WithCandidateTypes([]ice.CandidateType{ice.CandidateTypeHost}),
 		ice.WithMulticastDNSMode(ice.MulticastDNSModeDisabled),
 		ice.WithKeepaliveInterval(iceKeepalive),
 		ice.WithFailedTimeout(iceFailedTimeout),
 		ice.WithLoggerFactory(lf),
-	)
+	}
+	if turn != nil {
+		types = []ice.CandidateType{ice.CandidateTypeRelay} // our host candidate is added, not gathered
+		opts = append(opts, ice.WithUrls([]*stun.URI{turn}))
+	}
+	agent, err := ice.NewAgentWithOptions(append(opts, ice.WithCandidateTypes(types))...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: ICE agent: %v", ErrNetwork, err)
 	}
@@ -69,6 +79,9 @@ func newICESession(conn *net.UDPConn, host, srflx netip.AddrPort, controlling bo
 	if err := s.addCandidates(host, srflx); err != nil {
 		_ = agent.Close()
 		return nil, err
+	}
+	if turn != nil {
+		s.gatherRelay() // turn.go
 	}
 	if err := agent.OnSelectedCandidatePairChange(s.onSelected); err != nil {
 		_ = agent.Close()
@@ -118,15 +131,19 @@ func (s *iceSession) start(remote sip.ICEDescription) error {
 		}
 		_ = s.agent.AddRemoteCandidate(c)
 	}
+	var conn *ice.Conn
 	var err error
 	if s.controlling {
-		_, err = s.agent.StartDial(remote.Ufrag, remote.Pwd)
+		conn, err = s.agent.StartDial(remote.Ufrag, remote.Pwd)
 	} else {
-		_, err = s.agent.StartAccept(remote.Ufrag, remote.Pwd)
+		conn, err = s.agent.StartAccept(remote.Ufrag, remote.Pwd)
 	}
 	if err != nil {
 		return fmt.Errorf("%w: ICE: %v", ErrNetwork, err)
 	}
+	s.mu.Lock()
+	s.iceConn = conn
+	s.mu.Unlock()
 	return nil
 }
 
@@ -139,12 +156,19 @@ func (s *iceSession) onSelected(local, remote ice.Candidate) {
 	to := netip.AddrPortFrom(addr.Unmap(), uint16(remote.Port()))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.selected = to
+	s.selected, s.relayed = to, local.Type() == ice.CandidateTypeRelay
 	s.pair = fmt.Sprintf("%s %s -> %s %s", local.Type(),
 		net.JoinHostPort(local.Address(), fmt.Sprint(local.Port())), remote.Type(), to)
 	if s.stream != nil && !s.closed {
-		s.stream.SetRemote(to)
+		s.moveLocked()
 	}
+}
+
+// moveLocked points the stream at the selected pair: its remote, and the
+// relay when the pair's local candidate is relayed (turn.go). s.mu is held.
+func (s *iceSession) moveLocked() {
+	s.stream.SetRemote(s.selected)
+	s.relayLocked()
 }
 
 // attach gives the session the call's stream, moved at once when a pair
@@ -154,7 +178,7 @@ func (s *iceSession) attach(st *rtp.Stream) {
 	defer s.mu.Unlock()
 	s.stream = st
 	if s.selected.IsValid() {
-		st.SetRemote(s.selected)
+		s.moveLocked()
 	}
 }
 
@@ -239,7 +263,11 @@ func (c *Call) answerICE(conn *net.UDPConn, local sip.LocalMedia, answer []byte)
 func (p *Phone) newCallICE(conn *net.UDPConn, local sip.LocalMedia, controlling bool) (*iceSession, error) {
 	host := p.iceHost(conn, local.IP)
 	srflx := netip.AddrPortFrom(local.IP.Unmap(), uint16(local.Port))
-	return newICESession(conn, host, srflx, controlling)
+	turn, err := turnURI(p.Config()) // turn.go
+	if err != nil {
+		return nil, err
+	}
+	return newICESession(conn, host, srflx, controlling, turn)
 }
 
 // startICELocked starts the checks against theirs, the peer's SDP, or

@@ -160,6 +160,12 @@ export interface PhoneOptions {
   stunServer?: string;
   /** Offer and answer ICE (RFC 8445) with host and server-reflexive candidates (ice), default false. A peer without ICE gets plain RTP; call.info('ice') names the selected pair ("" without ICE). */
   ice?: boolean;
+  /** TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as a candidate, for calls behind symmetric NATs (turn_server), default "" (none). */
+  turnServer?: string;
+  /** TURN username (turn_user). */
+  turnUser?: string;
+  /** TURN password (turn_password, write-only). */
+  turnPassword?: string;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */

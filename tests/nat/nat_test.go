@@ -39,6 +39,7 @@ func TestIPv6BetweenNamespaces(t *testing.T) {
 type natLab struct {
 	*lab
 	phoneA, phoneB, pub string
+	turnLog             string // coturn's log, shown when LV_DEBUG is set
 }
 
 const publicIP = "203.0.113.100"
@@ -94,7 +95,8 @@ func (n *natLab) startKamailio() {
 	n.waitUDP(n.pub, "5060", log)
 }
 
-// startCoturn runs coturn on the public network as the STUN server.
+// startCoturn runs coturn on the public network as the STUN server
+// (RFC 8489 Binding); TURN is pion/turn's server (turn_test.go).
 func (n *natLab) startCoturn() {
 	t := n.t
 	turn, err := exec.LookPath("turnserver")
@@ -103,6 +105,7 @@ func (n *natLab) startCoturn() {
 	}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "turn.log")
+	n.turnLog = log
 	n.start(n.pub, log, turn, "-n", "--listening-ip="+publicIP, "--relay-ip="+publicIP,
 		"--listening-port=3478", "--no-tls", "--no-dtls", "--no-cli", "--realm=libvoip.test",
 		"--user=libvoip:secret", "--lt-cred-mech", "--allow-loopback-peers",
@@ -135,6 +138,10 @@ func (n *natLab) call(t *testing.T, extra string) (string, string) {
 	rc, rb := caller.waitFor(t, "RESULT", 25*time.Second), callee.waitFor(t, "RESULT", 25*time.Second)
 	t.Logf("A (caller): %s", rc)
 	t.Logf("B (callee): %s", rb)
+	if os.Getenv("LV_DEBUG") != "" {
+		turnLog, _ := os.ReadFile(n.turnLog)
+		t.Logf("A output:\n%s\nB output:\n%s\ncoturn:\n%s", caller.out.String(), callee.out.String(), turnLog)
+	}
 	return rc, rb
 }
 
@@ -177,6 +184,23 @@ func TestNATWithICE(t *testing.T) {
 	}
 	if !strings.Contains(rb, `ice="host 10.0.2.2:`) || !strings.Contains(rb, "-> srflx 203.0.113.1:") {
 		t.Errorf("B's selected pair is not host -> A's srflx: %s", rb)
+	}
+}
+
+// TestSymmetricNATWithTURN: behind two symmetric NATs, with ice=1 and a
+// TURN server (pion/turn's, in the public namespace: coturn 4.6 relayed
+// nothing to peers there, "wrote to peer 0 bytes"), ICE selects a pair
+// through the relay and audio flows both ways.
+func TestSymmetricNATWithTURN(t *testing.T) {
+	n := newNATLab(t, true)
+	n.startTURN()
+	rc, rb := n.call(t, "ice=1 stun_server="+publicIP+":3478 turn_server="+publicIP+":"+turnPort+
+		" turn_user="+turnUser+" turn_password="+turnPassword)
+	if !hears(t, rc, 1000) || !hears(t, rb, 440) {
+		t.Errorf("TURN call through two symmetric NATs lacks audio:\nA %s\nB %s", rc, rb)
+	}
+	if !strings.Contains(rc+rb, "relay") {
+		t.Errorf("no relayed candidate in the selected pairs:\nA %s\nB %s", rc, rb)
 	}
 }
 

@@ -30,12 +30,19 @@ const (
 	envOpts   = "LV_OPTS"   // phone options "k=v k=v"
 	envTarget = "LV_TARGET" // what "call" dials
 	envFreq   = "LV_FREQ"   // the tone it plays, Hz
-	toneTime  = 3 * time.Second
+	toneTime  = 5 * time.Second
 )
+
+// roles are the processes other than phones the test binary can be.
+var roles = map[string]func() error{}
 
 func TestMain(m *testing.M) {
 	if role := os.Getenv(envRole); role != "" {
-		if err := runPhone(role); err != nil {
+		run := func() error { return runPhone(role) }
+		if f, ok := roles[role]; ok {
+			run = f
+		}
+		if err := run(); err != nil {
 			fmt.Println("ERROR", err)
 			os.Exit(1)
 		}
@@ -84,6 +91,10 @@ func runPhone(role string) error {
 	if s, err := c.Wait(ctx, voip.Answered.Mask()); err != nil || s != voip.Answered {
 		r, code := c.EndReason()
 		return fmt.Errorf("call not answered: %v %v (%s %d)", s, err, r, code)
+	}
+	if os.Getenv("LV_DEBUG") != "" {
+		sdp, _ := c.Info("remote_sdp")
+		fmt.Printf("DEBUG remote SDP:\n%s\n", sdp)
 	}
 	hz, level := exchange(c, freq)
 	remote, _ := c.Info("remote_rtp")
@@ -147,10 +158,21 @@ type phoneProc struct {
 // startPhone runs a phone in ns with role, options and tone frequency.
 func (l *lab) startPhone(ns, role, opts, target string, freq int) *phoneProc {
 	l.t.Helper()
+	return l.startProc(ns, envRole+"="+role, envOpts+"="+opts, envTarget+"="+target, envFreq+"="+strconv.Itoa(freq))
+}
+
+// startRole runs the test binary in ns as one of roles.
+func (l *lab) startRole(ns, role string) *phoneProc {
+	l.t.Helper()
+	return l.startProc(ns, envRole+"="+role)
+}
+
+// startProc runs the test binary in ns with env added.
+func (l *lab) startProc(ns string, env ...string) *phoneProc {
+	l.t.Helper()
 	p := &phoneProc{done: make(chan struct{})}
 	p.cmd = exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), envRole+"="+role, envOpts+"="+opts, envTarget+"="+target,
-		envFreq+"="+strconv.Itoa(freq))
+	p.cmd.Env = append(os.Environ(), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		l.t.Fatal(err)

@@ -123,6 +123,9 @@ const OPTION_KEYS = {
   // NAT traversal (issue 14)
   stunServer: str('stun_server'),
   ice: bool('ice'),
+  turnServer: str('turn_server'),
+  turnUser: str('turn_user'),
+  turnPassword: str('turn_password'),
 };
 
 // Handled by the binding itself, not set_option.

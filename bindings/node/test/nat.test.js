@@ -1,5 +1,5 @@
 'use strict';
-// NAT traversal and IPv6 (issue 14): stunServer and ice are named Phone
+// NAT traversal and IPv6 (issue 14): stunServer, ice and turn* are named Phone
 // options (library defaults when not given, types checked by the binding,
 // values by the library); an ICE call between two phones selects a host
 // pair reported by info('ice') and has audio both ways; a call over ::1
@@ -39,13 +39,21 @@ async function hearsBothWays(out, inc) {
 }
 
 describe('NAT traversal and IPv6', () => {
-  it('stunServer and ice: named options, library defaults, types and values', async () => {
+  it('stunServer, ice and turn*: named options, library defaults, types and values', async () => {
     const plain = new Phone({ bindIp: '127.0.0.1', bindPort: 0 });
     assert.equal(plain.getOption('stun_server'), '');
     assert.equal(plain.getOption('ice'), '0');
-    const phone = new Phone({ bindIp: '127.0.0.1', bindPort: 0, stunServer: 'stun.example.org:3479', ice: true });
+    assert.equal(plain.getOption('turn_server'), '');
+    const phone = new Phone({
+      bindIp: '127.0.0.1', bindPort: 0, stunServer: 'stun.example.org:3479', ice: true,
+      turnServer: 'turn.example.org', turnUser: 'alice', turnPassword: 'secret',
+    });
     assert.equal(phone.getOption('stun_server'), 'stun.example.org:3479');
     assert.equal(phone.getOption('ice'), '1');
+    assert.equal(phone.getOption('turn_server'), 'turn.example.org');
+    assert.equal(phone.getOption('turn_user'), 'alice');
+    assert.throws(() => phone.getOption('turn_password'), VoipError, 'turn_password is write-only');
+    assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, turnServer: 'a b' }), VoipError);
     assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, ice: 1 }), TypeError);
     assert.throws(() => new Phone({ bindIp: '127.0.0.1', bindPort: 0, stunServer: 3478 }), TypeError);
     assert.throws(

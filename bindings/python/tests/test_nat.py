@@ -1,4 +1,4 @@
-"""NAT traversal and IPv6 (issue 14): stun_server and ice are named
+"""NAT traversal and IPv6 (issue 14): stun_server, ice and turn_* are named
 options of VoIPPhoneParameter (they reach the library, read back as set,
 keep the library's defaults when not given; types are the binding's to
 check, values the library's); an ICE call between two phones selects a
@@ -19,11 +19,18 @@ from conftest import Answerer, PhoneFactory, assert_tone, s16_samples, tone_s16,
 def test_nat_options_round_trip() -> None:
     plain = VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0))
     given = VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0,
-                                         stun_server="stun.example.org:3479", ice=True))
+                                         stun_server="stun.example.org:3479", ice=True,
+                                         turn_server="turn.example.org", turn_user="alice",
+                                         turn_password="secret"))
     try:
         assert plain.get_option("stun_server") == "" and plain.get_option("ice") == "0"
+        assert plain.get_option("turn_server") == ""
         assert given.get_option("stun_server") == "stun.example.org:3479"
         assert given.get_option("ice") == "1"
+        assert given.get_option("turn_server") == "turn.example.org"
+        assert given.get_option("turn_user") == "alice"
+        with pytest.raises(InvalidArgumentError):
+            given.get_option("turn_password")  # write-only
     finally:
         plain.stop()
         given.stop()
@@ -34,9 +41,13 @@ def test_nat_option_types_and_values() -> None:
         VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, ice=1))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="stun_server"):
         VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, stun_server=3478))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="turn_password"):
+        VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, turn_password=1))  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError) as ei:
         VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, stun_server="a b"))
     assert ei.value.code == _lib.EINVAL and 'stun_server="a b"' in str(ei.value)
+    with pytest.raises(InvalidArgumentError):
+        VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, turn_server="a b"))
 
 
 def _call_with_audio(make_phone: PhoneFactory, host: str, **kw: object) -> tuple[VoIPCall, VoIPCall]:

@@ -156,6 +156,12 @@ class VoIPPhoneParameter:
     """True offers and answers ICE (RFC 8445) with host and
     server-reflexive candidates; a peer without ICE gets plain RTP, and
     call.info("ice") names the selected pair ("" without ICE)."""
+    turn_server: Optional[str] = None
+    """TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as
+    a candidate, for calls behind symmetric NATs; with turn_user and
+    turn_password (long-term credentials)."""
+    turn_user: Optional[str] = None
+    turn_password: Optional[str] = None
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -169,7 +175,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100", "stun_server"):
+                     "dtmf_mode", "rel100", "stun_server", "turn_server", "turn_user",
+                     "turn_password"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -283,6 +290,10 @@ class VoIPPhoneParameter:
             o.append(("stun_server", self.stun_server))
         if self.ice is not None:
             o.append(("ice", "1" if self.ice else "0"))
+        for key in ("turn_server", "turn_user", "turn_password"):
+            v = getattr(self, key)
+            if v is not None:
+                o.append((key, v))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
