@@ -379,7 +379,10 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     find no pair leave the media on that
  *                                     address too.  ICE is negotiated in the
  *                                     first offer/answer; early media (183)
- *                                     and re-INVITEs use the plain addresses.
+ *                                     uses the plain addresses; re-INVITEs
+ *                                     and UPDATEs (hold, session refreshes)
+ *                                     keep the ICE pair once one is
+ *                                     selected.
  *   "turn_server"        ""           TURN server (RFC 8656, UDP) as
  *                                     host[:port], port 3478 by default: with
  *                                     "ice", each call allocates a relay

@@ -85,3 +85,34 @@ func TestParseICE(t *testing.T) {
 		t.Errorf("junk: %v", err)
 	}
 }
+
+// FuzzParseICE: any input gives bounded ICE descriptions or an error, and
+// what ParseICE returns survives AddICE onto one of our offers.
+func FuzzParseICE(f *testing.F) {
+	for _, s := range sdpFuzzSeeds() {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(sdpWithHeader("m=audio 6000 RTP/AVP 0", "a=ice-ufrag:u", "a=ice-pwd:p",
+		"a=candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host")))
+	offer, err := BuildOffer(testLocalMedia())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := ParseICE(b)
+		if err != nil {
+			return
+		}
+		if d.Ufrag == "" || d.Pwd == "" || len(d.Candidates) > maxICECandidates {
+			t.Fatalf("unbounded or empty: %+v", d)
+		}
+		for _, v := range append([]string{d.Ufrag, d.Pwd}, d.Candidates...) {
+			if len(v) > maxICEValue {
+				t.Fatalf("value of %d bytes", len(v))
+			}
+		}
+		if _, err := AddICE(offer, d); err != nil {
+			t.Fatalf("AddICE of a parsed description: %v", err)
+		}
+	})
+}

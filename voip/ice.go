@@ -7,7 +7,8 @@ package voip
 // use the call's own RTP socket (rtp.ICEConn, fed by the shared receiver),
 // and the selected pair only moves where the stream sends: the media path
 // (pacer, shared receiver, latching) is the plain RTP one. A peer whose
-// SDP has no ICE gets plain RTP.
+// SDP has no ICE gets plain RTP. Later offers and answers (re-INVITE,
+// UPDATE) carry no ICE attributes and keep the selected pair.
 //
 // Goroutines: pion/ice runs its own per agent, for the call's lifetime
 // (measured in ice_test.go: TestICEGoroutines); none is started per packet.
@@ -296,6 +297,22 @@ func (c *Call) iceOnSTUNLocked() func([]byte, netip.AddrPort) {
 		return nil
 	}
 	return c.ice.conn.Deliver
+}
+
+// iceRemoteLocked is where a renegotiated stream sends: the selected ICE
+// pair's remote while the call's ICE session has one (re-INVITEs and
+// UPDATEs, session refreshes included, carry no ICE attributes and keep
+// the pair), else r. c.mu is held.
+func (c *Call) iceRemoteLocked(r netip.AddrPort) netip.AddrPort {
+	if c.ice == nil || !c.iceStarted {
+		return r
+	}
+	c.ice.mu.Lock()
+	defer c.ice.mu.Unlock()
+	if c.ice.selected.IsValid() {
+		return c.ice.selected
+	}
+	return r
 }
 
 // iceInfoLocked is the "ice" call info: "" when the call does not use ICE.

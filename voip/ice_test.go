@@ -149,3 +149,27 @@ func TestICEGoroutines(t *testing.T) {
 		t.Errorf("%d goroutines after the call, %d before", n, before)
 	}
 }
+
+// TestICEPairOutlivesReINVITE: a re-INVITE (hold, resume) carries no ICE
+// attributes and keeps the selected pair. The caller writes 127.0.0.2 in
+// its SDP while its host candidate is 127.0.0.1 (its bind address): had
+// the callee moved to the re-INVITE's c= address, it would send where
+// nobody listens and drop what comes from 127.0.0.1.
+func TestICEPairOutlivesReINVITE(t *testing.T) {
+	in := newIncoming()
+	b := testPhoneWith(t, 44300, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 44350, map[string]string{"ice": "1", "hostname": "127.0.0.2"}, Handler{})
+	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+	if p := waitICE(t, cb); !strings.Contains(p, "-> host 127.0.0.1:") {
+		t.Fatalf("callee's pair %q", p)
+	}
+	if err := ca.Hold(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	exchangeTones(t, ca, cb)
+	_ = ca.Hangup()
+	waitState(t, cb, Ended, 3*time.Second)
+}

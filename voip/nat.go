@@ -66,17 +66,21 @@ func stunBinding(conn *net.UDPConn, server netip.AddrPort) (netip.AddrPort, erro
 	return rtp.STUNMapped(ctx, conn, server)
 }
 
-// learnPublicSIP asks the STUN server for the SIP socket's public address
-// before the user agent reads the socket; it is the phone's public host
-// and Contact port from then on. A server that does not answer leaves the
-// phone on its local address, with a warning in the log. p.mu is held
-// (Start): the exchange takes at most stunTimeout.
+// learnPublicSIPLocked asks the STUN server for the SIP socket's public
+// address before the user agent reads the socket; it is the phone's public
+// host and Contact port from then on. A server that does not answer leaves
+// the phone on its local address, with a warning in the log. p.mu is held
+// (Start) and released while waiting for the server (at most stunTimeout):
+// no lock is held on the network. The phone is REGISTERING meanwhile, so
+// a second Start is refused; calls and Stop find no user agent yet.
 func (p *Phone) learnPublicSIPLocked(conn *net.UDPConn, server netip.AddrPort) {
 	p.public, p.stunServer = netip.AddrPort{}, server
 	if !server.IsValid() || conn == nil {
 		return
 	}
+	p.mu.Unlock()
 	mapped, err := stunBinding(conn, server)
+	p.mu.Lock()
 	if err != nil {
 		p.log.Warn("STUN: public address not learned; local addresses are used", "server", server, "error", err)
 		return
