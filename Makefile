@@ -44,6 +44,7 @@ GO_SRCS_LIST := $(BUILD)/.go-sources
 # Fuzz targets run by `make test`: package:FuzzName.
 FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
 FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
+FUZZ_TARGETS += sip:FuzzParseICE
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
