@@ -45,8 +45,8 @@ func iceCallPair(t *testing.T, a *Phone, in *incoming, uri string) (*Call, *Call
 // ways over it; the "ice" info names the pair.
 func TestICECallAudioBothWays(t *testing.T) {
 	in := newIncoming()
-	b := testPhoneWith(t, 43750, map[string]string{"ice": "1"}, in.handler(true))
-	a := testPhoneWith(t, 43800, map[string]string{"ice": "1"}, Handler{})
+	b := testPhoneWith(t, 49450, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 49500, map[string]string{"ice": "1"}, Handler{})
 	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
 	for _, c := range []*Call{ca, cb} {
 		sdp, _ := c.Info("remote_sdp")
@@ -75,8 +75,8 @@ func TestICEFallsBackToPlainRTP(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in := newIncoming()
-			b := testPhoneWith(t, 43850, map[string]string{"ice": tt.calleeICE}, in.handler(true))
-			a := testPhoneWith(t, 43900, map[string]string{"ice": tt.callerICE}, Handler{})
+			b := testPhoneWith(t, 49550, map[string]string{"ice": tt.calleeICE}, in.handler(true))
+			a := testPhoneWith(t, 49600, map[string]string{"ice": tt.callerICE}, Handler{})
 			ca, cb := iceCallPair(t, a, in, uriOf(t, b))
 			exchangeTones(t, ca, cb)
 			for _, c := range []*Call{ca, cb} {
@@ -115,16 +115,16 @@ func callGoroutines(t *testing.T, rtpLow int, opts map[string]string) int {
 // runs its own per agent) and checks that they all end with the call and
 // that their number does not grow with the packets sent.
 func TestICEGoroutines(t *testing.T) {
-	plain := callGoroutines(t, 44100, map[string]string{"ice": "0"})
-	withICE := callGoroutines(t, 44200, map[string]string{"ice": "1"})
+	plain := callGoroutines(t, 49750, map[string]string{"ice": "0"})
+	withICE := callGoroutines(t, 49850, map[string]string{"ice": "1"})
 	t.Logf("goroutines added by one call (both legs): %d plain, %d with ICE: %d per ICE agent",
 		plain, withICE, (withICE-plain)/2)
 	if per := (withICE - plain) / 2; per > 8 {
 		t.Errorf("%d goroutines per ICE agent", per)
 	}
 	in := newIncoming()
-	b := testPhoneWith(t, 43950, map[string]string{"ice": "1"}, in.handler(true))
-	a := testPhoneWith(t, 44000, map[string]string{"ice": "1"}, Handler{})
+	b := testPhoneWith(t, 49650, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 49700, map[string]string{"ice": "1"}, Handler{})
 	time.Sleep(100 * time.Millisecond)
 	before := runtime.NumGoroutine()
 	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
@@ -157,8 +157,8 @@ func TestICEGoroutines(t *testing.T) {
 // nobody listens and drop what comes from 127.0.0.1.
 func TestICEPairOutlivesReINVITE(t *testing.T) {
 	in := newIncoming()
-	b := testPhoneWith(t, 44300, map[string]string{"ice": "1"}, in.handler(true))
-	a := testPhoneWith(t, 44350, map[string]string{"ice": "1", "hostname": "127.0.0.2"}, Handler{})
+	b := testPhoneWith(t, 49950, map[string]string{"ice": "1"}, in.handler(true))
+	a := testPhoneWith(t, 50000, map[string]string{"ice": "1", "hostname": "127.0.0.2"}, Handler{})
 	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
 	if p := waitICE(t, cb); !strings.Contains(p, "-> host 127.0.0.1:") {
 		t.Fatalf("callee's pair %q", p)

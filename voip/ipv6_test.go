@@ -77,16 +77,16 @@ func callAndExchange(t *testing.T, a *Phone, in *incoming, uri string) {
 // frequency.
 func TestIPv6CallsAudioBothWays(t *testing.T) {
 	in := newIncoming()
-	b := testPhoneWith(t, 43300, map[string]string{"bind_ip": "::1"}, in.handler(true))
-	a := testPhoneWith(t, 43350, map[string]string{"bind_ip": "::1"}, Handler{})
-	dual := testPhoneWith(t, 43400, map[string]string{"bind_ip": "::"}, Handler{})
+	b := testPhoneWith(t, 49000, map[string]string{"bind_ip": "::1"}, in.handler(true))
+	a := testPhoneWith(t, 49050, map[string]string{"bind_ip": "::1"}, Handler{})
+	dual := testPhoneWith(t, 49100, map[string]string{"bind_ip": "::"}, Handler{})
 	port, _ := b.Option("sip_port")
 	t.Run("v6 to v6", func(t *testing.T) { callAndExchange(t, a, in, "sip:test@[::1]:"+port) })
 	t.Run("dual stack to v6", func(t *testing.T) { callAndExchange(t, dual, in, "sip:test@[::1]:"+port) })
 
 	in4 := newIncoming()
-	dual4 := testPhoneWith(t, 43450, map[string]string{"bind_ip": "::"}, in4.handler(true))
-	v4 := testPhoneWith(t, 43500, nil, Handler{})
+	dual4 := testPhoneWith(t, 49150, map[string]string{"bind_ip": "::"}, in4.handler(true))
+	v4 := testPhoneWith(t, 49200, nil, Handler{})
 	port4, _ := dual4.Option("sip_port")
 	t.Run("v4 to dual stack", func(t *testing.T) { callAndExchange(t, v4, in4, "sip:test@127.0.0.1:"+port4) })
 
@@ -139,11 +139,11 @@ func inviteWithOffer(t *testing.T, p *Phone, c, callID string) string {
 // refused with 488 by a phone bound to an IPv4 address, never answered
 // with IPv4 (the silent call of issue 14).
 func TestIPv6OfferNeverSilent(t *testing.T) {
-	v4 := testPhoneWith(t, 43550, nil, Handler{IncomingCall: func(c *Call) { _ = c.Answer() }})
+	v4 := testPhoneWith(t, 49250, nil, Handler{IncomingCall: func(c *Call) { _ = c.Answer() }})
 	if res := inviteWithOffer(t, v4, "c=IN IP6 ::1", "v6-to-v4"); !strings.HasPrefix(res, "SIP/2.0 488 ") {
 		t.Errorf("IPv4-bound phone answered an IPv6 offer with:\n%s", res)
 	}
-	dual := testPhoneWith(t, 43600, map[string]string{"bind_ip": "::"},
+	dual := testPhoneWith(t, 49300, map[string]string{"bind_ip": "::"},
 		Handler{IncomingCall: func(c *Call) { _ = c.Answer() }})
 	res := inviteWithOffer(t, dual, "c=IN IP6 ::1", "v6-to-dual")
 	if !strings.HasPrefix(res, "SIP/2.0 200 ") || !strings.Contains(res, "c=IN IP6 ::1\r\n") {

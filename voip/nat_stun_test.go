@@ -49,7 +49,7 @@ func TestSTUNPublicSIPAddress(t *testing.T) {
 	public := func(from netip.AddrPort) netip.AddrPort {
 		return netip.AddrPortFrom(netip.MustParseAddr("198.51.100.7"), from.Port()+1)
 	}
-	p := testPhoneWith(t, 43650, map[string]string{"stun_server": stunServer(t, true, public)}, Handler{})
+	p := testPhoneWith(t, 49350, map[string]string{"stun_server": stunServer(t, true, public)}, Handler{})
 	port, _ := p.Option("sip_port")
 	n, _ := strconv.Atoi(port)
 	host, cport := p.env().ua.ContactAddr()
@@ -58,7 +58,7 @@ func TestSTUNPublicSIPAddress(t *testing.T) {
 	}
 
 	start := time.Now()
-	q := testPhoneWith(t, 43700, map[string]string{"stun_server": stunServer(t, false, public)}, Handler{})
+	q := testPhoneWith(t, 49400, map[string]string{"stun_server": stunServer(t, false, public)}, Handler{})
 	if took := time.Since(start); took > stunTimeout+time.Second {
 		t.Errorf("Start took %v with a silent STUN server", took)
 	}
