@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pionrtp "github.com/pion/rtp"
@@ -44,8 +45,9 @@ type iceDatagram struct {
 // the stream's receive path hands to Deliver (StreamConfig.OnSTUN). The
 // socket itself is never read here.
 type ICEConn struct {
-	conn *net.UDPConn
-	in   chan iceDatagram
+	conn     *net.UDPConn
+	in       chan iceDatagram
+	received atomic.Uint64
 
 	mu       sync.Mutex
 	closed   bool
@@ -61,6 +63,7 @@ func NewICEConn(conn *net.UDPConn) *ICEConn {
 // Deliver queues a copy of the STUN message b from from for ReadFrom;
 // when the queue is full or the conn closed it is dropped. It never blocks.
 func (c *ICEConn) Deliver(b []byte, from netip.AddrPort) {
+	c.received.Add(1)
 	select {
 	case <-c.done:
 		return
@@ -71,6 +74,9 @@ func (c *ICEConn) Deliver(b []byte, from netip.AddrPort) {
 	default:
 	}
 }
+
+// Received is the number of STUN messages delivered so far.
+func (c *ICEConn) Received() uint64 { return c.received.Load() }
 
 // ReadFrom returns the next STUN message delivered.
 func (c *ICEConn) ReadFrom(p []byte) (int, net.Addr, error) {

@@ -57,14 +57,16 @@ type iceSession struct {
 // candidate at host and, when valid and different, a server-reflexive one
 // at srflx; with a TURN server (turn non-nil) it also gathers a relayed
 // candidate (turn.go). The offerer is the controlling agent.
-func newICESession(conn *net.UDPConn, host, srflx netip.AddrPort, controlling bool, turn *stun.URI) (*iceSession, error) {
+func newICESession(conn *net.UDPConn, host, srflx netip.AddrPort, controlling bool, turn *stun.URI,
+	keepalive time.Duration,
+) (*iceSession, error) {
 	lf := logging.NewDefaultLoggerFactory()
 	lf.DefaultLogLevel = logging.LogLevelDisabled
 	types := []ice.CandidateType{ice.CandidateTypeHost}
 	opts := []ice.AgentOption{
 		ice.WithNetworkTypes([]ice.NetworkType{ice.NetworkTypeUDP4, ice.NetworkTypeUDP6}),
 		ice.WithMulticastDNSMode(ice.MulticastDNSModeDisabled),
-		ice.WithKeepaliveInterval(iceKeepalive),
+		ice.WithKeepaliveInterval(keepalive),
 		ice.WithFailedTimeout(iceFailedTimeout),
 		ice.WithLoggerFactory(lf),
 	}
@@ -268,7 +270,7 @@ func (p *Phone) newCallICE(conn *net.UDPConn, local sip.LocalMedia, controlling 
 	if err != nil {
 		return nil, err
 	}
-	return newICESession(conn, host, srflx, controlling, turn)
+	return newICESession(conn, host, srflx, controlling, turn, p.iceKeepalive)
 }
 
 // startICELocked starts the checks against theirs, the peer's SDP, or

@@ -173,3 +173,31 @@ func TestICEPairOutlivesReINVITE(t *testing.T) {
 	_ = ca.Hangup()
 	waitState(t, cb, Ended, 3*time.Second)
 }
+
+// TestICEKeepalives: once a pair is selected the agents keep sending STUN
+// on it every keep-alive interval (15 s; shortened here), RTP or not.
+func TestICEKeepalives(t *testing.T) {
+	in := newIncoming()
+	b := newTestPhone(t, 50050, map[string]string{"ice": "1"}, in.handler(true))
+	a := newTestPhone(t, 50100, map[string]string{"ice": "1"}, Handler{})
+	for _, p := range []*Phone{a, b} {
+		p.iceKeepalive = 200 * time.Millisecond
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, cb := iceCallPair(t, a, in, uriOf(t, b))
+	waitICE(t, ca)
+	waitICE(t, cb)
+	time.Sleep(500 * time.Millisecond) // the checks are over
+	cb.mu.Lock()
+	conn := cb.ice.conn
+	cb.mu.Unlock()
+	before := conn.Received()
+	time.Sleep(time.Second)
+	if n := conn.Received() - before; n < 3 {
+		t.Errorf("%d STUN messages in a second with 200 ms keep-alives", n)
+	}
+	_ = ca.Hangup()
+	waitState(t, cb, Ended, 3*time.Second)
+}

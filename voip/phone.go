@@ -85,13 +85,14 @@ type Phone struct {
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
 
-	public     netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
-	stunServer netip.AddrPort // stun_server resolved at Start
+	public       netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
+	stunServer   netip.AddrPort // stun_server resolved at Start
+	iceKeepalive time.Duration  // ICE keep-alive interval (ice.go); tests shorten it
 }
 
 // NewPhone creates a stopped phone.
 func NewPhone(cfg Config) *Phone {
-	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher()}
+	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), iceKeepalive: iceKeepalive}
 	p.logSink = newLogSink(p.events)
 	p.log = slog.New(p.logSink)
 	p.handler.Store(&Handler{})
