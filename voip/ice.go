@@ -193,11 +193,16 @@ func (s *iceSession) info() string {
 	return s.pair
 }
 
-// close stops the agent (its goroutines end) and the conn's reads.
+// close stops the agent (its goroutines end) and the conn's reads, once;
+// the selected pair stays readable (info).
 func (s *iceSession) close() {
 	s.mu.Lock()
+	done := s.closed
 	s.closed = true
 	s.mu.Unlock()
+	if done {
+		return
+	}
 	_ = s.agent.Close()
 	_ = s.conn.Close()
 }
@@ -326,11 +331,11 @@ func (c *Call) iceInfoLocked() string {
 	return c.ice.info()
 }
 
-// closeICE stops the call's ICE agent, if any.
+// closeICE stops the call's ICE agent, if any; "ice" info keeps the pair
+// the call used after it ended.
 func (c *Call) closeICE() {
 	c.mu.Lock()
 	s := c.ice
-	c.ice = nil
 	c.mu.Unlock()
 	if s != nil {
 		s.close()

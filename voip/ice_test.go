@@ -64,6 +64,10 @@ func TestICECallAudioBothWays(t *testing.T) {
 	exchangeTones(t, ca, cb)
 	_ = ca.Hangup()
 	waitState(t, cb, Ended, 3*time.Second)
+	// The pair the call used stays readable after the end.
+	if v, _ := cb.Info("ice"); v != pb {
+		t.Errorf("ice info after the end %q, want %q", v, pb)
+	}
 }
 
 // TestICEFallsBackToPlainRTP: an ICE phone calling or called by a phone

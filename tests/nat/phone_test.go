@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -65,6 +66,9 @@ func runPhone(role string) error {
 	calls := make(chan *voip.Call, 1)
 	p := voip.NewPhone(cfg)
 	p.SetHandler(voip.Handler{IncomingCall: func(c *voip.Call) { calls <- c }})
+	if os.Getenv("LV_DEBUG") != "" {
+		p.SetLog(slog.LevelDebug, func(level slog.Level, msg string) { fmt.Println("LOG", level, msg) })
+	}
 	if err := p.Start(); err != nil {
 		return err
 	}
