@@ -854,9 +854,10 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "ice"         (issue 14) the ICE pair the media uses, "<type> <ip:port>
  *                 -> <type> <ip:port>" (ours, then the peer's; types host,
  *                 srflx, prflx, relay), e.g. "host 10.0.1.2:10000 -> srflx
- *                 203.0.113.2:10000"; "checking" until a pair is selected;
- *                 "" when the call does not use ICE (option "ice" off, or
- *                 the peer's SDP has none: plain RTP)
+ *                 203.0.113.2:10000"; "checking" until a pair is selected
+ *                 (the pair stays readable after the call ended); "" when
+ *                 the call does not use ICE (option "ice" off, or the
+ *                 peer's SDP has none: plain RTP)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */
