@@ -367,14 +367,16 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     relay ("turn_server", with "ice").
  *   "ice"                "0"          "1": offers and answers carry ICE
  *                                     (RFC 8445/8839: a=ice-ufrag, a=ice-pwd,
- *                                     a=candidate, no trickle) with a host
+ *                                     a=candidate, no trickle, a=rtcp-mux:
+ *                                     one component) with a host
  *                                     candidate and, when stun_server
  *                                     answered, a server-reflexive one; the
  *                                     connectivity checks and keep-alives
  *                                     (every 15 s) share the call's RTP port,
  *                                     and the media follows the selected pair
  *                                     (voip_call_info "ice").  A peer without
- *                                     ICE gets plain RTP to its c=/m= address
+ *                                     ICE (or answering a=ice-mismatch) gets
+ *                                     plain RTP to its c=/m= address
  *                                     (info "ice" is then ""); checks that
  *                                     find no pair leave the media on that
  *                                     address too.  ICE is negotiated in the

@@ -19,11 +19,13 @@ const (
 )
 
 const (
-	attrICEUfrag   = "ice-ufrag"
-	attrICEPwd     = "ice-pwd"
-	attrICELite    = "ice-lite"
-	attrCandidate  = "candidate"
-	attrEndOfCands = "end-of-candidates"
+	attrICEUfrag    = "ice-ufrag"
+	attrICEPwd      = "ice-pwd"
+	attrICELite     = "ice-lite"
+	attrCandidate   = "candidate"
+	attrEndOfCands  = "end-of-candidates"
+	attrICEMismatch = "ice-mismatch"
+	attrRTCPMux     = "rtcp-mux"
 )
 
 // ErrNoICE is returned by ParseICE when the session description has no
@@ -39,11 +41,13 @@ type ICEDescription struct {
 	Candidates []string
 	// Lite reports a=ice-lite (read only).
 	Lite bool
+
+	mismatch bool // a=ice-mismatch: the answerer will not do ICE
 }
 
 // AddICE returns desc (an offer or answer built by this package) with d's
 // credentials and candidates on its first accepted audio stream, followed
-// by a=end-of-candidates (no trickle).
+// by a=end-of-candidates (no trickle) and a=rtcp-mux (one component).
 func AddICE(desc []byte, d ICEDescription) ([]byte, error) {
 	s, err := parseSDP(desc)
 	if err != nil {
@@ -62,13 +66,20 @@ func AddICE(desc []byte, d ICEDescription) ([]byte, error) {
 		md.Attributes = append(md.Attributes, sdp.NewAttribute(attrCandidate, c))
 	}
 	md.Attributes = append(md.Attributes, sdp.NewPropertyAttribute(attrEndOfCands))
+	if !hasAttr(md.Attributes, attrRTCPMux) {
+		// RTCP on the RTP port (RFC 5761): one ICE component, so a peer
+		// does not look for an RTCP candidate we do not have (and answer
+		// a=ice-mismatch).
+		md.Attributes = append(md.Attributes, sdp.NewPropertyAttribute(attrRTCPMux))
+	}
 	return s.Marshal()
 }
 
 // ParseICE reads the ICE credentials and candidates of the audio stream
 // that Answer or ParseAnswer would take (media-level attributes, else
 // session-level ones). It returns ErrNoICE when the stream has no
-// ufrag/pwd, and the errors of Answer for input that is not usable SDP.
+// ufrag/pwd or has a=ice-mismatch, and the errors of Answer for input that
+// is not usable SDP.
 // At most maxICECandidates candidates are taken; over-long values are
 // ignored.
 func ParseICE(desc []byte) (ICEDescription, error) {
@@ -84,10 +95,20 @@ func ParseICE(desc []byte) (ICEDescription, error) {
 	for _, attrs := range [][]sdp.Attribute{s.Attributes, s.MediaDescriptions[idx].Attributes} {
 		readICE(&d, attrs)
 	}
-	if d.Ufrag == "" || d.Pwd == "" {
+	if d.Ufrag == "" || d.Pwd == "" || d.mismatch {
 		return ICEDescription{}, ErrNoICE
 	}
 	return d, nil
+}
+
+// hasAttr reports whether attrs has an attribute named key.
+func hasAttr(attrs []sdp.Attribute, key string) bool {
+	for _, a := range attrs {
+		if strings.EqualFold(a.Key, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // readICE takes the ICE attributes of attrs into d; later ones (the
@@ -105,6 +126,8 @@ func readICE(d *ICEDescription, attrs []sdp.Attribute) {
 			d.Pwd = v
 		case attrICELite:
 			d.Lite = true
+		case attrICEMismatch:
+			d.mismatch = true // RFC 8839 §5.4: the peer cannot do ICE with us
 		case attrCandidate:
 			if len(d.Candidates) < maxICECandidates && v != "" {
 				d.Candidates = append(d.Candidates, v)

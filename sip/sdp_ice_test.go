@@ -116,3 +116,30 @@ func FuzzParseICE(f *testing.F) {
 		}
 	})
 }
+
+// TestICEMismatchAndRTCPMux: an answer with a=ice-mismatch means the peer
+// will not do ICE (ErrNoICE: plain RTP); AddICE offers RTCP multiplexing
+// (one component) once.
+func TestICEMismatchAndRTCPMux(t *testing.T) {
+	ans := sdpWithHeader("m=audio 6000 RTP/AVP 0", "a=ice-ufrag:u", "a=ice-pwd:p",
+		"a=candidate:1 1 udp 1 192.0.2.1 6000 typ host", "a=ice-mismatch")
+	if _, err := ParseICE([]byte(ans)); !errors.Is(err, ErrNoICE) {
+		t.Errorf("a=ice-mismatch: %v, want ErrNoICE", err)
+	}
+	offer, err := BuildOffer(testLocalMedia())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ICEDescription{Ufrag: "u", Pwd: "p"}
+	once, err := AddICE(offer, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := AddICE(once, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(twice), "a=rtcp-mux\r\n"); n != 1 || !strings.Contains(string(once), "a=rtcp-mux\r\n") {
+		t.Errorf("a=rtcp-mux %d times:\n%s", n, twice)
+	}
+}

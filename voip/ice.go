@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,7 +112,7 @@ func (s *iceSession) addCandidates(host, srflx netip.AddrPort) error {
 	if err := s.agent.AddVirtualCandidate(hc, s.conn); err != nil {
 		return fmt.Errorf("%w: ICE host candidate: %v", ErrNetwork, err)
 	}
-	s.local.Candidates = append(s.local.Candidates, hc.Marshal())
+	s.local.Candidates = append(s.local.Candidates, candidateText(hc))
 	if srflx.IsValid() && srflx != host {
 		sc, err := ice.NewCandidateServerReflexive(&ice.CandidateServerReflexiveConfig{
 			Network: "udp", Address: srflx.Addr().String(), Port: int(srflx.Port()), Component: ice.ComponentRTP,
@@ -120,9 +121,28 @@ func (s *iceSession) addCandidates(host, srflx netip.AddrPort) error {
 		if err != nil {
 			return fmt.Errorf("%w: ICE server-reflexive candidate: %v", ErrNetwork, err)
 		}
-		s.local.Candidates = append(s.local.Candidates, sc.Marshal())
+		s.local.Candidates = append(s.local.Candidates, candidateText(sc))
 	}
 	return nil
+}
+
+// candidateText is c as an a=candidate value without pion's extension
+// attributes ("ufrag ...", "generation ..."), which RFC 8839 makes
+// optional and which some peers (baresip 1.0) cannot parse: up to "typ
+// <type>" and, for srflx and relay candidates, "raddr ... rport ...".
+func candidateText(c ice.Candidate) string {
+	f := strings.Fields(c.Marshal())
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != "typ" {
+			continue
+		}
+		end := i + 2
+		if end+3 < len(f) && f[end] == "raddr" && f[end+2] == "rport" {
+			end += 4
+		}
+		return strings.Join(f[:end], " ")
+	}
+	return c.Marshal()
 }
 
 // start begins the connectivity checks against the peer's description.

@@ -75,7 +75,7 @@ func (s *iceSession) gatherRelay() {
 			return
 		}
 		if c.Type() == ice.CandidateTypeRelay {
-			relays = append(relays, c.Marshal())
+			relays = append(relays, candidateText(c))
 		}
 	})
 	if err := s.agent.GatherCandidates(); err != nil {

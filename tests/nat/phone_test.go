@@ -90,11 +90,8 @@ func runPhone(role string) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if s, err := c.Wait(ctx, voip.Answered.Mask()); err != nil || s != voip.Answered {
-		r, code := c.EndReason()
-		return fmt.Errorf("call not answered: %v %v (%s %d)", s, err, r, code)
+	if err := waitAnswered(c); err != nil {
+		return err
 	}
 	if os.Getenv("LV_DEBUG") != "" {
 		sdp, _ := c.Info("remote_sdp")
@@ -108,10 +105,26 @@ func runPhone(role string) error {
 	if role == "call" {
 		_ = c.Hangup()
 	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		_, _ = c.Wait(ctx, voip.Ended.Mask())
 	}
 	return nil
 }
+
+// waitAnswered waits up to 10 s for c to be answered.
+func waitAnswered(c *voip.Call) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s, err := c.Wait(ctx, voip.Answered.Mask()); err != nil || s != voip.Answered {
+		r, code := c.EndReason()
+		return fmt.Errorf("call not answered: %v %v (%s %d)", s, err, r, code)
+	}
+	return nil
+}
+
+// ftoa formats a measurement for a RESULT line.
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 // exchange plays freq for toneTime while reading as long, and returns the
 // dominant frequency and level of what was heard after its first second.
