@@ -439,6 +439,8 @@ export declare class IncomingSubscription {
   end(reason?: string, options?: { timeoutMs?: number | null }): Promise<void>;
   /** Release the handle. */
   release(): void;
+}
+
 // --- issue 17: drain, flush, collectDtmf ---
 /** Call.drain() options. */
 export interface DrainOptions {
