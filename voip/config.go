@@ -71,6 +71,7 @@ type Config struct {
 	DetectInbandDTMF bool
 	// Media security (media_security.go).
 	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
+	MediaKeying     sip.Keying          // how our offers key SRTP: sdes or dtls (media_dtls.go)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

@@ -102,6 +102,7 @@ type Phone struct {
 	ev       phoneEvents           // subscriptions and publications (subscription.go)
 	bridge   *media.Bridge         // nil when stopped (media.go)
 	owned    map[media.Port]func() // players, tones, recorders: how each stops
+	dtls     dtlsIdentity          // the DTLS-SRTP certificate (media_dtls.go)
 }
 
 // NewPhone creates a stopped phone.
@@ -202,6 +203,10 @@ func (p *Phone) Start() error {
 	if err := p.cfg.validate(); err != nil {
 		p.mu.Unlock()
 		return err
+	}
+	if err := p.dtls.init(); err != nil { // media_dtls.go
+		p.mu.Unlock()
+		return fmt.Errorf("DTLS certificate: %w", err)
 	}
 	ports, err := newPortPool(p.cfg.BindIP, p.cfg.RTPPortLow, p.cfg.RTPPortHigh)
 	if err != nil {
@@ -375,6 +380,8 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 	return sip.LocalMedia{
 		Encryption:      cfg.MediaEncryption,
 		Keys:            keys,
+		Keying:          cfg.MediaKeying,
+		Fingerprint:     p.dtls.fingerprint(cfg), // media_dtls.go
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,
