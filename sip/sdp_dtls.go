@@ -151,9 +151,13 @@ type DTLS struct {
 // Enabled reports whether the stream is keyed by DTLS.
 func (d DTLS) Enabled() bool { return !d.Peer.IsZero() }
 
-// isDTLSProto reports whether md's transport is UDP/TLS/RTP/SAVP.
+// isDTLSProto reports whether md's transport is UDP/TLS/RTP/SAVP, or
+// UDP/TLS/RTP/SAVPF (RFC 5124), which baresip's dtls_srtp offers: we send
+// no feedback messages, which an AVPF peer accepts (RFC 4585 §5), and the
+// answer repeats the offered transport.
 func isDTLSProto(md *sdp.MediaDescription) bool {
-	return strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportDTLSSAVP)
+	p := strings.Join(md.MediaName.Protos, "/")
+	return strings.EqualFold(p, transportDTLSSAVP) || strings.EqualFold(p, transportDTLSSAVP+"F")
 }
 
 // offersDTLS reports whether l's offers are DTLS-SRTP.

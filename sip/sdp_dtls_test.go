@@ -72,6 +72,9 @@ func TestAnswerDTLSOffers(t *testing.T) {
 		{"session-level fingerprint", EncryptionOptional,
 			[]byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\na=fingerprint:" + fp +
 				"\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\na=setup:actpass\r\n"), true, nil},
+		{"baresip: SAVPF, session-level setup and SHA-256", EncryptionMandatory,
+			[]byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\na=setup:actpass\r\na=fingerprint:" +
+				strings.Replace(fp, "sha-256", "SHA-256", 1) + "\r\nm=audio 4000 UDP/TLS/RTP/SAVPF 0\r\na=rtcp-rsize\r\n"), true, nil},
 		{"no fingerprint", EncryptionOptional, offer("UDP/TLS/RTP/SAVP", "a=setup:actpass\r\n"), false, ErrCrypto},
 		{"bad fingerprint", EncryptionOptional, offer("UDP/TLS/RTP/SAVP", "a=fingerprint:sha-256 AB:CD\r\n"), false, ErrFingerprint},
 		{"unknown hash", EncryptionOptional, offer("UDP/TLS/RTP/SAVP", "a=fingerprint:md5 AB:CD\r\n"), false, ErrFingerprint},
