@@ -127,6 +127,8 @@ const OPTION_KEYS = {
   sipTrace: bool('sip_trace'),
   // Media security (issue 14).
   mediaEncryption: str('media_encryption'),
+  // DTLS-SRTP (issue 14).
+  mediaKeying: str('media_keying'),
 };
 
 // Handled by the binding itself, not set_option.

@@ -29,6 +29,7 @@ const PORTS = {
   events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
   media: { sip: 5520, rtp: 37600 }, // media toolkit: 37600-37699
   srtp: { sip: 0, rtp: 37700 }, // media_encryption (issue 14): 37700-37779
+  dtls: { sip: 0, rtp: 37780 }, // media_keying dtls (issue 14): 37780-37819
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
