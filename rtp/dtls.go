@@ -138,36 +138,43 @@ func (d *DTLS) run(ctx context.Context) {
 	}
 	// Our packetConn first: pion's close_notify never reaches the peer,
 	// whose DTLS association stays up for the call.
-	d.conn.Close()
+	_ = d.conn.Close()
 	conn.Close() //nolint:errcheck,gosec // keyed: nothing to report
 }
 
 // handshake runs the DTLS handshake and installs the exported keys; the
 // connection is returned open, or closed with an error.
 func (d *DTLS) handshake(ctx context.Context) (*dtls.Conn, string, error) {
-	conf := &dtls.Config{
-		Certificates:           []tls.Certificate{d.cfg.Certificate},
-		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80},
-		InsecureSkipVerify:     true, // self-signed: the fingerprint authenticates (RFC 5763 §5)
-		ClientAuth:             dtls.RequireAnyClientCert,
-		ExtendedMasterSecret:   dtls.RequestExtendedMasterSecret,
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+	shared := []dtls.Option{
+		dtls.WithCertificates(d.cfg.Certificate),
+		dtls.WithSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80),
+		dtls.WithInsecureSkipVerify(true), // self-signed: the fingerprint authenticates (RFC 5763 §5)
+		dtls.WithExtendedMasterSecret(dtls.RequestExtendedMasterSecret),
+		dtls.WithVerifyPeerCertificate(func(raw [][]byte, _ [][]*x509.Certificate) error {
 			if len(raw) == 0 {
 				return fmt.Errorf("%w: no certificate", ErrFingerprint)
 			}
 			return d.cfg.VerifyPeer(raw[0])
-		},
+		}),
 	}
 	raddr := net.UDPAddrFromAddrPort(d.cfg.Remote)
 	var conn *dtls.Conn
 	var err error
 	if d.cfg.Client {
-		conn, err = dtls.Client(d.conn, raddr, conf)
+		opts := make([]dtls.ClientOption, 0, len(shared))
+		for _, o := range shared {
+			opts = append(opts, o)
+		}
+		conn, err = dtls.ClientWithOptions(d.conn, raddr, opts...)
 	} else {
-		conn, err = dtls.Server(d.conn, raddr, conf)
+		opts := []dtls.ServerOption{dtls.WithClientAuth(dtls.RequireAnyClientCert)}
+		for _, o := range shared {
+			opts = append(opts, o)
+		}
+		conn, err = dtls.ServerWithOptions(d.conn, raddr, opts...)
 	}
 	if err != nil {
-		d.conn.Close()
+		_ = d.conn.Close()
 		return nil, "", fmt.Errorf("%w: %w", ErrDTLS, err)
 	}
 	hctx, cancel := context.WithTimeout(ctx, dtlsHandshakeTimeout)
@@ -178,7 +185,7 @@ func (d *DTLS) handshake(ctx context.Context) (*dtls.Conn, string, error) {
 		suite, err = d.install(conn)
 	}
 	if err != nil {
-		d.conn.Close()
+		_ = d.conn.Close()
 		conn.Close() //nolint:errcheck,gosec // the handshake's error is the one to report
 		if errors.Is(err, ErrFingerprint) {
 			return nil, "", ErrFingerprint
