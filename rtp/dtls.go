@@ -74,6 +74,9 @@ type DTLSConfig struct {
 	// a=fingerprint; a non-nil error fails the handshake (wrap
 	// ErrFingerprint).
 	VerifyPeer func(der []byte) error
+	// Grace is how long the connection stays open after the handshake;
+	// 0 means DTLSGrace.
+	Grace time.Duration
 	// OnDone is called once from the session's goroutine: with the
 	// agreed RFC 4568 suite name when SRTP is keyed, or with the error
 	// that ended the handshake (ErrFingerprint, ErrDTLS). It must not
@@ -134,12 +137,31 @@ func (d *DTLS) run(ctx context.Context) {
 	}
 	select {
 	case <-ctx.Done():
-	case <-time.After(DTLSGrace):
+	case <-time.After(d.grace()):
 	}
 	// Our packetConn first: pion's close_notify never reaches the peer,
 	// whose DTLS association stays up for the call.
 	_ = d.conn.Close()
 	conn.Close() //nolint:errcheck,gosec // keyed: nothing to report
+}
+
+// grace is the configured grace period, DTLSGrace by default.
+func (d *DTLS) grace() time.Duration {
+	if d.cfg.Grace > 0 {
+		return d.cfg.Grace
+	}
+	return DTLSGrace
+}
+
+// Ended reports whether the session's goroutine (and pion's reader) have
+// ended: after the grace period, a failed handshake or Close.
+func (d *DTLS) Ended() bool {
+	select {
+	case <-d.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // handshake runs the DTLS handshake and installs the exported keys; the

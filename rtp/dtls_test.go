@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -19,6 +20,23 @@ type dtlsEnd struct {
 	done   chan error
 	suite  chan string
 }
+
+// dtlsGoroutines counts the goroutines running pion/dtls code or a
+// session's run.
+func dtlsGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("github.com/pion/dtls")) || bytes.Contains(g, []byte("rtp.(*DTLS).run")) {
+			n++
+		}
+	}
+	return n
+}
+
+// dtlsTestGrace keeps the tests' connections briefly after the handshake.
+const dtlsTestGrace = 300 * time.Millisecond
 
 // dtlsVerifier checks a certificate against the SHA-256 of want.
 func dtlsVerifier(want []byte) func([]byte) error {
@@ -67,8 +85,8 @@ func dtlsPair(t *testing.T, peerOfA []byte) (a, b *dtlsEnd) {
 		stStartRx(s)
 		e.dtls, e.stream = d, s
 	}
-	start(b, a, false, certA.Certificate[0], DTLSConfig{Certificate: certB})
-	start(a, b, true, peerOfA, DTLSConfig{Certificate: certA})
+	start(b, a, false, certA.Certificate[0], DTLSConfig{Certificate: certB, Grace: dtlsTestGrace})
+	start(a, b, true, peerOfA, DTLSConfig{Certificate: certA, Grace: dtlsTestGrace})
 	return a, b
 }
 
@@ -95,6 +113,16 @@ func TestDTLSSRTPStreams(t *testing.T) {
 		if err != nil || suite != "AEAD_AES_128_GCM" {
 			t.Fatalf("handshake: suite %q, error %v", suite, err)
 		}
+	}
+	// The session's goroutines end after the grace period; the keys stay.
+	if dtlsGoroutines() == 0 {
+		t.Fatal("no DTLS goroutine seen during the grace period: the count proves nothing")
+	}
+	stWaitFor(t, "DTLS goroutines ended", func() bool {
+		return a.dtls.Ended() && b.dtls.Ended() && dtlsGoroutines() == 0
+	})
+	if !a.dtls.Keyed() || !b.dtls.Keyed() {
+		t.Fatal("keys dropped with the DTLS connection")
 	}
 	for i, dir := range [][2]*dtlsEnd{{a, b}, {b, a}} {
 		from, to := dir[0].stream, dir[1].stream
