@@ -74,7 +74,17 @@ func floorRatio(r *loadRun, floors []floorRun) (string, float64) {
 	if f.Calls != r.Calls {
 		at = " at " + strconv.Itoa(f.Calls)
 	}
-	return fmt.Sprintf("%s× (%s ÷ %s ms%s)", f2(v), f3(r.TargetProc.CPUMsPerCallSec), f3(f.CPUMsPerCallSec), at), v
+	cell := fmt.Sprintf("%s× (%s ÷ %s ms%s)", f2(v), f3(r.TargetProc.CPUMsPerCallSec), f3(f.CPUMsPerCallSec), at)
+	return cell + saturated(r), v
+}
+
+// saturated marks a figure taken while the answering side used 90 % of its
+// core or more: its CPU per call-second is then a lower bound.
+func saturated(r *loadRun) string {
+	if r != nil && r.TargetProc != nil && r.TargetProc.CPUPct >= 90 {
+		return " (saturated: a lower bound)"
+	}
+	return ""
 }
 
 // floorRows are the main table's rows read against the floor: voip-echo's
@@ -138,7 +148,7 @@ func floorMarkdown(floors []floorRun, loads map[string][]loadRun) string {
 		ve, ratioCell, p99 := "–", "–", "–"
 		if r := at(loads["voip-echo"], f.Calls); r != nil && r.TargetProc != nil {
 			ve = f3(r.TargetProc.CPUMsPerCallSec)
-			ratioCell = ratio(r.TargetProc.CPUMsPerCallSec, f.CPUMsPerCallSec)
+			ratioCell = ratio(r.TargetProc.CPUMsPerCallSec, f.CPUMsPerCallSec) + saturated(r)
 			if r.SendTiming != nil && r.SendTiming.Intervals > 0 {
 				p99 = f2(r.SendTiming.P99Us/1000) + " ms"
 			}

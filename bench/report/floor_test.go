@@ -41,6 +41,8 @@ func TestFloorRatio(t *testing.T) {
 	}{
 		{"same N", run(1000, 0.5), floors, 2, "2.00× (0.500 ÷ 0.250 ms)"},
 		{"nearest N", run(250, 0.8), floors, 4, "4.00× (0.800 ÷ 0.200 ms at 500)"},
+		{"saturated", func() *loadRun { r := run(1000, 0.95); r.TargetProc.CPUPct = 95; return r }(), floors, 3.8,
+			"3.80× (0.950 ÷ 0.250 ms) (saturated: a lower bound)"},
 		{"no run", nil, floors, 0, "–"},
 		{"no floor", run(1000, 0.5), nil, 0, "–"},
 	} {
