@@ -397,14 +397,20 @@ if [ "${SKIP_RATE:-0}" != 1 ] && command -v sipp >/dev/null && command -v perf >
   mkdir -p "$RAW/profile"
   # Its own file names: sipp_run writes sipp-<target>-<rate>.json, which the
   # report reads as a call-rate step, so it works in a sub-directory.
-  RAW_SAVE=$RAW; RAW=$RAW/profile
-  PROFILE_TO=$RAW/setup.perf.data sipp_run voip-echo "$pr" || log "profile burst: some calls failed"
-  RAW=$RAW_SAVE
-  if [ -s "$RAW/profile/setup.perf.data" ]; then
-    perf report -i "$RAW/profile/setup.perf.data" --children --sort symbol --stdio -g none \
-      >"$RAW/setup-profile.txt" 2>"$RAW/profile/report.err" || log "perf report failed"
-    cp "$RAW/profile/sipp-voip-echo-$pr.json" "$RAW/setup-profile.json"
-  fi
+  # perf record sometimes ends at once without writing samples (seen on
+  # this VM, cause unknown): then the burst is run a second time.
+  for attempt in 1 2; do
+    RAW_SAVE=$RAW; RAW=$RAW/profile
+    PROFILE_TO=$RAW/setup.perf.data sipp_run voip-echo "$pr" || log "profile burst: some calls failed"
+    RAW=$RAW_SAVE
+    if perf report -i "$RAW/profile/setup.perf.data" --children --sort symbol --stdio -g none \
+      >"$RAW/setup-profile.txt" 2>"$RAW/profile/report.err" && grep -q '%' "$RAW/setup-profile.txt"; then
+      cp "$RAW/profile/sipp-voip-echo-$pr.json" "$RAW/setup-profile.json"
+      break
+    fi
+    log "perf report failed (attempt $attempt): $(head -2 "$RAW/profile/report.err" | tr '\n' ' ')"
+    rm -f "$RAW/setup-profile.txt"
+  done
 fi
 
 # ---- 3. micro-benchmarks -----------------------------------------------------
