@@ -190,14 +190,14 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 	}
 	life := grantedLife(req)
 	go f(ss)
-	code := 0
+	code, reason := 0, "rejected"
 	select {
 	case code = <-ss.decided:
 	case <-time.After(subscribeDecideWait):
 		ss.mu.Lock()
 		if ss.state == SubIncoming {
 			ss.state = SubTerminated
-			code = 480
+			code, reason = 480, "giveup" // RFC 3857 §3.2.4: no decision in time
 		}
 		ss.mu.Unlock()
 		if code == 0 {
@@ -205,7 +205,7 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 		}
 	}
 	if code >= 300 {
-		ss.terminate("rejected")
+		ss.refused(reason)
 		u.respondTagged(req, tx, code, ReasonPhrase(code), d.localTag)
 		return
 	}

@@ -73,8 +73,9 @@ func (ss *ServerSubscription) State() string {
 }
 
 // OnEnd sets what is told when the subscription terminates, whoever ends
-// it: "unsubscribed", "timeout", "rejected", a NOTIFY's failure, or End's
-// reason. It must not block.
+// it: "unsubscribed", "timeout", "rejected" (refused by Reject), "giveup"
+// (no decision in time), a NOTIFY's failure, or End's reason. It must not
+// block.
 func (ss *ServerSubscription) OnEnd(f func(reason string)) {
 	ss.mu.Lock()
 	ss.onEnd = f
@@ -177,6 +178,19 @@ func (ss *ServerSubscription) terminate(reason string) bool {
 		f(reason)
 	}
 	return true
+}
+
+// refused tells the owner that the initial SUBSCRIBE was refused: by
+// Reject ("rejected") or for want of a decision ("giveup"). The state is
+// terminated already and the subscription never entered the table.
+func (ss *ServerSubscription) refused(reason string) {
+	ss.mu.Lock()
+	ss.state = SubTerminated
+	f := ss.onEnd
+	ss.mu.Unlock()
+	if f != nil {
+		f(reason)
+	}
 }
 
 // notifyNow sends the current state in a NOTIFY, bounded in time.
