@@ -184,7 +184,7 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 	d.peerCSeq = req.CSeq().SeqNo
 	ss := &ServerSubscription{Event: pkg, ID: id, From: req.From().Address.String(),
 		To: req.To().Address.String(), u: u, d: d, key: d.callID + "|" + d.localTag,
-		decided: make(chan int, 1), state: SubIncoming}
+		decided: make(chan int, 1), state: SubIncoming, first: make(chan struct{})}
 	if h := req.GetHeader("Accept"); h != nil {
 		ss.Accepts = h.Value()
 	}
@@ -205,6 +205,7 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 		}
 	}
 	if code >= 300 {
+		ss.firstSent()
 		ss.refused(reason)
 		u.respondTagged(req, tx, code, ReasonPhrase(code), d.localTag)
 		return
@@ -221,10 +222,10 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 	if life == 0 {
 		// A fetch (RFC 6665 §4.4.3): one NOTIFY, and the end.
 		ss.terminate("timeout")
-		go ss.notifyNow("timeout")
+		go func() { ss.notifyNow("timeout"); ss.firstSent() }()
 		return
 	}
-	go ss.notifyNow("")
+	go func() { ss.notifyNow(""); ss.firstSent() }()
 }
 
 // refreshed serves a SUBSCRIBE in the subscription's dialog: a refresh

@@ -53,6 +53,9 @@ type ServerSubscription struct {
 
 	decided chan int // the answer to the initial SUBSCRIBE
 
+	first     chan struct{} // closed once the first NOTIFY went (or never will)
+	firstOnce sync.Once
+
 	mu      sync.Mutex
 	state   string
 	ct      string
@@ -178,6 +181,27 @@ func (ss *ServerSubscription) terminate(reason string) bool {
 		f(reason)
 	}
 	return true
+}
+
+// FirstNotified is closed once the subscription's first NOTIFY was sent
+// (answered or not), or when there will be none (refused). Content given
+// to Notify before then replaces what the first NOTIFY carries.
+func (ss *ServerSubscription) FirstNotified() <-chan struct{} {
+	if ss.first == nil {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return ss.first
+}
+
+// firstSent closes FirstNotified's channel, once.
+func (ss *ServerSubscription) firstSent() {
+	ss.firstOnce.Do(func() {
+		if ss.first != nil {
+			close(ss.first)
+		}
+	})
 }
 
 // refused tells the owner that the initial SUBSCRIBE was refused: by

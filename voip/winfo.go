@@ -191,8 +191,13 @@ func (s *IncomingSubscription) queueWinfo(changed, all []sip.Watcher) {
 }
 
 // sendWinfo sends the queued documents one NOTIFY at a time until none is
-// left.
+// left, after the subscription's first NOTIFY (the full document, which
+// an earlier Notify would replace).
 func (s *IncomingSubscription) sendWinfo() {
+	select {
+	case <-s.ss.FirstNotified():
+	case <-time.After(32 * time.Second):
+	}
 	for {
 		s.mu.Lock()
 		if len(s.winfoQueue) == 0 {

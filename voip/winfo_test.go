@@ -123,3 +123,47 @@ func assertGrowingVersions(t *testing.T, l *subLog, sub *Subscription) {
 		t.Fatalf("%d documents of %s", next, sub.URI())
 	}
 }
+
+// TestWatcherInfoFirstDocument: a watcher that changes while a winfo
+// subscription is being accepted (its 200 and first NOTIFY not sent yet)
+// comes as a partial document after the full one, never instead of it.
+func TestWatcherInfoFirstDocument(t *testing.T) {
+	lb := newSubLog()
+	held := make(chan *IncomingSubscription, 1)
+	a := testPhone(t, 52900, Handler{IncomingSubscription: func(s *IncomingSubscription) {
+		if s.Event != "presence.winfo" {
+			held <- s
+			return
+		}
+		_ = s.Accept()
+		_ = (<-held).Accept() // a change before the winfo subscription's first NOTIFY
+	}})
+	b := testPhone(t, 52950, lb.handler(Handler{}, nil))
+	c := testPhone(t, 53000, Handler{})
+	if err := a.ServeEvents("presence", "presence.winfo"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cPort, _ := c.Option("sip_port")
+	toA, _ := c.NewSubscription(uriOf(t, a), "presence")
+	started := make(chan error, 1)
+	go func() { started <- toA.Start(ctx) }()
+	for len(held) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	wi, _ := b.NewSubscription(uriOf(t, a), "presence.winfo")
+	if err := wi.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+	lb.waitNote(t, "c active", winfoHas("partial", "127.0.0.1:"+cPort, "active", "approved"))
+	lb.mu.Lock()
+	first := lb.notes[0]
+	lb.mu.Unlock()
+	if !winfoHas("full", "127.0.0.1:"+cPort, "pending", "subscribe")(first) || !strings.Contains(first.Summary, `"version":0`) {
+		t.Fatalf("first document %s", first.Summary)
+	}
+}
