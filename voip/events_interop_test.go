@@ -395,8 +395,8 @@ func TestKamailioWatcherInfo(t *testing.T) {
 	klog := startPresenceKamailio(t)
 	server := fmt.Sprintf("127.0.0.1:%d", presenceKamailioPort)
 	la := newSubLog()
-	alice := testPhoneWith(t, 52800, map[string]string{"user": "alice", "server": server, "register_expires": "60"}, la.handler(Handler{}, nil))
-	carol := testPhoneWith(t, 52850, map[string]string{"user": "carol", "server": server, "register_expires": "60"}, Handler{})
+	alice := testPhoneWith(t, 53550, map[string]string{"user": "alice", "server": server, "register_expires": "60"}, la.handler(Handler{}, nil))
+	carol := testPhoneWith(t, 53600, map[string]string{"user": "carol", "server": server, "register_expires": "60"}, Handler{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	aor := "sip:alice@" + server

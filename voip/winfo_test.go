@@ -33,14 +33,14 @@ func winfoHas(state, who, status, event string) func(Notification) bool {
 // A later winfo subscription gets the full list; versions only grow.
 func TestWatcherInfo(t *testing.T) {
 	la, lb := newSubLog(), newSubLog()
-	a := testPhone(t, 52600, la.handler(Handler{}, func(s *IncomingSubscription) {
+	a := testPhone(t, 53200, la.handler(Handler{}, func(s *IncomingSubscription) {
 		if s.Event == "presence.winfo" {
 			_ = s.Accept()
 		}
 	}))
-	b := testPhone(t, 52650, lb.handler(Handler{}, nil))
-	c := testPhone(t, 52700, Handler{})
-	d := testPhone(t, 52750, Handler{})
+	b := testPhone(t, 53250, lb.handler(Handler{}, nil))
+	c := testPhone(t, 53300, Handler{})
+	d := testPhone(t, 53350, Handler{})
 	if err := a.ServeEvents("presence", "presence.winfo"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,16 @@ func TestWatcherInfo(t *testing.T) {
 	if err := <-started; err == nil {
 		t.Fatal("a refused subscription started")
 	}
-	lb.waitNote(t, "d rejected", winfoHas("partial", "127.0.0.1:"+dPort, "terminated", "rejected"))
+	rejected := winfoHas("partial", "127.0.0.1:"+dPort, "terminated", "rejected")
+	lb.waitNote(t, "d rejected in both winfo subscriptions", func(n Notification) bool {
+		count := 0
+		for _, m := range lb.notes { // lb.mu is held by waitNote
+			if rejected(m) {
+				count++
+			}
+		}
+		return count == 2
+	})
 	assertGrowingVersions(t, lb, wi)
 }
 
@@ -130,7 +139,7 @@ func assertGrowingVersions(t *testing.T, l *subLog, sub *Subscription) {
 func TestWatcherInfoFirstDocument(t *testing.T) {
 	lb := newSubLog()
 	held := make(chan *IncomingSubscription, 1)
-	a := testPhone(t, 52900, Handler{IncomingSubscription: func(s *IncomingSubscription) {
+	a := testPhone(t, 53400, Handler{IncomingSubscription: func(s *IncomingSubscription) {
 		if s.Event != "presence.winfo" {
 			held <- s
 			return
@@ -138,8 +147,8 @@ func TestWatcherInfoFirstDocument(t *testing.T) {
 		_ = s.Accept()
 		_ = (<-held).Accept() // a change before the winfo subscription's first NOTIFY
 	}})
-	b := testPhone(t, 52950, lb.handler(Handler{}, nil))
-	c := testPhone(t, 53000, Handler{})
+	b := testPhone(t, 53450, lb.handler(Handler{}, nil))
+	c := testPhone(t, 53500, Handler{})
 	if err := a.ServeEvents("presence", "presence.winfo"); err != nil {
 		t.Fatal(err)
 	}
