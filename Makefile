@@ -52,6 +52,8 @@ FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
 # issue 14 (SDES a=crypto)
 FUZZ_TARGETS += sip:FuzzParseCrypto
 FUZZ_TARGETS += sip:FuzzParseICE
+# issue 15 (presence.winfo, RFC 3858)
+FUZZ_TARGETS += sip:FuzzParseWatcherInfo
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

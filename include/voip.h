@@ -1095,7 +1095,8 @@ VOIP_API int voip_call_release(uint64_t call);
 /* ========================================================================
  * Events: subscriptions, presence, message waiting, busy lamps
  * (RFC 6665 SUBSCRIBE/NOTIFY, RFC 3903 PUBLISH; packages message-summary
- * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235)
+ * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235,
+ * presence.winfo RFC 3857 with watcherinfo RFC 3858)
  *
  * A subscription handle (voip_subscription_new) and an incoming
  * subscription handle (the voip_incoming_subscription_fn callback) are
@@ -1112,6 +1113,15 @@ VOIP_API int voip_call_release(uint64_t call);
  *   dialog           {"entity":"sip:..","lamp":"idle"|"early"|"confirmed",
  *                     "version":N,"dialogs":[{"id":..,"state":..,
  *                     "direction":..,"remote":..}]}
+ *   presence.winfo   {"resource":"sip:..","package":"presence",
+ *                     "state":"full"|"partial","version":N,
+ *                     "watchers":[{"id":..,"uri":"sip:..","status":
+ *                     "pending"|"active"|"waiting"|"terminated","event":
+ *                     "subscribe"|"approved"|"deactivated"|"probation"|
+ *                     "rejected"|"timeout"|"giveup"|"noresource"}]}
+ *                     (watcher information, RFC 3857/3858: who watches
+ *                     resource's presence; a partial document lists only
+ *                     the watchers that changed, merge it by id)
  *   a malformed body {"error":"why"}; another package or no body: "".
  * ======================================================================== */
 
@@ -1155,12 +1165,18 @@ VOIP_API int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_
  * Allow-Events.  "presence" subscriptions, once accepted, get our
  * presence (voip_phone_set_presence) and "dialog" ones our calls' state
  * (a busy lamp: trying/early/confirmed) by themselves; other packages get
- * what voip_incoming_subscription_notify sends.  Threads: any. */
+ * what voip_incoming_subscription_notify sends.  "presence.winfo"
+ * subscriptions (RFC 3857) get our presence watchers by themselves: a
+ * full watcherinfo document when accepted, then a partial one for each
+ * change of an incoming presence subscription (pending/subscribe when it
+ * arrives, active/approved when accepted, terminated/rejected when
+ * rejected, terminated/giveup when undecided, terminated/timeout when
+ * unsubscribed or expired).  Threads: any. */
 VOIP_API int voip_phone_on_subscribe(uint64_t phone, const char *packages,
                                      voip_incoming_subscription_fn fn, void *user_data);
 
 /* Create a subscription to uri's event package ("presence",
- * "message-summary", "dialog", ...).  accept is a comma-separated list of
+ * "message-summary", "dialog", "presence.winfo", ...).  accept is a comma-separated list of
  * body types (NULL or "" = the package's usual one).  It is not sent
  * before voip_subscription_start.  Returns VOIP_EINVAL for a bad uri,
  * event or accept. */

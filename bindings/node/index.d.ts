@@ -333,6 +333,8 @@ export declare class Phone extends EventEmitter {
   mwi(uri: string, options?: SubscribeOptions): Promise<Subscription>;
   /** A dialog subscription (RFC 4235) to an extension, its busy lamp: sub.lamp. */
   watch(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A presence.winfo subscription (watcher information, RFC 3857): who watches uri's presence, sub.watchers. */
+  watchers(uri: string, options?: SubscribeOptions): Promise<Subscription>;
   /** Show our presence to our watchers; with a server, also PUBLISH it there (the PUBLISH's failure rejects). */
   setPresence(basic: 'open' | 'closed', options?: PresenceOptions): Promise<void>;
   /** PUBLISH body as our state of event at the server (null removes it); 'ESTATE' without a server. */
@@ -381,6 +383,24 @@ export interface DialogSummary {
   dialogs: { id: string; state: string; direction?: string; remote?: string }[];
 }
 
+/** One watcher of a watcherinfo document (RFC 3858). */
+export interface WatcherEntry {
+  id: string;
+  uri: string;
+  status: 'pending' | 'active' | 'waiting' | 'terminated';
+  /** Why its status changed. */
+  event: 'subscribe' | 'approved' | 'deactivated' | 'probation' | 'rejected' | 'timeout' | 'giveup' | 'noresource';
+  display_name?: string;
+}
+/** Watcher information (presence.winfo, RFC 3857/3858): a full document, or a partial one of the watchers that changed. */
+export interface WatcherInfoSummary {
+  resource: string;
+  package: string;
+  state: 'full' | 'partial';
+  version: number;
+  watchers: WatcherEntry[];
+}
+
 /** One NOTIFY. */
 export interface Notification {
   event: string;
@@ -388,8 +408,8 @@ export interface Notification {
   state: string;
   contentType: string;
   body: string;
-  /** The body parsed for message-summary, presence and dialog; {} for others; { error } when malformed. */
-  summary: Partial<MwiSummary & PresenceSummary & DialogSummary> & { error?: string };
+  /** The body parsed for message-summary, presence, dialog and presence.winfo; {} for others; { error } when malformed. */
+  summary: Partial<MwiSummary & PresenceSummary & DialogSummary & WatcherInfoSummary> & { error?: string };
 }
 
 export interface SubscriptionEvents {
@@ -412,6 +432,12 @@ export declare class Subscription extends EventEmitter {
   readonly counts: Notification['summary'];
   /** The latest busy lamp: 'idle', 'early', 'confirmed' ('' before). */
   readonly lamp: string;
+  /** presence.winfo: the current (not terminated) watchers, full documents replacing and partial ones updating the list by id. */
+  readonly watchers: WatcherEntry[];
+  /** presence.winfo: the latest status of watcher uri ('' when never seen). */
+  watcherStatus(uri: string): string;
+  /** presence.winfo: resolves with the first document telling that watcher uri is in status; rejects 'ETIMEOUT'. */
+  waitForWatcher(uri: string, status: WatcherEntry['status'], timeoutMs?: number): Promise<Notification>;
   /** Resolves with the first notification (received or to come) for which pred holds; rejects 'ETIMEOUT'. */
   waitFor(pred?: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
   /** Unsubscribe (SUBSCRIBE with Expires: 0). */

@@ -1720,6 +1720,9 @@ static void test_errors(void)
 /* events: presence and subscriptions through the C ABI (events_test.c). */
 void events_test(int a_lo, int a_hi, int b_lo, int b_hi);
 static void test_events(void) { events_test(rtp_lo(0), rtp_hi(0), rtp_lo(1), rtp_hi(1)); }
+/* winfo: presence.winfo watcher information through the C ABI (winfo_test.c). */
+void winfo_test(int lo, int hi);
+static void test_winfo(void) { winfo_test(rtp_lo(0), rtp_hi(1)); }
 
 static void test_leak_selfcheck(void)
 {
@@ -1760,6 +1763,7 @@ static const struct t_test tests[] = {
     { "events", test_events },
     { "media", test_media },
     { "srtp", test_srtp },
+    { "winfo", test_winfo },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))

@@ -168,6 +168,11 @@ async function events(phone: Phone): Promise<void> {
   const waiting: boolean | undefined = mwi.counts.waiting;
   const lamp = await phone.watch('sip:201@pbx');
   const l: string = lamp.lamp;
+  const winfo = await phone.watchers('sip:me@pbx');
+  const who: string[] = winfo.watchers.filter((w) => w.status === 'pending').map((w) => w.uri);
+  const st: string = winfo.watcherStatus('sip:bob@pbx');
+  const wn = await winfo.waitForWatcher('sip:bob@pbx', 'active', 1000);
+  console.log(who, st, wn.summary.version, wn.summary.watchers?.[0]?.event);
   await phone.setPresence('open', { note: 'here', activities: ['busy'] });
   await phone.publish('presence', 'application/pidf+xml', null);
   phone.serveEvents(['presence', 'dialog'], (s) => {
