@@ -62,6 +62,15 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// Call quality (issue 13): the adaptive jitter buffer and its bounds
+	// in frames (jitter_adaptive.go; JitterDelay is its start), PLC on
+	// (plc.go), the comfort noise payload type (cng.go; 0 = none) and
+	// RTCP (rtcp.go).
+	AdaptiveJitter       bool
+	JitterMin, JitterMax int
+	PLC                  bool
+	CNPayloadType        uint8
+	RTCP                 RTCPConfig
 }
 
 // Stats are a stream's media counters.
@@ -107,7 +116,7 @@ type Stream struct {
 	tx      sampleRing
 	rx      sampleRing
 	dtmfGen *DTMFGenerator
-	jb      *JitterBuffer
+	jb      *Playout
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
@@ -125,7 +134,14 @@ type Stream struct {
 	sinceCheck int
 	inactive   bool
 
+	// Call quality: concealment, comfort noise, RTCP (playout.go).
+	plc   PLC
+	cng   ComfortNoise
+	quiet bool // the last frame played was silence
+	rtcp  rtcpState
+
 	// Buffers of the tick, used only by the pacer goroutine.
+	frame   [SamplesPerFrame]int16
 	pcm     [SamplesPerFrame]int16
 	payload [MaxFramePayload]byte
 	decoded [MaxFramePayload]int16
@@ -142,7 +158,7 @@ type Stream struct {
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
-	droppedSSRC                           atomic.Uint64
+	droppedSSRC, octetsSent               atomic.Uint64
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -156,7 +172,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	if cfg.QueueSamples <= 0 {
 		cfg.QueueSamples = defaultQueueLimit
 	}
-	var b [10]byte
+	var b [26]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
@@ -170,7 +186,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
 		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
-		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
+		jb: NewPlayout(PlayoutConfig{Adaptive: cfg.AdaptiveJitter, Delay: cfg.JitterDelay,
+			Min: cfg.JitterMin, Max: cfg.JitterMax}),
 		rxFD:    -1,
 		born:    time.Now(),
 		rxReady: make(chan struct{}, 1),
@@ -180,6 +197,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	}
 	s.confirmed = !cfg.Unconfirmed
 	s.initSocket()
+	s.initRTCP([2]uint64{binary.BigEndian.Uint64(b[10:18]), binary.BigEndian.Uint64(b[18:26])})
 	return s, nil
 }
 
@@ -204,8 +222,12 @@ func (s *Stream) Close() {
 		s.pacer.Remove(s)
 	}
 	close(s.done)
+	s.sendBye()
 	s.stopReceiving()
 	s.conn.Close()
+	if s.rtcp.cfg.Conn != nil {
+		s.rtcp.cfg.Conn.Close()
+	}
 	s.wg.Wait()
 }
 
@@ -255,21 +277,8 @@ func (s *Stream) tick() {
 	} else {
 		s.tx.discard(SamplesPerFrame)
 	}
-	// Receive side: one frame from the jitter buffer, or silence.
-	n, st := s.jb.Pop(s.payload[:])
-	if st == PopFrame && n > 0 {
-		pcm := s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
-		if len(pcm) > SamplesPerFrame {
-			pcm = pcm[:SamplesPerFrame]
-		}
-		dropped := s.rx.push(pcm)
-		if len(pcm) < SamplesPerFrame {
-			dropped += s.rx.pushSilence(SamplesPerFrame - len(pcm))
-		}
-		s.readOverruns.Add(uint64(dropped))
-	} else {
-		s.readOverruns.Add(uint64(s.rx.pushSilence(SamplesPerFrame)))
-	}
+	// Receive side: one frame played, concealed or silent (playout.go).
+	s.playout()
 	// Under mu: a renegotiation (Update) may change what is expected.
 	inactive := s.checkInactive()
 	s.mu.Unlock()
@@ -279,14 +288,13 @@ func (s *Stream) tick() {
 	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
-	if !sending {
-		return
-	}
-	for i := 0; i < nout; i++ {
+	for i := 0; sending && i < nout; i++ {
 		if err := s.send(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
+			s.octetsSent.Add(uint64(len(out[i]) - headerSize))
 		}
 	}
+	s.rtcpTick()
 }
 
 // buildSend writes this interval's packets into out: a DTMF event's (audio
