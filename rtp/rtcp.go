@@ -41,6 +41,9 @@ type RTCPConfig struct {
 	Remote netip.AddrPort
 	// CNAME is the SDES canonical name (1..255 bytes); empty: a random one.
 	CNAME string
+	// MinInterval replaces RFC 3550's 5 s minimum interval (tests use a
+	// shorter one); 0 means 5 s.
+	MinInterval time.Duration
 }
 
 // RTCPStats is what RTCP told about the call.
@@ -98,7 +101,10 @@ func (s *Stream) initRTCP(seed [2]uint64) {
 		r.cfg.CNAME = string(b[:])
 	}
 	r.stats.Enabled, r.stats.Mux = r.cfg.Enabled, r.cfg.Mux
-	r.left = rtcpTicks(rtcpInterval(true, r.uniform()))
+	if r.cfg.MinInterval <= 0 {
+		r.cfg.MinInterval = rtcpMinInterval
+	}
+	r.left = rtcpTicks(rtcpInterval(r.cfg.MinInterval, true, r.uniform()))
 }
 
 // uniform draws from [0, 1).
@@ -107,10 +113,9 @@ func (r *rtcpState) uniform() float64 {
 }
 
 // rtcpInterval is RFC 3550 §6.3's randomised interval for a two-party
-// call, u drawn from [0, 1): Td·(0.5+u)/(e−3/2), Td 5 s (2.5 s before the
-// first report).
-func rtcpInterval(first bool, u float64) time.Duration {
-	td := rtcpMinInterval
+// call, u drawn from [0, 1): Td·(0.5+u)/(e−3/2), Td the minimum interval
+// (5 s; half that before the first report).
+func rtcpInterval(td time.Duration, first bool, u float64) time.Duration {
 	if first {
 		td /= 2
 	}
@@ -132,7 +137,7 @@ func (s *Stream) rtcpTick() {
 	if r.left--; r.left > 0 {
 		return
 	}
-	r.left = rtcpTicks(rtcpInterval(false, r.uniform()))
+	r.left = rtcpTicks(rtcpInterval(r.cfg.MinInterval, false, r.uniform()))
 	s.mu.Lock()
 	n, to := s.buildRTCPLocked(r.buf[:], time.Now(), false)
 	s.mu.Unlock()
