@@ -110,6 +110,12 @@ type LocalMedia struct {
 	Direction Direction
 	// Ptime is the packetization time in milliseconds; 0 means 20.
 	Ptime int
+	// Call quality (sdp_rtcp.go): our RTCP port for a=rtcp (0: none),
+	// whether to offer and accept rtcp-mux, whether to offer and accept
+	// comfort noise (CN/8000, payload type 13).
+	RTCPPort     int
+	RTCPMux      bool
+	ComfortNoise bool
 }
 
 // Negotiated is the agreed audio stream.
@@ -136,6 +142,12 @@ type Negotiated struct {
 	// that merely mirrors what we offered (for example inactive in reply to
 	// our inactive offer) is not a hold.
 	Hold bool
+	// RTCP is the peer's RTCP address (a=rtcp, else RTP port + 1);
+	// RTCPMux: both sides agreed to rtcp-mux, RTCP then goes to Remote.
+	// CNPayloadType is comfort noise's payload type, 0 when not agreed.
+	RTCP          netip.AddrPort
+	RTCPMux       bool
+	CNPayloadType uint8
 }
 
 func (l *LocalMedia) ptime() int {
@@ -245,6 +257,7 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(l.Direction.String()),
 	)
+	addQualityOffer(md, &l)
 	s.MediaDescriptions = []*sdp.MediaDescription{md}
 
 	return s.Marshal()
@@ -311,6 +324,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		Ptime:           remotePtime(off, md),
 		Hold:            remote.Addr().IsUnspecified() || !offered.Receives(),
 	}
+	negotiateQuality(&n, md, formats, &l)
 
 	var timing sdp.Timing
 	if len(off.TimeDescriptions) > 0 {
@@ -353,6 +367,7 @@ func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.Medi
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(n.Direction.String()),
 	)
+	addQualityAnswer(a, l, n)
 	return a
 }
 
@@ -401,14 +416,16 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		dir = dir.withoutSend()
 	}
 
-	return Negotiated{
+	n := Negotiated{
 		Remote:          remote,
 		Codec:           codec,
 		DTMFPayloadType: dtmf,
 		Direction:       dir,
 		Ptime:           remotePtime(ans, md),
 		Hold:            remote.Addr().IsUnspecified() || (!answered.Receives() && offered.Direction.Sends()),
-	}, nil
+	}
+	negotiateQuality(&n, md, formats, &offered)
+	return n, nil
 }
 
 // newSession returns a session description with the v=, o=, s=, c= and t=
