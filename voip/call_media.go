@@ -49,7 +49,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 	if env.pacer == nil {
 		return errStopped
 	}
-	stream, err := rtp.NewStream(rtp.StreamConfig{
+	sc := rtp.StreamConfig{
 		Conn:            c.conn,
 		Remote:          neg.Remote,
 		Codec:           codec,
@@ -64,7 +64,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
-	})
+	}
+	c.qualityStreamLocked(env, neg, &sc) // quality_media.go
+	stream, err := rtp.NewStream(sc)
 	if err != nil {
 		return err
 	}
@@ -73,6 +75,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		c.in.OnAck(stream.Confirm)
 	}
 	stream.Start(env.pacer)
+	c.startQualityTimerLocked(env.cfg.Quality.Interval) // quality.go
 	return nil
 }
 
@@ -261,6 +264,8 @@ func (c *Call) Info(key string) (string, error) {
 		return c.endReason, nil
 	case "end_code":
 		return strconv.Itoa(c.endCode), nil
+	case "quality":
+		return c.qualityJSONLocked(), nil // quality.go
 	case "stats":
 		var st rtp.Stats
 		if c.stream != nil {

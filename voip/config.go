@@ -59,6 +59,9 @@ type Config struct {
 	TCPMessageTimeout  time.Duration // close one whose message is not complete in time
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
+
+	// Call quality: RTCP, PLC, comfort noise, jitter buffer, quality events.
+	Quality QualityConfig
 }
 
 // DefaultConfig returns the documented defaults: every option's default
@@ -126,5 +129,5 @@ func (c *Config) validate() error {
 	if len(c.Codecs) == 0 {
 		return fmt.Errorf("%w: no codecs", ErrInvalidArgument)
 	}
-	return nil
+	return c.Quality.validate()
 }

@@ -28,15 +28,14 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 		return nil, env.err
 	}
 	host := p.hostTowards(&env.cfg, target.Host)
-	conn, err := env.ports.get()
-	if err != nil {
-		return nil, err
-	}
 	c := newCall(p, true)
 	c.remoteURI = target.String()
 	c.host = host
-	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
-	c.local, err = p.localMedia(&env.cfg, c.port, host)
+	if _, err := c.takePorts(env); err != nil {
+		return nil, err
+	}
+	local, err := p.localMedia(&env.cfg, c.port, host)
+	c.local = c.withRTCP(local)
 	if err == nil {
 		c.offer, err = sip.BuildOffer(c.local)
 	}

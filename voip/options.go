@@ -138,6 +138,31 @@ var options = []option{
 	{"udp_max_sources", "4096", "UDP source addresses remembered before the tables are renewed, 0..1048576; 0 = no limit",
 		intOption(0, 1<<20, func(c *Config) *int { return &c.UDPMaxSources }),
 		intFormat(func(c *Config) int { return c.UDPMaxSources })},
+
+	// ---- call quality (issue 13: quality_media.go, quality.go) ----
+	{"rtcp", "1", "send RTCP (RFC 3550: SR/RR with SDES CNAME every ~5 s, BYE at hangup) on the RTP port + 1 or muxed; 0 = none",
+		boolOption(func(c *Config) *bool { return &c.Quality.RTCP }),
+		func(c *Config) string { return boolText(c.Quality.RTCP) }},
+	{"rtcp_mux", "1", "offer and accept rtcp-mux (RFC 5761: RTCP on the RTP port); needs rtcp",
+		boolOption(func(c *Config) *bool { return &c.Quality.RTCPMux }),
+		func(c *Config) string { return boolText(c.Quality.RTCPMux) }},
+	{"plc", "1", "conceal a lost packet by repeating the last pitch period, fading out (G.711 Appendix I style); 0 = silence",
+		boolOption(func(c *Config) *bool { return &c.Quality.PLC }),
+		func(c *Config) string { return boolText(c.Quality.PLC) }},
+	{"comfort_noise", "1", "offer and accept comfort noise (RFC 3389, CN/8000) and play it at the signalled level",
+		boolOption(func(c *Config) *bool { return &c.Quality.ComfortNoise }),
+		func(c *Config) string { return boolText(c.Quality.ComfortNoise) }},
+	{"jitter_mode", "adaptive", `"adaptive" (the delay follows the measured jitter between jitter_min_ms and jitter_max_ms, starting at jitter_ms) or "fixed" (jitter_ms)`,
+		parseJitterMode, jitterModeText},
+	{"jitter_min_ms", "40", "smallest adaptive playout delay, 20..1000 ms in steps of 20",
+		frameOption(func(c *Config) *time.Duration { return &c.Quality.JitterMin }),
+		intFormat(func(c *Config) int { return int(c.Quality.JitterMin / time.Millisecond) })},
+	{"jitter_max_ms", "300", "largest adaptive playout delay, 20..1000 ms in steps of 20 (not below jitter_min_ms)",
+		frameOption(func(c *Config) *time.Duration { return &c.Quality.JitterMax }),
+		intFormat(func(c *Config) int { return int(c.Quality.JitterMax / time.Millisecond) })},
+	{"quality_interval_ms", "0", `post a "quality" call event with voip_call_info(call, "quality") this often, 0 or 1000..3600000 ms; 0 = only the final one at hangup`,
+		msLimitOption(1000, 3600*1000, func(c *Config) *time.Duration { return &c.Quality.Interval }),
+		intFormat(func(c *Config) int { return int(c.Quality.Interval / time.Millisecond) })},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

@@ -346,7 +346,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
 	}
 	id := p.newSessionID()
-	return sip.LocalMedia{
+	l := sip.LocalMedia{
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,
@@ -355,7 +355,9 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		DTMFPayloadType: cfg.DTMFPayloadType,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
-	}, nil
+	}
+	qualityMedia(cfg, &l) // quality_media.go
+	return l, nil
 }
 
 // callEnv is what calls and requests read of the phone, taken in one go.
