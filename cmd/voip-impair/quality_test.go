@@ -206,7 +206,10 @@ func TestQualityThroughLossyRelay(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, q := range rounds {
 		wg.Add(1)
-		go func() { defer wg.Done(); t.Run(q.name, func(t *testing.T) { q.run(t, cmp.Or(q.length, 7*time.Second)) }) }()
+		go func() {
+			defer wg.Done()
+			t.Run(q.name, func(t *testing.T) { q.run(t, cmp.Or(q.length, 7*time.Second)) })
+		}()
 	}
 	wg.Wait()
 	if t.Failed() {
