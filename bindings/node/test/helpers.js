@@ -25,6 +25,7 @@ const PORTS = {
   transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
   message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
+  quality: { sip: 5505, rtp: 37600 }, // call quality (issue 13): 37600-37639
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
