@@ -111,8 +111,7 @@ func (c *Call) startQualityTimerLocked(interval time.Duration) {
 	if interval <= 0 || c.qualityTimer != nil {
 		return
 	}
-	var fire func()
-	fire = func() {
+	fire := func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.state == Ended || c.stream == nil {
