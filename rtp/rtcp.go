@@ -175,8 +175,8 @@ func (s *Stream) rtcpRemoteLocked() netip.AddrPort {
 // returns its length and destination; 0 when there is nowhere to send.
 func (s *Stream) buildRTCPLocked(b []byte, now time.Time, bye bool) (int, netip.AddrPort) {
 	to := s.rtcpRemoteLocked()
-	if !to.IsValid() || to.Port() == 0 {
-		return 0, to
+	if !to.IsValid() || to.Port() == 0 || to.Addr().IsUnspecified() {
+		return 0, to // nowhere yet, or a peer holding with 0.0.0.0
 	}
 	r := &s.rtcp
 	rep := rtcpReport{
