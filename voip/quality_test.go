@@ -89,14 +89,15 @@ func TestQualityInfoAndEvents(t *testing.T) {
 	log.mu.Lock()
 	got := log.events[cb]
 	log.mu.Unlock()
-	// 2.5 s at 1 s intervals: 2 periodic events, then the final one, then ENDED.
+	// 2.5 s at 1 s intervals: 2 periodic events (3 on a slow machine),
+	// then the final one, then ENDED.
 	n := 0
 	for _, e := range got {
 		if strings.HasPrefix(e, EventQuality+" {") {
 			n++
 		}
 	}
-	if n != 3 || len(got) != 4 || got[3] != "STATE ENDED" || !strings.HasPrefix(got[2], EventQuality+" {") {
+	if n < 3 || n > 4 || len(got) != n+1 || got[n] != "STATE ENDED" {
 		t.Errorf("callee's events: %q; want 3 quality events, the last just before ENDED", got)
 	}
 	if len(log.events[ca]) != 0 {

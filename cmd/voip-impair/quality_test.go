@@ -192,6 +192,10 @@ func TestQualityThroughLossyRelay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real calls of several seconds")
 	}
+	if raceEnabled {
+		// make test runs it without -race, on its own: ctest interop_quality_lossy.
+		t.Skip("measures jitter and timing: not under the race detector")
+	}
 	const jitter = 30 * time.Millisecond
 	rounds := []*qualityRound{
 		{name: "0% loss", impair: Impairment{Delay: 20 * time.Millisecond, Jitter: jitter}, seed: 1, plc: true, rtpBase: 31000},
@@ -235,7 +239,10 @@ func TestQualityThroughLossyRelay(t *testing.T) {
 				t.Errorf("%s: jitter %.2f ms, injected uniform 0..%v (expected ~%.1f ms)", q.name, c.JitterMs, q.impair.Jitter, want)
 			}
 		}
-		if !c.RTCPMux || c.RTCPReceived == 0 || q.caller.RTCPReceived == 0 {
+		// Each side sends 2 or 3 reports in 7 s: at 20 % loss both of one
+		// side's may be lost.
+		if !c.RTCPMux || c.RTCPReceived+q.caller.RTCPReceived == 0 ||
+			q.impair.Loss == 0 && (c.RTCPReceived == 0 || q.caller.RTCPReceived == 0) {
 			t.Errorf("%s: RTCP mux %v, received %d (callee) and %d (caller)", q.name, c.RTCPMux, c.RTCPReceived, q.caller.RTCPReceived)
 		}
 	}

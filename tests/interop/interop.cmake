@@ -30,6 +30,7 @@ set(VOIP_INTEROP_TESTS
   sipp_session_timer
   lossy_link
   baresip_rtcp
+  quality_lossy
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)
