@@ -8,14 +8,6 @@ import (
 	"github.com/libvoip/libvoip/rtp"
 )
 
-// EventQuality is the call event with the call's quality: detail is the
-// JSON object of voip_call_info(call, "quality"). When the option
-// quality_interval_ms is not 0 it comes that often while the call has
-// media, and once more as the call ends, just before its ENDED state.
-// (The quality can be read at any time, after the end too, with
-// Call.Quality or Info("quality").)
-const EventQuality = "quality"
-
 // Quality is a call's media quality: what voip_call_info(call, "quality")
 // returns, as JSON with these field names. "Remote" fields are the peer's
 // view of our stream, from its RTCP reports; RTT and the remote fields

