@@ -68,6 +68,10 @@ type RTCPStats struct {
 	ByeReceived     bool
 }
 
+// rtcpRTTSlack is how far below 0 (in 1/65536 s: 5 ms) a computed round
+// trip may be and still count, as 0.
+const rtcpRTTSlack = 65536 / 200
+
 // RFC 3550 §6.3 interval constants.
 const (
 	rtcpMinInterval = 5 * time.Second
@@ -248,10 +252,14 @@ func (s *Stream) reportAboutUsLocked(reports []rtcp.ReceptionReport, now time.Ti
 		st.RemoteJitterMs = float64(rr.Jitter) * 1000 / float64(s.cfg.Codec.ClockRate)
 		st.RemoteHighestSeq = rr.LastSequenceNumber
 		if rr.LastSenderReport != 0 {
-			// RFC 3550 §6.4.1: A - LSR - DLSR, in 1/65536 s.
+			// RFC 3550 §6.4.1: A - LSR - DLSR, in 1/65536 s. On a
+			// short path the peer's DLSR (measured on its clock) can
+			// exceed the time that passed here by a fraction of a
+			// millisecond: a result a little below 0 is a round trip
+			// of 0; a larger negative one is a bogus report.
 			a := uint32(NTPTime(now) >> 16)
-			if d := a - rr.LastSenderReport - rr.Delay; d < 1<<31 {
-				st.RTT = time.Duration(uint64(d) * uint64(time.Second) >> 16)
+			if d := int32(a - rr.LastSenderReport - rr.Delay); d >= -rtcpRTTSlack {
+				st.RTT = time.Duration(uint64(max(d, 0)) * uint64(time.Second) >> 16)
 				st.HaveRTT = true
 			}
 		}

@@ -189,3 +189,30 @@ func BenchmarkRTCPTick(b *testing.B) {
 		s.rtcpTick()
 	}
 }
+
+// The round trip from a report block: A - LSR - DLSR; a peer's DLSR a
+// little longer than the time that passed here is a round trip of 0, a
+// report far off is ignored.
+func TestRTCPRoundTrip(t *testing.T) {
+	now := time.Unix(1800000000, 0)
+	mid := func(t time.Time) uint32 { return uint32(NTPTime(t) >> 16) }
+	for _, tc := range []struct {
+		name    string
+		lsrAt   time.Time
+		dlsr    time.Duration
+		want    time.Duration
+		haveRTT bool
+	}{
+		{"40 ms", now.Add(-2040 * time.Millisecond), 2 * time.Second, 40 * time.Millisecond, true},
+		{"DLSR 0.3 ms too long", now.Add(-2040 * time.Millisecond), 2040*time.Millisecond + 300*time.Microsecond, 0, true},
+		{"DLSR 1 s too long", now.Add(-2 * time.Second), 3 * time.Second, 0, false},
+	} {
+		s := &Stream{ssrc: 7, cfg: StreamConfig{Codec: PCMU}}
+		s.reportAboutUsLocked([]rtcp.ReceptionReport{{SSRC: 7, LastSenderReport: mid(tc.lsrAt),
+			Delay: uint32(tc.dlsr * 65536 / time.Second)}}, now)
+		st := s.rtcp.stats
+		if st.HaveRTT != tc.haveRTT || (tc.haveRTT && (st.RTT-tc.want).Abs() > time.Millisecond) {
+			t.Errorf("%s: RTT %v (have %v), want %v (have %v)", tc.name, st.RTT, st.HaveRTT, tc.want, tc.haveRTT)
+		}
+	}
+}
