@@ -19,7 +19,12 @@ import (
 // of the playout point (a burst delayed the packets, or the target rose),
 // Pop plays nothing for one tick (PopEmpty: the caller conceals) and the
 // playout point waits, so that the late packets are played rather than
-// dropped. It shrinks slowly and only in silence: when the buffer held at
+// dropped; it waits only while packets keep coming (no longer than the
+// target without one), so that the end of a talk spurt before silence
+// suppression is played out, not held back. With nothing buffered and
+// nothing coming, the peer is quiet: Pop returns PopEmpty and Playing
+// false without consuming a sequence number, so that the next packet
+// (RFC 3389 comfort noise, DTX, the end of a hold) plays where it belongs. It shrinks slowly and only in silence: when the buffer held at
 // least two frames more than the target at every Pop of the last second,
 // and the caller says the audio is quiet, one frame is dropped, at most
 // one per 100 ms.
@@ -49,6 +54,8 @@ type Playout struct {
 	depthPops   int        // Pops in this shrink window
 	sinceShrink int        // Pops since the last shrink
 	depth       int        // frames buffered ahead at the last Pop
+	sincePush   int        // Pops since the last Push
+	idle        bool       // nothing ahead and nothing coming: the peer is quiet
 
 	grows, shrinks uint64
 }
@@ -98,6 +105,7 @@ func NewPlayout(cfg PlayoutConfig) *Playout {
 // placeholder), ts, arrival and clockRate feed the adaptive estimate.
 func (p *Playout) Push(seq uint16, payload []byte, audio bool, ts uint32, arrival time.Time, clockRate uint32) {
 	p.jb.Push(seq, payload)
+	p.sincePush = 0
 	if !p.haveHighest || int16(seq-p.highest) > 0 {
 		p.highest, p.haveHighest = seq, true
 	}
@@ -146,7 +154,14 @@ func (p *Playout) Pop(dst []byte, quiet bool) (int, PopStatus) {
 	}
 	p.depth = p.aheadOf()
 	p.trackDepth()
-	if p.depth < p.target {
+	p.sincePush++
+	p.idle = p.depth == 0 && p.sincePush > p.target
+	switch {
+	case p.idle:
+		// The peer is quiet (silence suppression, hold): wait for its
+		// next sequence number without concealing anything.
+		return 0, PopEmpty
+	case p.depth < p.target && p.sincePush <= p.target:
 		p.grows++
 		return 0, PopEmpty
 	}
@@ -185,7 +200,7 @@ func (p *Playout) trackDepth() {
 func (p *Playout) Reset() {
 	p.jb.Reset()
 	p.haveHighest, p.haveOrigin, p.peak, p.winCount = false, false, 0, 0
-	p.depthPops, p.minDepth, p.depth = 0, math.MaxInt, 0
+	p.depthPops, p.minDepth, p.depth, p.idle = 0, math.MaxInt, 0, false
 	if p.adaptive {
 		p.target = p.min
 	}

@@ -1,8 +1,10 @@
 package rtp
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,10 +79,10 @@ func TestPlayoutAdaptive(t *testing.T) {
 		func(i int) time.Duration { return delays[i] }, talk)
 	fixed := simulate(PlayoutConfig{Delay: 3}, len(delays),
 		func(i int) time.Duration { return delays[i] }, talk)
-	t.Logf("adaptive: played %d missing %d late %d dup %d, grows %d shrinks %d; target at 1.5 s %d ms, 4 s %d ms, 7.5 s %d ms, 20 s %d ms; delay at 4 s %d ms, 20 s %d ms",
+	t.Logf("adaptive: played %d missing %d late %d dup %d, grows %d shrinks %d; target at 1.5 s %d ms, 4 s %d ms, 7.5 s %d ms, 19.6 s %d ms; delay at 4 s %d ms, 19.6 s %d ms",
 		adaptive.played, adaptive.missing, adaptive.stats.Late, adaptive.stats.Duplicates, adaptive.stats.Grows, adaptive.stats.Shrinks,
-		adaptive.targetAt[75], adaptive.targetAt[200], adaptive.targetAt[375], adaptive.targetAt[1050],
-		adaptive.delayAt[200], adaptive.delayAt[1050])
+		adaptive.targetAt[75], adaptive.targetAt[200], adaptive.targetAt[375], adaptive.targetAt[980],
+		adaptive.delayAt[200], adaptive.delayAt[980])
 	t.Logf("fixed 60 ms: played %d missing %d late %d", fixed.played, fixed.missing, fixed.stats.Late)
 
 	// Every frame is played, or dropped on purpose in silence to shrink
@@ -107,9 +109,9 @@ func TestPlayoutAdaptive(t *testing.T) {
 	if adaptive.delayAt[390] < 120 {
 		t.Errorf("delay during speech after the burst %d ms: shrank while talking", adaptive.delayAt[390])
 	}
-	if adaptive.delayAt[1050] > 100 || adaptive.targetAt[1050] > 80 {
-		t.Errorf("20 s in (12 s of calm silence): delay %d ms, target %d ms; want back near 60",
-			adaptive.delayAt[1050], adaptive.targetAt[1050])
+	if adaptive.delayAt[980] > 100 || adaptive.targetAt[980] > 80 {
+		t.Errorf("19.6 s in (12 s of calm silence): delay %d ms, target %d ms; want back near 60",
+			adaptive.delayAt[980], adaptive.targetAt[980])
 	}
 }
 
@@ -164,5 +166,45 @@ func TestPlayoutZeroAlloc(t *testing.T) {
 		seq++
 	}); n != 0 {
 		t.Errorf("%v allocations per frame, want 0", n)
+	}
+}
+
+// A peer that goes quiet (silence suppression, hold): what it sent is
+// played out after at most the target's wait, then nothing is played nor
+// consumed; its next packets play, after the target delay.
+func TestPlayoutPlaysOutWhenPeerGoesQuiet(t *testing.T) {
+	p := NewPlayout(PlayoutConfig{Adaptive: true, Delay: 2, Min: 2, Max: 10})
+	buf := make([]byte, MaxFramePayload)
+	start := time.Unix(0, 0)
+	// push sends seq at time at, with the matching RTP timestamp (which,
+	// unlike the sequence number, advances through silence).
+	push := func(seq uint16, at time.Duration) {
+		p.Push(seq, []byte{byte(seq)}, true, uint32(at/time.Millisecond)*8, start.Add(at), 8000)
+	}
+	push(0, 0)
+	push(1, 20*time.Millisecond)
+	var got []string
+	for i := 0; i < 20 && (i < 2 || p.Playing()); i++ {
+		n, st := p.Pop(buf, false)
+		if st == PopFrame {
+			got = append(got, fmt.Sprintf("frame %d", buf[:n][0]))
+		} else {
+			got = append(got, st.String())
+		}
+	}
+	// frame 0; two waits (the target) for frame 1's successor; frame 1;
+	// then quiet: nothing consumed, no concealment.
+	want := "frame 0,PopEmpty,PopEmpty,frame 1,PopEmpty"
+	if strings.Join(got, ",") != want || p.Playing() {
+		t.Fatalf("pops %s (playing %v), want %s", strings.Join(got, ","), p.Playing(), want)
+	}
+	// The peer talks again, sequence numbers contiguous.
+	push(2, 2*time.Second)
+	if _, st := p.Pop(buf, false); st != PopEmpty {
+		t.Fatalf("one frame of a target of 2 played at once: %v", st)
+	}
+	push(3, 2*time.Second+20*time.Millisecond)
+	if n, st := p.Pop(buf, false); st != PopFrame || buf[0] != 2 || n != 1 {
+		t.Fatalf("after the silence: %v %d", st, buf[0])
 	}
 }

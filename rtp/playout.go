@@ -46,8 +46,10 @@ func isQuiet(frame []int16) bool {
 	return true
 }
 
-// Playing reports whether playout has started (not buffering).
-func (p *Playout) Playing() bool { return !p.jb.buffering }
+// Playing reports whether playout has started (not buffering) and the
+// peer is not quiet (adaptive mode: nothing buffered, nothing coming), so
+// that a PopEmpty is a wait to conceal, not silence.
+func (p *Playout) Playing() bool { return !p.jb.buffering && !p.idle }
 
 // PlayoutStats returns the jitter buffer's counters and delay.
 func (s *Stream) PlayoutStats() PlayoutStats {
