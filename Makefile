@@ -5,6 +5,8 @@
 #                        and tests with CMake in build/cmake
 #   make test            every test suite in TEST_SUITES, in order; no prompts
 #   make demo            voip-echo + voip-dial on 127.0.0.1, with a summary
+#                        (ports: DEMO_SIP_PORT=5098 DEMO_DIAL_PORT=5099
+#                        DEMO_RTP_PORTS=30000-30099 DEMO_DIAL_RTP_PORTS=30100-30199)
 #   make fuzz            every fuzz target in FUZZ_TARGETS for FUZZTIME_LONG
 #                        each (default 10m; `make test` runs them FUZZTIME)
 #   make install PREFIX=/some/prefix   (default /usr/local; DESTDIR works)
@@ -43,7 +45,12 @@ GO_SRCS_LIST := $(BUILD)/.go-sources
 
 # Fuzz targets run by `make test`: package:FuzzName.
 FUZZ_TARGETS = sip:FuzzAnswer rtp:FuzzDTMFDetect sip:FuzzRawErrorResponse rtp:FuzzJitterBuffer rtp:FuzzReceive
-FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo
+FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
+FUZZ_TARGETS += sip:FuzzParseMessageSummary sip:FuzzParsePIDF sip:FuzzParseDialogInfo
+# media toolkit (issue 12)
+FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
+# issue 14 (SDES a=crypto)
+FUZZ_TARGETS += sip:FuzzParseCrypto
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python
@@ -168,10 +175,18 @@ bench: all
 # ---------------------------------------------------------------------------
 # Demo: voip-echo and voip-dial on 127.0.0.1
 # ---------------------------------------------------------------------------
+# The demo's ports, all on 127.0.0.1 (override any: make demo DEMO_SIP_PORT=6098).
+DEMO_SIP_PORT ?= 5098
+DEMO_DIAL_PORT ?= 5099
+DEMO_RTP_PORTS ?= 30000-30099
+DEMO_DIAL_RTP_PORTS ?= 30100-30199
+
 demo:
 	@$(MAKE) --no-print-directory demo-deps </dev/null
 	@$(MAKE) --no-print-directory all </dev/null
-	@bash examples/demo.sh $(CMAKE_BUILD)/bin $(BUILD)
+	@DEMO_SIP_PORT=$(DEMO_SIP_PORT) DEMO_DIAL_PORT=$(DEMO_DIAL_PORT) \
+	  DEMO_RTP_PORTS=$(DEMO_RTP_PORTS) DEMO_DIAL_RTP_PORTS=$(DEMO_DIAL_RTP_PORTS) \
+	  bash examples/demo.sh $(CMAKE_BUILD)/bin $(BUILD)
 
 # cmake and a C compiler, on a fresh machine too.
 demo-deps:
@@ -187,6 +202,11 @@ demo-deps:
 # ---------------------------------------------------------------------------
 install: all
 	$(CMAKE) --install $(CMAKE_BUILD) --prefix $(PREFIX)
+	@echo "libvoip is in $(PREFIX)/lib. Programs built with"
+	@echo "  cc app.c \$$(PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig pkg-config --cflags --libs voip)"
+	@echo "find it at run time (voip.pc adds -Wl,-rpath,$(PREFIX)/lib). Others need"
+	@echo "  export LD_LIBRARY_PATH=$(PREFIX)/lib"
+	@echo "or, once, as root: echo $(PREFIX)/lib > /etc/ld.so.conf.d/libvoip.conf && ldconfig"
 
 clean:
 	rm -rf $(BUILD)

@@ -68,6 +68,9 @@ else
   FRAME_ROUNDS=10
   TARGETS=${TARGETS:-"voip-echo baresip voip-echo-loop go-echo"}
 fi
+# Issue 13, codecs: per-frame encode and decode of G.722 and Opus, and a
+# stream tick per codec and application rate (rtp).
+MICRO_RE="$MICRO_RE|G722|Opus|CodecStreamTick"
 
 # Ports (all on 127.0.0.1).  Generator RTP ports are outside the kernel's
 # ephemeral range so that nothing else takes them.
@@ -330,7 +333,12 @@ if [ "${SKIP_MICRO:-0}" != 1 ]; then
   log "go test -bench (rtp), count $MICRO_COUNT"
   "${PIN1[@]}" "$GO" test -run '^$' -bench "$MICRO_RE" -benchmem \
     -count "$MICRO_COUNT" -benchtime "$MICRO_TIME" ./rtp >"$RAW/micro-go.txt" 2>&1 || log "go test -bench failed (see micro-go.txt)"
-  "$GO" test -count=1 -run 'ZeroAlloc' ./rtp >"$RAW/zero-alloc.txt" 2>&1 && log "zero-allocation tests: ok" ||
+  # The media toolkit (issue 12): 1,000 bridge ports mixed per tick, its CPU
+  # per port-second and allocations (0), and the DSP per frame.
+  log "go test -bench (media, dsp): 1,000 bridge ports per tick"
+  "${PIN1[@]}" "$GO" test -run '^$' -bench 'Bridge1000Ports|DTMFDetectFrame|ToneFrame' -benchmem \
+    -count "$MICRO_COUNT" -benchtime "$MICRO_TIME" ./media ./dsp >>"$RAW/micro-go.txt" 2>&1 || log "go test -bench (media) failed (see micro-go.txt)"
+  "$GO" test -count=1 -run 'ZeroAlloc' ./rtp ./media ./dsp >"$RAW/zero-alloc.txt" 2>&1 && log "zero-allocation tests: ok" ||
     log "zero-allocation tests FAILED (see zero-alloc.txt)"
   log "frame path: C ABI, Python, Node ($FRAME_ROUNDS rounds each)"
   : >"$RAW/micro-frame.txt"

@@ -96,3 +96,26 @@ void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
     ((voip_log_fn)fn)(ud, phone, level, msg);
     LEAVE();
 }
+
+/* Events (capi/subscription.go). */
+void voip__call_notify(void *fn, void *ud, uint64_t phone, uint64_t sub,
+                       const char *event, const char *state, const char *content_type,
+                       const char *body, const char *summary) {
+    ENTER(phone);
+    ((voip_notify_fn)fn)(ud, phone, sub, event, state, content_type, body, summary);
+    LEAVE();
+}
+
+void voip__call_sub_state(void *fn, void *ud, uint64_t phone, uint64_t sub,
+                          const char *state, const char *reason) {
+    ENTER(phone);
+    ((voip_subscription_state_fn)fn)(ud, phone, sub, state, reason);
+    LEAVE();
+}
+
+void voip__call_incoming_sub(void *fn, void *ud, uint64_t phone, uint64_t isub,
+                             const char *event, const char *from, const char *to) {
+    ENTER(phone);
+    ((voip_incoming_subscription_fn)fn)(ud, phone, isub, event, from, to);
+    LEAVE();
+}

@@ -31,4 +31,13 @@ VOIP_INTERNAL void voip__call_event(void *fn, void *ud, uint64_t phone, uint64_t
 VOIP_INTERNAL void voip__call_log(void *fn, void *ud, uint64_t phone, int32_t level,
                     const char *msg);
 
+/* Events (capi/subscription.go). */
+VOIP_INTERNAL void voip__call_notify(void *fn, void *ud, uint64_t phone, uint64_t sub,
+                       const char *event, const char *state, const char *content_type,
+                       const char *body, const char *summary);
+VOIP_INTERNAL void voip__call_sub_state(void *fn, void *ud, uint64_t phone, uint64_t sub,
+                          const char *state, const char *reason);
+VOIP_INTERNAL void voip__call_incoming_sub(void *fn, void *ud, uint64_t phone, uint64_t isub,
+                             const char *event, const char *from, const char *to);
+
 #endif

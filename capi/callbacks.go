@@ -34,6 +34,13 @@ func (pe *phoneEntry) installHandler() {
 		Status:    pe.onStatus,
 		Request:   pe.onRequest,
 		CallEvent: pe.onCallEvent,
+		// Events (subscription.go).
+		Notify:               pe.onNotify,
+		SubscriptionState:    pe.onSubState,
+		IncomingSubscription: pe.onIncomingSub,
+		// Media ends reach the call event callback under the media
+		// handle (media.go).
+		MediaEvent: pe.onMediaEvent,
 	}
 	if hasIncoming {
 		h.IncomingCall = pe.onIncoming

@@ -9,10 +9,13 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime/debug"
 	"sync"
 	"unsafe"
 
+	"github.com/libvoip/libvoip/dsp"
+	"github.com/libvoip/libvoip/media"
 	"github.com/libvoip/libvoip/voip"
 )
 
@@ -30,6 +33,8 @@ const (
 	vEEnded    = 9
 	vENoSpace  = 10
 	vERejected = 11
+	vEIO       = 12
+	vEFormat   = 13
 )
 
 // maxErrorLen is the longest message kept (bytes, without the NUL): the
@@ -63,6 +68,14 @@ var voipCodes = []struct {
 	{voip.ErrTimeout, vETimeout},
 	{voip.ErrCallEnded, vEEnded},
 	{voip.ErrRejected, vERejected},
+	{media.ErrFormat, vEFormat},
+	{media.ErrCorrupt, vEFormat},
+	{media.ErrSelf, vEInval},
+	{media.ErrDirection, vEInval},
+	{media.ErrClosed, vEEnded},
+	{dsp.ErrToneSpec, vEInval},
+	{fs.ErrNotExist, vEIO},
+	{fs.ErrPermission, vEIO},
 }
 
 // codeOf is the result code of err (VOIP_ERROR when nothing matches).
@@ -75,6 +88,10 @@ func codeOf(err error) int {
 		if errors.Is(err, m.err) {
 			return m.code
 		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return vEIO
 	}
 	return vError
 }

@@ -69,6 +69,7 @@ func voip_phone_destroy(phone C.uint64_t) C.int {
 			return errorf(vENotFound, "phone %d already destroyed", pe.id)
 		}
 		pe.phone.Close(true)
+		evHandles.dropPhone(pe) // subscription handles (subscription.go)
 		return nil
 	})
 }

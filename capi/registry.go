@@ -4,6 +4,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/libvoip/libvoip/media"
 	"github.com/libvoip/libvoip/voip"
 )
 
@@ -16,9 +17,11 @@ type registry struct {
 	next   uint64
 	phones map[uint64]*phoneEntry
 	calls  map[uint64]*callEntry
+	media  map[uint64]*mediaEntry // players, recorders, tones (media.go)
 }
 
-var handles = registry{phones: map[uint64]*phoneEntry{}, calls: map[uint64]*callEntry{}}
+var handles = registry{phones: map[uint64]*phoneEntry{}, calls: map[uint64]*callEntry{},
+	media: map[uint64]*mediaEntry{}}
 
 // callback is an application function pointer with its user data; both
 // are C pointers.
@@ -51,8 +54,9 @@ type phoneEntry struct {
 	// stays here (but not in the registry) until its ENDED callback has
 	// been delivered, so every call's ENDED reaches the application.
 	callIDs  map[*voip.Call]uint64
-	released map[*voip.Call]bool // released, ENDED not yet delivered
-	ended    map[*voip.Call]bool // ENDED delivered, not yet released
+	released map[*voip.Call]bool   // released, ENDED not yet delivered
+	ended    map[*voip.Call]bool   // ENDED delivered, not yet released
+	mediaIDs map[media.Port]uint64 // media handles, for their end events
 }
 
 type callEntry struct {
@@ -71,7 +75,7 @@ func (r *registry) addPhone(p *voip.Phone) *phoneEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := &phoneEntry{id: r.newID(), phone: p, callIDs: map[*voip.Call]uint64{},
-		released: map[*voip.Call]bool{}, ended: map[*voip.Call]bool{}}
+		released: map[*voip.Call]bool{}, ended: map[*voip.Call]bool{}, mediaIDs: map[media.Port]uint64{}}
 	r.phones[e.id] = e
 	return e
 }
@@ -189,6 +193,10 @@ func (r *registry) removePhone(id uint64) *phoneEntry {
 	}
 	clear(pe.released)
 	clear(pe.ended)
+	for port, mid := range pe.mediaIDs {
+		delete(r.media, mid)
+		delete(pe.mediaIDs, port)
+	}
 	pe.mu.Unlock()
 	return pe
 }

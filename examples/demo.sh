@@ -4,10 +4,16 @@
 # Starts voip-echo on 127.0.0.1:5098, calls it with voip-dial (a 440 Hz tone
 # for 4 s, the digits 123#, the received audio recorded to OUT_DIR/demo.wav),
 # stops the echo with SIGTERM and prints what happened.  Exit 0 when the
-# call went as expected.
+# call went as expected.  Ports (environment, as `make demo VAR=...` sets
+# them): DEMO_SIP_PORT (voip-echo, 5098), DEMO_DIAL_PORT (voip-dial, 5099),
+# DEMO_RTP_PORTS (30000-30099), DEMO_DIAL_RTP_PORTS (30100-30199).
 set -u
 bin=${1:-build/cmake/bin}
 out=${2:-build}
+sip_port=${DEMO_SIP_PORT:-5098}
+dial_port=${DEMO_DIAL_PORT:-5099}
+rtp_ports=${DEMO_RTP_PORTS:-30000-30099}
+dial_rtp_ports=${DEMO_DIAL_RTP_PORTS:-30100-30199}
 mkdir -p "$out"
 echo_out=$out/demo-echo.out echo_err=$out/demo-echo.err
 dial_out=$out/demo-dial.out dial_err=$out/demo-dial.err
@@ -18,8 +24,8 @@ for b in voip-echo voip-dial; do
   [ -x "$bin/$b" ] || { echo "demo: $bin/$b not built (run make)" >&2; exit 1; }
 done
 
-echo "demo: starting voip-echo --bind 127.0.0.1:5098 --rtp-ports 30000-30099"
-"$bin/voip-echo" --bind 127.0.0.1:5098 --rtp-ports 30000-30099 \
+echo "demo: starting voip-echo --bind 127.0.0.1:$sip_port --rtp-ports $rtp_ports"
+"$bin/voip-echo" --bind "127.0.0.1:$sip_port" --rtp-ports "$rtp_ports" \
   >"$echo_out" 2>"$echo_err" </dev/null &
 echo_pid=$!
 trap 'kill -KILL $echo_pid 2>/dev/null' EXIT
@@ -29,9 +35,9 @@ for _ in $(seq 1 50); do # until it listens (at most 5 s)
   sleep 0.1
 done
 
-echo "demo: voip-dial sip:echo@127.0.0.1:5098 --bind 127.0.0.1:5099 --rtp-ports 30100-30199 \\"
+echo "demo: voip-dial sip:echo@127.0.0.1:$sip_port --bind 127.0.0.1:$dial_port --rtp-ports $dial_rtp_ports \\"
 echo "        --seconds 4 --tone 440 --dtmf 123# --record $wav"
-"$bin/voip-dial" sip:echo@127.0.0.1:5098 --bind 127.0.0.1:5099 --rtp-ports 30100-30199 \
+"$bin/voip-dial" "sip:echo@127.0.0.1:$sip_port" --bind "127.0.0.1:$dial_port" --rtp-ports "$dial_rtp_ports" \
   --seconds 4 --tone 440 --dtmf '123#' --record "$wav" >"$dial_out" 2>"$dial_err" </dev/null
 dial_rc=$?
 

@@ -110,18 +110,44 @@ static inline void ex_set_option(uint64_t phone, const char *key, const char *va
 struct ex_opts {
     int n;                           /* how many --option were given */
     const char *arg[EX_MAX_OPTIONS]; /* each "KEY=VALUE" as given */
+    int trace;                       /* --trace */
+    int verbose;                     /* how many --verbose (-v) */
 };
 
-/* The usage lines of --option (same in both programs). */
+/* The usage lines of --option, --trace and --verbose (same in both
+ * programs). */
 #define EX_OPTION_USAGE \
     "  --option KEY=VALUE    set any phone option of voip.h's table, e.g.\n" \
     "                        --option tcp_idle_timeout_ms=2000 (repeatable;\n" \
-    "                        applied after the other options)\n"
+    "                        applied after the other options)\n" \
+    "  --trace               print every SIP message sent and received to\n" \
+    "                        stderr (option sip_trace; secrets masked)\n" \
+    "  -v, --verbose         print the library's log lines to stderr (info;\n" \
+    "                        twice: debug)\n"
+
+/* Callback: print a log line to stderr as "<prog>: <LEVEL> <message>"
+ * (dispatcher thread). */
+static inline void ex_on_log(void *ud, uint64_t phone, int32_t level, const char *msg)
+{
+    static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    (void)ud; (void)phone;
+    fprintf(stderr, "%s: %s %s\n", ex_prog,
+            level >= VOIP_LOG_DEBUG && level <= VOIP_LOG_ERROR ? names[level] : "LOG", msg);
+}
 
 /* If argv[*i] is --option KEY=VALUE, check and record it (consuming the
- * value) and return 1; else return 0.  Exits on a malformed KEY=VALUE. */
+ * value) and return 1; --trace and --verbose (-v) are recorded too; else
+ * return 0.  Exits on a malformed KEY=VALUE. */
 static inline int ex_parse_option_arg(struct ex_opts *o, int argc, char **argv, int *i)
 {
+    if (!strcmp(argv[*i], "--trace")) {
+        o->trace = 1;
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--verbose") || !strcmp(argv[*i], "-v")) {
+        o->verbose++;
+        return 1;
+    }
     if (strcmp(argv[*i], "--option") || *i + 1 >= argc)
         return 0;
     const char *kv = argv[++*i];
@@ -134,10 +160,21 @@ static inline int ex_parse_option_arg(struct ex_opts *o, int argc, char **argv, 
     return 1;
 }
 
-/* Set the options of o, in order (after the others; before voip_phone_start).
- * An unknown key or a bad value exits 1 with the library's message. */
+/* Set the options of o, in order (after the others; before voip_phone_start),
+ * and the log function --trace or --verbose ask for.  An unknown key or a
+ * bad value exits 1 with the library's message. */
 static inline void ex_apply_options(uint64_t phone, const struct ex_opts *o)
 {
+    if (o->trace)
+        ex_set_option(phone, "sip_trace", "1");
+    if (o->trace || o->verbose) {
+        int rc = voip_phone_set_log(phone, o->verbose > 1 ? VOIP_LOG_DEBUG : VOIP_LOG_INFO,
+                                    ex_on_log, NULL);
+        if (rc != VOIP_OK) {
+            ex_error("set log", rc);
+            exit(1);
+        }
+    }
     for (int k = 0; k < o->n; k++) {
         const char *eq = strchr(o->arg[k], '=');
         char key[64];

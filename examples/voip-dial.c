@@ -33,8 +33,8 @@
  *
  * Exit status: 0 the call was answered and ended cleanly (with --transfer:
  * the peer accepted the transfer); 2 rejected (e.g. "486 Busy Here", or a
- * refused transfer); 3 no answer (timeout); 4 bad URI; 5 registration
- * failed (refused or no answer); 1 other errors.
+ * refused transfer); 3 no answer (timeout, or port unreachable); 4 bad
+ * URI; 5 registration failed (refused or no answer); 1 other errors.
  *
  * How it uses the API:
  *   - voip_phone_call() then voip_call_wait() for the answer;
@@ -411,7 +411,9 @@ int main(int argc, char **argv)
         voip_call_info(call, "end_reason", reason, sizeof reason);
         voip_call_info(call, "end_code", code, sizeof code);
         int status = atoi(code);
-        if (contains(reason, "timeout") || status == 408) {
+        /* Nobody answered: a timeout, or nobody there at all (the
+         * kernel's ICMP "port unreachable", reported at once). */
+        if (contains(reason, "timeout") || contains(reason, "unreachable") || status == 408) {
             fprintf(stderr, "voip-dial: no answer: %s\n", reason);
             exit_code = 3;
         } else if (status >= 300) {

@@ -61,7 +61,9 @@
  *   Audio.    By default signed 16-bit little-endian mono PCM at 8000 Hz; a
  *             20 ms frame is 160 samples = 320 bytes.  The phone option
  *             "audio_format" = "u8" selects pyVoIP's unsigned 8-bit format
- *             (160 bytes per 20 ms).
+ *             (160 bytes per 20 ms).  The option "sample_rate" = "16000" or
+ *             "48000" makes a frame 320 or 960 samples (wideband audio with
+ *             the "G722" and "opus" codecs).
  *
  * RUNTIME LIMITS (libvoip is a Go c-shared library)
  *
@@ -124,6 +126,9 @@ VOIP_API const char *voip_version(void);
 #define VOIP_EENDED      9  /* the call has ended (and, for reads, its audio is drained) */
 #define VOIP_ENOSPACE   10  /* the output buffer is too small; nothing useful was written */
 #define VOIP_EREJECTED  11  /* refused by the peer or registrar (e.g. 403); see voip_last_error() */
+/* --- media toolkit (issue 12) --- */
+#define VOIP_EIO        12  /* a file cannot be opened, read or written (missing, no permission) */
+#define VOIP_EFORMAT    13  /* a media file is corrupt, truncated or in an unsupported format */
 
 /* A short English name for a result code, e.g. "invalid argument".
  * Ownership: static storage; never NULL (unknown codes give "unknown
@@ -231,7 +236,30 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     refused.  "1" accepts any user
  *   "audio_format"       "s16le"      "s16le" (signed 16-bit LE) or "u8"
  *                                     (pyVoIP's unsigned 8-bit)
- *   "codecs"             "PCMU,PCMA"  audio codecs in preference order
+ *   "sample_rate"        "8000"       the application's audio rate in Hz:
+ *                                     "8000", "16000" or "48000".  Frames stay
+ *                                     20 ms (rate/50 samples: 160, 320 or 960);
+ *                                     libvoip resamples between this rate and
+ *                                     the codec's (G.711 8 kHz, G.722 16 kHz;
+ *                                     Opus codes 8, 16 or 48 kHz natively), so
+ *                                     any rate works with any codec, but
+ *                                     audio above 4 kHz needs a wideband codec
+ *                                     and a rate above 8000
+ *   "codecs"             "PCMU,PCMA"  audio codecs in preference order, from
+ *                                     "PCMU", "PCMA", "G722" (G.722 64 kbit/s,
+ *                                     16 kHz audio, static payload type 9,
+ *                                     RTP clock 8000 per RFC 3551) and "opus"
+ *                                     (RFC 7587: offered as opus/48000/2,
+ *                                     payload type 111, mono, 32 kbit/s, in-band
+ *                                     FEC).  Our offers list them in this
+ *                                     order; answering, the offerer's order
+ *                                     among these wins.  Telephone-events run
+ *                                     at the chosen codec's clock (RFC 4733
+ *                                     §2.1): with Opus telephone-event/48000 is
+ *                                     offered on the next free payload type
+ *                                     after dtmf_payload_type; a peer that
+ *                                     pairs Opus with telephone-event/8000
+ *                                     only gets DTMF by SIP INFO ("auto")
  *   "dtmf_payload_type"  "101"        RFC 4733 payload type we offer: 96..127,
  *                                     or "0" = none
  *   "dtmf_mode"          "auto"       how voip_call_send_dtmf() sends: "rfc4733"
@@ -240,7 +268,15 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     RFC 6086) or "auto" (RFC 4733 when the
  *                                     peer accepted telephone-event and we send
  *                                     RTP, else INFO); digits are received
- *                                     either way whatever the mode
+ *                                     either way whatever the mode;
+ *                                     "inband" sends DTMF tones in the audio
+ *                                     (each digit's tone replaces the audio
+ *                                     while it plays)
+ *   "dtmf_detect_inband" "0"          "1" runs a Goertzel DTMF detector on the
+ *                                     received audio and reports its digits
+ *                                     like RFC 4733 ones (dtmf callback,
+ *                                     voip_call_get_dtmf), for peers (analog
+ *                                     gateways) that send no RFC 4733
  *   "jitter_ms"          "60"         playout delay of the jitter buffer
  *                                     (20..1000, multiple of 20): fixed, or
  *                                     where the adaptive one starts (see
@@ -379,9 +415,57 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   "jitter_max_ms"       "300"       largest adaptive delay (20..1000,
  *                                     multiple of 20)
  *   "quality_interval_ms" "0"         post a "quality" call event this often
- *                                     while the call has media, and a last
- *                                     one as it ends (0, or 1000..3600000);
- *                                     "0" = no quality events
+ *                                     while the call has media (0, or
+ *                                     1000..3600000); "0" = only the last
+ *                                     one, which every call that had media
+ *                                     gets as it ends
+ *
+ * Debugging:
+ *   "sip_trace"          "0"          "1" logs every SIP message the phone
+ *                                     sends or receives through the log
+ *                                     function (voip_phone_set_log) at
+ *                                     VOIP_LOG_INFO, one line per message:
+ *                                     "SIP sent UDP 127.0.0.1:5060 ->
+ *                                     127.0.0.1:5070 (412 bytes)" (or
+ *                                     "SIP received ... <- ...") then the
+ *                                     message, CRLFs as LFs.  Digest
+ *                                     responses of Authorization headers,
+ *                                     SRTP keys (a=crypto inline:) and URI
+ *                                     passwords read "***".  VOIP_LOG=sip
+ *                                     traces every phone of the process
+ *                                     (see voip_phone_set_log)
+ * Events (subscriptions and publications, see "Events" below):
+ *   "event_expires"           "600"     lifetime asked for by our SUBSCRIBEs
+ *                                       and PUBLISHes, seconds (2..86400);
+ *                                       each is refreshed before the granted
+ *                                       lifetime runs out
+ * Media security (issue 14; see the README's "Secure calls" section):
+ *   "media_encryption"   "off"        SRTP (RFC 3711) keyed by SDES a=crypto
+ *                                     lines (RFC 4568), suites
+ *                                     AES_CM_128_HMAC_SHA1_80 (preferred),
+ *                                     AEAD_AES_128_GCM and
+ *                                     AES_CM_128_HMAC_SHA1_32; SRTCP too.
+ *                                     "off": plain RTP/AVP; an offer of
+ *                                     RTP/SAVP only is answered 488.
+ *                                     "optional": we offer RTP/AVP with
+ *                                     a=crypto (best-effort SRTP) and accept
+ *                                     plain or SRTP offers: a peer that
+ *                                     cannot do SRTP gets a plain call.
+ *                                     "mandatory": we offer RTP/SAVP; an
+ *                                     offer without an acceptable a=crypto
+ *                                     line (plain, unknown suite, bad key,
+ *                                     MKI) is answered 488 Not Acceptable
+ *                                     Here, and our call to a peer that
+ *                                     answers without one ends at once (BYE)
+ *                                     with end code 488 and end reason
+ *                                     "bad answer: sdp: SRTP crypto not
+ *                                     acceptable: ...".  Keys are random per
+ *                                     call, never logged; a new key of the
+ *                                     peer in a re-INVITE is taken.  Replayed
+ *                                     and forged packets are dropped and
+ *                                     counted (voip_call_info "srtp").  Over a
+ *                                     "transport" other than "tls" the keys
+ *                                     cross the network in clear SDP
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -423,9 +507,13 @@ VOIP_API int voip_phone_add_credentials(uint64_t phone, const char *username,
  * it: "TLS certificate rejected: x509: certificate signed by unknown
  * authority", "... x509: certificate is valid for a.example, not b.example",
  * "... x509: certificate has expired or is not yet valid: ..."), and
- * VOIP_ETIMEOUT when the registrar did not answer within 5 s: the phone
- * then keeps running (FAILED, "timeout"), retries with backoff, and turns
- * REGISTERED by itself once the registrar answers.
+ * VOIP_ETIMEOUT when the registrar did not answer within 5 s, or at once
+ * when nothing listens at its address (the kernel's ICMP error; the last
+ * error says "registrar 10.0.0.1:5060 is unreachable (port unreachable:
+ * 10.0.0.1:5060 (ICMP)); retrying"): the phone then keeps running (FAILED,
+ * "status_reason" the cause: "timeout" or "port unreachable: 10.0.0.1:5060
+ * (ICMP)"), retries with backoff, and turns REGISTERED by itself once the
+ * registrar answers.
  * Threads: any.  Blocks: while sockets are bound and, with a server, until
  * the first registration attempt has an answer (at most about 32 s). */
 VOIP_API int voip_phone_start(uint64_t phone);
@@ -566,10 +654,18 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    did not refresh in time (detail "no session refresh
  *                    from the peer within <n> s"; the call ends at once
  *                    with a BYE, reason "session expired")
- *   "quality"        the call's media quality (option quality_interval_ms:
- *                    every that many ms, and once more just before the
- *                    call's ENDED state); detail is the JSON object of
+ *   "quality"        the call's media quality: once just before the
+ *                    ENDED state of every call that had media, and every
+ *                    quality_interval_ms ms while it has media when that
+ *                    option is not 0; detail is the JSON object of
  *                    voip_call_info(call, "quality")
+ * Media toolkit (see "Media toolkit" below): for a player, tone or
+ * recorder, call is the media handle, not a call's:
+ *   "playback_ended" a player reached its end (detail "finished") or was
+ *                    stopped ("stopped")
+ *   "tone_ended"     a tone played once has played, or was stopped
+ *   "recording_ended" a recorder stopped: "stopped", "max duration" or
+ *                    "error: <why>"
  * New names may be added in later versions without an ABI change: ignore
  * the ones you do not know.  Both strings are valid during the call only. */
 typedef void (*voip_call_event_fn)(void *user_data, uint64_t phone, uint64_t call,
@@ -589,7 +685,10 @@ VOIP_API int voip_phone_on_request(uint64_t phone, voip_request_fn fn, void *use
 /* Deliver the phone's log lines at min_level and above to fn (NULL: none,
  * the default).  Log lines run on the dispatcher like callbacks.
  * The environment variable VOIP_LOG=debug|info|warn|error additionally
- * prints log lines of every phone to stderr.  VOIP_EINVAL for a level
+ * prints log lines of every phone to stderr; VOIP_LOG=sip (or "sip,debug")
+ * also traces every phone's SIP messages as the "sip_trace" option does,
+ * printed to stderr at info level (or the level given) and given to fn
+ * when its min_level lets info lines through.  VOIP_EINVAL for a level
  * outside VOIP_LOG_DEBUG..VOIP_LOG_ERROR.  Threads: any. */
 VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn fn, void *user_data);
 
@@ -601,8 +700,15 @@ VOIP_API int voip_phone_set_log(uint64_t phone, int32_t min_level, voip_log_fn f
  * a "server" set, just "user" or a number).  The INVITE is sent before it
  * returns; *call_out receives the handle of a call in VOIP_CALL_DIALING.
  * The outcome arrives through the state callback or voip_call_wait():
- * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...).
- * Returns VOIP_EINVAL for a bad URI, VOIP_ESTATE when the phone is not
+ * ANSWERED, or ENDED with a reason ("486 Busy Here", "timeout", ...; over
+ * UDP "port unreachable: 10.0.0.1:5060 (ICMP)" at once when nothing listens
+ * there, or "host unreachable: ...").
+ * Returns VOIP_EINVAL for a bad URI, the last error naming the URI and the
+ * rule it breaks (e.g. bad URI "http://x": the scheme "http" is not
+ * supported; ..., transport "foo" is not udp, tcp or tls, port "99999" is not
+ * a number of 1..65535), and for a bare user or number without a "server"
+ * option (no DNS lookup is made: "bob" is a bare user or number: calling
+ * it needs the "server" option ...), VOIP_ESTATE when the phone is not
  * started, VOIP_ENOPORTS when no RTP port is free, VOIP_ENETWORK when the
  * INVITE cannot be sent (over TLS, a certificate that does not verify:
  * the last error then says "TLS certificate rejected: x509: ...").
@@ -802,6 +908,78 @@ VOIP_API int voip_call_send_dtmf(uint64_t call, const char *digits, int32_t dura
 VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t *count_out);
 
 /* ========================================================================
+ * Call: waiting for what was queued, flushing, collecting digits
+ * (issue 17: a digit string sent in full before a hang-up, barge-in,
+ * an IVR's digit entry)
+ * ======================================================================== */
+
+/* What voip_call_drain() waits for (a bit mask). */
+#define VOIP_DRAIN_DTMF   1u  /* digits queued by voip_call_send_dtmf sent: RFC 4733
+                                 events with their end packets, or each SIP INFO
+                                 answered and its duration passed */
+#define VOIP_DRAIN_AUDIO  2u  /* audio queued by voip_call_write_audio sent to its
+                                 last sample */
+
+/* Wait until what was queued before this call has gone out (flags: a mask
+ * of VOIP_DRAIN_*), e.g. send "123#", drain, then hang up: the peer gets
+ * every digit.  Returns VOIP_OK once it has (at once when nothing is
+ * queued, e.g. before ANSWERED); VOIP_ETIMEOUT when timeout_ms (-1 =
+ * forever) passed first; VOIP_EENDED when the call ended first (what was
+ * left did not go out); VOIP_EINVAL for no or unknown flags.  On hold,
+ * written audio is dropped (so it is drained at once) but digits wait for
+ * the resume.
+ * Threads: any.  Blocks: until sent (about 20 ms per queued 20 ms of audio,
+ * 100 ms plus a 40 ms gap per default digit), at most timeout_ms. */
+VOIP_API int voip_call_drain(uint64_t call, uint32_t flags, int32_t timeout_ms);
+
+/* What voip_call_flush() drops (a bit mask). */
+#define VOIP_FLUSH_SEND_AUDIO      1u  /* audio written but not yet sent: silence is
+                                          sent from the next 20 ms on (barge-in) */
+#define VOIP_FLUSH_RECEIVED_AUDIO  2u  /* received audio not yet read: the next read
+                                          returns what arrives from then on */
+#define VOIP_FLUSH_RECEIVED_DTMF   4u  /* received digits not yet taken (get_dtmf,
+                                          collect_dtmf): keys typed ahead */
+
+/* Drop the queued audio or digits named by flags (a mask of VOIP_FLUSH_*),
+ * at once.  Works in any state (before ANSWERED or after ENDED the audio
+ * queues are empty).  VOIP_EINVAL for no or unknown flags.
+ * Threads: any.  Blocks: no. */
+VOIP_API int voip_call_flush(uint64_t call, uint32_t flags);
+
+/* Why voip_call_collect_dtmf() stopped (*stop_out). */
+#define VOIP_COLLECT_MAX_DIGITS   1  /* max_digits (or buflen - 1) digits were collected */
+#define VOIP_COLLECT_TERMINATOR   2  /* a key of terminators was pressed */
+#define VOIP_COLLECT_TIMEOUT      3  /* timeout_ms passed */
+#define VOIP_COLLECT_INTER_DIGIT  4  /* inter_digit_ms passed after a digit */
+#define VOIP_COLLECT_ENDED        5  /* the call ended */
+
+/* Collect received digits until the first of: max_digits digits (0 = no
+ * limit but the buffer's: buflen - 1, at most 1024), a key of terminators
+ * (e.g. "#"; NULL or "" = none; the key is not stored in buf but in
+ * *terminator_out), timeout_ms in all (-1 = none; 0 = take only the digits
+ * already queued), inter_digit_ms after a digit with no next one (<= 0 =
+ * none), or the end of the call.  The digits come from the queue
+ * voip_call_get_dtmf() reads, so keys pressed before the call count
+ * (voip_call_flush with VOIP_FLUSH_RECEIVED_DTMF drops them first); the
+ * digits after a stop stay queued.  buf receives the digits,
+ * NUL-terminated; *stop_out (may be NULL) a VOIP_COLLECT_* reason;
+ * *terminator_out (may be NULL) the terminator pressed, or '\0'.
+ * Returns VOIP_OK for every stop (a timeout included: see *stop_out);
+ * VOIP_EINVAL for a NULL buf or buflen < 2, max_digits < 0, timeout_ms <
+ * -1, or a terminator that is not a DTMF digit.  An IVR asking for a
+ * 4-digit PIN ended by "#":
+ *     char pin[8]; int32_t why;
+ *     voip_call_collect_dtmf(call, 4, 15000, 5000, "#", pin, sizeof pin, &why, NULL);
+ * Ownership: terminators is read during the call; buf is the caller's.
+ * Threads: any; one collector per call at a time.
+ * Blocks: until a stop condition (with neither timeout, inter-digit timeout,
+ * terminator nor digit limit, until the call ends). */
+VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t timeout_ms,
+                                    int32_t inter_digit_ms, const char *terminators,
+                                    char *buf, size_t buflen, int32_t *stop_out,
+                                    char *terminator_out);
+
+/* ========================================================================
  * Call: facts, last error, release
  * ======================================================================== */
 
@@ -810,7 +988,7 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *   "remote_uri"  the other party's URI      "local_uri"  ours
  *   "call_id"     the SIP Call-ID
  *   "state"       e.g. "ANSWERED"
- *   "codec"       negotiated codec, e.g. "PCMU" ("" before negotiation);
+ *   "codec"       negotiated codec: "PCMU", "PCMA", "G722" or "opus" ("" before negotiation);
  *                 follows a codec change by re-INVITE or UPDATE
  *   "local_rtp"   our RTP address "ip:port"  "remote_rtp"  the peer's, as
  *                 last negotiated (a re-INVITE may move it)
@@ -856,6 +1034,16 @@ VOIP_API int voip_call_get_dtmf(uint64_t call, char *buf, size_t buflen, size_t 
  *                 values in ITU-T G.113 Appendix I, used for every codec),
  *                 MOS = 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 (1 for
  *                 R <= 0, 4.5 for R >= 100); about 4.4 for a clean call
+ *   "media_encryption"  "none" (plain RTP) or "sdes" (SRTP keyed by
+ *                 a=crypto), as last negotiated ("dtls" is reserved for
+ *                 DTLS-SRTP, which this version does not negotiate: such an
+ *                 offer gets 488).  "remote_sdp" shows the peer's key: it
+ *                 is the application's to protect
+ *   "srtp"        a JSON object: suite (the agreed crypto suite, "" when
+ *                 plain), replayed (SRTP/SRTCP packets dropped as replays)
+ *                 and auth_failed (packets dropped because their
+ *                 authentication failed: forged, damaged or plain RTP on
+ *                 an SRTP call) (integers)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */
@@ -873,6 +1061,250 @@ VOIP_API int voip_call_last_error(uint64_t call, char *buf, size_t buflen);
  * done with it; voip_phone_destroy() releases the rest.
  * Threads: any; returns promptly (the hangup completes in the background). */
 VOIP_API int voip_call_release(uint64_t call);
+
+/* ========================================================================
+ * Events: subscriptions, presence, message waiting, busy lamps
+ * (RFC 6665 SUBSCRIBE/NOTIFY, RFC 3903 PUBLISH; packages message-summary
+ * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235)
+ *
+ * A subscription handle (voip_subscription_new) and an incoming
+ * subscription handle (the voip_incoming_subscription_fn callback) are
+ * handles like call handles: never reused, VOIP_ENOTFOUND once released or
+ * once their phone is destroyed.
+ *
+ * Every NOTIFY body of a package libvoip knows is also given parsed, as a
+ * JSON "summary" (the same in every binding):
+ *   message-summary  {"waiting":true,"account":"sip:..","new":2,"old":8,
+ *                     "new_urgent":0,"old_urgent":2}  (voice counts; all
+ *                     classes summed when there is no Voice-Message line)
+ *   presence         {"entity":"sip:..","basic":"open"|"closed",
+ *                     "note":"..","activities":["busy",..]}
+ *   dialog           {"entity":"sip:..","lamp":"idle"|"early"|"confirmed",
+ *                     "version":N,"dialogs":[{"id":..,"state":..,
+ *                     "direction":..,"remote":..}]}
+ *   a malformed body {"error":"why"}; another package or no body: "".
+ * ======================================================================== */
+
+/* A NOTIFY arrived: of subscription sub, or (sub 0) an unsolicited,
+ * out-of-dialog message-summary NOTIFY such as Asterisk's default MWI,
+ * which was answered 200 (it also reaches voip_request_fn).  event is the
+ * package, state the Subscription-State ("active", "pending",
+ * "terminated"), content_type and body the NOTIFY's ("" when none;
+ * bodies with NUL bytes or invalid UTF-8 are given as ""), summary the
+ * JSON above. */
+typedef void (*voip_notify_fn)(void *user_data, uint64_t phone, uint64_t sub,
+                               const char *event, const char *state,
+                               const char *content_type, const char *body,
+                               const char *summary);
+
+/* A subscription's state changed: "sent", "pending", "active" or
+ * "terminated", with a reason ("403 Forbidden", "noresource",
+ * "unsubscribed", "resubscribing after deactivated", ...). */
+typedef void (*voip_subscription_state_fn)(void *user_data, uint64_t phone,
+                                           uint64_t sub, const char *state,
+                                           const char *reason);
+
+/* A SUBSCRIBE arrived for a package given to voip_phone_on_subscribe:
+ * accept it (voip_incoming_subscription_accept / _accept_pending) or
+ * reject it (voip_incoming_subscription_reject) within a few seconds, from
+ * the callback or any thread; undecided after 8 s it is answered 480.
+ * from/to are the subscriber's URI and the URI it subscribed to.  The
+ * application owns the handle: release it with
+ * voip_incoming_subscription_release(). */
+typedef void (*voip_incoming_subscription_fn)(void *user_data, uint64_t phone,
+                                              uint64_t isub, const char *event,
+                                              const char *from_uri,
+                                              const char *to_uri);
+
+VOIP_API int voip_phone_on_notify(uint64_t phone, voip_notify_fn fn, void *user_data);
+VOIP_API int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_state_fn fn, void *user_data);
+
+/* Serve SUBSCRIBEs for packages, a comma-separated list (e.g.
+ * "presence,dialog"), through fn.  SUBSCRIBEs for other packages, or for
+ * any while fn is NULL (the default), get 489 Bad Event with
+ * Allow-Events.  "presence" subscriptions, once accepted, get our
+ * presence (voip_phone_set_presence) and "dialog" ones our calls' state
+ * (a busy lamp: trying/early/confirmed) by themselves; other packages get
+ * what voip_incoming_subscription_notify sends.  Threads: any. */
+VOIP_API int voip_phone_on_subscribe(uint64_t phone, const char *packages,
+                                     voip_incoming_subscription_fn fn, void *user_data);
+
+/* Create a subscription to uri's event package ("presence",
+ * "message-summary", "dialog", ...).  accept is a comma-separated list of
+ * body types (NULL or "" = the package's usual one).  It is not sent
+ * before voip_subscription_start.  Returns VOIP_EINVAL for a bad uri,
+ * event or accept. */
+VOIP_API int voip_subscription_new(uint64_t phone, const char *uri, const char *event,
+                                   const char *accept, uint64_t *sub_out);
+
+/* Send the SUBSCRIBE (digest challenges answered) and wait for its
+ * answer: VOIP_OK when accepted (NOTIFYs then reach voip_notify_fn, and
+ * the subscription is refreshed before "event_expires" runs out, and
+ * re-subscribed after a NOTIFY terminating it with reason deactivated or
+ * timeout, or after its retry-after), VOIP_EREJECTED when refused (e.g. 489
+ * Bad Event, 403), VOIP_ETIMEOUT without an answer in timeout_ms (-1 =
+ * SIP's transaction timeout), VOIP_ESTATE when already started or the
+ * phone is not started.  Blocks: until the answer. */
+VOIP_API int voip_subscription_start(uint64_t sub, int32_t timeout_ms);
+
+/* End the subscription (SUBSCRIBE with Expires: 0 in each of its
+ * dialogs); stopping the phone ends every subscription too.  A stopped
+ * subscription cannot be started again.  Blocks: until answered. */
+VOIP_API int voip_subscription_stop(uint64_t sub, int32_t timeout_ms);
+
+/* Copy the subscription's state ("" before start, "sent", "pending",
+ * "active", "terminated") into buf. */
+VOIP_API int voip_subscription_state(uint64_t sub, char *buf, size_t buflen);
+
+/* Release the handle, ending the subscription first (in the background)
+ * when it runs. */
+VOIP_API int voip_subscription_release(uint64_t sub);
+
+/* As voip_phone_last_error(), for the functions called with this
+ * subscription handle (voip_subscription_*), e.g. "voip_subscription_start:
+ * rejected by the remote side: SUBSCRIBE presence to sip:...: 489 Bad
+ * Event".  Threads: any. */
+VOIP_API int voip_subscription_last_error(uint64_t sub, char *buf, size_t buflen);
+
+/* Accept an incoming subscription (200, or a pending one made active);
+ * its first NOTIFY follows at once. */
+VOIP_API int voip_incoming_subscription_accept(uint64_t isub);
+
+/* Accept it as pending (202): a NOTIFY without a body, until accepted. */
+VOIP_API int voip_incoming_subscription_accept_pending(uint64_t isub);
+
+/* Reject it with status_code (300..699, e.g. 403 or 603). */
+VOIP_API int voip_incoming_subscription_reject(uint64_t isub, int32_t status_code);
+
+/* Send a NOTIFY with body of content_type (both required): the new
+ * state.  VOIP_ESTATE when not accepted or terminated, VOIP_EREJECTED when
+ * the subscriber refused it (a 481 also ends the subscription),
+ * VOIP_ETIMEOUT without an answer.  Blocks: until the NOTIFY's answer. */
+VOIP_API int voip_incoming_subscription_notify(uint64_t isub, const char *content_type,
+                                               const char *body, int32_t timeout_ms);
+
+/* Terminate it with a final NOTIFY whose reason is reason ("noresource",
+ * "deactivated", "rejected", "timeout", "giveup", "probation"; NULL or ""
+ * = "noresource"). */
+VOIP_API int voip_incoming_subscription_end(uint64_t isub, const char *reason, int32_t timeout_ms);
+
+/* Copy its state ("incoming", "pending", "active", "terminated"). */
+VOIP_API int voip_incoming_subscription_state(uint64_t isub, char *buf, size_t buflen);
+
+/* Release the handle (the subscription itself goes on until it ends). */
+VOIP_API int voip_incoming_subscription_release(uint64_t isub);
+
+/* Set the presence we show: basic "open" or "closed", a note (NULL = ""),
+ * RPID activities as a comma-separated list (NULL or "" = none, e.g.
+ * "busy,on-the-phone").  Our presence subscribers get it at once; with a
+ * "server" it is also published there (PUBLISH of a PIDF to our
+ * address-of-record, refreshed until the phone stops) and that PUBLISH's
+ * failure is returned (VOIP_EREJECTED, VOIP_ETIMEOUT).  The phone must be
+ * started. */
+VOIP_API int voip_phone_set_presence(uint64_t phone, const char *basic, const char *note,
+                                     const char *activities, int32_t timeout_ms);
+
+/* Publish body (of content_type) as our state of event at the "server"
+ * (RFC 3903: PUBLISH to our address-of-record; SIP-ETag kept; refreshed
+ * before it expires until the phone stops; a later call modifies it).  A
+ * NULL body removes the published state.  VOIP_ESTATE without a server or
+ * when the phone is not started; VOIP_EREJECTED when refused. */
+VOIP_API int voip_phone_publish(uint64_t phone, const char *event, const char *content_type,
+                                const char *body, int32_t timeout_ms);
+/* ========================================================================
+ * Media toolkit: an audio bridge with players, recorders and tones
+ * ========================================================================
+ *
+ * Each started phone has an audio bridge driven by its media clock (every
+ * 20 ms; no thread per port), at the phone's "sample_rate" (frames of
+ * sample_rate/50 samples).  A port produces and/or consumes 20 ms frames:
+ *   - a call handle is a port: its source is the audio it receives, its
+ *     sink the audio it sends (summed with voip_call_write_audio()'s);
+ *     voip_call_read_audio() keeps reading every frame while the call is
+ *     connected: the application is one more port;
+ *   - a player (voip_player_new) is a source, a recorder a sink, a tone a
+ *     source.
+ * voip_connect(src, dst) makes src's audio flow to dst (PJSUA2's
+ * startTransmit); a port fed by several sources hears their saturating sum.
+ * A conference is every pair of calls connected both ways: each member
+ * hears everyone but itself.  Media handles come from the same never-reused
+ * registry as phones and calls.  A port with no connection costs nothing.
+ *
+ * End events: when a player reaches its end, a tone that does not repeat
+ * has played, or a recorder stops, the call event callback
+ * (voip_phone_on_call_event) is called with the media handle as its call
+ * argument and event "playback_ended", "tone_ended" or "recording_ended";
+ * detail is "finished", "stopped", "max duration" or "error: <why>".
+ * When the phone stops, every player and tone stops and every recording
+ * is finished (its header written); a recording's header is also
+ * rewritten every second, so a killed process leaves a valid file. */
+
+#define VOIP_PLAYER_LOOP      1u  /* voip_player_new: start again at the end, for ever */
+#define VOIP_RECORDER_STEREO  1u  /* voip_recorder_new: left = what the sources
+                                   * say (a call's received audio), right = what
+                                   * call sources sent: both directions */
+
+/* Create a player of the WAV file at path: PCM 16-bit or 8-bit, A-law or
+ * µ-law, mono or stereo (mixed down), any sample rate (resampled to the
+ * phone's "sample_rate" with a low-pass polyphase filter).  The file is
+ * decoded when opened; playing starts when the player is first connected
+ * (voip_connect(player, call)), once or looped (VOIP_PLAYER_LOOP).  *id_out receives its handle.
+ * VOIP_EIO for a file that cannot be read, VOIP_EFORMAT for a corrupt,
+ * truncated or unsupported one, VOIP_ESTATE when the phone is not started.
+ * Ownership: release the handle with voip_media_destroy().  Threads: any. */
+VOIP_API int voip_player_new(uint64_t phone, const char *path, uint32_t flags, uint64_t *id_out);
+
+/* As voip_player_new(), for a WAV file of len bytes at data (copied). */
+VOIP_API int voip_player_new_from_memory(uint64_t phone, const void *data, size_t len,
+                                         uint32_t flags, uint64_t *id_out);
+
+/* Create (or truncate) a 16-bit PCM WAV file at path at the phone's sample
+ * rate recording what is connected to it (voip_connect(call, recorder)):
+ * mono, the mix of its sources; VOIP_RECORDER_STEREO, both directions of
+ * its call sources.  VOIP_EIO when the file cannot be created.
+ * Ownership: voip_media_destroy() finishes the file.  Threads: any. */
+VOIP_API int voip_recorder_new(uint64_t phone, const char *path, uint32_t flags, uint64_t *id_out);
+
+/* Stop the recording after ms milliseconds of audio (0: no limit), with a
+ * "recording_ended" event, detail "max duration".  VOIP_EINVAL for a handle
+ * that is not a recorder.  Threads: any. */
+VOIP_API int voip_recorder_set_max_duration(uint64_t recorder, uint32_t ms);
+
+/* Create a tone generator port.  spec is a preset, "dial", "ringback",
+ * "busy", "congestion" or "callwaiting", with ":us" (the default) or ":eu"
+ * (ITU 425 Hz), e.g. "ringback:eu"; "dtmf:<keys>" (each key 100 ms, then
+ * 100 ms of silence, played once, e.g. "dtmf:123#"); or a cadence of
+ * comma-separated segments "<hz>[+<hz>][/<on ms>[/<off ms>]]" repeated for
+ * ever, e.g. "440+480/2000/4000" or "350+440" (continuous); "once:" before
+ * a preset or cadence plays it once, e.g. "once:880/500" (a beep).  A tone
+ * played once ends with a "tone_ended" event.  VOIP_EINVAL for a bad spec.  Ownership: voip_media_destroy().  Threads: any. */
+VOIP_API int voip_tone_new(uint64_t phone, const char *spec, uint64_t *id_out);
+
+/* Make src's audio flow to dst.  Both are media or call handles of the same
+ * phone.  Connecting twice is VOIP_OK.  VOIP_ENOTFOUND for a stale or
+ * destroyed handle, VOIP_EINVAL for a port connected to itself, a source
+ * that produces nothing (a recorder) or a destination that takes nothing
+ * (a player, a tone), or handles of two phones; VOIP_EENDED for a call that
+ * ended; VOIP_ESTATE when the phone is stopped.  Threads: any. */
+VOIP_API int voip_connect(uint64_t src, uint64_t dst);
+
+/* Stop src's audio flowing to dst (VOIP_OK when it did not).  Errors as
+ * voip_connect().  Threads: any. */
+VOIP_API int voip_disconnect(uint64_t src, uint64_t dst);
+
+/* Wait up to timeout_ms (negative: forever) until a player or tone has
+ * ended or a recorder stopped: VOIP_OK, or VOIP_ETIMEOUT.  Threads: any
+ * (blocks the calling thread). */
+VOIP_API int voip_media_wait(uint64_t id, int32_t timeout_ms);
+
+/* As voip_phone_last_error(), for the functions called with this media
+ * handle.  Threads: any. */
+VOIP_API int voip_media_last_error(uint64_t id, char *buf, size_t buflen);
+
+/* Stop a player or tone, or finish a recording, take it off the bridge and
+ * release its handle (later use: VOIP_ENOTFOUND).  Threads: any. */
+VOIP_API int voip_media_destroy(uint64_t id);
+/* --- end of media toolkit --- */
 
 #ifdef __cplusplus
 }

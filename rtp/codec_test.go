@@ -118,7 +118,8 @@ func TestCodecLookup(t *testing.T) {
 	}{
 		{"PCMU", PCMU}, {"pcmu", PCMU}, {"PcMu", PCMU},
 		{"PCMA", PCMA}, {"pcma", PCMA},
-		{"", nil}, {"G722", nil}, {"PCMU/8000", nil}, {"telephone-event", nil},
+		{"G722", G722}, {"g722", G722}, {"opus", Opus}, {"OPUS", Opus},
+		{"", nil}, {"G729", nil}, {"PCMU/8000", nil}, {"telephone-event", nil},
 	}
 	for _, tt := range byName {
 		if got := CodecByName(tt.name); got != tt.want {
@@ -129,7 +130,7 @@ func TestCodecLookup(t *testing.T) {
 		pt   uint8
 		want *Codec
 	}{
-		{0, PCMU}, {8, PCMA}, {3, nil}, {9, nil}, {101, nil}, {255, nil},
+		{0, PCMU}, {8, PCMA}, {9, G722}, {3, nil}, {101, nil}, {111, nil}, {255, nil},
 	}
 	for _, tt := range byPT {
 		if got := CodecByPayloadType(tt.pt); got != tt.want {

@@ -249,6 +249,16 @@ func NewDTMFGenerator(packetSamples uint32) *DTMFGenerator {
 	}
 }
 
+// setPacketSamples changes the timestamp span of a packet interval (a
+// codec of another clock rate was negotiated); an event in progress ends.
+func (g *DTMFGenerator) setPacketSamples(n uint32) {
+	if n == 0 || n == g.packetSamples {
+		return
+	}
+	g.Reset()
+	g.packetSamples, g.maxTicks = n, int(0xffff/n)
+}
+
 // Queue appends digits (each one of 0-9, *, #, A-D, a-d) to be sent, each
 // lasting duration. A duration of 0 selects DTMFDefaultDuration (100 ms);
 // other durations are clamped to [DTMFMinDuration, DTMFMaxDuration] (40 ms

@@ -22,6 +22,7 @@ type Pacer struct {
 
 	mu      sync.Mutex
 	streams []*Stream // copy-on-write: the tick loop iterates a snapshot
+	tickers []Ticker  // copy-on-write, run after the streams each tick
 	running bool
 	stop    chan struct{}
 	done    chan struct{}
@@ -97,6 +98,37 @@ func (p *Pacer) Remove(s *Stream) {
 	}
 }
 
+// Ticker is work the pacer runs once per interval after every stream's
+// tick (a media bridge mixing the frames the streams just played out).
+// Tick runs on the pacer goroutine: it must not block.
+type Ticker interface {
+	Tick()
+}
+
+// AddTicker registers t; it runs from the next interval on.
+func (p *Pacer) AddTicker(t Ticker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next := make([]Ticker, len(p.tickers), len(p.tickers)+1)
+	copy(next, p.tickers)
+	p.tickers = append(next, t)
+}
+
+// RemoveTicker unregisters t. After it returns, t may still be in the
+// middle of its last Tick.
+func (p *Pacer) RemoveTicker(t Ticker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.tickers {
+		if x == t {
+			next := make([]Ticker, 0, len(p.tickers)-1)
+			next = append(next, p.tickers[:i]...)
+			p.tickers = append(next, p.tickers[i+1:]...)
+			return
+		}
+	}
+}
+
 // Len reports how many streams are registered.
 func (p *Pacer) Len() int {
 	p.mu.Lock()
@@ -115,6 +147,12 @@ func (p *Pacer) snapshot() []*Stream {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.streams
+}
+
+func (p *Pacer) tickerSnapshot() []Ticker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tickers
 }
 
 func (p *Pacer) run(stop, done chan struct{}) {
@@ -156,6 +194,9 @@ func (p *Pacer) run(stop, done chan struct{}) {
 		for i := int64(0); i <= behind; i++ {
 			for _, s := range p.snapshot() {
 				s.tick()
+			}
+			for _, t := range p.tickerSnapshot() {
+				t.Tick()
 			}
 			if i > 0 {
 				caught++

@@ -8,14 +8,19 @@ package rtp
 // adaptive playout's shrinking (about -40 dBov).
 const quietPeak = 328
 
-// playout plays one 20 ms frame. Called by tick with mu held.
-func (s *Stream) playout() {
-	frame := s.frame[:]
+// playout plays one 20 ms frame of s.frame samples at the application's
+// rate, and returns the keys the in-band detector found in it (s.played).
+// Called by tick with mu held.
+func (s *Stream) playout() []byte {
+	frame := s.out[:s.frame]
 	n, st := s.jb.Pop(s.payload[:], s.quiet)
+	var pcm []int16 // decoded audio; nil when none
+	if st == PopFrame && n > 0 {
+		pcm = s.decodeFrame(s.payload[:n]) // nil when it does not decode
+	}
 	switch {
-	case st == PopFrame && n > 0:
-		pcm := s.cfg.Codec.Decode(s.decoded[:0], s.payload[:n])
-		clear(frame[copy(frame, pcm):])
+	case pcm != nil:
+		clear(frame[copy(frame, pcm):]) // a short frame padded with silence
 		s.cng.Stop()
 		if s.cfg.PLC {
 			s.plc.Good(frame)
@@ -26,7 +31,8 @@ func (s *Stream) playout() {
 	case s.cfg.PLC && (st == PopMissing || (st == PopEmpty && s.jb.Playing())):
 		s.plc.Conceal(frame)
 	default:
-		// Nothing to play (buffering, a DTMF placeholder, PLC off).
+		// Nothing to play (buffering, a DTMF placeholder, PLC off, a
+		// payload that does not decode).
 		clear(frame)
 		if st == PopFrame && s.cfg.PLC {
 			s.plc.Good(frame)
@@ -34,6 +40,7 @@ func (s *Stream) playout() {
 	}
 	s.quiet = isQuiet(frame)
 	s.readOverruns.Add(uint64(s.rx.push(frame)))
+	return s.played(frame)
 }
 
 // isQuiet reports whether every sample of frame is below quietPeak.

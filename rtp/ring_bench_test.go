@@ -85,7 +85,7 @@ func TestSampleRingGrowthModel(t *testing.T) {
 // the application boundary: pushed by a tick, read as s16le bytes, written
 // as s16le bytes, popped by a tick.
 func BenchmarkSampleRingFrame(b *testing.B) {
-	r := newSampleRing(defaultQueueLimit)
+	r := newSampleRing(queueSeconds * DefaultSampleRate)
 	frame := make([]int16, SamplesPerFrame)
 	bytes := make([]byte, 2*SamplesPerFrame)
 	b.ReportAllocs()

@@ -4,20 +4,24 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libvoip/libvoip/dsp"
 )
 
-// SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame.
+// SamplesPerFrame is the number of 8 kHz samples in one 20 ms frame; a
+// stream's frame holds SampleRate/50 samples (stream_codec.go).
 const SamplesPerFrame = 160
 
 const (
-	headerSize        = 12
-	maxPacketSize     = 1500
-	defaultQueueLimit = 2 * 8000 // two seconds of samples
+	headerSize    = 12
+	maxPacketSize = 1500
+	queueSeconds  = 2 // default capacity of the read and write queues
 	// jitterCapacity is the jitter buffer's reordering window in frames
 	// (320 ms); NewJitterBuffer raises it to fit a longer playout delay.
 	jitterCapacity = 16
@@ -45,6 +49,7 @@ type StreamConfig struct {
 	JitterDelay     int            // playout delay in frames; 0 means 3
 	QueueSamples    int            // capacity of the read and write queues; 0 = 2 s
 	Format          Format         // sample format of ReadAudio/WriteAudio
+	SampleRate      int            // application audio rate: 8000 (0), 16000 or 48000
 	// Unconfirmed limits sending to UnconfirmedFrames intervals (about one
 	// second) until Confirm is called or a valid RTP packet arrives from
 	// Remote: the peer has not yet shown that the address is its own.
@@ -71,6 +76,13 @@ type StreamConfig struct {
 	PLC                  bool
 	CNPayloadType        uint8
 	RTCP                 RTCPConfig
+	// DetectInband runs a Goertzel DTMF detector (package dsp) over the
+	// received audio and reports its keys through OnDTMF like RFC 4733
+	// events, from the pacer goroutine; for peers that send no RFC 4733.
+	DetectInband bool
+	// Protector, when not nil, seals every packet sent and opens every
+	// packet received (SRTP, srtp.go); nil is plain RTP.
+	Protector Protector
 }
 
 // Stats are a stream's media counters.
@@ -116,10 +128,16 @@ type Stream struct {
 	tx      sampleRing
 	rx      sampleRing
 	dtmfGen *DTMFGenerator
+	path    *codecPath // encoder and decoder at the application's rate
+	frame   int        // samples of a 20 ms frame at the application's rate
 	jb      *Playout
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
+	tap     streamTap // a media bridge's port (stream_tap.go)
+	inband  inband    // in-band DTMF (stream_tap.go)
+
+	drain drainState // waiters of Drain (drain.go)
 
 	// confirmed: sending is unlimited (confirm.go); unconfirmedSent counts
 	// the intervals sent before.
@@ -141,11 +159,11 @@ type Stream struct {
 	rtcp  rtcpState
 
 	// Buffers of the tick, used only by the pacer goroutine.
-	frame   [SamplesPerFrame]int16
-	pcm     [SamplesPerFrame]int16
+	out     [MaxFrameSamples]int16 // the frame played (playout.go)
+	pcm     [MaxFrameSamples]int16
 	payload [MaxFramePayload]byte
-	decoded [MaxFramePayload]int16
-	pkts    [3][headerSize + MaxFramePayload]byte
+	decoded [MaxFrameSamples]int16
+	pkts    [3][headerSize + MaxFramePayload + ProtectOverhead]byte
 
 	rxReady chan struct{}    // a token per played frame, for a waiting reader
 	timers  chan *time.Timer // stopped timers kept for waiting reads and writes
@@ -159,6 +177,7 @@ type Stream struct {
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
 	droppedSSRC, octetsSent               atomic.Uint64
+	srtpReplayed, srtpAuthFailed          atomic.Uint64 // srtp_stream.go
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -169,8 +188,18 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	if cfg.JitterDelay <= 0 {
 		cfg.JitterDelay = 3
 	}
+	if cfg.SampleRate == 0 {
+		cfg.SampleRate = DefaultSampleRate
+	}
+	if !ValidSampleRate(cfg.SampleRate) {
+		return nil, fmt.Errorf("%w: sample rate %d (want 8000, 16000 or 48000)", ErrCodec, cfg.SampleRate)
+	}
 	if cfg.QueueSamples <= 0 {
-		cfg.QueueSamples = defaultQueueLimit
+		cfg.QueueSamples = queueSeconds * cfg.SampleRate
+	}
+	path, err := newCodecPath(cfg.Codec, cfg.SampleRate)
+	if err != nil {
+		return nil, err
 	}
 	var b [26]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -185,7 +214,11 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		ts:      binary.BigEndian.Uint32(b[6:10]),
 		tx:      newSampleRing(cfg.QueueSamples),
 		rx:      newSampleRing(cfg.QueueSamples),
-		dtmfGen: NewDTMFGenerator(SamplesPerFrame),
+		dtmfGen: NewDTMFGenerator(uint32(cfg.Codec.ClockSamples())),
+		path:    path,
+		frame:   cfg.SampleRate * FrameMs / 1000,
+		tap:     newTap(cfg.SampleRate * FrameMs / 1000),
+		inband:  inband{frame: make([]int16, cfg.SampleRate*FrameMs/1000)},
 		jb: NewPlayout(PlayoutConfig{Adaptive: cfg.AdaptiveJitter, Delay: cfg.JitterDelay,
 			Min: cfg.JitterMin, Max: cfg.JitterMax}),
 		rxFD:    -1,
@@ -196,6 +229,13 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		done:    make(chan struct{}),
 	}
 	s.confirmed = !cfg.Unconfirmed
+	if cfg.DetectInband {
+		s.inband.detector, err = dsp.NewDTMFDetector(cfg.SampleRate)
+		if err != nil {
+			return nil, err
+		}
+		s.inband.keys = make([]byte, 0, 4)
+	}
 	s.initSocket()
 	s.initRTCP([2]uint64{binary.BigEndian.Uint64(b[10:18]), binary.BigEndian.Uint64(b[18:26])})
 	return s, nil
@@ -250,7 +290,7 @@ func (s *Stream) SSRC() uint32 { return s.ssrc }
 // skip advances the RTP clock over n intervals the pacer could not run.
 func (s *Stream) skip(n int) {
 	s.mu.Lock()
-	s.ts += uint32(n) * SamplesPerFrame
+	s.ts += uint32(n) * s.clockStep()
 	s.mu.Unlock()
 }
 
@@ -265,26 +305,29 @@ func (s *Stream) tick() {
 		s.mu.Unlock()
 		return
 	}
+	s.noteTickLocked()
 	ts := s.ts
-	s.ts += SamplesPerFrame
+	s.ts += s.clockStep()
 	// Send side: a DTMF event, or 20 ms of audio (silence when the
 	// application wrote nothing). Nothing is built while the stream does
 	// not send (on hold): its sequence numbers stay contiguous.
 	remote := s.remote
 	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
 	if sending {
-		nout = s.buildSend(&out, ts)
+		nout = s.protectLocked(&out, s.buildSend(&out, ts))
 	} else {
-		s.tx.discard(SamplesPerFrame)
+		s.tx.discard(s.frame)
+		s.sendEvent()
 	}
 	// Receive side: one frame played, concealed or silent (playout.go).
-	s.playout()
+	keys := s.playout()
 	// Under mu: a renegotiation (Update) may change what is expected.
 	inactive := s.checkInactive()
 	s.mu.Unlock()
 
 	signal(s.rxReady)
 	signal(s.txRoom)
+	s.reportKeys(keys)
 	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
@@ -303,15 +346,20 @@ func (s *Stream) tick() {
 func (s *Stream) buildSend(out *[3][]byte, ts uint32) int {
 	ev, ok := s.dtmfGen.Next(ts)
 	if !ok || s.cfg.DTMFPayloadType == 0 {
-		got := s.tx.pop(s.pcm[:])
-		clear(s.pcm[got:])
-		payload := s.cfg.Codec.Encode(s.payload[:0], s.pcm[:])
+		got := s.tx.pop(s.pcm[:s.frame])
+		clear(s.pcm[got:s.frame])
+		s.sendAudio()
+		payload, ok := s.encodeFrame(s.pcm[:s.frame])
+		if !ok {
+			return 0
+		}
 		out[0] = s.header(s.pkts[0][:], s.cfg.PayloadType, !s.started, ts)
 		out[0] = append(out[0], payload...)
 		s.started = true
 		return 1
 	}
-	s.tx.discard(SamplesPerFrame)
+	s.tx.discard(s.frame)
+	s.sendEvent()
 	nout := 0
 	repeat := max(ev.Repeat, 1)
 	for i := 0; i < repeat && i < len(s.pkts); i++ {

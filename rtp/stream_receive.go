@@ -55,6 +55,11 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		}
 		return
 	}
+	// Before the source check: only authenticated SRTP may latch.
+	b, ok := s.unprotect(b)
+	if !ok {
+		return
+	}
 	if !s.acceptSource(from) {
 		s.droppedSource.Add(1)
 		return
@@ -88,6 +93,7 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		// The peer restarted its stream: the playout and the
 		// statistics start over (its DTMF history is the source's).
 		s.jb.Reset()
+		s.path.resetDecoder()
 		s.recv = ReceptionStats{}
 	}
 	s.packetsReceived.Add(1)

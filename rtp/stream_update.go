@@ -10,10 +10,11 @@ type StreamUpdate struct {
 	PayloadType     uint8          // payload type on the wire for Codec
 	DTMFPayloadType uint8          // telephone-event payload type; 0 = none
 	Send, Receive   bool           // the direction now
+	Protector       Protector      // SRTP now (srtp.go); nil = plain RTP
 }
 
 // Update applies u under the stream's lock: the next tick sends to the new
-// remote with the new codec, and the receive path accepts the new payload
+// remote with the new codec (new coders, DTMF at its clock), and the receive path accepts the new payload
 // types. A moved remote starts symmetric RTP latching over (the peer's
 // first packets from the new IP may come from another port); a codec
 // change drops the jitter buffer's frames of the old codec. Nothing is
@@ -26,8 +27,12 @@ func (s *Stream) Update(u StreamUpdate) {
 		s.rtcp.cfg.Remote = netip.AddrPort{} // RTCP follows: the new RTP port + 1 (rtcp.go)
 	}
 	if u.Codec != nil && (u.Codec != s.cfg.Codec || u.PayloadType != s.cfg.PayloadType) {
-		s.cfg.Codec, s.cfg.PayloadType = u.Codec, u.PayloadType
-		s.jb.Reset()
+		// A codec that cannot code at the stream's rate (none of
+		// Codecs()) leaves the stream as it was.
+		if u.Codec == s.cfg.Codec || s.setCodec(u.Codec) == nil {
+			s.cfg.PayloadType = u.PayloadType
+			s.jb.Reset()
+		}
 	}
 	s.cfg.DTMFPayloadType = u.DTMFPayloadType
 	if u.Send && !s.cfg.Send {
@@ -37,6 +42,7 @@ func (s *Stream) Update(u StreamUpdate) {
 		s.tx.discard(s.tx.len()) // nothing queued goes out late
 	}
 	s.cfg.Send, s.cfg.Receive = u.Send, u.Receive
+	s.cfg.Protector = u.Protector
 }
 
 // Sending reports whether the stream sends media now.

@@ -7,7 +7,8 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio, valgrind, tshark, sox, python3(-venv)
+#                  baresip-core, kamailio (+ presence and tls modules), valgrind,
+#                  tshark, sox, multimon-ng, python3(-venv), tmux
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -45,18 +46,23 @@ BUILD_PKGS=(
   "pkg-config:pkg-config"
   "build-essential:gcc"
   "make:make"
+  "libopus-dev:"        # Opus: libopus.a, linked statically into libvoip.so (rtp/codec_opus.go)
 )
 TEST_PKGS=(
   "sip-tester:sipp"
   "baresip-core:baresip"
   "kamailio:"           # /usr/sbin: not on every PATH
+  "kamailio-presence-modules:"  # presence, presence_xml: the event tests' presence server
+  "kamailio-tls-modules:" # issue 14: Kamailio over TLS (voip/kamailio_tls_test.go)
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"
+  "multimon-ng:multimon-ng" # media toolkit: decodes in-band DTMF (tests/interop/inband_dtmf.sh)
   "python3:"
   "python3-venv:"
   "iproute2:ss"
   "procps:ps"
+  "tmux:tmux"           # issue 17: the interactive `voip` CLI test (tests/cli)
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")

@@ -77,10 +77,13 @@ func (oc *OutgoingCall) LocalURI() string { return oc.ds.InviteRequest.From().Ad
 // 3261 §9.1 requires); canceling it with cause ErrAbandoned abandons the
 // transaction without CANCEL. The errors are a *StatusError for a final
 // error response, ErrCanceled (also matching ctx's cause) when ctx ended
-// the wait, ErrNoResponse when no final response came, or a transport
-// error.
+// the wait, ErrNoResponse when no final response came, an
+// *UnreachableError when an ICMP error came back instead (no CANCEL is
+// sent then), or a transport error.
 func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code int, reason string)) ([]byte, error) {
-	wctx, stop := waitContext(ctx)
+	uctx, ustop := oc.u.unreach.watch(ctx, oc.CallID())
+	defer ustop()
+	wctx, stop := waitContext(uctx)
 	defer stop()
 	opts := sipgo.AnswerOptions{
 		OnResponse: func(res *gosip.Response) error {
@@ -116,6 +119,9 @@ func (oc *OutgoingCall) WaitAnswer(ctx context.Context, onProvisional func(code 
 		}
 		res, err = oc.redirect(wctx, target, opts)
 	}
+	if ue := unreachableCause(uctx); ue != nil {
+		return nil, ue
+	}
 	if err != nil {
 		return nil, inviteError(ctx, err)
 	}
@@ -137,7 +143,8 @@ func waitContext(ctx context.Context) (wctx context.Context, stop func()) {
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	unhook := context.AfterFunc(ctx, func() {
 		cause := context.Cause(ctx)
-		if errors.Is(cause, ErrAbandoned) {
+		if errors.Is(cause, ErrAbandoned) || errors.Is(cause, ErrUnreachable) {
+			// No CANCEL: abandoned, or nobody to send it to.
 			cause = sipgo.WaitAnswerForceCancelErr
 		}
 		cancel(cause)

@@ -14,9 +14,9 @@ import (
 // each time). A TLS certificate that does not verify is a
 // *CertificateError.
 func (u *UA) do(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
-	res, err := u.cli.Do(ctx, req)
+	res, err := u.doWatched(ctx, req)
 	if err != nil {
-		return nil, certificateError(err)
+		return nil, err
 	}
 	next := func() *gosip.Request { return req }
 	return u.retryChallenged(ctx, res, next, func(ctx context.Context, r *gosip.Request) (*gosip.Response, error) {
@@ -26,6 +26,28 @@ func (u *UA) do(ctx context.Context, req *gosip.Request) (*gosip.Response, error
 		}
 		return u.cli.Do(ctx, r)
 	})
+}
+
+// doWatched sends req and waits for its final response; an ICMP error for
+// it (unreachable.go) ends the wait at once with an *UnreachableError.
+func (u *UA) doWatched(ctx context.Context, req *gosip.Request) (*gosip.Response, error) {
+	if req.CallID() == nil {
+		// sipgo would add one while sending: the watch needs it first.
+		id := gosip.CallIDHeader(gosip.GenerateTagN(24))
+		req.AppendHeader(&id)
+	}
+	callID := req.CallID().Value()
+	u.unreach.forget(callID)
+	wctx, stop := u.unreach.watch(ctx, callID)
+	defer stop()
+	res, err := u.cli.Do(wctx, req)
+	if ue := unreachableCause(wctx); ue != nil {
+		return nil, ue
+	}
+	if err != nil {
+		return nil, certificateError(err)
+	}
+	return res, nil
 }
 
 // Message sends a MESSAGE (RFC 3428) and returns its final response.

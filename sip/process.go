@@ -18,6 +18,12 @@ import (
 // before that stack starts: sipgo reads them unsynchronized.
 var processOnce sync.Once
 
+// ApplyProcessSettings applies the process-wide settings now; NewUA does
+// it on first use. A program (a test) that runs a sipgo stack of its own,
+// or installs a sipgo tracer of its own (which then replaces libvoip's,
+// see trace.go), calls it first.
+func ApplyProcessSettings() { applyProcessSettings() }
+
 func applyProcessSettings() {
 	processOnce.Do(func() {
 		// sipgo writes no UDP message over UDPMTUSize-200 bytes. RFC
@@ -46,10 +52,17 @@ func applyProcessSettings() {
 		// unasked, so those lines appear only when VOIP_LOG asks for
 		// log output.
 		h := slog.DiscardHandler
-		if lv, ok := ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
+		if lv, ok, _ := ParseLogEnv(os.Getenv("VOIP_LOG")); ok {
 			h = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
 		}
 		gosip.SetDefaultLogger(slog.New(h))
+
+		// sipgo's only hook on the bytes it writes is its process-wide
+		// tracer, called when SIPDebug is set (sipgo sip/sip.go): ours
+		// hands each write to the UA tracing that socket, if any
+		// (trace.go), and returns at once when none traces.
+		gosip.SIPDebugTracer(&tracing)
+		gosip.SIPDebug = true
 	})
 }
 
@@ -66,4 +79,23 @@ func ParseLogLevel(s string) (slog.Level, bool) {
 		return 0, false
 	}
 	return lv, true
+}
+
+// ParseLogEnv parses the VOIP_LOG environment variable: a comma-separated
+// list of a level (as ParseLogLevel reads it) and "sip", which traces every
+// SIP message. It returns the level (info when only "sip" is given), whether
+// any log output was asked for, and whether the trace was. Unknown words
+// are ignored.
+func ParseLogEnv(s string) (level slog.Level, ok, trace bool) {
+	level = slog.LevelInfo
+	for _, w := range strings.Split(s, ",") {
+		if strings.EqualFold(strings.TrimSpace(w), "sip") {
+			trace, ok = true, true
+			continue
+		}
+		if lv, good := ParseLogLevel(w); good {
+			level, ok = lv, true
+		}
+	}
+	return level, ok, trace
 }

@@ -102,46 +102,22 @@ func (d *Dialog) OnRefer(f func(*Referral) int) {
 	d.xfer.mu.Unlock()
 }
 
-// handleNotify serves a NOTIFY: one of a REFER's subscription (Event:
-// refer) goes to the dialog's ReferSub, any other is handled as before
-// (handleInfoLike).
-func (u *UA) handleNotify(req *gosip.Request, tx gosip.ServerTransaction) {
-	ev := req.GetHeader("Event")
-	if ev == nil {
-		ev = req.GetHeader("o")
-	}
-	if ev == nil || !strings.EqualFold(strings.TrimSpace(mediaType(ev.Value())), "refer") {
-		u.handleInfoLike(req, tx)
-		return
-	}
-	if code, reason, hdrs := validate(req); code != 0 {
-		u.respond(req, tx, code, reason, hdrs...)
-		return
-	}
-	var sub *ReferSub
-	if d := u.dialogOf(req); d != nil {
-		d.xfer.mu.Lock()
-		sub = d.xfer.sub
-		d.xfer.mu.Unlock()
-	}
-	if sub == nil {
-		u.respond(req, tx, 481, "Subscription Does Not Exist")
-		return
-	}
+// notify serves a NOTIFY of the REFER's implicit subscription, routed
+// here by the event framework (event_route.go) with its state st: its
+// message/sipfrag body is the referred call's progress.
+func (s *ReferSub) notify(req *gosip.Request, st SubState) (int, string) {
 	p, ok := parseSipfrag(req.Body())
 	if !ok {
-		u.respond(req, tx, 400, "Bad sipfrag")
-		return
+		return 400, "Bad sipfrag"
 	}
 	p.Hops = len(req.GetHeaders("Via"))
-	if st := req.GetHeader("Subscription-State"); st != nil &&
-		strings.EqualFold(strings.TrimSpace(mediaType(st.Value())), "terminated") {
+	if st.State == SubTerminated {
 		p.Final = true
 	}
 	// Delivered before the 200: the transferee's BYE, which follows our
 	// 200 to its final NOTIFY, finds the outcome known.
-	sub.deliver(p)
-	u.respond(req, tx, 200, "OK")
+	s.deliver(p)
+	return 200, "OK"
 }
 
 // deliver hands p to the reader; after a final one the subscription ends.

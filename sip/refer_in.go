@@ -104,15 +104,13 @@ func (r *Referral) Notify(ctx context.Context, code int, reason string) error {
 	}
 	final := code >= 200
 	r.done = final
-	state := "active;expires=60"
+	st := SubState{State: SubActive, Expires: 60, RetryAfter: -1}
 	if final {
-		state = "terminated;reason=noresource"
+		st = SubState{State: SubTerminated, Reason: "noresource", Expires: -1, RetryAfter: -1}
 	}
 	req := r.d.newRequest(gosip.NOTIFY, nil)
-	req.AppendHeader(gosip.NewHeader("Event", r.event))
-	req.AppendHeader(gosip.NewHeader("Subscription-State", state))
-	req.AppendHeader(gosip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
-	req.SetBody([]byte(fmt.Sprintf("SIP/2.0 %d %s\r\n", code, reason)))
+	addNotifyHeaders(req, r.event, st, "message/sipfrag;version=2.0",
+		[]byte(fmt.Sprintf("SIP/2.0 %d %s\r\n", code, reason)))
 	res, err := r.d.doReady(ctx, req)
 	if err != nil {
 		return err

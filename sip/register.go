@@ -36,6 +36,9 @@ func (u *UA) NewRegistration(registrar URI, timeout time.Duration) *Registration
 	}
 }
 
+// Registrar is the registrar's "host:port" (or "host").
+func (r *Registration) Registrar() string { return r.registrar.HostPort() }
+
 // RegisterResult is what the registrar answered.
 type RegisterResult struct {
 	Code    int    // final status code

@@ -136,6 +136,7 @@ func (u *UA) readFilter(props gosip.TransportReadProps, data []byte) ([]byte, er
 // apply screens one whole message, sends the raw rejection if any, and
 // reports whether the message goes on to sipgo.
 func (u *UA) apply(props gosip.TransportReadProps, data []byte) bool {
+	u.traceReceived(props, data)
 	from := addrString(props.RemoteAddr)
 	v := screen(from, data)
 	if v.pass {

@@ -69,8 +69,10 @@ var (
 	ErrMalformed = errors.New("sdp: malformed session description")
 )
 
-// Codec is an audio payload format as SDP describes it (a=rtpmap).
-// Only single-channel formats are supported.
+// Codec is an audio payload format as SDP describes it (a=rtpmap, and
+// a=fmtp for the parameters we send). Formats match by name, clock rate
+// and channel count; besides mono ones, only a format that declares two
+// channels by definition (opus/48000/2, RFC 7587) is usable.
 type Codec struct {
 	// PayloadType is the RTP payload type number, 0 to 127.
 	PayloadType uint8
@@ -79,12 +81,26 @@ type Codec struct {
 	Name string
 	// ClockRate is the RTP clock rate in Hz, such as 8000.
 	ClockRate uint32
+	// Channels is the channel count of a=rtpmap; 0 means 1 (left out).
+	Channels uint8
+	// Fmtp is the value of our a=fmtp for this format, after the
+	// payload type (such as "useinbandfec=1"); "" sends none. It is not
+	// used for matching.
+	Fmtp string
 }
 
-// String returns c in rtpmap form, such as "0 PCMU/8000".
+// String returns c in rtpmap form, such as "0 PCMU/8000" or
+// "111 opus/48000/2".
 func (c Codec) String() string {
-	return strconv.Itoa(int(c.PayloadType)) + " " + c.Name + "/" + strconv.FormatUint(uint64(c.ClockRate), 10)
+	s := strconv.Itoa(int(c.PayloadType)) + " " + c.Name + "/" + strconv.FormatUint(uint64(c.ClockRate), 10)
+	if c.Channels > 1 {
+		s += "/" + strconv.Itoa(int(c.Channels))
+	}
+	return s
 }
+
+// channels is c's channel count, 1 when left out.
+func (c Codec) channels() uint8 { return max(c.Channels, 1) }
 
 // LocalMedia is what this side offers or accepts.
 type LocalMedia struct {
@@ -106,6 +122,11 @@ type LocalMedia struct {
 	// DTMFPayloadType is the payload type of telephone-event/8000
 	// (RFC 4733) to offer, such as 101; 0 means no telephone-event.
 	DTMFPayloadType uint8
+	// DTMFFormats are telephone-event formats at clock rates other than
+	// 8000, such as {102, "telephone-event", 48000} for Opus: RFC 4733
+	// §2.1 has events use the clock of the audio codec. Each is offered
+	// when a codec of its clock rate is, and accepted for such a codec.
+	DTMFFormats []Codec
 	// Direction is the direction this side wants.
 	Direction Direction
 	// Ptime is the packetization time in milliseconds; 0 means 20.
@@ -116,6 +137,11 @@ type LocalMedia struct {
 	RTCPPort     int
 	RTCPMux      bool
 	ComfortNoise bool
+	// Encryption is how SRTP is used (sdp_crypto.go); Keys are our SDES
+	// suites in preference order with their master keys, needed unless
+	// Encryption is EncryptionOff.
+	Encryption MediaEncryption
+	Keys       []SRTPKey
 }
 
 // Negotiated is the agreed audio stream.
@@ -127,7 +153,7 @@ type Negotiated struct {
 	// used on the wire and the local name of the codec.
 	Codec Codec
 	// DTMFPayloadType is the telephone-event payload type, 0 when
-	// telephone-event was not agreed.
+	// telephone-event was not agreed. Its clock rate is the codec's.
 	DTMFPayloadType uint8
 	// Direction is our direction after negotiation: the reverse of the
 	// peer's direction intersected with LocalMedia.Direction. Sending is
@@ -148,6 +174,8 @@ type Negotiated struct {
 	RTCP          netip.AddrPort
 	RTCPMux       bool
 	CNPayloadType uint8
+	// SRTP is the agreed SDES keying; its zero value means plain RTP.
+	SRTP SRTP
 }
 
 func (l *LocalMedia) ptime() int {
@@ -189,8 +217,14 @@ func (l *LocalMedia) validate() error {
 	if l.Ptime < 0 || l.Ptime > maxPtime {
 		return fmt.Errorf("sdp: ptime %d out of range 0-%d", l.Ptime, maxPtime)
 	}
+	if err := l.validateCrypto(); err != nil {
+		return err
+	}
 	if l.DTMFPayloadType > maxPayloadType {
 		return fmt.Errorf("sdp: DTMF payload type %d out of range", l.DTMFPayloadType)
+	}
+	if err := l.validateDTMFFormats(); err != nil {
+		return err
 	}
 	for i, c := range l.Codecs {
 		switch {
@@ -243,20 +277,26 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 		MediaName: sdp.MediaName{
 			Media:  mediaTypeAudio,
 			Port:   sdp.RangedPort{Value: l.Port},
-			Protos: []string{"RTP", "AVP"},
+			Protos: l.mediaProtos(),
 		},
 	}
 	for _, c := range l.Codecs {
 		md.MediaName.Formats = append(md.MediaName.Formats, strconv.Itoa(int(c.PayloadType)))
-		md.Attributes = append(md.Attributes, sdp.NewAttribute(attrRTPMap, c.String()))
+		addFormat(md, c)
 	}
 	if l.DTMFPayloadType != 0 {
-		addDTMF(md, l.DTMFPayloadType)
+		addDTMF(md, l.DTMFPayloadType, dtmfClockRate)
+	}
+	for _, d := range l.DTMFFormats {
+		if l.offersRate(d.ClockRate) {
+			addDTMF(md, d.PayloadType, d.ClockRate)
+		}
 	}
 	md.Attributes = append(md.Attributes,
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(l.Direction.String()),
 	)
+	md.Attributes = append(md.Attributes, offerCrypto(&l)...)
 	addQualityOffer(md, &l)
 	s.MediaDescriptions = []*sdp.MediaDescription{md}
 
@@ -291,9 +331,9 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		return nil, Negotiated{}, err
 	}
 
-	idx := firstAudio(off)
+	idx := firstAudio(off, l.Encryption != EncryptionOff)
 	if idx < 0 {
-		return nil, Negotiated{}, ErrNoAudio
+		return nil, Negotiated{}, noAudioError(off, &l)
 	}
 	md := off.MediaDescriptions[idx]
 	formats := formatsOf(md)
@@ -303,11 +343,15 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		return nil, Negotiated{}, ErrNoCommonCodec
 	}
 	var dtmf uint8
-	if l.DTMFPayloadType != 0 {
-		dtmf = offeredDTMF(formats)
+	if l.dtmfPayloadType(codec.ClockRate) != 0 {
+		dtmf = offeredDTMF(formats, codec.ClockRate)
 	}
 
 	remote, err := remoteAddr(off, md)
+	if err != nil {
+		return nil, Negotiated{}, err
+	}
+	keys, err := answerCrypto(md, &l)
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
@@ -323,6 +367,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		Direction:       dir,
 		Ptime:           remotePtime(off, md),
 		Hold:            remote.Addr().IsUnspecified() || !offered.Receives(),
+		SRTP:            keys,
 	}
 	negotiateQuality(&n, md, formats, &l)
 
@@ -358,15 +403,16 @@ func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.Medi
 			Protos:  append([]string(nil), m.MediaName.Protos...),
 			Formats: []string{strconv.Itoa(int(n.Codec.PayloadType))},
 		},
-		Attributes: []sdp.Attribute{sdp.NewAttribute(attrRTPMap, n.Codec.String())},
 	}
+	addFormat(a, n.Codec)
 	if n.DTMFPayloadType != 0 {
-		addDTMF(a, n.DTMFPayloadType)
+		addDTMF(a, n.DTMFPayloadType, n.Codec.ClockRate)
 	}
 	a.Attributes = append(a.Attributes,
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(n.Direction.String()),
 	)
+	a.Attributes = append(a.Attributes, answerCryptoAttributes(n.SRTP)...)
 	addQualityAnswer(a, l, n)
 	return a
 }
@@ -390,7 +436,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		return Negotiated{}, err
 	}
 
-	idx := firstAudio(ans)
+	idx := firstAudio(ans, offered.Encryption != EncryptionOff)
 	if idx < 0 {
 		return Negotiated{}, ErrNoAudio
 	}
@@ -402,11 +448,15 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		return Negotiated{}, ErrNoCommonCodec
 	}
 	var dtmf uint8
-	if offered.DTMFPayloadType != 0 {
-		dtmf = answeredDTMF(formats, offered.DTMFPayloadType, codec.PayloadType)
+	if pt := offered.dtmfPayloadType(codec.ClockRate); pt != 0 {
+		dtmf = answeredDTMF(formats, pt, codec)
 	}
 
 	remote, err := remoteAddr(ans, md)
+	if err != nil {
+		return Negotiated{}, err
+	}
+	keys, err := answeredCrypto(md, &offered)
 	if err != nil {
 		return Negotiated{}, err
 	}
@@ -423,6 +473,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		Direction:       dir,
 		Ptime:           remotePtime(ans, md),
 		Hold:            remote.Addr().IsUnspecified() || (!answered.Receives() && offered.Direction.Sends()),
+		SRTP:            keys,
 	}
 	negotiateQuality(&n, md, formats, &offered)
 	return n, nil
@@ -456,9 +507,17 @@ func newSession(l *LocalMedia, timing sdp.Timing) *sdp.SessionDescription {
 	}
 }
 
-// addDTMF adds telephone-event/8000 with payload type pt to md.
-func addDTMF(md *sdp.MediaDescription, pt uint8) {
-	c := Codec{PayloadType: pt, Name: telephoneEvent, ClockRate: dtmfClockRate}
+// addFormat adds the a=rtpmap of c, and its a=fmtp if it has one, to md.
+func addFormat(md *sdp.MediaDescription, c Codec) {
+	md.Attributes = append(md.Attributes, sdp.NewAttribute(attrRTPMap, c.String()))
+	if c.Fmtp != "" {
+		md.Attributes = append(md.Attributes, sdp.NewAttribute(attrFmtp, strconv.Itoa(int(c.PayloadType))+" "+c.Fmtp))
+	}
+}
+
+// addDTMF adds telephone-event at clock rate with payload type pt to md.
+func addDTMF(md *sdp.MediaDescription, pt uint8, rate uint32) {
+	c := Codec{PayloadType: pt, Name: telephoneEvent, ClockRate: rate}
 	md.MediaName.Formats = append(md.MediaName.Formats, strconv.Itoa(int(pt)))
 	md.Attributes = append(md.Attributes,
 		sdp.NewAttribute(attrRTPMap, c.String()),

@@ -3,7 +3,10 @@ package sip
 // Codec matching: static payload types, the codec of an answer, and
 // telephone-event (RFC 4733) formats.
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // staticCodec returns the RFC 3551 §6 audio encoding of a static payload
 // type. Multi-channel encodings are omitted.
@@ -54,7 +57,7 @@ func findCodec(local []Codec, c Codec) (Codec, bool) {
 		return Codec{}, false
 	}
 	for _, l := range local {
-		if strings.EqualFold(l.Name, c.Name) && l.ClockRate == c.ClockRate {
+		if strings.EqualFold(l.Name, c.Name) && l.ClockRate == c.ClockRate && l.channels() == c.channels() {
 			return l, true
 		}
 	}
@@ -101,15 +104,16 @@ func answeredCodec(answered []sdpFormat, offered []Codec) (Codec, bool) {
 	return Codec{}, false
 }
 
-func isDTMF(c Codec) bool {
-	return strings.EqualFold(c.Name, telephoneEvent) && c.ClockRate == dtmfClockRate
+// isDTMF reports whether c is telephone-event at clock rate.
+func isDTMF(c Codec, rate uint32) bool {
+	return strings.EqualFold(c.Name, telephoneEvent) && c.ClockRate == rate && c.channels() == 1
 }
 
-// offeredDTMF returns the payload type of telephone-event/8000 in offered,
-// or 0.
-func offeredDTMF(offered []sdpFormat) uint8 {
+// offeredDTMF returns the payload type of telephone-event at clock rate
+// (the chosen codec's, RFC 4733 §2.1) in offered, or 0.
+func offeredDTMF(offered []sdpFormat, rate uint32) uint8 {
 	for _, f := range offered {
-		if isDTMF(f.codec) {
+		if isDTMF(f.codec, rate) {
 			return f.pt
 		}
 	}
@@ -117,18 +121,72 @@ func offeredDTMF(offered []sdpFormat) uint8 {
 	return 0
 }
 
-// answeredDTMF returns the payload type of telephone-event/8000 in
-// answered, or 0. A format without a=rtpmap is accepted when it is the
-// payload type we offered for telephone-event.
-func answeredDTMF(answered []sdpFormat, offeredPT, codecPT uint8) uint8 {
+// answeredDTMF returns the payload type of telephone-event at the clock
+// rate of codec in answered, or 0. A format without a=rtpmap is accepted
+// when it is the payload type we offered for telephone-event at that rate.
+func answeredDTMF(answered []sdpFormat, offeredPT uint8, codec Codec) uint8 {
 	for _, f := range answered {
-		if f.pt == codecPT {
+		if f.pt == codec.PayloadType {
 			continue
 		}
-		if isDTMF(f.codec) || (!f.mapped && f.codec.Name == "" && f.pt == offeredPT) {
+		if isDTMF(f.codec, codec.ClockRate) || (!f.mapped && f.codec.Name == "" && f.pt == offeredPT) {
 			return f.pt
 		}
 	}
 
 	return 0
+}
+
+// dtmfPayloadType is our telephone-event payload type at clock rate, or 0.
+func (l *LocalMedia) dtmfPayloadType(rate uint32) uint8 {
+	if rate == dtmfClockRate {
+		return l.DTMFPayloadType
+	}
+	for _, d := range l.DTMFFormats {
+		if d.ClockRate == rate {
+			return d.PayloadType
+		}
+	}
+
+	return 0
+}
+
+// offersRate reports whether one of l.Codecs has clock rate.
+func (l *LocalMedia) offersRate(rate uint32) bool {
+	for _, c := range l.Codecs {
+		if c.ClockRate == rate {
+			return true
+		}
+	}
+
+	return false
+}
+
+// validateDTMFFormats checks l.DTMFFormats: telephone-event at distinct
+// clock rates other than 8000, with payload types no codec uses.
+func (l *LocalMedia) validateDTMFFormats() error {
+	for i, d := range l.DTMFFormats {
+		switch {
+		case !strings.EqualFold(d.Name, telephoneEvent):
+			return fmt.Errorf("sdp: DTMF format %q is not telephone-event", d.Name)
+		case d.PayloadType == 0 || d.PayloadType > maxPayloadType:
+			return fmt.Errorf("sdp: DTMF payload type %d out of range", d.PayloadType)
+		case d.ClockRate == 0 || d.ClockRate == dtmfClockRate:
+			return fmt.Errorf("sdp: DTMF format at clock rate %d (8000 is DTMFPayloadType's)", d.ClockRate)
+		case d.PayloadType == l.DTMFPayloadType:
+			return fmt.Errorf("sdp: duplicate payload type %d", d.PayloadType)
+		}
+		for _, o := range l.DTMFFormats[:i] {
+			if o.ClockRate == d.ClockRate || o.PayloadType == d.PayloadType {
+				return fmt.Errorf("sdp: duplicate DTMF format %v", d)
+			}
+		}
+		for _, c := range l.Codecs {
+			if c.PayloadType == d.PayloadType {
+				return fmt.Errorf("sdp: codec %q uses the DTMF payload type %d", c.Name, d.PayloadType)
+			}
+		}
+	}
+
+	return nil
 }

@@ -54,11 +54,11 @@ func parseSDP(b []byte) (s *sdp.SessionDescription, err error) {
 }
 
 // firstAudio returns the index of the first m=audio line with a non-zero
-// port and the RTP/AVP transport, or -1.
-func firstAudio(s *sdp.SessionDescription) int {
+// port and the RTP/AVP transport (or RTP/SAVP when savp), or -1.
+func firstAudio(s *sdp.SessionDescription, savp bool) int {
 	for i, md := range s.MediaDescriptions {
 		if md.MediaName.Media == mediaTypeAudio && md.MediaName.Port.Value != 0 &&
-			strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) {
+			(strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) || savp && isSAVP(md)) {
 			return i
 		}
 	}
@@ -117,8 +117,9 @@ func formatsOf(md *sdp.MediaDescription) []sdpFormat {
 
 // parseRTPMap parses the value of an a=rtpmap attribute,
 // "<payload type> <encoding name>/<clock rate>[/<channels>]". ok is false
-// when the value is malformed or not a single-channel format; the payload
-// type is still returned when it could be parsed.
+// when the value is malformed or has more than one channel, except for
+// opus/48000/2 (RFC 7587 §7: always declared with two channels, whatever
+// is sent); the payload type is still returned when it could be parsed.
 func parseRTPMap(v string) (c Codec, ok bool) {
 	fields := strings.Fields(v)
 	if len(fields) == 0 {
@@ -142,7 +143,10 @@ func parseRTPMap(v string) (c Codec, ok bool) {
 		return c, false
 	}
 	if len(parts) == 3 && parts[2] != "1" {
-		return c, false
+		if parts[2] != "2" || !strings.EqualFold(parts[0], "opus") {
+			return c, false
+		}
+		c.Channels = 2
 	}
 	c.Name, c.ClockRate = parts[0], uint32(rate)
 

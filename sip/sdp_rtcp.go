@@ -48,6 +48,11 @@ func (l *LocalMedia) usesPayloadType(pt uint8) bool {
 			return true
 		}
 	}
+	for _, d := range l.DTMFFormats {
+		if d.PayloadType == pt {
+			return true
+		}
+	}
 	return false
 }
 
@@ -67,6 +72,7 @@ func addRTCPAttrs(md *sdp.MediaDescription, port int, mux bool) {
 }
 
 // negotiateQuality fills n's RTCP address, rtcp-mux and CN payload type
+// (only with a codec at an 8 kHz RTP clock, as CN/8000 is)
 // from the peer's stream md (an offer or an answer) and what we want (l):
 // nothing about RTCP unless l has an RTCP port or rtcp-mux, mux when both
 // sides list a=rtcp-mux, CN when we want it and md carries CN/8000.
@@ -75,7 +81,7 @@ func negotiateQuality(n *Negotiated, md *sdp.MediaDescription, formats []sdpForm
 		n.RTCPMux = l.RTCPMux && hasAttr(md, attrRTCPMux)
 		n.RTCP = peerRTCP(md, n.Remote)
 	}
-	if l.ComfortNoise {
+	if l.ComfortNoise && n.Codec.ClockRate == comfortNoiseRate { // CN/8000 goes with an 8 kHz clock
 		for _, f := range formats {
 			if strings.EqualFold(f.codec.Name, comfortNoise) && f.codec.ClockRate == comfortNoiseRate &&
 				f.pt != n.Codec.PayloadType && f.pt != n.DTMFPayloadType {

@@ -298,7 +298,8 @@ func TestBuildOfferErrors(t *testing.T) {
 }
 
 func isSDPError(err error) bool {
-	return errors.Is(err, ErrMalformed) || errors.Is(err, ErrNoAudio) || errors.Is(err, ErrNoCommonCodec)
+	return errors.Is(err, ErrMalformed) || errors.Is(err, ErrNoAudio) || errors.Is(err, ErrNoCommonCodec) ||
+		errors.Is(err, ErrCrypto)
 }
 
 func TestAnswer(t *testing.T) {

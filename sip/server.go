@@ -22,17 +22,18 @@ func (u *UA) handle(srv *sipgo.Server) {
 // goes to handleUnknown.
 func (u *UA) handlers() map[gosip.RequestMethod]sipgo.RequestHandler {
 	return map[gosip.RequestMethod]sipgo.RequestHandler{
-		gosip.INVITE:  u.handleInvite,
-		gosip.ACK:     u.handleAck,
-		gosip.BYE:     u.handleBye,
-		gosip.CANCEL:  u.handleCancel,
-		gosip.UPDATE:  u.handleUpdate,
-		gosip.PRACK:   u.handlePrack,
-		gosip.OPTIONS: u.handleOptions,
-		gosip.NOTIFY:  u.handleNotify,
-		gosip.REFER:   u.handleRefer,
-		gosip.INFO:    u.handleInfo,
-		gosip.MESSAGE: u.handleInfoLike,
+		gosip.INVITE:    u.handleInvite,
+		gosip.ACK:       u.handleAck,
+		gosip.BYE:       u.handleBye,
+		gosip.CANCEL:    u.handleCancel,
+		gosip.UPDATE:    u.handleUpdate,
+		gosip.PRACK:     u.handlePrack,
+		gosip.OPTIONS:   u.handleOptions,
+		gosip.NOTIFY:    u.handleNotify,
+		gosip.REFER:     u.handleRefer,
+		gosip.INFO:      u.handleInfo,
+		gosip.MESSAGE:   u.handleInfoLike,
+		gosip.SUBSCRIBE: u.handleSubscribe,
 	}
 }
 

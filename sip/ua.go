@@ -20,7 +20,7 @@ import (
 
 // AllowedMethods are the methods the user agent implements, in the Allow
 // header of its responses.
-const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER"
+const AllowedMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, INFO, MESSAGE, UPDATE, PRACK, REFER, SUBSCRIBE"
 
 // Config configures a UA.
 type Config struct {
@@ -80,6 +80,10 @@ type Config struct {
 	// the UDP source addresses sipgo remembers; zero fields take their
 	// defaults (see ConnLimits). A nil Limits.Logger means Logger.
 	Limits ConnLimits
+	// Trace, when set, is given every SIP message sent and received, its
+	// secrets masked (trace.go). It is called on sipgo's goroutines and
+	// must not block.
+	Trace func(TraceRecord)
 }
 
 // Request is a NOTIFY, INFO or MESSAGE we received.
@@ -107,7 +111,9 @@ type UA struct {
 	clients map[string]*OutgoingCall // by dialog id
 	closed  bool
 	wg      sync.WaitGroup
-	streams streamFramers // TCP and TLS messages being read (stream_filter.go)
+	streams streamFramers    // TCP and TLS messages being read (stream_filter.go)
+	unreach unreachableWatch // requests an ICMP error fails (unreachable.go)
+	events  eventTable       // subscriptions both ways (event_route.go)
 }
 
 // NewUA builds a user agent. Call Serve to start reading. The first call
@@ -148,6 +154,9 @@ func NewUA(cfg Config) (*UA, error) {
 	u.contact = u.makeContact(cfg.Host, cfg.Port)
 	u.dialog = sipgo.DialogUA{Client: cli, ContactHDR: u.contact}
 	u.handle(srv)
+	if cfg.Trace != nil {
+		tracing.add(u)
+	}
 	return u, nil
 }
 
@@ -168,6 +177,9 @@ func (cfg *Config) normalize() error {
 			return errors.New("sip: no UDP socket")
 		}
 		cfg.Port = cfg.Conn.LocalAddr().(*net.UDPAddr).Port
+		if err := enableRecvErr(cfg.Conn); err != nil {
+			cfg.Logger.Info("sip: ICMP errors will not be seen", "error", err)
+		}
 	case "tcp", "tls":
 		if cfg.Listener != nil {
 			cfg.Port = cfg.Listener.Addr().(*net.TCPAddr).Port
@@ -262,7 +274,8 @@ func (u *UA) serveUDP() {
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		u.logServeEnd(serveUDPBounded(u.ua.TransportLayer(), u.srv.ServeUDP, u.cfg.Conn, u.cfg.Limits))
+		conn := &icmpConn{PacketConn: u.cfg.Conn, udp: u.cfg.Conn, onError: u.onUnreachable}
+		u.logServeEnd(serveUDPBounded(u.ua.TransportLayer(), u.srv.ServeUDP, conn, u.cfg.Limits))
 	}()
 	// Requests we send must leave from this socket, which sipgo finds in
 	// its connection pool once the serving goroutine registered it: wait
@@ -287,6 +300,7 @@ func (u *UA) Close() error {
 	}
 	u.closed = true
 	u.mu.Unlock()
+	u.events.closeAll()
 	var err error
 	if u.cfg.Conn != nil {
 		err = u.cfg.Conn.Close()
@@ -296,6 +310,7 @@ func (u *UA) Close() error {
 	}
 	_ = u.ua.Close() // its sockets are ours, closed above
 	u.wg.Wait()
+	tracing.remove(u)
 	return err
 }
 

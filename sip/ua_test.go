@@ -40,7 +40,11 @@ func newTestUA(t *testing.T, cfg Config) *UA {
 // uriOf is the URI of user at ua.
 func uriOf(t *testing.T, user string, port int) URI {
 	t.Helper()
-	u, err := ParseURI(fmt.Sprintf("sip:%s@127.0.0.1:%d", user, port))
+	s := fmt.Sprintf("sip:%s@127.0.0.1:%d", user, port)
+	if user == "" {
+		s = fmt.Sprintf("sip:127.0.0.1:%d", port)
+	}
+	u, err := ParseURI(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,15 +69,21 @@ type Call struct {
 	local          sip.LocalMedia
 	neg            sip.Negotiated
 	stream         *rtp.Stream
+	bport          *callPort // the call as a bridge port (call_port.go); nil until asked for
 	digits         []byte
 	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
 	sess           session    // mid-call offer/answer (call_session.go)
 	holdBusy       bool       // a Hold or Resume awaits its answer
 	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
+	srtp           *rtp.SRTP  // the stream's SRTP keys now; nil = plain (media_security.go)
 
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
 	referred  bool         // a REFER of the peer is being followed
+
+	// digitWait is closed by the next received digit; nil when nobody
+	// waits (CollectDTMF, call_collect.go).
+	digitWait chan struct{}
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
@@ -137,6 +143,7 @@ func (c *Call) postStateLocked(s CallState, reason string) {
 		if f := c.phone.handlers().CallState; f != nil {
 			f(c, s, reason)
 		}
+		c.phone.callsChanged() // busy lamps (blf.go)
 	})
 }
 
@@ -185,9 +192,12 @@ func (c *Call) end(reason string, code int) bool {
 	// Out of the table as it ends: Phone.Calls never lists an ended call,
 	// and once a call's Wait saw it Ended, it is gone from the table.
 	c.phone.removeCall(c)
-	stream, conn := c.stream, c.conn
+	stream, conn, mport := c.stream, c.conn, c.bport
 	c.mu.Unlock()
 	c.endLife()
+	if mport != nil {
+		mport.leave()
+	}
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {

@@ -40,9 +40,9 @@ const (
 	// "session expired").
 	EventSessionRefreshFailed = "session_refresh_failed"
 	// EventQuality (call quality, quality.go): detail is the JSON object
-	// of Info("quality"). When the option quality_interval_ms is not 0 it
-	// comes that often while the call has media, and once more as the
-	// call ends, just before its ENDED state. (The quality can be read at
+	// of Info("quality"). It comes once as every call that had media
+	// ends, just before its ENDED state, and, when the option
+	// quality_interval_ms is not 0, that often while the call has media. (The quality can be read at
 	// any time, after the end too, with Call.Quality or Info("quality").)
 	EventQuality = "quality"
 )

@@ -33,6 +33,7 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
 			DTMFPayloadType: neg.DTMFPayloadType,
 			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+			Protector: c.protectorLocked(neg),
 		})
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
@@ -59,11 +60,14 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		Receive:         neg.Direction.Receives(),
 		JitterDelay:     int(env.cfg.JitterDelay / rtp.FrameInterval),
 		Format:          env.cfg.AudioFormat,
+		SampleRate:      env.cfg.SampleRate,
 		OnDTMF:          c.onDigit,
 		Unconfirmed:     unconfirmed,
 		// A peer silent for RTPTimeout ends the call (call_timeouts.go).
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
+		DetectInband:      env.cfg.DetectInbandDTMF,
+		Protector:         c.protectorLocked(neg), // media_security.go
 	}
 	c.qualityStreamLocked(env, neg, &sc) // quality_media.go
 	stream, err := rtp.NewStream(sc)
@@ -71,6 +75,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		return err
 	}
 	c.neg, c.stream = neg, stream
+	if c.bport != nil {
+		c.bport.setStream(stream)
+	}
 	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
 	}
@@ -84,6 +91,10 @@ func (c *Call) onDigit(d byte) {
 	c.mu.Lock()
 	if len(c.digits) < maxQueuedDigits {
 		c.digits = append(c.digits, d)
+	}
+	if c.digitWait != nil {
+		close(c.digitWait)
+		c.digitWait = nil
 	}
 	c.mu.Unlock()
 	c.phone.events.post(func() {
@@ -129,8 +140,11 @@ func (c *Call) SendDTMF(digits string, duration time.Duration) error {
 		return stateError("send DTMF", state)
 	}
 	mode := c.phone.env().cfg.DTMFMode
-	if mode == DTMFInfo {
+	switch mode {
+	case DTMFInfo:
 		return c.sendInfoDTMF(digits, duration)
+	case DTMFInband:
+		return c.sendInbandDTMF(stream, digits, duration)
 	}
 	if err := stream.SendDTMF(digits, duration); err != nil {
 		if errors.Is(err, rtp.ErrNoDTMF) && mode == DTMFAuto {
@@ -272,6 +286,9 @@ func (c *Call) Info(key string) (string, error) {
 			st = c.stream.Stats()
 		}
 		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
+	}
+	if v, ok := c.securityInfoLocked(key); ok { // media_security.go
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }

@@ -184,6 +184,7 @@ func (c *Call) streamUpdateLocked(codec *rtp.Codec) rtp.StreamUpdate {
 		DTMFPayloadType: c.neg.DTMFPayloadType,
 		Send:            on && c.neg.Direction.Sends(),
 		Receive:         on && c.neg.Direction.Receives(),
+		Protector:       c.protectorLocked(c.neg), // media_security.go
 	}
 }
 

@@ -25,6 +25,7 @@ type Config struct {
 	UserAgent       string        // User-Agent (requests) and Server (responses) header; "" = none
 	AcceptAnyUser   bool          // false: 404 to a request for another user
 	AudioFormat     rtp.Format    // application sample format
+	SampleRate      int           // application audio rate: 8000, 16000 or 48000 Hz
 	Codecs          []string      // codec names in preference order
 	DTMFPayloadType uint8         // offered telephone-event payload type; 0 = none
 	DTMFMode        DTMFMode      // how SendDTMF sends: RFC 4733, SIP INFO or auto
@@ -62,6 +63,17 @@ type Config struct {
 
 	// Call quality: RTCP, PLC, comfort noise, jitter buffer, quality events.
 	Quality QualityConfig
+
+	// Debugging (issue 17).
+	SIPTrace bool // log every SIP message sent and received (trace.go)
+
+	// Events (issue 15).
+	EventExpires int // lifetime asked for by SUBSCRIBE and PUBLISH, seconds
+	// Media toolkit (issue 12): DetectInbandDTMF runs a Goertzel DTMF
+	// detector on received audio (option dtmf_detect_inband).
+	DetectInbandDTMF bool
+	// Media security (media_security.go).
+	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
 }
 
 // DefaultConfig returns the documented defaults: every option's default

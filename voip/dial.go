@@ -103,5 +103,21 @@ func (p *Phone) target(uri string) (sip.URI, error) {
 	if err != nil {
 		return t, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
+	if cfg.Server == "" && isBareUser(t) {
+		// Without a server, "bob" would be a host name: a DNS (SRV)
+		// lookup, then a failure that says nothing of the server.
+		return t, fmt.Errorf("%w: %q is a bare user or number: calling it needs the \"server\" option "+
+			"(the registrar or PBX that knows it); without a server, dial user@host[:port]", ErrInvalidArgument, uri)
+	}
 	return t, nil
+}
+
+// isBareUser reports whether t, parsed from what the application dialed,
+// is a user or number rather than a host: no user part, no port, and a
+// host that is neither an IP address, nor "localhost", nor a dotted name.
+func isBareUser(t sip.URI) bool {
+	if t.User != "" || t.Port != 0 || strings.EqualFold(t.Host, "localhost") || strings.Contains(t.Host, ".") {
+		return false
+	}
+	return net.ParseIP(strings.Trim(t.Host, "[]")) == nil
 }

@@ -27,11 +27,13 @@ const (
 	DTMFRFC4733
 	// DTMFInfo sends one SIP INFO (application/dtmf-relay) per digit.
 	DTMFInfo
+	// DTMFInband sends digits as DTMF tones in the audio (dtmf_inband.go).
+	DTMFInband
 )
 
-var dtmfModeNames = [...]string{DTMFAuto: "auto", DTMFRFC4733: "rfc4733", DTMFInfo: "info"}
+var dtmfModeNames = [...]string{DTMFAuto: "auto", DTMFRFC4733: "rfc4733", DTMFInfo: "info", DTMFInband: "inband"}
 
-// String is the mode's option value: "auto", "rfc4733" or "info".
+// String is the mode's option value: "auto", "rfc4733", "info" or "inband".
 func (m DTMFMode) String() string {
 	if int(m) < len(dtmfModeNames) {
 		return dtmfModeNames[m]
@@ -47,7 +49,7 @@ func parseDTMFMode(c *Config, v string) error {
 			return nil
 		}
 	}
-	return errBadValue(`want "auto", "rfc4733" or "info"`)
+	return errBadValue(`want "auto", "rfc4733", "info" or "inband"`)
 }
 
 // infoSender sends a call's digits by INFO, one at a time: each waits for
@@ -57,6 +59,7 @@ type infoSender struct {
 	mu      sync.Mutex
 	queue   []infoDigit
 	running bool
+	idleCh  chan struct{} // closed when running turns false; nil when nobody waits
 
 	sent, received atomic.Uint64 // digits sent (answered 2xx) and received by INFO
 }
@@ -101,10 +104,30 @@ func (s *infoSender) next(drop bool) (d infoDigit, left int, ok bool) {
 	}
 	if len(s.queue) == 0 {
 		s.running = false
+		if s.idleCh != nil {
+			close(s.idleCh)
+			s.idleCh = nil
+		}
 		return infoDigit{}, left, false
 	}
 	d, s.queue = s.queue[0], s.queue[1:]
 	return d, left, true
+}
+
+// idle returns a channel closed once no digit is queued or being sent by
+// INFO (Call.Drain).
+func (s *infoSender) idle() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running {
+		ready := make(chan struct{})
+		close(ready)
+		return ready
+	}
+	if s.idleCh == nil {
+		s.idleCh = make(chan struct{})
+	}
+	return s.idleCh
 }
 
 // runInfoSender sends the queued digits in order, one INFO each, and

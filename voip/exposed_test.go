@@ -92,8 +92,10 @@ func TestAcceptAnyUser(t *testing.T) {
 		{strict, sp, "OPTIONS", "admin", 404},
 		{strict, sp, "MESSAGE", "100", 404},
 		{strict, sp, "MESSAGE", "alice", 200},
-		{strict, sp, "SUBSCRIBE", "other", 404}, // not implemented, not ours either
-		{strict, sp, "SUBSCRIBE", "alice", 405},
+		{strict, sp, "PUBLISH", "other", 404}, // not implemented, not ours either
+		{strict, sp, "PUBLISH", "alice", 405},
+		{strict, sp, "SUBSCRIBE", "other", 404},
+		{strict, sp, "SUBSCRIBE", "alice", 489}, // implemented; no event package served
 		{open, op, "INVITE", "other", 486},
 		{open, op, "OPTIONS", "admin", 200},
 	}

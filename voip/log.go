@@ -14,7 +14,8 @@ import (
 
 // logSink is the slog.Handler behind a phone's logger. Records at or above
 // the application's level go to its log function on the dispatcher
-// goroutine; VOIP_LOG=debug|info|warn|error also prints them to stderr.
+// goroutine; VOIP_LOG=debug|info|warn|error also prints them to stderr
+// (VOIP_LOG=sip, alone or with a level, also traces every SIP message).
 type logSink struct {
 	events *dispatcher
 	attrs  string // preformatted WithAttrs
@@ -31,7 +32,7 @@ type logTarget struct {
 
 func newLogSink(events *dispatcher) *logSink {
 	t := &logTarget{min: slog.LevelInfo}
-	if lv, ok := sip.ParseLogLevel(os.Getenv("VOIP_LOG")); ok {
+	if lv, ok, _ := sip.ParseLogEnv(os.Getenv("VOIP_LOG")); ok {
 		t.stderr, t.useErr = lv, true
 	}
 	return &logSink{events: events, shared: t}

@@ -22,6 +22,7 @@ func (p *Phone) onRequest(r sip.Request) {
 			f(call, r.Method, r.From, r.ContentType, r.Body)
 		}
 	})
+	p.unsolicitedNotify(r) // an unsolicited message-summary (subscription.go)
 }
 
 // SendMessage sends a MESSAGE (RFC 3428) to uri and waits for its answer:

@@ -63,12 +63,17 @@ var options = []option{
 		func(c *Config) string { return boolText(c.AcceptAnyUser) }},
 	{"audio_format", "s16le", `application sample format: "s16le" or "u8"`,
 		parseAudioFormat, func(c *Config) string { return c.AudioFormat.String() }},
-	{"codecs", "PCMU,PCMA", "audio codecs in preference order",
+	{"sample_rate", "8000", "application audio rate in Hz: 8000, 16000 or 48000 (a 20 ms frame is rate/50 samples; libvoip resamples to and from the codec's rate)",
+		parseSampleRate, intFormat(func(c *Config) int { return c.SampleRate })},
+	{"codecs", "PCMU,PCMA", "audio codecs in preference order: PCMU, PCMA, G722, opus",
 		parseCodecs, func(c *Config) string { return strings.Join(c.Codecs, ",") }},
 	{"dtmf_payload_type", "101", "RFC 4733 payload type offered; 0 = none",
 		parseDTMFPayloadType, intFormat(func(c *Config) int { return int(c.DTMFPayloadType) })},
-	{"dtmf_mode", "auto", `how DTMF is sent: "rfc4733", "info" (SIP INFO) or "auto" (RFC 4733 when negotiated, else INFO)`,
+	{"dtmf_mode", "auto", `how DTMF is sent: "rfc4733", "info" (SIP INFO), "inband" (tones in the audio) or "auto" (RFC 4733 when negotiated, else INFO)`,
 		parseDTMFMode, func(c *Config) string { return c.DTMFMode.String() }},
+	{"dtmf_detect_inband", "0", "1 detects DTMF tones in received audio (Goertzel) and reports them like RFC 4733 digits, for peers that send none",
+		boolOption(func(c *Config) *bool { return &c.DetectInbandDTMF }),
+		func(c *Config) string { return boolText(c.DetectInbandDTMF) }},
 	{"jitter_ms", "60", "playout delay, 20..1000 ms in steps of 20",
 		parseJitter, intFormat(func(c *Config) int { return int(c.JitterDelay / time.Millisecond) })},
 	{"invite_timeout_ms", "0", "cancel an outgoing call not answered in time; 0 = no limit",
@@ -163,6 +168,19 @@ var options = []option{
 	{"quality_interval_ms", "0", `post a "quality" call event with voip_call_info(call, "quality") this often, 0 or 1000..3600000 ms; 0 = only the final one at hangup`,
 		msLimitOption(1000, 3600*1000, func(c *Config) *time.Duration { return &c.Quality.Interval }),
 		intFormat(func(c *Config) int { return int(c.Quality.Interval / time.Millisecond) })},
+	// Debugging (issue 17).
+	{"sip_trace", "0", "1 logs every SIP message sent and received (direction, transport, addresses; secrets masked) at info level; VOIP_LOG=sip does it for every phone",
+		boolOption(func(c *Config) *bool { return &c.SIPTrace }),
+		func(c *Config) string { return boolText(c.SIPTrace) }},
+	// Events (issue 15): subscriptions and publications.
+	{"event_expires", "600", "lifetime asked for by our SUBSCRIBEs and PUBLISHes, 2..86400 s; refreshed before it runs out",
+		intOption(2, 86400, func(c *Config) *int { return &c.EventExpires }),
+		intFormat(func(c *Config) int { return c.EventExpires })},
+	// Media security (issue 14, media_security.go).
+	{"media_encryption", "off", `SRTP with SDES keys (RFC 4568): "off" (plain RTP/AVP; an RTP/SAVP offer is answered 488), ` +
+		`"optional" (RTP/AVP with a=crypto; plain or SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488, ` +
+		`or our call to it ends with code 488)`,
+		parseMediaEncryption, func(c *Config) string { return c.MediaEncryption.String() }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.
@@ -275,15 +293,27 @@ func parseAudioFormat(c *Config, v string) error {
 func parseCodecs(c *Config, v string) error {
 	var names []string
 	for _, n := range strings.Split(v, ",") {
-		n = strings.ToUpper(strings.TrimSpace(n))
-		if rtp.CodecByName(n) == nil {
-			return errBadValue("unknown codec " + strconv.Quote(n) + " (PCMU, PCMA)")
+		codec := rtp.CodecByName(strings.TrimSpace(n))
+		if codec == nil {
+			return errBadValue("unknown codec " + strconv.Quote(strings.TrimSpace(n)) + " (PCMU, PCMA, G722, opus)")
 		}
-		if !slices.Contains(names, n) {
-			names = append(names, n)
+		if !slices.Contains(names, codec.Name) {
+			names = append(names, codec.Name)
 		}
 	}
 	c.Codecs = names
+	return nil
+}
+
+func parseSampleRate(c *Config, v string) error {
+	n, err := parseInt(v, 8000, 48000)
+	if err != nil {
+		return err
+	}
+	if !rtp.ValidSampleRate(n) {
+		return errBadValue("want 8000, 16000 or 48000")
+	}
+	c.SampleRate = n
 	return nil
 }
 

@@ -1,6 +1,3 @@
-// Package voip is libvoip's phone: a Phone holds a SIP user agent and the
-// media clock; a Call bridges one SIP dialog and one RTP stream. It is
-// pyVoIP's VoIP module, in Go, and the engine behind the C API.
 package voip
 
 import (
@@ -16,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libvoip/libvoip/media"
 	"github.com/libvoip/libvoip/rtp"
 	"github.com/libvoip/libvoip/sip"
 )
@@ -40,6 +38,23 @@ type Handler struct {
 	// state changes: name is one of the Event* constants (hold, resume,
 	// media_changed, ...) and detail says more; new names may come.
 	CallEvent func(c *Call, name, detail string)
+
+	// Events (subscription.go, subscription_in.go).
+
+	// Notify is told each NOTIFY of a Subscription, and each unsolicited
+	// message-summary NOTIFY (s nil), with its body parsed.
+	Notify func(s *Subscription, n Notification)
+	// SubscriptionState is told each state change of a Subscription.
+	SubscriptionState func(s *Subscription, state, reason string)
+	// IncomingSubscription is told about a SUBSCRIBE for a package of
+	// ServeEvents: it must Accept, AcceptPending or Reject it within a few
+	// seconds (else 480). Without it, such SUBSCRIBEs get 489.
+	IncomingSubscription func(s *IncomingSubscription)
+	// MediaEvent is told when a player, tone or recorder created by the
+	// phone ends: name is EventPlaybackEnded, EventToneEnded or
+	// EventRecordingEnded, detail the reason ("finished", "stopped",
+	// "max duration", "error: ...").
+	MediaEvent func(port media.Port, name, detail string)
 }
 
 // Phone is one SIP identity with its own sockets and media clock. Many
@@ -84,6 +99,9 @@ type Phone struct {
 	regStop  context.CancelFunc // ends the registration loop
 	regDone  chan struct{}      // closed when it has ended
 	reg      *sip.Registration
+	ev       phoneEvents           // subscriptions and publications (subscription.go)
+	bridge   *media.Bridge         // nil when stopped (media.go)
+	owned    map[media.Port]func() // players, tones, recorders: how each stops
 }
 
 // NewPhone creates a stopped phone.
@@ -190,6 +208,11 @@ func (p *Phone) Start() error {
 		p.mu.Unlock()
 		return err
 	}
+	bridge, err := media.NewBridge(p.cfg.SampleRate) // media.go
+	if err != nil {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
 	p.setStatusLocked(PhoneRegistering, "starting")
 	p.host = p.cfg.Hostname
 	if p.host == "" {
@@ -203,6 +226,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
+	p.startBridgeLocked(bridge)
 	p.pacer.Start()
 	p.stopping = false
 	p.background.Add(1) // the running phone's count; stop releases it
@@ -267,6 +291,7 @@ func (p *Phone) stop(report bool) error {
 		}
 	}
 
+	p.stopEvents(ctx) // before the registration ends: PUBLISH and SUBSCRIBE go through the registrar
 	p.stopRegistration(wasRegistered)
 	if first {
 		p.background.Done() // the running phone's count (Start)
@@ -285,6 +310,7 @@ func (p *Phone) stop(report bool) error {
 	p.mu.Unlock()
 	_ = ua.Close()
 	pacer.Stop()
+	p.stopBridge()
 	if report {
 		p.mu.Lock()
 		p.setStatusLocked(PhoneInactive, "stopped")
@@ -340,19 +366,22 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 			return sip.LocalMedia{}, fmt.Errorf("%w: hostname %q does not resolve", ErrNetwork, host)
 		}
 	}
-	codecs := make([]sip.Codec, 0, len(cfg.Codecs))
-	for _, n := range cfg.Codecs {
-		c := rtp.CodecByName(n)
-		codecs = append(codecs, sip.Codec{PayloadType: c.PayloadType, Name: c.Name, ClockRate: c.ClockRate})
+	codecs, dtmf := sdpCodecs(cfg)
+	keys, err := srtpKeys(cfg)
+	if err != nil {
+		return sip.LocalMedia{}, err
 	}
 	id := p.newSessionID()
 	l := sip.LocalMedia{
+		Encryption:      cfg.MediaEncryption,
+		Keys:            keys,
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,
 		Port:            port,
 		Codecs:          codecs,
 		DTMFPayloadType: cfg.DTMFPayloadType,
+		DTMFFormats:     dtmf,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -290,13 +292,28 @@ func TestDenyCancelAndNoListener(t *testing.T) {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ca, err = a.Call("sip:nobody@127.0.0.1:9")
+	// A socket that reads and never answers: invite_timeout_ms ends the
+	// call (a closed port would fail it at once, by its ICMP error).
+	silent, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	ca, err = a.Call(fmt.Sprintf("sip:nobody@%s", silent.LocalAddr()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, ca, Ended, 6*time.Second)
 	if r, code := ca.EndReason(); code != 408 || !strings.Contains(r, "timeout") {
 		t.Errorf("no listener: %q %d", r, code)
+	}
+	ca, err = a.Call("sip:nobody@127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, ca, Ended, time.Second)
+	if r, _ := ca.EndReason(); r != "port unreachable: 127.0.0.1:9 (ICMP)" {
+		t.Errorf("closed port: %q", r)
 	}
 }
 

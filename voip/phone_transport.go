@@ -34,6 +34,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		RingTimeout: p.cfg.RingTimeout,
 	}
 	cfg.RejectOtherUsers = !p.cfg.AcceptAnyUser
+	cfg.Trace = p.tracer()
 	cfg.SessionTimers = sip.SessionTimers{Expires: p.cfg.SessionExpires, MinSE: p.cfg.MinSE}
 	if p.cfg.Server != "" {
 		// Our address-of-record is user@server; a non-default port is
@@ -68,6 +69,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
 	}
+	p.installEvents(ua) // the served event packages (subscription_in.go)
 	return ua, nil
 }
 

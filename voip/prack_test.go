@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/libvoip/libvoip/internal/siptimers"
+	"github.com/libvoip/libvoip/sip"
 
 	gosip "github.com/emiago/sipgo/sip"
 )
@@ -60,6 +61,8 @@ func TestPrackBothWays(t *testing.T) {
 		return
 	}
 	tr := &sipTrace{}
+	// libvoip installs sipgo's one tracer on first use: install ours after.
+	sip.ApplyProcessSettings()
 	gosip.SIPDebugTracer(tr)
 	gosip.SIPDebug = true
 	for i, tc := range []struct {

@@ -116,12 +116,12 @@ func (c *Call) startQualityTimerLocked(interval time.Duration) {
 }
 
 // finalQualityLocked stops the periodic quality event and posts the last
-// one as the call ends (when quality events are on); c.mu is held.
+// one as the call ends: on every call that had media, whether or not
+// periodic events are on; c.mu is held.
 func (c *Call) finalQualityLocked() {
-	if c.qualityTimer == nil {
-		return
+	if c.qualityTimer != nil {
+		c.qualityTimer.Stop()
 	}
-	c.qualityTimer.Stop()
 	if c.stream != nil {
 		c.emitEvent(EventQuality, c.qualityJSONLocked())
 	}

@@ -105,13 +105,17 @@ func (p *Phone) registerLoop(ctx context.Context, reg *sip.Registration, expires
 		case errors.As(err, &cert):
 			refused = cert.Error()
 		case err != nil:
-			reason := "timeout"
-			if !errors.Is(err, context.DeadlineExceeded) {
+			reason, what := "timeout", "did not answer"
+			switch {
+			case errors.Is(err, sip.ErrUnreachable):
+				// The kernel's ICMP error: nobody listens there.
+				reason, what = err.Error(), "is unreachable"
+			case !errors.Is(err, context.DeadlineExceeded):
 				reason = "network: " + err.Error()
 			}
 			p.log.Info("registration failed", "reason", reason)
 			p.updateStatus(PhoneFailed, reason)
-			report(fmt.Errorf("%w: registrar did not answer (%s); retrying", ErrTimeout, reason))
+			report(fmt.Errorf("%w: registrar %s %s (%s); retrying", ErrTimeout, reg.Registrar(), what, reason))
 			wait, backoff = backoff, min(2*backoff, registerBackoffMax)
 		case res.OK():
 			granted := res.Expires

@@ -48,6 +48,10 @@ export declare const ErrorCode: Readonly<{
   EENDED: 9;
   ENOSPACE: 10;
   EREJECTED: 11;
+  /** Media toolkit: a file cannot be read or written. */
+  EIO: 12;
+  /** Media toolkit: a corrupt, truncated or unsupported media file. */
+  EFORMAT: 13;
 }>;
 export type VoipErrorCode = Exclude<keyof typeof ErrorCode, 'OK'>;
 
@@ -100,12 +104,14 @@ export interface PhoneOptions {
   acceptAnyUser?: boolean;
   /** "s16le" (default) or pyVoIP's unsigned 8-bit "u8" (audio_format). */
   audioFormat?: 's16le' | 'u8';
-  /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]. */
-  codecs?: string[] | string;
+  /** Codecs in preference order (codecs), default ["PCMU", "PCMA"]; also "G722" (16 kHz audio) and "opus" (RFC 7587). */
+  codecs?: Array<'PCMU' | 'PCMA' | 'G722' | 'opus' | string> | string;
   /** RFC 4733 payload type we offer, 0 = none (dtmf_payload_type), default 101. */
   dtmfPayloadType?: number;
   /** How sendDtmf sends (dtmf_mode), default "auto": "rfc4733" (RFC 4733 events only), "info" (one SIP INFO, application/dtmf-relay, per digit, RFC 6086) or "auto" (RFC 4733 when the peer accepted telephone-event, else INFO). Digits are received either way. */
-  dtmfMode?: 'auto' | 'rfc4733' | 'info';
+  dtmfMode?: 'auto' | 'rfc4733' | 'info' | 'inband';
+  /** dtmf_detect_inband: detect DTMF tones in the received audio (Goertzel) and report them like RFC 4733 digits, for peers that send none (default false). */
+  dtmfDetectInband?: boolean;
   /** Playout delay of the jitter buffer, 20..1000, multiple of 20 (jitter_ms). */
   jitterMs?: number;
   /** Give up an unanswered outgoing call after this long, 0 = no limit (invite_timeout_ms). */
@@ -171,8 +177,14 @@ export interface PhoneOptions {
   jitterMinMs?: number;
   /** Largest adaptive playout delay, 20..1000 ms, multiple of 20 (jitter_max_ms), default 300. */
   jitterMaxMs?: number;
-  /** Emit 'quality' on each call this often while it has media, and once just before it ends: 0 = never, or 1000..3600000 ms (quality_interval_ms), default 0. */
+  /** Emit 'quality' on each call this often while it has media: 0 = never (only the last one, which every call with media gets just before it ends), or 1000..3600000 ms (quality_interval_ms), default 0. */
   qualityIntervalMs?: number;
+  /** The application's audio rate in Hz (sample_rate), default 8000: a 20 ms frame is rate/50 samples (s16le: 320, 640 or 1920 bytes); libvoip resamples to the codec's rate. 16000 or 48000 with "G722" or "opus" gives wideband audio. */
+  sampleRate?: 8000 | 16000 | 48000;
+  /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
+  sipTrace?: boolean;
+  /** SRTP with SDES keys (media_encryption), default "off": plain RTP, an RTP/SAVP offer is answered 488; "optional": a=crypto offered, plain or SRTP accepted; "mandatory": RTP/SAVP, a peer without SRTP gets 488 and our call to it ends with endCode 488. call.mediaEncryption says what a call got. */
+  mediaEncryption?: 'off' | 'optional' | 'mandatory';
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -231,6 +243,8 @@ export interface PhoneEvents {
   request: [request: IncomingRequest];
   /** A log line (with the logLevel option). */
   log: [level: LogLevel, message: string];
+  /** A NOTIFY of one of our subscriptions, or (sub null) an unsolicited message-summary NOTIFY (Asterisk's MWI), answered 200. */
+  notify: [sub: Subscription | null, notification: Notification];
 }
 
 /** Options of Call.transfer. */
@@ -270,7 +284,7 @@ export interface CallEvents {
   redirected: [detail: string];
   /** The session timer (RFC 4028) failed: our refresh was refused or not answered (detail: why; the call ends "session expired" at expiry), or the peer did not refresh in time (detail "no session refresh from the peer within <n> s"; the call ends at once with a BYE, reason "session expired"). */
   session_refresh_failed: [detail: string];
-  /** The call's media quality (phone option qualityIntervalMs: periodic, and once just before the call ends); the 'event' listener gets the JSON text. */
+  /** The call's media quality (once just before a call with media ends; also every qualityIntervalMs when that phone option is set); the 'event' listener gets the JSON text. */
   quality: [quality: CallQuality];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
@@ -354,6 +368,20 @@ export declare class Phone extends EventEmitter {
    */
   sendMessage(uri: string, body: string, options?: SendMessageOptions): Promise<void>;
 
+  // ---- Events (RFC 6665 subscriptions, RFC 3903 PUBLISH) ----
+  /** Subscribe to uri's event package; resolves once accepted, rejects with VoipError ('EREJECTED' with sipCode, e.g. 489 or 403; 'ETIMEOUT'; 'EINVAL'). */
+  subscribe(uri: string, event: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A message-summary subscription (RFC 3842) to a voicemail server: sub.counts. */
+  mwi(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A dialog subscription (RFC 4235) to an extension, its busy lamp: sub.lamp. */
+  watch(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** Show our presence to our watchers; with a server, also PUBLISH it there (the PUBLISH's failure rejects). */
+  setPresence(basic: 'open' | 'closed', options?: PresenceOptions): Promise<void>;
+  /** PUBLISH body as our state of event at the server (null removes it); 'ESTATE' without a server. */
+  publish(event: string, contentType: string, body: string | null, options?: { timeoutMs?: number }): Promise<void>;
+  /** Serve SUBSCRIBEs for packages through handler (null: none); other packages get 489 with Allow-Events. */
+  serveEvents(packages: string[], handler: ((sub: IncomingSubscription) => void) | null): void;
+
   /** An option or fact by its C key ("sip_port", "uri", "status_reason", ...). */
   getOption(key: string): string;
   /** Set an option by its C key (while stopped). */
@@ -365,6 +393,132 @@ export declare class Phone extends EventEmitter {
   addListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
   removeListener<E extends keyof PhoneEvents>(event: E, listener: Listener<PhoneEvents[E]>): this;
   emit<E extends keyof PhoneEvents>(event: E, ...args: PhoneEvents[E]): boolean;
+}
+
+/** Options of Phone.subscribe, mwi and watch. */
+export interface SubscribeOptions {
+  /** Body types accepted (default: the package's usual one). */
+  accept?: string | string[];
+  /** Milliseconds to wait for the answer (default 5000; null: SIP's own timeout). */
+  timeoutMs?: number | null;
+}
+
+/** Options of Phone.setPresence. */
+export interface PresenceOptions {
+  note?: string;
+  /** RPID activities, e.g. ['busy', 'on-the-phone']. */
+  activities?: string[];
+  timeoutMs?: number | null;
+}
+
+/** MWI counts (message-summary, RFC 3842). */
+export interface MwiSummary { waiting: boolean; account?: string; new: number; old: number; new_urgent: number; old_urgent: number }
+/** A presentity's state (PIDF, RFC 3863). */
+export interface PresenceSummary { entity: string; basic: 'open' | 'closed'; note: string; activities: string[] }
+/** A busy lamp (dialog-info, RFC 4235). */
+export interface DialogSummary {
+  entity: string;
+  lamp: 'idle' | 'early' | 'confirmed';
+  version: number;
+  dialogs: { id: string; state: string; direction?: string; remote?: string }[];
+}
+
+/** One NOTIFY. */
+export interface Notification {
+  event: string;
+  /** Subscription-State: 'active', 'pending' or 'terminated'. */
+  state: string;
+  contentType: string;
+  body: string;
+  /** The body parsed for message-summary, presence and dialog; {} for others; { error } when malformed. */
+  summary: Partial<MwiSummary & PresenceSummary & DialogSummary> & { error?: string };
+}
+
+export interface SubscriptionEvents {
+  notify: [notification: Notification];
+  /** 'sent', 'pending', 'active' or 'terminated', with a reason ('403 Forbidden', 'noresource', 'unsubscribed', ...). */
+  state: [state: string, reason: string];
+}
+
+/** An outgoing subscription (sipsimple's Subscription); refreshed until stop() or the phone stops. */
+export declare class Subscription extends EventEmitter {
+  readonly id: number;
+  readonly uri: string;
+  readonly event: string;
+  readonly state: string;
+  readonly reason: string;
+  /** The last notifications (at most 100), oldest first. */
+  readonly notifications: Notification[];
+  readonly last: Notification | null;
+  /** The latest MWI counts ({} before the first NOTIFY). */
+  readonly counts: Notification['summary'];
+  /** The latest busy lamp: 'idle', 'early', 'confirmed' ('' before). */
+  readonly lamp: string;
+  /** Resolves with the first notification (received or to come) for which pred holds; rejects 'ETIMEOUT'. */
+  waitFor(pred?: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
+  /** Unsubscribe (SUBSCRIBE with Expires: 0). */
+  stop(options?: { timeoutMs?: number | null }): Promise<void>;
+  on<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+  once<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+  off<E extends keyof SubscriptionEvents>(event: E, listener: Listener<SubscriptionEvents[E]>): this;
+}
+
+/** A peer's subscription to us (sipsimple's IncomingSubscription), given to serveEvents' handler. */
+export declare class IncomingSubscription {
+  readonly id: number;
+  readonly event: string;
+  readonly from: string;
+  readonly to: string;
+  /** 'incoming', 'pending', 'active' or 'terminated'. */
+  readonly state: string;
+  /** Accept (200); presence and dialog subscriptions then get our presence and calls' state by themselves. */
+  accept(): void;
+  /** Accept as pending (202). */
+  acceptPending(): void;
+  /** Refuse with a 3xx-6xx status (default 603). */
+  reject(code?: number): void;
+  /** Send a NOTIFY with body. */
+  notify(contentType: string, body: string, options?: { timeoutMs?: number | null }): Promise<void>;
+  /** Terminate with a final NOTIFY giving reason (default 'noresource'). */
+  end(reason?: string, options?: { timeoutMs?: number | null }): Promise<void>;
+  /** Release the handle. */
+  release(): void;
+// --- issue 17: drain, flush, collectDtmf ---
+/** Call.drain() options. */
+export interface DrainOptions {
+  /** Wait for the digits of sendDtmf (default true). */
+  dtmf?: boolean;
+  /** Wait for the audio written (default true). */
+  audio?: boolean;
+  /** Milliseconds (-1, Infinity or undefined: no limit). */
+  timeout?: number;
+}
+/** Call.flush() options: what to drop. */
+export interface FlushOptions {
+  /** Audio written but not yet sent (barge-in). */
+  sendAudio?: boolean;
+  /** Received audio not yet read. */
+  receivedAudio?: boolean;
+  /** Received digits not yet taken (getDtmf, collectDtmf). */
+  receivedDtmf?: boolean;
+}
+/** Call.collectDtmf() stop conditions; each is off when left out. */
+export interface CollectDtmfOptions {
+  /** Stop after this many digits (0: no limit but 1024). */
+  maxDigits?: number;
+  /** Milliseconds for the whole collection (0: only the digits already queued). */
+  timeout?: number;
+  /** Milliseconds after a digit with no next one. */
+  interDigitTimeout?: number;
+  /** Keys that end the entry, e.g. "#"; not part of the digits. */
+  terminators?: string;
+}
+/** What Call.collectDtmf() gathered. */
+export interface DtmfCollection {
+  digits: string;
+  reason: 'max_digits' | 'terminator' | 'timeout' | 'inter_digit_timeout' | 'ended';
+  /** The terminator pressed, '' unless reason is 'terminator'. */
+  terminator: string;
 }
 
 export interface ReadOptions {
@@ -389,13 +543,17 @@ export declare class Call extends EventEmitter {
   readonly remoteUri: string;
   readonly localUri: string;
   readonly callId: string;
-  /** Negotiated codec, e.g. "PCMU". */
+  /** Negotiated codec: "PCMU", "PCMA", "G722" or "opus". */
   readonly codec: string;
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
   info(key: string): string;
+  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto). */
+  readonly mediaEncryption: 'none' | 'sdes' | '';
+  /** SRTP of the call (voip_call_info "srtp"): the agreed suite ("" when plain) and the packets dropped as replays or as forgeries. */
+  srtpStats(): { suite: string; replayed: number; auth_failed: number };
   /** Media counters. */
   stats(): {
     packets_sent: number;
@@ -455,6 +613,14 @@ export declare class Call extends EventEmitter {
   /** Take received digits (all, or up to max, a count >= 0); '' when none. */
   getDtmf(max?: number): string;
 
+  // --- issue 17: waiting for what was queued, flushing, collecting digits ---
+  /** Wait until the queued digits (options.dtmf, default true) and audio (options.audio, default true) were sent: resolves true, or false when options.timeout ms passed first; rejects with VoipError 'EENDED' when the call ended first. */
+  drain(options?: DrainOptions): Promise<boolean>;
+  /** Drop queued media at once (barge-in: sendAudio); the library refuses a call naming none (VoipError 'EINVAL'). */
+  flush(options: FlushOptions): void;
+  /** Collect received digits until a stop condition; resolves with the digits (without the terminator) and why it stopped. */
+  collectDtmf(options?: CollectDtmfOptions): Promise<DtmfCollection>;
+
   /** Read `length` bytes of audio (default 320 = 20 ms s16le mono 8 kHz); length 0 rejects with VoipError 'EINVAL'. */
   readAudio(length?: number, options?: ReadOptions): Promise<Buffer>;
   /** Queue audio without waiting; returns the bytes queued. */
@@ -484,6 +650,97 @@ export declare class CallAudioStream extends Duplex {
   readonly frameBytes: number;
 }
 
+
+// ---- media toolkit (issue 12) ---------------------------------------------
+
+/** A port of the phone's audio bridge: a Call, a Player, a Recorder or a Tone. */
+export type Port = Call | MediaPort;
+
+/** Why a media port ended: 'finished', 'stopped', 'max duration' or 'error: ...'. */
+export type MediaEndReason = string;
+
+export interface MediaPortEvents {
+  /** The port ended (played to the end, stopped, max duration reached). */
+  end: [reason: MediaEndReason];
+}
+
+/** A player, recorder or tone of a phone's bridge (a media handle). */
+export declare class MediaPort extends EventEmitter {
+  /** The media handle. */
+  readonly id: number;
+  /** Why it ended, or null while it runs. */
+  readonly endReason: MediaEndReason | null;
+  /** Send this port's audio to dst; throws VoipError ('EINVAL' to itself or to a port that takes nothing, 'ENOTFOUND' once closed). */
+  connect(dst: Port): void;
+  /** Stop sending this port's audio to dst. */
+  disconnect(dst: Port): void;
+  /** Resolves with the end reason once the port ends. */
+  wait(): Promise<MediaEndReason>;
+  /** Stop (a recording is finished) and release the handle. */
+  close(): void;
+  on<E extends keyof MediaPortEvents>(event: E, listener: Listener<MediaPortEvents[E]>): this;
+  once<E extends keyof MediaPortEvents>(event: E, listener: Listener<MediaPortEvents[E]>): this;
+}
+
+export interface PlayerOptions {
+  /** Start again at the end, for ever. */
+  loop?: boolean;
+}
+
+/** Plays a WAV file (PCM 16/8-bit, A-law, µ-law; mono or stereo; any rate) once it is connected. */
+export declare class Player extends MediaPort {
+  readonly loop: boolean;
+}
+
+export interface RecorderOptions {
+  /** Both directions of a call: left = received, right = sent. */
+  stereo?: boolean;
+  /** Stop after this much audio ('end' with reason 'max duration'). */
+  maxDurationMs?: number;
+}
+
+/** Records what is connected to it into a 16-bit WAV file. */
+export declare class Recorder extends MediaPort {
+  setMaxDuration(ms: number): void;
+}
+
+/** A tone: "ringback:us", "busy:eu", "dial", "congestion", "callwaiting", "dtmf:123", "440+480/2000/4000". */
+export declare class Tone extends MediaPort {
+  readonly spec: string;
+}
+
+/** Calls that each hear all the others but not themselves. */
+export declare class Conference {
+  constructor(calls?: Call[]);
+  readonly members: Call[];
+  add(call: Call): void;
+  remove(call: Call): void;
+  close(): void;
+}
+
+export interface Phone {
+  /** A Player of a WAV file (path or Buffer); throws VoipError 'EIO' (unreadable) or 'EFORMAT' (corrupt, unsupported). */
+  player(source: string | Buffer | Uint8Array, options?: PlayerOptions): Player;
+  /** A Recorder writing path ('EIO' when it cannot be created). */
+  recorder(path: string, options?: RecorderOptions): Recorder;
+  /** A Tone ('EINVAL' for a bad spec). */
+  tone(spec: string): Tone;
+  /** A Conference of calls. */
+  conference(calls?: Call[]): Conference;
+}
+
+export interface Call {
+  /** Send what this call receives to dst (another Call, a Recorder). */
+  connect(dst: Port): void;
+  /** Stop sending this call's received audio to dst. */
+  disconnect(dst: Port): void;
+  /** Play a WAV file into the call; resolves with the end reason once it has played. */
+  play(source: string | Buffer | Uint8Array, options?: PlayerOptions): Promise<MediaEndReason>;
+  /** Record the call into a WAV file; close() the Recorder to finish it. */
+  record(path: string, options?: RecorderOptions): Recorder;
+}
+// ---- end of media toolkit ---------------------------------------------------
+
 /** The library's version, e.g. "0.1.0". */
 export declare function version(): string;
 /** Where libvoip.so was loaded from. */
@@ -507,5 +764,12 @@ declare const libvoip: {
   version: typeof version;
   libraryPath: typeof libraryPath;
   setMemoryLimit: typeof setMemoryLimit;
+  Subscription: typeof Subscription;
+  IncomingSubscription: typeof IncomingSubscription;
+  MediaPort: typeof MediaPort;
+  Player: typeof Player;
+  Recorder: typeof Recorder;
+  Tone: typeof Tone;
+  Conference: typeof Conference;
 };
 export default libvoip;

@@ -11,6 +11,8 @@ const { Call } = require('./src/call');
 const { CallAudioStream } = require('./src/stream');
 const { VoipError, fromSync } = require('./src/errors');
 const { CallState, PhoneStatus, LogLevel } = require('./src/constants');
+const { Subscription, IncomingSubscription } = require('./src/events');
+const { MediaPort, Player, Recorder, Tone, Conference } = require('./src/media');
 
 /** The library's version string, e.g. "0.1.0" (loads libvoip). */
 function version() {
@@ -53,4 +55,12 @@ module.exports = {
   version,
   libraryPath,
   setMemoryLimit,
+  Subscription,
+  IncomingSubscription,
+  // media toolkit (issue 12)
+  MediaPort,
+  Player,
+  Recorder,
+  Tone,
+  Conference,
 };

@@ -16,5 +16,12 @@ export const {
   version,
   libraryPath,
   setMemoryLimit,
+  Subscription,
+  IncomingSubscription,
+  MediaPort,
+  Player,
+  Recorder,
+  Tone,
+  Conference,
 } = libvoip;
 export default libvoip;

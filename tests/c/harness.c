@@ -212,6 +212,38 @@ tphone *tp_start(const char *name, int rtp_low, int rtp_high, enum tp_mode mode,
     return p;
 }
 
+tphone *tp_start_opts(const char *name, int rtp_low, int rtp_high, enum tp_mode mode,
+                      const char *const *kv)
+{
+    tphone *p = calloc(1, sizeof *p);
+    CHECK(p != NULL, "out of memory");
+    p->name = name;
+    p->mode = mode;
+    p->destroy_rc = -1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+
+    char lo[16], hi[16];
+    snprintf(lo, sizeof lo, "%d", rtp_low);
+    snprintf(hi, sizeof hi, "%d", rtp_high);
+    OK(voip_phone_new(&p->phone));
+    const char *base[] = { "bind_ip", "127.0.0.1", "bind_port", "0", "rtp_port_low", lo,
+                           "rtp_port_high", hi, "user", name, NULL };
+    for (int i = 0; base[i]; i += 2)
+        OK(voip_phone_set_option(p->phone, base[i], base[i + 1]));
+    for (int i = 0; kv && kv[i]; i += 2)
+        OK(voip_phone_set_option(p->phone, kv[i], kv[i + 1]));
+    OK(voip_phone_on_incoming_call(p->phone, cb_incoming, p));
+    OK(voip_phone_on_call_state(p->phone, cb_state, p));
+    OK(voip_phone_on_dtmf(p->phone, cb_dtmf, p));
+    OK(voip_phone_start(p->phone));
+
+    char port[16] = "";
+    OK(voip_phone_get_option(p->phone, "sip_port", port, sizeof port));
+    p->sip_port = atoi(port);
+    return p;
+}
+
 void tp_destroy(tphone *p)
 {
     if (!p)

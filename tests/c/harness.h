@@ -119,6 +119,9 @@ void t_sleep_ms(long ms);
 tphone *tp_start(const char *name, int rtp_low, int rtp_high, enum tp_mode mode,
                  const char *audio_format, const char *extra_key,
                  const char *extra_value);
+/* tp_start with any options: kv is NULL or "key", "value", ..., NULL. */
+tphone *tp_start_opts(const char *name, int rtp_low, int rtp_high, enum tp_mode mode,
+                      const char *const *kv);
 void tp_destroy(tphone *p);
 
 /* Call sip:<user>@127.0.0.1:<to's port> from p; returns the call handle. */

@@ -55,4 +55,9 @@ echo "== installed examples start (run path \$ORIGIN/../lib)"
 env -u LD_LIBRARY_PATH "$prefix/bin/voip-dial" --help >/dev/null || fail "installed voip-dial --help failed"
 env -u LD_LIBRARY_PATH "$prefix/bin/voip-echo" --help >/dev/null || fail "installed voip-echo --help failed"
 
+# issue 17: the voip command-line softphone is installed and runs
+echo "== installed voip (cmd/voip)"
+[ -x "$prefix/bin/voip" ] || fail "missing $prefix/bin/voip"
+"$prefix/bin/voip" -h | grep -q 'voip call' || fail "installed voip -h failed"
+
 echo "PASS install"

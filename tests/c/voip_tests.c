@@ -16,6 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "audio_util.h"
 #include "harness.h"
@@ -1463,10 +1466,258 @@ static void test_call_control(void)
 }
 
 /* ------------------------------------------------------------------------
+ * media (issue 12): A plays a WAV file (written by the test) into its call;
+ * B's application hears it at the right frequency while B records the
+ * call; the "playback_ended finished" event names the player's handle; the
+ * recording has a valid header; the argument and format errors of the
+ * media functions.
+ * ------------------------------------------------------------------------ */
+static uint64_t g_media_ended; /* the handle of the last "playback_ended" */
+
+static void on_media_event(void *ud, uint64_t phone, uint64_t id, const char *event, const char *detail)
+{
+    (void)ud;
+    (void)phone;
+    if (!strcmp(event, "playback_ended") && !strcmp(detail, "finished")) {
+        pthread_mutex_lock(&g_ev_mu);
+        g_media_ended = id;
+        pthread_mutex_unlock(&g_ev_mu);
+    }
+}
+
+static void media_bad_input(uint64_t phone, uint64_t player, uint64_t call)
+{
+    uint64_t id = 0, tone = 0;
+    static const uint8_t junk[] = "RIFF\x10\0\0\0WAVEjunk";
+    /* a float WAV: format 3, 32 bits */
+    static const uint8_t flt[] = "RIFF\x28\0\0\0WAVEfmt \x10\0\0\0\x03\0\x01\0\x40\x1f\0\0\0\x7d\0\0\x04\0\x20\0"
+                                 "data\x04\0\0\0\0\0\0\0";
+    EXPECT_RC(voip_player_new(phone, "/nonexistent/greeting.wav", 0, &id), VOIP_EIO);
+    EXPECT_RC(voip_player_new(phone, NULL, 0, &id), VOIP_EINVAL);
+    EXPECT_RC(voip_player_new(0, "x.wav", 0, &id), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_player_new_from_memory(phone, junk, sizeof junk - 1, 0, &id), VOIP_EFORMAT);
+    EXPECT_RC(voip_player_new_from_memory(phone, junk, 20, 0, &id), VOIP_EFORMAT); /* truncated */
+    EXPECT_RC(voip_player_new_from_memory(phone, flt, sizeof flt - 1, 0, &id), VOIP_EFORMAT);
+    EXPECT_RC(voip_player_new_from_memory(phone, NULL, 10, 0, &id), VOIP_EINVAL);
+    EXPECT_RC(voip_recorder_new(phone, "/nonexistent/dir/r.wav", 0, &id), VOIP_EIO);
+    EXPECT_RC(voip_tone_new(phone, "ringback:mars", &id), VOIP_EINVAL);
+    EXPECT_RC(voip_tone_new(phone, "440+480/2000/4000", NULL), VOIP_EINVAL);
+    OK(voip_tone_new(phone, "dtmf:1", &tone));
+    EXPECT_RC(voip_connect(tone, tone), VOIP_EINVAL);       /* to itself */
+    EXPECT_RC(voip_connect(call, call), VOIP_EINVAL);
+    EXPECT_RC(voip_connect(call, tone), VOIP_EINVAL);       /* a tone takes nothing */
+    EXPECT_RC(voip_connect(tone, 0), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_recorder_set_max_duration(tone, 1000), VOIP_EINVAL);
+    EXPECT_RC(voip_media_wait(tone, 100), VOIP_ETIMEOUT);   /* never connected */
+    OK(voip_media_destroy(tone));
+    EXPECT_RC(voip_media_destroy(tone), VOIP_ENOTFOUND);
+    EXPECT_RC(voip_connect(tone, call), VOIP_ENOTFOUND);    /* destroyed */
+    EXPECT_RC(voip_connect(player, call), VOIP_ENOTFOUND);  /* destroyed */
+    EXPECT_RC(voip_media_wait(player, 0), VOIP_ENOTFOUND);
+}
+
+static void test_media(void)
+{
+    tphone *a = phone_a(TP_RECORD);
+    tphone *b = phone_b(TP_ANSWER);
+    uint64_t ca, cb, player, rec;
+    char wav[64], recpath[64];
+    snprintf(wav, sizeof wav, "/tmp/voip_media_%d.wav", (int)getpid());
+    snprintf(recpath, sizeof recpath, "/tmp/voip_media_rec_%d.wav", (int)getpid());
+    int16_t *tone = malloc(AU_RATE * sizeof *tone);
+    double phase = 0;
+    au_tone(tone, AU_RATE, 1000, 12000, &phase);
+    CHECK(au_write_wav(wav, tone, AU_RATE) == 0, "cannot write %s", wav);
+    free(tone);
+    OK(voip_phone_on_call_event(a->phone, on_media_event, NULL));
+    establish(a, b, &ca, &cb);
+
+    STEP("B records; A plays one second of 1000 Hz into the call");
+    OK(voip_recorder_new(b->phone, recpath, 0, &rec));
+    OK(voip_connect(cb, rec));
+    OK(voip_player_new(a->phone, wav, 0, &player));
+    OK(voip_connect(player, ca));
+    OK(voip_connect(player, ca)); /* twice: no change */
+    size_t n = AU_RATE * 3 / 2;
+    int16_t *rx = calloc(n, sizeof *rx);
+    uint8_t buf[AU_FRAME * 2];
+    for (size_t got = 0; got < n; got += AU_FRAME) {
+        size_t nr = 0;
+        OK(voip_call_read_audio(cb, buf, sizeof buf, 1000, &nr));
+        au_from_s16le(buf, nr, rx + got);
+    }
+    double f = au_dominant_freq(rx, n);
+    printf("B heard %.1f Hz (rms %.0f) from A's player\n", f, au_rms(rx, n));
+    CHECK(f > 990 && f < 1010, "B heard %.1f Hz, want 1000", f);
+    free(rx);
+    OK(voip_media_wait(player, 2000));
+    int ended = 0;
+    for (int i = 0; i < 100 && !ended; i++) {
+        pthread_mutex_lock(&g_ev_mu);
+        ended = g_media_ended == player;
+        pthread_mutex_unlock(&g_ev_mu);
+        t_sleep_ms(20);
+    }
+    CHECK(ended, "no playback_ended event for player %llu", (unsigned long long)player);
+    OK(voip_media_destroy(rec));
+
+    STEP("the recording's header matches its data");
+    FILE *fp = fopen(recpath, "rb");
+    CHECK(fp != NULL, "no recording at %s", recpath);
+    uint8_t h[44];
+    CHECK(fread(h, 1, 44, fp) == 44, "short recording");
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fclose(fp);
+    uint32_t data = h[40] | h[41] << 8 | h[42] << 16 | (uint32_t)h[43] << 24;
+    CHECK(!memcmp(h, "RIFF", 4) && !memcmp(h + 36, "data", 4), "not a WAV header");
+    CHECK((long)data == size - 44 && data >= AU_RATE * 2, "data %u bytes, file %ld", data, size);
+
+    STEP("bad input");
+    OK(voip_media_destroy(player));
+    media_bad_input(a->phone, player, ca);
+
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+    OK(voip_phone_on_call_event(a->phone, NULL, NULL));
+    voip_call_release(ca);
+    voip_call_release(cb);
+    unlink(wav);
+    unlink(recpath);
+    tp_destroy(a);
+    tp_destroy(b);
+ * srtp (issue 14): media_encryption, voip_call_info "media_encryption"/"srtp"
+ * ------------------------------------------------------------------------ */
+static void test_srtp(void)
+{
+    char buf[512];
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_lo(0) + 74, TP_RECORD, NULL, "media_encryption", "mandatory");
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, "media_encryption", "optional");
+    tphone *c = tp_start("carol", rtp_lo(0) + 75, rtp_hi(0), TP_ANSWER, NULL, NULL, NULL);
+    uint64_t fresh = 0;
+    OK(voip_phone_new(&fresh));
+    EXPECT_RC(voip_phone_set_option(fresh, "media_encryption", "sdes"), VOIP_EINVAL);
+    OK(voip_phone_destroy(fresh));
+    OK(voip_phone_get_option(a->phone, "media_encryption", buf, sizeof buf));
+    CHECK(!strcmp(buf, "mandatory"), "media_encryption option \"%s\"", buf);
+
+    STEP("mandatory to optional: SRTP both ways");
+    uint64_t ca, cb;
+    establish(a, b, &ca, &cb);
+    CHECK(!strcmp(INFO(ca, "media_encryption", buf), "sdes"), "A media_encryption \"%s\"", buf);
+    CHECK(!strcmp(INFO(cb, "media_encryption", buf), "sdes"), "B media_encryption \"%s\"", buf);
+    CHECK(strstr(INFO(ca, "srtp", buf), "\"suite\":\"AES_CM_128_HMAC_SHA1_80\""), "A srtp %s", buf);
+    t_sleep_ms(1000);
+    CHECK(t_stat(ca, "packets_received") > 20, "A received %ld packets", t_stat(ca, "packets_received"));
+    CHECK(t_stat(cb, "packets_received") > 20, "B received %ld packets", t_stat(cb, "packets_received"));
+    CHECK(strstr(INFO(cb, "srtp", buf), "\"auth_failed\":0"), "B srtp %s", buf);
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+
+    STEP("mandatory to off: 488, no call at C");
+    uint64_t cc = tp_call(a, c, "carol");
+    WAIT_STATE(cc, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(cc, "end_code", buf), "488"), "end_code \"%s\", want 488", buf);
+    CHECK(tp_next_incoming(c, 200) == 0, "C was offered a call it cannot take");
+    tp_destroy(a);
+    tp_destroy(b);
+    tp_destroy(c);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
 static void *volatile g_leak;
+/* ------------------------------------------------------------------------
+ * errors (issue 17): a table of what the library refuses, each with its code
+ * and a message that says what to do; a bare user without a server fails at
+ * once (no DNS lookup); a closed port fails a call and a registration at
+ * once with "port unreachable" (the kernel's ICMP error); an unreachable
+ * registrar leaves the phone FAILED with the cause and running (retrying).
+ * ------------------------------------------------------------------------ */
+static int closed_udp_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &len) == 0, "cannot bind a UDP socket");
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void test_errors(void)
+{
+    static const struct {
+        const char *uri, *want1, *want2;
+    } dial[] = {
+        { "bob", "\"bob\" is a bare user or number", "\"server\" option" },
+        { "1001", "\"1001\" is a bare user or number", "user@host[:port]" },
+        { "http://x", "bad URI \"http://x\"", "scheme \"http\" is not supported" },
+        { "sip:bob@127.0.0.1;transport=foo", "transport \"foo\" is not udp, tcp or tls", "foo" },
+        { "sip:bob@127.0.0.1:99999", "port \"99999\" is not a number of 1..65535", "99999" },
+        { "sip:alice@", "no host", "sip:user@host" },
+    };
+    char buf[512], want[128];
+    uint64_t call = 0;
+    int32_t st = -1;
+
+    uint64_t p = new_local_phone("alice", 0);
+    OK(voip_phone_start(p));
+    for (size_t i = 0; i < sizeof dial / sizeof dial[0]; i++) {
+        STEP(dial[i].uri);
+        double t0 = t_now();
+        EXPECT_RC(voip_phone_call(p, dial[i].uri, &call), VOIP_EINVAL);
+        CHECK(t_now() - t0 < 0.5, "%s: %.2f s (a network look-up?)", dial[i].uri, t_now() - t0);
+        const char *msg = voip_last_error();
+        CHECK(strstr(msg, dial[i].want1) && strstr(msg, dial[i].want2), "%s: \"%s\"", dial[i].uri, msg);
+        CHECK(!strstr(msg, "strconv") && !strstr(msg, "lookup"), "%s: \"%s\"", dial[i].uri, msg);
+    }
+
+    STEP("an unknown transport option");
+    uint64_t q = new_local_phone("bob", 1);
+    EXPECT_RC(voip_phone_set_option(q, "transport", "foo"), VOIP_EINVAL);
+    CHECK(strstr(voip_last_error(), "transport"), "\"%s\"", voip_last_error());
+
+    STEP("a call to a closed port ends at once: port unreachable");
+    int port = closed_udp_port();
+    snprintf(buf, sizeof buf, "sip:bob@127.0.0.1:%d", port);
+    double t0 = t_now();
+    OK(voip_phone_call(p, buf, &call));
+    OK(voip_call_wait(call, VOIP_STATE_BIT(VOIP_CALL_ENDED), 5000, &st));
+    CHECK(st == VOIP_CALL_ENDED && t_now() - t0 < 2, "state %d after %.1f s", st, t_now() - t0);
+    OK(voip_call_info(call, "end_reason", buf, sizeof buf));
+    snprintf(want, sizeof want, "port unreachable: 127.0.0.1:%d (ICMP)", port);
+    CHECK(!strcmp(buf, want), "end_reason \"%s\", want \"%s\"", buf, want);
+    OK(voip_call_release(call));
+
+    STEP("an unreachable registrar: ETIMEOUT, FAILED with the cause, still running");
+    snprintf(buf, sizeof buf, "127.0.0.1:%d", port);
+    OK(voip_phone_set_option(q, "server", buf));
+    t0 = t_now();
+    EXPECT_RC(voip_phone_start(q), VOIP_ETIMEOUT);
+    CHECK(t_now() - t0 < 3, "start took %.1f s", t_now() - t0);
+    snprintf(want, sizeof want, "registrar 127.0.0.1:%d is unreachable", port);
+    CHECK(strstr(voip_last_error(), want) && strstr(voip_last_error(), "retrying"), "\"%s\"", voip_last_error());
+    OK(voip_phone_status(q, &st));
+    CHECK(st == VOIP_PHONE_FAILED, "status %d, want FAILED", st);
+    OK(voip_phone_get_option(q, "status_reason", buf, sizeof buf));
+    snprintf(want, sizeof want, "port unreachable: 127.0.0.1:%d (ICMP)", port);
+    CHECK(!strcmp(buf, want), "status_reason \"%s\", want \"%s\"", buf, want);
+    OK(voip_phone_get_option(q, "sip_port", buf, sizeof buf)); /* still running */
+    CHECK(atoi(buf) > 0, "sip_port \"%s\"", buf);
+    OK(voip_phone_stop(q));
+    OK(voip_phone_destroy(q));
+    OK(voip_phone_destroy(p));
+}
+/* events: presence and subscriptions through the C ABI (events_test.c). */
+void events_test(int a_lo, int a_hi, int b_lo, int b_hi);
+static void test_events(void) { events_test(rtp_lo(0), rtp_hi(0), rtp_lo(1), rtp_hi(1)); }
+
 static void test_leak_selfcheck(void)
 {
     tphone *a = phone_a(TP_RECORD);
@@ -1479,15 +1730,15 @@ static void test_leak_selfcheck(void)
  * Call quality (issue 13): voip_call_info(call, "quality"), "quality" events
  * ------------------------------------------------------------------------ */
 static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
-static int q_events, q_bad;
+static int q_events_a, q_events_b, q_bad; /* ud: the phone's counter */
 
 static void on_quality_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
 {
-    (void)ud, (void)phone, (void)call;
+    (void)phone, (void)call;
     if (strcmp(event, "quality"))
         return;
     pthread_mutex_lock(&q_mu);
-    q_events++;
+    (*(int *)ud)++;
     if (detail[0] != '{' || !strstr(detail, "\"mos\":") || !strstr(detail, "\"packets_received\":"))
         q_bad++;
     pthread_mutex_unlock(&q_mu);
@@ -1497,7 +1748,8 @@ static void test_quality(void)
 {
     tphone *a = tp_start("alice", rtp_lo(0), rtp_hi(0), TP_RECORD, NULL, "jitter_mode", "fixed");
     tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, "quality_interval_ms", "1000");
-    OK(voip_phone_on_call_event(b->phone, on_quality_event, NULL));
+    OK(voip_phone_on_call_event(b->phone, on_quality_event, &q_events_b));
+    OK(voip_phone_on_call_event(a->phone, on_quality_event, &q_events_a));
     uint64_t ca, cb;
     establish(a, b, &ca, &cb);
 
@@ -1519,14 +1771,16 @@ static void test_quality(void)
      * largest adaptive delay (about 4.4 on an idle machine) */
     CHECK(mos && atof(mos + 6) >= 3.5, "clean call with MOS %s", mos ? mos + 6 : "?");
 
-    STEP("hang up: the quality events of B (periodic, and the last one)");
+    STEP("hang up: the quality events of B (periodic, and the last one), of A (the last one only)");
     OK(voip_call_hangup(ca));
     WAIT_STATE(cb, VOIP_CALL_ENDED, 3000);
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 3000);
     t_sleep_ms(200);
     pthread_mutex_lock(&q_mu);
-    int n = q_events, bad = q_bad;
+    int n = q_events_b, na = q_events_a, bad = q_bad;
     pthread_mutex_unlock(&q_mu);
     CHECK(n >= 3 && bad == 0, "B got %d quality events (%d malformed), want >= 3", n, bad);
+    CHECK(na == 1, "A (no quality_interval_ms) got %d quality events, want the final one", na);
     INFO(cb, "quality", q);
     CHECK(strstr(q, "\"jitter_mode\":\"adaptive\""), "B's quality after the end: %s", q);
 
@@ -1538,10 +1792,15 @@ static void test_quality(void)
 
 /* ------------------------------------------------------------------------ */
 
+/* wideband.c: G.722 / Opus calls at 16 and 48 kHz (issue 13). */
+void wideband_test(int rtp_lo0, int rtp_lo1);
+static void test_wideband(void) { wideband_test(rtp_lo(0), rtp_lo(1)); }
+
 static const struct {
     const char *name;
     void (*fn)(void);
 } tests[] = {
+    { "wideband", test_wideband },
     { "answer", test_answer },
     { "audio", test_audio },
     { "audio_u8", test_audio_u8 },
@@ -1561,6 +1820,10 @@ static const struct {
     { "call_control", test_call_control },
     { "tls_rejected", test_tls_rejected },
     { "exposed", test_exposed },
+    { "errors", test_errors },
+    { "events", test_events },
+    { "media", test_media },
+    { "srtp", test_srtp },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
     { "quality", test_quality },               /* call quality (issue 13) */
 };

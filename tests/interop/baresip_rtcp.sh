@@ -24,8 +24,8 @@
 # reports the call, and the capture shows our SR/RR from voip-echo's RTP
 # port to baresip's RTP port and nothing on RTCP ports.
 # Ports (override with env): baresip SIP 5560 (TLS 5561), ctrl 4560,
-#   RTP 21900-21909; voip-dial SIP 5562, RTP 21910-21919; voip-echo SIP 5563,
-#   RTP 21920-21929.
+#   RTP 21950-21959; voip-dial SIP 5562, RTP 21960-21969; voip-echo SIP 5563,
+#   RTP 21970-21979.
 VOIP_TEST_DEADLINE=${VOIP_TEST_DEADLINE:-90}
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 interop_init baresip_rtcp
@@ -34,9 +34,9 @@ find_example voip-dial VOIP_DIAL
 find_example voip-echo VOIP_ECHO
 [ -f /usr/lib/baresip/modules/rtcpsummary.so ] || { log "SKIP  baresip has no rtcpsummary module"; exit 77; }
 
-BS_SIP=${BS_SIP:-5560}; BS_CTRL=${BS_CTRL:-4560}; BS_RTP_LO=${BS_RTP_LO:-21900}; BS_RTP_HI=${BS_RTP_HI:-21909}
-DIAL_SIP=${DIAL_SIP:-5562}; DIAL_RTP_LO=${DIAL_RTP_LO:-21910}; DIAL_RTP_HI=${DIAL_RTP_HI:-21919}
-ECHO_SIP=${ECHO_SIP:-5563}; ECHO_RTP_LO=${ECHO_RTP_LO:-21920}; ECHO_RTP_HI=${ECHO_RTP_HI:-21929}
+BS_SIP=${BS_SIP:-5560}; BS_CTRL=${BS_CTRL:-4560}; BS_RTP_LO=${BS_RTP_LO:-21950}; BS_RTP_HI=${BS_RTP_HI:-21959}
+DIAL_SIP=${DIAL_SIP:-5562}; DIAL_RTP_LO=${DIAL_RTP_LO:-21960}; DIAL_RTP_HI=${DIAL_RTP_HI:-21969}
+ECHO_SIP=${ECHO_SIP:-5563}; ECHO_RTP_LO=${ECHO_RTP_LO:-21970}; ECHO_RTP_HI=${ECHO_RTP_HI:-21979}
 need_free_ports "$DIAL_SIP" "$ECHO_SIP"
 
 # json_field JSON KEY: the value of a top-level key of our quality JSON.

@@ -25,13 +25,15 @@ function usage(msg) {
   if (msg) console.error(`dialer: ${msg}`);
   console.error(
     'usage: dialer.js URI [--bind IP:PORT] [--rtp-ports LOW-HIGH] [--seconds N] [--tone HZ]\n' +
-      '                 [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS]'
+      '                 [--dtmf DIGITS] [--record FILE.wav] [--timeout SECS] [--trace] [--verbose]\n' +
+      '  --trace    print every SIP message sent and received to stderr\n' +
+      '  --verbose  print the library\'s log lines to stderr (twice: debug)'
   );
   process.exit(msg ? 1 : 0);
 }
 
 function parseArgs(argv) {
-  const o = { uri: null, bind: '0.0.0.0:0', rtp: '10000-20000', seconds: 5, tone: 0, dtmf: '', record: null, timeout: 30 };
+  const o = { uri: null, bind: '0.0.0.0:0', rtp: '10000-20000', seconds: 5, tone: 0, dtmf: '', record: null, timeout: 30, trace: false, verbose: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -48,6 +50,8 @@ function parseArgs(argv) {
     else if (a === '--dtmf') o.dtmf = next();
     else if (a === '--record') o.record = next();
     else if (a === '--timeout') o.timeout = num(1, 86400);
+    else if (a === '--trace') o.trace = true;
+    else if (a === '--verbose' || a === '-v') o.verbose++;
     else if (a.startsWith('-')) usage(`unknown argument ${a}`);
     else if (o.uri) usage('more than one URI');
     else o.uri = a;
@@ -58,6 +62,8 @@ function parseArgs(argv) {
   if (!m) usage('--bind must be IP:PORT');
   if (!r) usage('--rtp-ports must be LOW-HIGH');
   o.phone = { bindIp: m[1], bindPort: Number(m[2]), rtpPortLow: Number(r[1]), rtpPortHigh: Number(r[2]), user: 'dialer' };
+  if (o.trace) o.phone.sipTrace = true;
+  if (o.verbose) o.phone.logLevel = o.verbose > 1 ? 'debug' : 'info';
   return o;
 }
 
@@ -119,6 +125,8 @@ async function main() {
   // inviteTimeoutMs: the library gives up on an unanswered call (CANCEL,
   // or abandons the INVITE when the peer never answered at all).
   const phone = new Phone({ ...o.phone, inviteTimeoutMs: o.timeout * 1000 });
+  // --trace, --verbose: the library's log lines (the SIP trace at 'info').
+  phone.on('log', (level, message) => console.error(`dialer: ${level.toUpperCase()} ${message}`));
   await phone.start();
   let status = 0;
   try {

@@ -22,6 +22,7 @@ const END_EVENT_GRACE_MS = 2000;
 const DTMF_CHUNK = 256;
 
 const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats',
+  'media_encryption', 'srtp',
   'quality']; // call quality (issue 13)
 
 function emitSafe(emitter, event, ...args) {
@@ -143,6 +144,17 @@ class Call extends EventEmitter {
     const { rc, value } = readString(this._fn.call_info, this._handle, key);
     if (rc !== OK) throw fromSync(this._fn, rc, `call ${this._id}: info ${key}`);
     return value;
+  }
+
+  /** "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto): voip_call_info "media_encryption". */
+  get mediaEncryption() {
+    return this._infoOr('media_encryption', '');
+  }
+
+  /** SRTP of the call (voip_call_info "srtp"): { suite, replayed, auth_failed }. */
+  srtpStats() {
+    const s = this.info('srtp');
+    return s ? JSON.parse(s) : {};
   }
 
   /** Media counters (voip_call_info "stats") as an object. */
@@ -653,13 +665,52 @@ class Call extends EventEmitter {
     this._released = this._release();
   }
 
+  // ---- media toolkit (issue 12): a call is a port of the phone's bridge ----
+
+  /** Send what this call receives to dst (another Call, a Recorder). */
+  connect(dst) {
+    require('./media').link(this._fn, 'connect', this, dst);
+  }
+
+  /** Stop sending this call's received audio to dst. */
+  disconnect(dst) {
+    require('./media').link(this._fn, 'disconnect', this, dst);
+  }
+
+  /**
+   * Play a WAV file (path or Buffer) into the call; resolves with the end
+   * reason once it has played (the player is then closed).
+   */
+  async play(source, options = {}) {
+    const player = this._phone.player(source, options);
+    try {
+      player.connect(this);
+      return await player.wait();
+    } finally {
+      player.close();
+    }
+  }
+
+  /** Record the call (received audio; stereo: both ways) into a WAV file. */
+  record(path, options = {}) {
+    const rec = this._phone.recorder(path, options);
+    try {
+      this.connect(rec);
+    } catch (err) {
+      rec.close();
+      throw err;
+    }
+    return rec;
+  }
+
   async _release() {
     // Let reads and writes in flight finish on the handle first.
     for (;;) {
       const r = this._readChain;
       const w = this._writeChain;
-      await Promise.all([r, w]);
-      if (r === this._readChain && w === this._writeChain) break;
+      const c = this._collectChain; // collectDtmf (call_drain.js)
+      await Promise.all([r, w, c]);
+      if (r === this._readChain && w === this._writeChain && c === this._collectChain) break;
     }
     this._releaseNow();
   }
@@ -705,5 +756,7 @@ class Call extends EventEmitter {
     return `Call { id: ${this._id}, direction: '${this._direction}', state: '${this.state}', remoteUri: '${this._remoteUri}' }`;
   }
 }
+
+require('./call_drain').install(Call); // drain, flush, collectDtmf (issue 17)
 
 module.exports = { Call, emitSafe, checkTimeout, SLICE_MS };

@@ -22,6 +22,8 @@ const CODE_NAMES = Object.freeze({
   9: 'EENDED',
   10: 'ENOSPACE',
   11: 'EREJECTED',
+  12: 'EIO', // media toolkit: a file cannot be read or written
+  13: 'EFORMAT', // media toolkit: a corrupt or unsupported media file
 });
 const ErrorCode = Object.freeze({
   OK: 0,
@@ -36,6 +38,8 @@ const ErrorCode = Object.freeze({
   EENDED: 9,
   ENOSPACE: 10,
   EREJECTED: 11,
+  EIO: 12,
+  EFORMAT: 13,
 });
 
 // Where the shared library is looked for, in order.
@@ -70,6 +74,10 @@ function declare(lib, koffi) {
   protos.status = koffi.proto('void voip_status_fn(void *user_data, uint64_t phone, int32_t status, const char *reason)');
   protos.request = koffi.proto('void voip_request_fn(void *user_data, uint64_t phone, uint64_t call, const char *method, const char *from_uri, const char *content_type, const char *body)');
   protos.log = koffi.proto('void voip_log_fn(void *user_data, uint64_t phone, int32_t level, const char *message)');
+  // Events (src/events.js).
+  protos.notify = koffi.proto('void voip_notify_fn(void *user_data, uint64_t phone, uint64_t sub, const char *event, const char *state, const char *content_type, const char *body, const char *summary)');
+  protos.subState = koffi.proto('void voip_subscription_state_fn(void *user_data, uint64_t phone, uint64_t sub, const char *state, const char *reason)');
+  protos.incomingSub = koffi.proto('void voip_incoming_subscription_fn(void *user_data, uint64_t phone, uint64_t isub, const char *event, const char *from_uri, const char *to_uri)');
 
   return {
     version: f('const char *voip_version(void)'),
@@ -116,6 +124,41 @@ function declare(lib, koffi) {
     call_release: f('int voip_call_release(uint64_t call)'),
     call_transfer: f('int voip_call_transfer(uint64_t call, const char *uri, int32_t blind, int32_t timeout_ms)'),                // async only
     call_transfer_attended: f('int voip_call_transfer_attended(uint64_t call, uint64_t other, int32_t timeout_ms)'),              // async only
+    // issue 17: waiting for what was queued, flushing, collecting digits
+    call_drain: opt('int voip_call_drain(uint64_t call, uint32_t flags, int32_t timeout_ms)'), // async only
+    call_flush: opt('int voip_call_flush(uint64_t call, uint32_t flags)'),
+    call_collect_dtmf: opt('int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t timeout_ms, int32_t inter_digit_ms, const char *terminators, uint8_t *buf, size_t buflen, _Out_ int32_t *stop_out, _Out_ uint8_t *terminator_out)'), // async only
+
+    // Events (src/events.js).
+    phone_on_notify: opt('int voip_phone_on_notify(uint64_t phone, voip_notify_fn *fn, void *user_data)'),
+    phone_on_subscription_state: opt('int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_state_fn *fn, void *user_data)'),
+    phone_on_subscribe: opt('int voip_phone_on_subscribe(uint64_t phone, const char *packages, voip_incoming_subscription_fn *fn, void *user_data)'),
+    subscription_new: opt('int voip_subscription_new(uint64_t phone, const char *uri, const char *event, const char *accept, _Out_ uint64_t *sub_out)'),
+    subscription_start: opt('int voip_subscription_start(uint64_t sub, int32_t timeout_ms)'), // async only
+    subscription_stop: opt('int voip_subscription_stop(uint64_t sub, int32_t timeout_ms)'), // async only
+    subscription_state: opt('int voip_subscription_state(uint64_t sub, uint8_t *buf, size_t buflen)'),
+    subscription_release: opt('int voip_subscription_release(uint64_t sub)'),
+    subscription_last_error: opt('int voip_subscription_last_error(uint64_t sub, uint8_t *buf, size_t buflen)'),
+    isub_accept: opt('int voip_incoming_subscription_accept(uint64_t isub)'),
+    isub_accept_pending: opt('int voip_incoming_subscription_accept_pending(uint64_t isub)'),
+    isub_reject: opt('int voip_incoming_subscription_reject(uint64_t isub, int32_t status_code)'),
+    isub_notify: opt('int voip_incoming_subscription_notify(uint64_t isub, const char *content_type, const char *body, int32_t timeout_ms)'), // async only
+    isub_end: opt('int voip_incoming_subscription_end(uint64_t isub, const char *reason, int32_t timeout_ms)'), // async only
+    isub_state: opt('int voip_incoming_subscription_state(uint64_t isub, uint8_t *buf, size_t buflen)'),
+    isub_release: opt('int voip_incoming_subscription_release(uint64_t isub)'),
+    phone_set_presence: opt('int voip_phone_set_presence(uint64_t phone, const char *basic, const char *note, const char *activities, int32_t timeout_ms)'), // async only
+    phone_publish: opt('int voip_phone_publish(uint64_t phone, const char *event, const char *content_type, const char *body, int32_t timeout_ms)'), // async only
+    // --- media toolkit (issue 12) ---
+    player_new: opt('int voip_player_new(uint64_t phone, const char *path, uint32_t flags, _Out_ uint64_t *id_out)'),
+    player_new_from_memory: opt('int voip_player_new_from_memory(uint64_t phone, const uint8_t *data, size_t len, uint32_t flags, _Out_ uint64_t *id_out)'),
+    recorder_new: opt('int voip_recorder_new(uint64_t phone, const char *path, uint32_t flags, _Out_ uint64_t *id_out)'),
+    recorder_set_max_duration: opt('int voip_recorder_set_max_duration(uint64_t recorder, uint32_t ms)'),
+    tone_new: opt('int voip_tone_new(uint64_t phone, const char *spec, _Out_ uint64_t *id_out)'),
+    connect: opt('int voip_connect(uint64_t src, uint64_t dst)'),
+    disconnect: opt('int voip_disconnect(uint64_t src, uint64_t dst)'),
+    media_wait: opt('int voip_media_wait(uint64_t id, int32_t timeout_ms)'),
+    media_last_error: opt('int voip_media_last_error(uint64_t id, uint8_t *buf, size_t buflen)'),
+    media_destroy: opt('int voip_media_destroy(uint64_t id)'),
   };
 }
 
@@ -181,6 +224,20 @@ function registerCallbacks(koffi) {
       const t = route(phone);
       if (t) t._onLog(level, message);
     }, 'log'),
+    // Events (src/events.js).
+    notify: reg((ud, phone, sub, event, st, contentType, body, summary) => {
+      const t = route(phone);
+      if (t) t._onNotify(Number(sub), event, st, contentType, body, summary);
+    }, 'notify'),
+    subState: reg((ud, phone, sub, st, reason) => {
+      const t = route(phone);
+      if (t) t._onSubState(Number(sub), st, reason);
+    }, 'subState'),
+    incomingSub: reg((ud, phone, isub, event, from, to) => {
+      const t = route(phone);
+      if (t) t._onIncomingSub(Number(isub), event, from, to);
+      else state.fn.isub_reject(isub, 480);
+    }, 'incomingSub'),
   };
 }
 
@@ -193,7 +250,7 @@ function load() {
   try {
     koffi = require('koffi');
   } catch (err) {
-    loadError = new Error(`libvoip: cannot load koffi (run "npm install" in the libvoip package): ${err.message}`);
+    loadError = new Error(`libvoip: cannot load koffi (run "npm install --omit=dev" in ${require('node:path').join(__dirname, '..')}, or install libvoip with npm install --install-links): ${err.message}`);
     throw loadError;
   }
   const tried = [];

@@ -94,6 +94,7 @@ const OPTION_KEYS = {
   },
   dtmfPayloadType: int('dtmf_payload_type'),
   dtmfMode: str('dtmf_mode'),
+  dtmfDetectInband: bool('dtmf_detect_inband'),
   jitterMs: int('jitter_ms'),
   inviteTimeoutMs: int('invite_timeout_ms'),
   allowTransfer: bool('allow_transfer'),
@@ -129,6 +130,12 @@ const OPTION_KEYS = {
   jitterMinMs: int('jitter_min_ms'),
   jitterMaxMs: int('jitter_max_ms'),
   qualityIntervalMs: int('quality_interval_ms'),
+  // Wideband audio (issue 13: codecs).
+  sampleRate: int('sample_rate'),
+  // Debugging (issue 17).
+  sipTrace: bool('sip_trace'),
+  // Media security (issue 14).
+  mediaEncryption: str('media_encryption'),
 };
 
 // Handled by the binding itself, not set_option.
@@ -190,6 +197,9 @@ function parsePhoneOptions(options) {
 
   let logLevel = null;
   if (options.logLevel !== undefined) logLevel = LOG_LEVELS.indexOf(checkEnum('logLevel', options.logLevel, LOG_LEVELS));
+  // The trace is logged at info level: without a logLevel, sipTrace asks
+  // for 'info' so that the 'log' events carry it.
+  if (options.sipTrace === true && logLevel === null) logLevel = LOG_LEVELS.indexOf('info');
 
   return { set, credentials, logLevel };
 }

@@ -9,6 +9,8 @@ const { VoipError, fromSync, fromAsync } = require('./errors');
 const { CallState, PhoneStatus, phoneStatusName, LOG_LEVELS } = require('./constants');
 const { parsePhoneOptions, checkString, typeName } = require('./options');
 const { Call, emitSafe, checkTimeout } = require('./call');
+const { installEvents, installEventCallbacks } = require('./events');
+const media = require('./media');
 
 const { OK, ErrorCode, readString, callAsync, routes } = native;
 
@@ -46,6 +48,7 @@ class Phone extends EventEmitter {
     if (rc !== OK) throw fromSync(fn, rc, 'voip_phone_new');
     this._id = out[0];
     this._calls = new Map(); // call id -> Call, until released
+    this._media = new Map(); // media id -> Player/Recorder/Tone, until closed
     this._closed = false;
     this._closing = null;
     this._timer = null;
@@ -63,6 +66,7 @@ class Phone extends EventEmitter {
       check(fn.phone_on_status(this._id, cb.status, null), 'on_status');
       check(fn.phone_on_call_event(this._id, cb.event, null), 'on_call_event');
       if (fn.phone_on_request) check(fn.phone_on_request(this._id, cb.request, null), 'on_request');
+      installEventCallbacks(this, check); // src/events.js
       if (parsed.logLevel !== null) check(fn.phone_set_log(this._id, parsed.logLevel, cb.log, null), 'set_log');
       for (const [key, value] of parsed.set) check(fn.phone_set_option(this._id, key, value), `option ${key}`);
       for (const c of parsed.credentials) {
@@ -429,6 +433,30 @@ class Phone extends EventEmitter {
   _onCallEvent(id, name, detail) {
     const call = this._calls.get(id);
     if (call) call._onEvent(name, detail, this._successorOf(call, name, detail));
+    const port = call ? undefined : this._media.get(id);
+    if (port && media.END_EVENTS.has(name)) port._onEnd(detail);
+  }
+
+  // ---- media toolkit (issue 12) ----
+
+  /** A Player of a WAV file (a path or a Buffer); connect it to a call. */
+  player(source, options = {}) {
+    return new media.Player(this, source, options);
+  }
+
+  /** A Recorder writing a WAV file at path: { stereo, maxDurationMs }. */
+  recorder(path, options = {}) {
+    return new media.Recorder(this, path, options);
+  }
+
+  /** A Tone playing spec ("ringback:us", "dtmf:123", "440+480/2000/4000"). */
+  tone(spec) {
+    return new media.Tone(this, spec);
+  }
+
+  /** A Conference of calls: each hears the others. */
+  conference(calls = []) {
+    return new media.Conference(calls);
   }
 
   // The call that took `call` over, for 'transferred' (the call placed for
@@ -511,5 +539,7 @@ function delay(ms) {
     },
   };
 }
+
+installEvents(Phone); // subscribe, mwi, watch, setPresence, publish, serveEvents (src/events.js)
 
 module.exports = { Phone };

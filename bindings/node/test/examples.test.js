@@ -83,6 +83,24 @@ describe('examples/dialer.js with voip-echo', { skip: ECHO ? false : 'voip-echo 
     }
   });
 
+  it('--trace and --verbose print the SIP messages and log lines to stderr', async () => {
+    const D = h.PORTS.debugging;
+    const echo = h.run(ECHO, ['--bind', `127.0.0.1:${D.sip + 3}`, '--rtp-ports', `${D.rtp + 40}-${D.rtp + 49}`]);
+    await h.waitFor(() => /listening on/.test(echo.stderr) || echo.code !== null, 10000, 'voip-echo listening');
+    try {
+      const dialer = h.run(process.execPath, [DIALER, `sip:echo@127.0.0.1:${D.sip + 3}`, '--bind', '127.0.0.1:0',
+        '--rtp-ports', `${D.rtp + 50}-${D.rtp + 59}`, '--seconds', '1', '--trace', '--verbose']);
+      await h.withTimeout(dialer.exited, 20000, 'dialer');
+      assert.equal(dialer.code, 0, dialer.stdout + dialer.stderr);
+      assert.match(dialer.stderr, new RegExp(`^dialer: INFO SIP sent UDP 127\\.0\\.0\\.1:\\d+ -> 127\\.0\\.0\\.1:${D.sip + 3} \\(\\d+ bytes\\)\nINVITE sip:echo@`, 'm'));
+      assert.match(dialer.stderr, /^dialer: INFO SIP received UDP .*\nSIP\/2\.0 200 OK$/m);
+      assert.match(dialer.stderr, /^dialer: INFO phone started/m);
+      assert.doesNotMatch(dialer.stdout, /SIP sent/);
+    } finally {
+      await echo.stop('SIGTERM', 12000);
+    }
+  });
+
   it('exit status: 4 for a bad URI, 3 for no answer', async () => {
     const bad = h.run(process.execPath, [DIALER, 'sip:bad uri', '--bind', '127.0.0.1:0', '--rtp-ports', `${P.rtp + 120}-${P.rtp + 139}`]);
     await h.withTimeout(bad.exited, 10000, 'dialer');

@@ -23,9 +23,13 @@ const PORTS = {
   pkg: { sip: 5480, rtp: 36900 },
   early: { sip: 5490, rtp: 37000 }, // early media and redirects: 37000-37099
   transfer: { sip: 5495, rtp: 37100 }, // three-phone transfers: 37100-37179
-  message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (MESSAGE timeouts)
+  message: { sip: 5500, rtp: 36200 }, // sip: a port nobody binds (ICMP port unreachable); sip + 1: a socket that never answers (MESSAGE timeouts)
   timers: { sip: 5495, rtp: 37400 }, // session timers: 37400-37439
-  quality: { sip: 5505, rtp: 37600 }, // call quality (issue 13): 37600-37639
+  debugging: { sip: 5510, rtp: 37440 }, // SIP trace and error table: 37440-37499
+  events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
+  media: { sip: 5520, rtp: 37600 }, // media toolkit: 37600-37699
+  srtp: { sip: 0, rtp: 37700 }, // media_encryption (issue 14): 37700-37779
+  quality: { sip: 0, rtp: 37800 }, // call quality (issue 13): 37800-37859
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

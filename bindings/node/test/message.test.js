@@ -12,6 +12,8 @@ const h = require('./helpers');
 
 const P = h.PORTS.message;
 const CLOSED = `sip:nobody@127.0.0.1:${P.sip}`;
+// A UDP socket that reads and never answers: no reply and no ICMP error.
+const SILENT = P.sip + 1;
 
 describe('phone.sendMessage', () => {
   let alice;
@@ -77,12 +79,27 @@ describe('phone.sendMessage', () => {
     assert.deepEqual(got, [], 'a refused MESSAGE is not reported');
   });
 
-  it('times out at a closed port with ETIMEOUT, without blocking the event loop', async () => {
+  it('fails at once at a closed port with ENETWORK "port unreachable" (the ICMP error)', async () => {
+    const t0 = Date.now();
+    await assert.rejects(alice.sendMessage(CLOSED, 'anyone?', { timeoutMs: 5000 }), (e) => {
+      assert.ok(e instanceof VoipError, String(e));
+      assert.equal(e.code, 'ENETWORK');
+      assert.match(e.message, new RegExp(`voip_phone_send_message: .*port unreachable: 127\\.0\\.0\\.1:${P.sip} \\(ICMP\\)`));
+      return true;
+    });
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed < 2000, `failed after ${elapsed} ms`);
+  });
+
+  it('times out at a port that never answers with ETIMEOUT, without blocking the event loop', async () => {
+    // The socket reads and drops: no answer, no ICMP error.
+    const silent = require('node:dgram').createSocket('udp4');
+    await new Promise((resolve) => silent.bind(SILENT, '127.0.0.1', resolve));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 50);
     const t0 = Date.now();
     try {
-      await assert.rejects(alice.sendMessage(CLOSED, 'anyone?', { timeoutMs: 1000 }), (e) => {
+      await assert.rejects(alice.sendMessage(`sip:nobody@127.0.0.1:${SILENT}`, 'anyone?', { timeoutMs: 1000 }), (e) => {
         assert.ok(e instanceof VoipError, String(e));
         assert.equal(e.code, 'ETIMEOUT');
         assert.equal(e.errno, ErrorCode.ETIMEOUT);
@@ -91,6 +108,7 @@ describe('phone.sendMessage', () => {
       });
     } finally {
       clearInterval(timer);
+      silent.close();
     }
     const elapsed = Date.now() - t0;
     assert.ok(elapsed >= 900 && elapsed < 5000, `gave up after ${elapsed} ms`);

@@ -41,6 +41,9 @@ describe('call quality', () => {
     inc.on('quality', (q) => { objects.push(q); order.push('quality'); });
     inc.on('event', (name, detail) => { if (name === 'quality') texts.push(detail); });
     inc.on('ended', () => order.push('ended'));
+    const callerOrder = []; // alice: no qualityIntervalMs, the final event only
+    out.on('quality', () => callerOrder.push('quality'));
+    out.on('ended', () => callerOrder.push('ended'));
     await h.withTimeout(inc.answered(), 5000, 'answered');
     await h.withTimeout(new Promise((r) => { const t = setInterval(() => { if (objects.length >= 2) { clearInterval(t); r(); } }, 50); }), 6000, 'two quality events');
 
@@ -60,6 +63,8 @@ describe('call quality', () => {
     assert.deepEqual(JSON.parse(texts[0]), objects[0]);
     assert.deepEqual(order.slice(-2), ['quality', 'ended'], 'the last quality event comes just before the end');
     for (const o of objects) assert.equal(o.jitter_mode, 'adaptive');
+    await h.withTimeout(new Promise((r) => { if (out.ended) r(); else out.once('ended', r); }), 5000, 'caller ended');
+    assert.deepEqual(callerOrder, ['quality', 'ended'], 'every call gets the final quality event');
     // still there after the end
     assert.ok(inc.quality().packets_received > 0);
   });

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""An answering machine: answers every call, plays a greeting tone, then
-records the caller to a WAV file (16-bit mono 8 kHz) until they hang up or
-the time limit is reached.  Digits the caller presses are printed.
+"""An answering machine on libvoip's media toolkit: answers every call,
+plays a greeting (a WAV file at any rate, or a beep), then records the
+caller to a WAV file (16-bit mono 8 kHz) until they hang up or the time
+limit is reached.  Digits the caller presses are printed.
 
     python3 answering_machine.py [--bind 127.0.0.1:5062] [--rtp-ports 34500-34599]
-                                 [--out-dir .] [--max-seconds 60] [--calls N]
+                                 [--greeting hello.wav] [--out-dir .]
+                                 [--max-seconds 60] [--calls N]
 
 Try it with the C dialer from the repository:
 
@@ -17,31 +19,31 @@ SAVED <n> <file> <seconds>.  Stops on Ctrl-C (or after --calls calls).
 from __future__ import annotations
 
 import argparse
-import math
+import logging
 import os
-import struct
+import sys
 import threading
 import wave
 
 from voip import CallState, InvalidStateError, VoIPCall, VoIPPhone, VoIPPhoneParameter
-
-RATE = 8000
-FRAME = 320  # 20 ms of signed 16-bit mono audio at 8 kHz
-
-
-def beep(freq: float = 880.0, seconds: float = 0.5, amp: int = 8000) -> bytes:
-    n = int(RATE * seconds)
-    return struct.pack("<%dh" % n, *(int(amp * math.sin(2 * math.pi * freq * i / RATE)) for i in range(n)))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bind", default="127.0.0.1:5062", help="SIP address IP:PORT")
     ap.add_argument("--rtp-ports", default="34500-34599", help="RTP port range LOW-HIGH")
+    ap.add_argument("--greeting", default="", help="greeting WAV file (default: a 0.5 s beep)")
     ap.add_argument("--out-dir", default=".", help="where the WAV files go")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="longest recording")
     ap.add_argument("--calls", type=int, default=0, help="exit after this many calls (0 = never)")
+    ap.add_argument("--trace", action="store_true", help="log every SIP message to stderr")
+    ap.add_argument("-v", "--verbose", action="count", default=0,
+                    help="log the library's lines to stderr (twice: debug)")
     args = ap.parse_args()
+    if args.trace or args.verbose:
+        # libvoip's log lines (the SIP trace at INFO) go to the "voip" logger.
+        logging.basicConfig(stream=sys.stderr, format="%(name)s %(levelname)s %(message)s",
+                            level=logging.DEBUG if args.verbose > 1 else logging.INFO)
     ip, port = args.bind.rsplit(":", 1)
     low, high = (int(x) for x in args.rtp_ports.split("-"))
     os.makedirs(args.out_dir, exist_ok=True)
@@ -60,28 +62,29 @@ def main() -> None:
                 n = counter
             self.n = n
             path = os.path.join(args.out_dir, f"message-{n}.wav")
-            frames = 0
             try:
                 self.answer()
                 print(f"CALL {n} ANSWERED {self.remote_uri}", flush=True)
-                self.write_audio(beep())          # the greeting: a 0.5 s beep
-                self.read_audio(FRAME * 25)       # what the caller says during it is dropped
-                with wave.open(path, "wb") as w:
-                    w.setnchannels(1)
-                    w.setsampwidth(2)
-                    w.setframerate(RATE)
-                    while frames < args.max_seconds * 50:
-                        data = self.read_audio(FRAME)  # paced: 20 ms every 20 ms
-                        if not data:
-                            break                      # the caller hung up
-                        w.writeframes(data)
-                        frames += 1
+                # The greeting: a WAV file played into the call, or a beep.
+                greeting = self.play(args.greeting) if args.greeting else self.phone.tone("once:880/500")
+                with greeting:
+                    greeting.connect(self)
+                    greeting.wait(timeout=120)
+                # The message: the caller's audio into a WAV file, for at
+                # most --max-seconds, or until the caller hangs up.
+                with self.record(path, max_duration=args.max_seconds) as rec:
+                    while not rec.wait(timeout=0.1) and self.state == CallState.ANSWERED:
+                        pass
                 if self.state == CallState.ANSWERED:
                     self.hangup()                      # time limit reached
             except InvalidStateError:
                 pass  # the call ended at an awkward moment
             finally:
-                print(f"SAVED {n} {path} {frames / 50:.2f}", flush=True)
+                seconds = 0.0
+                if os.path.exists(path):
+                    with wave.open(path, "rb") as w:
+                        seconds = w.getnframes() / w.getframerate()
+                print(f"SAVED {n} {path} {seconds:.2f}", flush=True)
                 finished.release()
 
         def dtmf_callback(self, code: str) -> None:
@@ -89,7 +92,7 @@ def main() -> None:
 
     params = VoIPPhoneParameter(
         bind_ip=ip, bind_port=int(port), rtp_port_low=low, rtp_port_high=high,
-        user="machine", call_class=Machine,
+        user="machine", call_class=Machine, sip_trace=args.trace or None,
     )
     with VoIPPhone(params) as phone:
         print(f"READY {phone.uri}", flush=True)

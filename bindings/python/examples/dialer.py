@@ -18,6 +18,7 @@ status: 0 answered and ended cleanly, 2 rejected, 3 not answered.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import struct
 import sys
@@ -49,6 +50,14 @@ def strongest(samples: list[int]) -> tuple[float, float]:
     return float(max(range(100, 3900, 10), key=power)), rms
 
 
+def setup_logging(trace: bool, verbose: int) -> None:
+    """--trace and --verbose: libvoip's log lines (the SIP trace at INFO)
+    go to the "voip" logger; print them to stderr."""
+    if trace or verbose:
+        logging.basicConfig(stream=sys.stderr, format="%(name)s %(levelname)s %(message)s",
+                            level=logging.DEBUG if verbose > 1 else logging.INFO)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("uri")
@@ -58,12 +67,16 @@ def main() -> int:
     ap.add_argument("--dtmf", default="123#")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--timeout", type=float, default=15.0, help="give up when not answered")
+    ap.add_argument("--trace", action="store_true", help="log every SIP message to stderr")
+    ap.add_argument("-v", "--verbose", action="count", default=0,
+                    help="log the library's lines to stderr (twice: debug)")
     args = ap.parse_args()
+    setup_logging(args.trace, args.verbose)
     ip, port = args.bind.rsplit(":", 1)
     low, high = (int(x) for x in args.rtp_ports.split("-"))
 
     params = VoIPPhoneParameter(bind_ip=ip, bind_port=int(port), rtp_port_low=low,
-                                rtp_port_high=high, user="dialer")
+                                rtp_port_high=high, user="dialer", sip_trace=args.trace or None)
     with VoIPPhone(params) as phone:
         with phone.call(args.uri) as call:
             state = call.wait(CallState.ANSWERED, timeout=args.timeout)

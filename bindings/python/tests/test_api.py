@@ -165,7 +165,7 @@ def test_dtmf_mode_named_option() -> None:
     with pytest.raises(InvalidArgumentError) as ei:
         VoIPPhone(VoIPPhoneParameter(bind_ip="127.0.0.1", bind_port=0, dtmf_mode="sipinfo"))
     assert ei.value.code == 2
-    assert 'dtmf_mode="sipinfo": want "auto", "rfc4733" or "info"' in str(ei.value)
+    assert 'dtmf_mode="sipinfo": want "auto", "rfc4733", "info" or "inband"' in str(ei.value)
     with pytest.raises(TypeError):
         VoIPPhone(VoIPPhoneParameter(dtmf_mode=1))  # type: ignore[arg-type]
 

@@ -133,3 +133,24 @@ def test_answering_machine_example_with_voip_dial(tmp_path: Path, voip_dial_bin:
         frames = w.readframes(w.getnframes())
     assert len(frames) >= 2 * 8000  # at least 1 s recorded
     assert_tone(s16_samples(frames), 440)
+
+
+def test_dialer_example_trace_and_verbose(echo: tuple[Proc, int]) -> None:
+    # issue 17: --trace prints every SIP message through Python logging to
+    # stderr; --verbose the library's other lines; stdout is unchanged.
+    proc, port = echo
+    low, high = next_rtp_range()
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "dialer.py"), f"sip:echo@127.0.0.1:{port}",
+         "--rtp-ports", f"{low}-{high}", "--dtmf", "", "--seconds", "1", "--trace", "--verbose"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(
+        r"^voip\.libvoip INFO phone \d+: SIP sent UDP 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:%d \(\d+ bytes\)\n"
+        r"INVITE sip:echo@127\.0\.0\.1:%d SIP/2\.0$" % (port, port),
+        out.stderr, re.M,
+    ), out.stderr
+    assert re.search(r"^voip\.libvoip INFO phone \d+: SIP received UDP .*\nSIP/2\.0 200 OK$", out.stderr, re.M)
+    assert re.search(r"^voip\.libvoip INFO phone \d+: phone started", out.stderr, re.M)
+    assert "SIP sent" not in out.stdout and "CALL ANSWERED" in out.stdout

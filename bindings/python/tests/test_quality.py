@@ -47,7 +47,9 @@ def test_quality_dict_and_events(make_phone: PhoneFactory) -> None:
     callee = make_phone(call_callback=Answerer(callee_side), quality_interval_ms=1000,
                         quality_callback=on_quality, call_event_callback=on_event,
                         call_class=QualityCall)
-    caller = make_phone(jitter_mode="fixed", plc=False)
+    caller_events: List[str] = []
+    caller = make_phone(jitter_mode="fixed", plc=False,
+                        call_event_callback=lambda c, name, detail: caller_events.append(name))
     call = caller.call(uri_of(callee, "q"))
     assert call.wait(timeout=5) == CallState.ANSWERED
     call.write_audio(tone_s16(440, 2500))
@@ -60,6 +62,9 @@ def test_quality_dict_and_events(make_phone: PhoneFactory) -> None:
     assert 3.5 <= q["mos"] <= 4.5  # no loss: the delay alone (about 4.4 when idle)
     call.hangup()
     wait_until(lambda: len(events) >= 3, 5)
+    # no quality_interval_ms: the caller gets the final event only
+    wait_until(lambda: "quality" in caller_events, 5)
+    assert caller_events.count("quality") == 1, caller_events
     with lock:
         # periodic events, then the final one; the same through the call's
         # hook, and as JSON text through call_event_callback

@@ -1,7 +1,9 @@
 // Type-checked by `tsc --noEmit -p test/types` (run_tests.sh): the README's
 // API, used as an application would.  Never run.
 import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStream, version, setMemoryLimit } from 'libvoip';
+import { Player, Recorder, Tone, Conference } from 'libvoip';
 import type { PhoneOptions, PendingCall, SendMessageOptions, IncomingRequest } from 'libvoip';
+import type { DtmfCollection } from 'libvoip'; // issue 17
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 
@@ -39,10 +41,18 @@ const options: PhoneOptions = {
   tcpMessageTimeoutMs: 10000,
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
+  sipTrace: true,
   acceptAnyUser: false,
   userAgent: '',
   logLevel: 'info',
+  // Wideband audio (issue 13: codecs).
+  sampleRate: 16000,
 };
+const wideband: PhoneOptions = { codecs: ['opus', 'G722', 'PCMU'], sampleRate: 48000 };
+// @ts-expect-error 44100 Hz is not an application rate libvoip takes
+const badRate: PhoneOptions = { sampleRate: 44100 };
+void wideband;
+void badRate;
 const previousLimit: number = setMemoryLimit(256);
 
 async function main(): Promise<void> {
@@ -90,6 +100,13 @@ async function main(): Promise<void> {
   const m: number = await call.writeAudioAsync(new Int16Array(160));
   call.sendDtmf('12#');
   const digits: string = call.getDtmf();
+  // issue 17: drain, flush, collectDtmf
+  const drained: boolean = await call.drain({ dtmf: true, timeout: 5000 });
+  call.flush({ sendAudio: true, receivedDtmf: true });
+  const pin: DtmfCollection = await call.collectDtmf({ maxDigits: 4, timeout: 15000, interDigitTimeout: 5000, terminators: '#' });
+  if (pin.reason === 'terminator') console.log(pin.digits, pin.terminator, drained);
+  // @ts-expect-error: no such stop reason
+  if (pin.reason === 'hangup') console.log(pin.digits);
   const stream: CallAudioStream = call.audioStream({ frameBytes: 640 });
   await pipeline(stream, createWriteStream('/tmp/call.raw'));
   const { reason, code } = await call.waitEnded();
@@ -105,14 +122,20 @@ async function main(): Promise<void> {
   new Phone({ rel100: 'required' });
   // @ts-expect-error: rel100 is off/supported/required
   new Phone({ rel100: 'always' });
+  new Phone({ mediaEncryption: 'mandatory' });
+  // @ts-expect-error: media_encryption is off/optional/mandatory
+  new Phone({ mediaEncryption: 'sdes' });
+  const enc: 'none' | 'sdes' | '' = call.mediaEncryption;
+  const srtp: { suite: string; replayed: number; auth_failed: number } = call.srtpStats();
+  console.log(enc, srtp.suite);
   call.cancel();
   await phone.stop();
   await phone.close();
 
   // @ts-expect-error: transport is one of udp/tcp/tls
   new Phone({ transport: 'sctp' });
-  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info
-  new Phone({ dtmfMode: 'inband' });
+  // @ts-expect-error: dtmfMode is one of auto/rfc4733/info/inband
+  new Phone({ dtmfMode: 'tones' });
   // @ts-expect-error: unknown event of a call
   call.on('nonsense', () => {});
   // @ts-expect-error: states are strings of CallState
@@ -144,3 +167,47 @@ async function qualityUsage(c: Call): Promise<number | null> {
   return q.rtt_ms === null ? q.mos : q.rtt_ms + q.jitter_buffer_ms;
 }
 void qualityUsage;
+// Events (subscriptions, presence, MWI, busy lamps).
+async function events(phone: Phone): Promise<void> {
+  const sub = await phone.subscribe('sip:bob@pbx', 'presence', { accept: 'application/pidf+xml', timeoutMs: 3000 });
+  sub.on('notify', (n) => console.log(n.event, n.state, n.summary.basic, n.summary.note));
+  sub.on('state', (state: string, reason: string) => console.log(state, reason));
+  const mwi = await phone.mwi('sip:*97@pbx');
+  const waiting: boolean | undefined = mwi.counts.waiting;
+  const lamp = await phone.watch('sip:201@pbx');
+  const l: string = lamp.lamp;
+  await phone.setPresence('open', { note: 'here', activities: ['busy'] });
+  await phone.publish('presence', 'application/pidf+xml', null);
+  phone.serveEvents(['presence', 'dialog'], (s) => {
+    if (s.event === 'dialog') s.accept();
+    else s.reject(603);
+  });
+  phone.on('notify', (s, n) => console.log(s === null ? 'unsolicited' : s.uri, n.summary.new));
+  await sub.waitFor((n) => n.summary.basic === 'open', 1000);
+  await sub.stop();
+  console.log(waiting, l);
+}
+void events;
+// ---- media toolkit (issue 12) ----
+async function mediaUsage(phone: Phone, call: Call): Promise<void> {
+  const reason: string = await call.play('greeting.wav', { loop: false });
+  const player: Player = phone.player(Buffer.alloc(0), { loop: true });
+  player.connect(call);
+  player.on('end', (r: string) => void r);
+  const rec: Recorder = call.record('message.wav', { stereo: true, maxDurationMs: 30000 });
+  rec.setMaxDuration(1000);
+  const tone: Tone = phone.tone('ringback:us');
+  tone.connect(call);
+  const conf: Conference = phone.conference([call]);
+  conf.add(call);
+  conf.close();
+  call.connect(rec);
+  call.disconnect(rec);
+  const done: string = await rec.wait();
+  const r2: string | null = tone.endReason;
+  void [reason, done, r2, ErrorCode.EFORMAT, ErrorCode.EIO];
+  tone.close();
+  const p = new Phone({ dtmfMode: 'inband', dtmfDetectInband: true });
+  void p;
+}
+void mediaUsage;

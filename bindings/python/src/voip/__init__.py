@@ -19,14 +19,25 @@ from .errors import (
     InvalidArgumentError,
     InvalidRangeError,
     InvalidStateError,
+    MediaFileError,
+    MediaFormatError,
     NoPortsAvailableError,
     VoIPError,
     from_code,
 )
+from .media import Conference, MediaPort, Player, Recorder, Tone
 from .phone import VoIPPhone, VoIPPhoneParameter
+from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
+from .types import DTMFCollection  # issue 17
 
 __version__ = "0.1.0"
+
+#: pyVoIP's ``pyVoIP.DEBUG``: set ``voip.DEBUG = True`` before creating or
+#: starting a phone to log everything at DEBUG level, every SIP message
+#: included (the ``sip_trace`` option), through the ``voip`` logger, printed
+#: to stderr when no logging handler would show it.
+DEBUG: bool = False
 
 #: Path of the libvoip shared library that was loaded.
 LIBRARY_PATH: str = _lib.path
@@ -72,8 +83,24 @@ __all__ = [
     "NoPortsAvailableError",
     "InvalidAccountInfoError",
     "InvalidArgumentError",
+    # --- media toolkit (issue 12) ---
+    "MediaFileError",
+    "MediaFormatError",
+    "MediaPort",
+    "Player",
+    "Recorder",
+    "Tone",
+    "Conference",
     "LIBRARY_PATH",
     "library_version",
     "set_memory_limit",
     "__version__",
+    "DEBUG",
+    # Events (events.py)
+    "Subscription",
+    "MWI",
+    "Watch",
+    "IncomingSubscription",
+    "Notification",
+    "DTMFCollection",  # issue 17
 ]

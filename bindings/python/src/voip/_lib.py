@@ -44,6 +44,11 @@ ENETWORK = 8
 EENDED = 9
 ENOSPACE = 10
 EREJECTED = 11
+# --- media toolkit (issue 12) ---
+EIO = 12
+EFORMAT = 13
+PLAYER_LOOP = 1
+RECORDER_STEREO = 1
 
 # Log levels (VOIP_LOG_*).
 LOG_DEBUG = 0
@@ -63,6 +68,14 @@ REQUEST_FN = CFUNCTYPE(
 )
 CALL_EVENT_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p)
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
+# Events (voip.h "Events"; events.py).
+NOTIFY_FN = CFUNCTYPE(
+    None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p
+)
+SUBSCRIPTION_STATE_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p)
+INCOMING_SUBSCRIPTION_FN = CFUNCTYPE(
+    None, c_void_p, c_uint64, c_uint64, c_char_p, c_char_p, c_char_p
+)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLED_PATH = os.path.join(_HERE, "libvoip.so.0")
@@ -112,7 +125,44 @@ _REQUIRED: dict[str, tuple[Any, list[Any]]] = {
     "voip_call_release": (c_int, [c_uint64]),
     "voip_call_transfer": (c_int, [c_uint64, c_char_p, c_int32, c_int32]),
     "voip_call_transfer_attended": (c_int, [c_uint64, c_uint64, c_int32]),
+    # Events (events.py).
+    "voip_phone_on_notify": (c_int, [c_uint64, NOTIFY_FN, c_void_p]),
+    "voip_phone_on_subscription_state": (c_int, [c_uint64, SUBSCRIPTION_STATE_FN, c_void_p]),
+    "voip_phone_on_subscribe": (c_int, [c_uint64, c_char_p, INCOMING_SUBSCRIPTION_FN, c_void_p]),
+    "voip_subscription_new": (
+        c_int, [c_uint64, c_char_p, c_char_p, c_char_p, POINTER(c_uint64)]
+    ),
+    "voip_subscription_start": (c_int, [c_uint64, c_int32]),
+    "voip_subscription_stop": (c_int, [c_uint64, c_int32]),
+    "voip_subscription_state": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_subscription_release": (c_int, [c_uint64]),
+    "voip_subscription_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_incoming_subscription_accept": (c_int, [c_uint64]),
+    "voip_incoming_subscription_accept_pending": (c_int, [c_uint64]),
+    "voip_incoming_subscription_reject": (c_int, [c_uint64, c_int32]),
+    "voip_incoming_subscription_notify": (c_int, [c_uint64, c_char_p, c_char_p, c_int32]),
+    "voip_incoming_subscription_end": (c_int, [c_uint64, c_char_p, c_int32]),
+    "voip_incoming_subscription_state": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_incoming_subscription_release": (c_int, [c_uint64]),
+    "voip_phone_set_presence": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
+    "voip_phone_publish": (c_int, [c_uint64, c_char_p, c_char_p, c_char_p, c_int32]),
+    # issue 17: waiting for what was queued, flushing, collecting digits
+    "voip_call_drain": (c_int, [c_uint64, c_uint32, c_int32]),
+    "voip_call_flush": (c_int, [c_uint64, c_uint32]),
+    "voip_call_collect_dtmf": (
+        c_int,
+        [c_uint64, c_int32, c_int32, c_int32, c_char_p, c_char_p, c_size_t,
+         POINTER(c_int32), POINTER(ctypes.c_char)],
+    ),
 }
+
+# voip.h's VOIP_DRAIN_*, VOIP_FLUSH_* and VOIP_COLLECT_* (test_header checks them).
+DRAIN_DTMF = 1
+DRAIN_AUDIO = 2
+FLUSH_SEND_AUDIO = 1
+FLUSH_RECEIVED_AUDIO = 2
+FLUSH_RECEIVED_DTMF = 4
+COLLECT_STOPS = {1: "max_digits", 2: "terminator", 3: "timeout", 4: "inter_digit_timeout", 5: "ended"}
 
 # Declared in voip.h but possibly missing from a given build.
 _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
@@ -128,6 +178,20 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
     "voip_phone_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_call_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_set_memory_limit": (c_int, [c_int64, POINTER(c_int64)]),
+    # --- media toolkit (issue 12) ---
+    "voip_player_new": (c_int, [c_uint64, c_char_p, c_uint32, POINTER(c_uint64)]),
+    "voip_player_new_from_memory": (
+        c_int,
+        [c_uint64, c_char_p, c_size_t, c_uint32, POINTER(c_uint64)],
+    ),
+    "voip_recorder_new": (c_int, [c_uint64, c_char_p, c_uint32, POINTER(c_uint64)]),
+    "voip_recorder_set_max_duration": (c_int, [c_uint64, c_uint32]),
+    "voip_tone_new": (c_int, [c_uint64, c_char_p, POINTER(c_uint64)]),
+    "voip_connect": (c_int, [c_uint64, c_uint64]),
+    "voip_disconnect": (c_int, [c_uint64, c_uint64]),
+    "voip_media_wait": (c_int, [c_uint64, c_int32]),
+    "voip_media_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
+    "voip_media_destroy": (c_int, [c_uint64]),
 }
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import warnings
 import weakref
 from ctypes import byref, c_int32, c_size_t
 from types import TracebackType
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Type, Union
 
 from . import _lib
 from .errors import InvalidArgumentError, InvalidStateError, VoIPError, from_code
-from .types import CallRequest, CallState
+from .types import CallRequest, CallState, DTMFCollection
 
 if TYPE_CHECKING:  # pragma: no cover
     from .phone import VoIPPhone
@@ -22,6 +23,21 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["VoIPCall"]
 
 log = logging.getLogger("voip")
+
+# Bytes far from 128 (the unsigned 8-bit zero): outside 0x40..0xC0.
+_FAR_FROM_U8_ZERO = bytes(range(0x40)) + bytes(range(0xC1, 0x100))
+
+
+def _looks_u8(raw: bytes) -> bool:
+    """Whether s16le data is more likely unsigned 8-bit audio: 95% of its
+    first 4000 bytes within 64 of 128.  In 16-bit audio every sample would
+    then be beyond +-16384 with its low byte bunched too, which speech and
+    tones never are; 8-bit audio up to half scale always is."""
+    head = raw[:4000]
+    if len(head) < 160:
+        return False
+    near = len(head.translate(None, _FAR_FROM_U8_ZERO))
+    return near >= 0.95 * len(head)
 
 # Blocking C calls are made in slices of this many milliseconds so that the
 # calling thread comes back to Python regularly (Ctrl-C, signal handlers).
@@ -75,10 +91,11 @@ class VoIPCall:
         self.phone = phone
         self.request = request
         self._handle = int(handle)
-        self._initial_state = CallState(callstate)
+        self._initial_state = callstate if isinstance(callstate, CallState) else CallState.from_code(callstate)
         self._released = False
         self._close_lock = threading.Lock()
         self._u8 = phone.audio_format == "u8"
+        self._u8_warned = False
         self._registry = phone.call_registry
         self._successor: Optional["VoIPCall"] = None
         self._finalizer = weakref.finalize(self, _release_handle, self._handle)
@@ -111,8 +128,8 @@ class VoIPCall:
 
     def quality_callback(self, quality: Dict[str, Any]) -> None:
         """Called with the call's quality (the dict of :meth:`quality`) for
-        each "quality" event (option ``quality_interval_ms``: periodic, and
-        once just before ENDED), on the library's callback thread (return
+        each "quality" event (once just before ENDED on every call that had
+        media; periodic too with option ``quality_interval_ms``), on the library's callback thread (return
         quickly); the event also reaches :meth:`event_callback` with the
         JSON text.  Not in pyVoIP."""
 
@@ -171,13 +188,13 @@ class VoIPCall:
             return CallState.ENDED
         if rc != _lib.OK:
             self._raise(rc)
-        return CallState(s.value)
+        return CallState.from_code(s.value)
 
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
         "remote_rtp", "end_reason", "end_code", "stats", "quality", "hold", "remote_sdp",
-        "session_expires"."""
+        "session_expires", "media_encryption", "srtp"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
         self._check(rc)
@@ -217,6 +234,18 @@ class VoIPCall:
         except ValueError:
             return 0
 
+    @property
+    def media_encryption(self) -> str:
+        """"none" (plain RTP) or "sdes" (SRTP keyed by a=crypto), as last
+        negotiated (voip_call_info "media_encryption")."""
+        return self.info("media_encryption")
+
+    def srtp_stats(self) -> Dict[str, Any]:
+        """SRTP of the call (voip_call_info "srtp"): suite ("" when plain),
+        replayed and auth_failed (packets dropped as replays or forgeries)."""
+        data = json.loads(self.info("srtp") or "{}")
+        return dict(data) if isinstance(data, dict) else {}
+
     def stats(self) -> Dict[str, Any]:
         """Media counters as a dict (packets_sent, packets_received,
         packets_lost, late, dtmf_sent, dtmf_received, dtmf_info_sent,
@@ -251,7 +280,7 @@ class VoIPCall:
             wanted = states
         mask = 0
         for s in wanted:
-            mask |= 1 << int(CallState(s))
+            mask |= 1 << (s.code if isinstance(s, CallState) else CallState.from_code(s).code)
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
         out = c_int32()
         while True:
@@ -261,14 +290,14 @@ class VoIPCall:
                 ms = int(max(0.0, min(_SLICE_MS / 1000, deadline - time.monotonic())) * 1000)
             rc = _lib.lib.voip_call_wait(self._h(), mask, ms, byref(out))
             if rc == _lib.OK:
-                return CallState(out.value)
+                return CallState.from_code(out.value)
             if rc != _lib.ETIMEOUT:
                 if rc == _lib.ENOTFOUND:
                     self._released = True
                     return CallState.ENDED
                 self._raise(rc)
             if deadline is not None and time.monotonic() >= deadline:
-                return CallState(out.value)
+                return CallState.from_code(out.value)
 
     # ------------------------------------------------------------------
     # Actions
@@ -447,6 +476,77 @@ class VoIPCall:
         self._check(_lib.lib.voip_call_send_dtmf(self._h(), d, ms))
 
     # ------------------------------------------------------------------
+    # Waiting for what was queued, flushing, collecting digits (issue 17;
+    # not in pyVoIP)
+    # ------------------------------------------------------------------
+    def drain(self, dtmf: bool = True, audio: bool = True, timeout: Optional[float] = None) -> bool:
+        """Wait until the digits (*dtmf*) and audio (*audio*) queued so far
+        have been sent, e.g. ``send_dtmf("123#")``, ``drain()``, ``hangup()``:
+        the peer gets every digit.  Returns True once they have (at once
+        when nothing is queued), False when *timeout* seconds (None: no
+        limit) passed first.  Raises InvalidStateError when the call ended
+        first, InvalidArgumentError (the library's) when both flags are
+        False.  Blocks the calling thread (the GIL is released)."""
+        flags = (_lib.DRAIN_DTMF if dtmf else 0) | (_lib.DRAIN_AUDIO if audio else 0)
+        rc = _lib.lib.voip_call_drain(self._h(), flags, _ms(timeout))
+        if rc == _lib.ETIMEOUT:
+            return False
+        if rc == _lib.EENDED:
+            raise InvalidStateError(f"call {self._handle} ended before its queued media was sent", rc)
+        self._check(rc)
+        return True
+
+    def flush(self, *, send_audio: bool = False, received_audio: bool = False,
+              received_dtmf: bool = False) -> None:
+        """Drop queued media at once: *send_audio* the audio written but not
+        yet sent (barge-in: silence follows), *received_audio* the received
+        audio not yet read (the next read returns what arrives from then on),
+        *received_dtmf* the received digits not yet taken (keys typed ahead
+        of a prompt).  The library refuses a call naming none
+        (InvalidArgumentError)."""
+        flags = (
+            (_lib.FLUSH_SEND_AUDIO if send_audio else 0)
+            | (_lib.FLUSH_RECEIVED_AUDIO if received_audio else 0)
+            | (_lib.FLUSH_RECEIVED_DTMF if received_dtmf else 0)
+        )
+        self._check(_lib.lib.voip_call_flush(self._h(), flags))
+
+    def collect_dtmf(
+        self,
+        max_digits: int = 0,
+        timeout: Optional[float] = None,
+        inter_digit_timeout: Optional[float] = None,
+        terminators: str = "",
+    ) -> DTMFCollection:
+        """Collect received digits until the first of: *max_digits* digits
+        (0: no limit but 1024), a key of *terminators* (e.g. "#"; not part
+        of the digits), *timeout* seconds in all (None: none; 0: only the
+        digits already queued), *inter_digit_timeout* seconds after a digit
+        with no next one (None: none), or the end of the call.  Takes the
+        digits from the queue :meth:`get_dtmf` reads (keys pressed earlier
+        count; ``flush(received_dtmf=True)`` drops them).  Returns a
+        :class:`DTMFCollection` (digits, reason, terminator).  The library
+        checks the values (InvalidArgumentError).  Blocks the calling thread
+        (the GIL is released); with no stop condition but the call's end it
+        waits for that."""
+        limit = _lib.int32(max_digits, "max_digits")
+        term = _lib.encode(terminators, "terminators")
+        inter = 0 if inter_digit_timeout is None else max(1, _ms(inter_digit_timeout))
+        room = 1025 if limit <= 0 else min(limit, 1024) + 1
+        buf = ctypes.create_string_buffer(room)
+        stop = c_int32()
+        pressed = ctypes.c_char()
+        rc = _lib.lib.voip_call_collect_dtmf(
+            self._h(), limit, _ms(timeout), inter, term, buf, room, byref(stop), byref(pressed)
+        )
+        self._check(rc)
+        return DTMFCollection(
+            buf.value.decode("ascii", errors="replace"),
+            _lib.COLLECT_STOPS.get(stop.value, str(stop.value)),
+            pressed.value.decode("ascii", errors="replace") if pressed.value != b"\x00" else "",
+        )
+
+    # ------------------------------------------------------------------
     # Audio
     # ------------------------------------------------------------------
     def read_audio(self, length: int = 160, blocking: bool = True) -> bytes:
@@ -523,6 +623,16 @@ class VoIPCall:
         total = len(raw)
         if not self._u8:
             total -= total % 2  # a trailing odd byte of s16le is dropped
+            if not self._u8_warned and _looks_u8(raw):
+                self._u8_warned = True
+                warnings.warn(
+                    "write_audio: this data looks like unsigned 8-bit audio (pyVoIP's "
+                    "format) but the phone's audio_format is 's16le', so it plays as "
+                    "full-scale noise; set VoIPPhoneParameter(audio_format='u8') or "
+                    "write 16-bit little-endian samples",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         done = 0
         n = c_size_t()
         while done < total:
@@ -534,6 +644,43 @@ class VoIPCall:
                 self._raise(rc)
 
     # pyVoIP 1.x names (deprecated there too).
+    # ------------------------------------------------------------------
+    # Media toolkit (issue 12): a call is a port of the phone's bridge
+    # ------------------------------------------------------------------
+    def connect(self, dst: Any) -> None:
+        """Send what this call receives to *dst* (another call, a recorder)."""
+        from . import media
+
+        media.connect(self, dst)
+
+    def disconnect(self, dst: Any) -> None:
+        """Stop sending this call's received audio to *dst*."""
+        from . import media
+
+        media.disconnect(self, dst)
+
+    def play(self, source: Any, loop: bool = False) -> Any:
+        """Play a WAV file (path or bytes) into the call; returns the
+        :class:`voip.media.Player` (``.wait()`` until it has played)."""
+        player = self.phone.player(source, loop)
+        try:
+            player.connect(self)
+        except BaseException:
+            player.close()
+            raise
+        return player
+
+    def record(self, path: Any, stereo: bool = False, max_duration: Optional[float] = None) -> Any:
+        """Record the call (received audio; *stereo*: both directions) into
+        a WAV file; returns the :class:`voip.media.Recorder`."""
+        rec = self.phone.recorder(path, stereo, max_duration)
+        try:
+            self.connect(rec)
+        except BaseException:
+            rec.close()
+            raise
+        return rec
+
     def readAudio(self, length: int = 160, blocking: bool = True) -> bytes:
         return self.read_audio(length, blocking)
 

@@ -15,6 +15,8 @@ exception                       raised for
 :class:`InvalidAccountInfoError`  ``VOIP_EREJECTED`` (the registrar refused us)
                                 and inconsistent account settings
 :class:`InvalidArgumentError`   ``VOIP_EINVAL`` (also a :class:`ValueError`)
+:class:`MediaFileError`         ``VOIP_EIO``: a media file cannot be read or written
+:class:`MediaFormatError`       ``VOIP_EFORMAT``: a corrupt or unsupported media file
 :class:`VoIPError`              every other code (network, timeout, ...)
 ==============================  =========================================
 """
@@ -32,50 +34,78 @@ __all__ = [
     "NoPortsAvailableError",
     "InvalidAccountInfoError",
     "InvalidArgumentError",
+    "MediaFileError",
+    "MediaFormatError",
 ]
 
 
 class VoIPError(Exception):
-    """A failure reported by libvoip.
+    """A failure reported by libvoip, or found by the binding.
 
-    ``code`` is the C result code (``VOIP_E*``, 0 when the error was found in
-    Python before calling the library), ``name`` its short English name
-    (``voip_strerror``) and ``message`` the library's message.
+    ``code`` is the C result code (``VOIP_E*``) and ``name`` its short
+    English name (``voip_strerror``, e.g. "invalid argument"); an error the
+    binding finds itself, before calling the library, carries the code of
+    its class (``InvalidArgumentError``: ``VOIP_EINVAL``, ...), so ``code``
+    and ``name`` are never empty.  ``message`` is the library's (or the
+    binding's) message.
     """
 
-    def __init__(self, message: str, code: int = 0) -> None:
+    #: The code of an error of this class raised without one.
+    default_code: int = _lib.ERROR
+
+    def __init__(self, message: str, code: Optional[int] = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.default_code if not code else code
         self.message = message
 
     @property
     def name(self) -> str:
-        return _lib.strerror(self.code) if self.code else ""
+        return _lib.strerror(self.code)
 
 
 class InvalidStateError(VoIPError):
     """The action is not allowed in the call's (or phone's) current state,
     or the call has ended and its handle was released."""
 
+    default_code = _lib.ESTATE
+
 
 class InvalidRangeError(VoIPError):
     """The RTP port range is invalid (``rtp_port_low > rtp_port_high``)."""
 
+    default_code = _lib.ERANGE
+
 
 class NoPortsAvailableError(VoIPError):
     """No RTP port of the configured range is free."""
+
+    default_code = _lib.ENOPORTS
 
 
 class InvalidAccountInfoError(VoIPError):
     """The registrar refused the registration (e.g. 403), or the account
     settings are inconsistent."""
 
+    default_code = _lib.EREJECTED
+
 
 class InvalidArgumentError(VoIPError, ValueError):
     """A bad argument: an unknown option, a bad URI, an invalid digit..."""
 
+    default_code = _lib.EINVAL
+
+
+class MediaFileError(VoIPError):
+    """A player's or recorder's file cannot be opened, read or written."""
+
+
+class MediaFormatError(VoIPError):
+    """A WAV file is corrupt, truncated or in a format libvoip does not play."""
+
 
 _BY_CODE: dict[int, type[VoIPError]] = {
+    _lib.EIO: MediaFileError,
+    _lib.EFORMAT: MediaFormatError,
     _lib.ESTATE: InvalidStateError,
     _lib.EENDED: InvalidStateError,
     _lib.ENOTFOUND: InvalidStateError,

@@ -5,17 +5,20 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import sys
+import os
 import threading
 import weakref
 from ctypes import byref, c_int32, c_uint64
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union, overload
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union, overload
 
-from . import _lib
+from . import _lib, media
 from ._registry import CallRegistry
 from .call import VoIPCall
 from .credentials import CredentialsManager
+from .events import PhoneEvents
 from .errors import (
     InvalidAccountInfoError,
     InvalidStateError,
@@ -29,6 +32,24 @@ __all__ = ["VoIPPhoneParameter", "VoIPPhone"]
 
 log = logging.getLogger("voip")
 liblog = logging.getLogger("voip.libvoip")
+
+
+def _debug() -> bool:
+    """``voip.DEBUG``, pyVoIP's ``pyVoIP.DEBUG``: read when a phone is
+    created or started."""
+    return bool(getattr(sys.modules.get("voip"), "DEBUG", False))
+
+
+def _debug_logging() -> None:
+    """What ``voip.DEBUG = True`` does to logging, as pyVoIP's prints do:
+    the ``voip`` logger passes DEBUG records (unless a level was set on
+    it), and prints them to stderr when no handler would show them."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.DEBUG)
+    if not log.hasHandlers():
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        log.addHandler(h)
 
 # Which phone's callback (C phone handle) this thread is running, if any.
 _tls = threading.local()
@@ -126,8 +147,12 @@ class VoIPPhoneParameter:
     codecs: Optional[Union[str, Sequence[str]]] = None
     dtmf_payload_type: Optional[int] = None
     dtmf_mode: Optional[str] = None
-    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086) or
-    "auto" (libvoip's default: RFC 4733 when negotiated, else INFO)."""
+    """How send_dtmf sends: "rfc4733", "info" (SIP INFO, RFC 6086),
+    "inband" (tones in the audio) or "auto" (libvoip's default: RFC 4733
+    when negotiated, else INFO)."""
+    dtmf_detect_inband: Optional[bool] = None
+    """True detects DTMF tones in received audio and reports them like RFC
+    4733 digits (option dtmf_detect_inband), for peers that send none."""
     jitter_ms: Optional[int] = None
     invite_timeout_ms: Optional[int] = None
     allow_transfer: Optional[bool] = None
@@ -170,9 +195,28 @@ class VoIPPhoneParameter:
     jitter_min_ms: Optional[int] = None
     jitter_max_ms: Optional[int] = None
     quality_interval_ms: Optional[int] = None
-    """Post a "quality" event this often (and once at hangup); 0 = none."""
+    """Post a "quality" event this often; 0 (default) = only the one at
+    hangup, which every call with media gets."""
     quality_callback: Optional[QualityCallback] = None
     """Called with (call, quality dict) for each "quality" event."""
+    # ---- wideband audio (issue 13: codecs) ----
+    sample_rate: Optional[int] = None
+    """The application's audio rate in Hz: 8000 (libvoip's default), 16000
+    or 48000.  A 20 ms frame is rate/50 samples; libvoip resamples to the
+    codec's rate.  Use with codecs such as ["opus", "G722", "PCMU"] for
+    wideband ("HD") audio."""
+    # Debugging (issue 17).
+    sip_trace: Optional[bool] = None
+    """True logs every SIP message sent and received (option sip_trace) to
+    the ``voip.libvoip`` logger at INFO, secrets masked; ``voip.DEBUG``
+    turns it on for every phone."""
+    # Media security (issue 14; voip.h "media_encryption").
+    media_encryption: Optional[str] = None
+    """SRTP with SDES keys: "off" (libvoip's default: plain RTP; an
+    RTP/SAVP offer is answered 488), "optional" (a=crypto offered, plain or
+    SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488,
+    our call to it ends with end_code 488).  ``call.media_encryption``
+    says what a call got."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -186,7 +230,7 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100", "jitter_mode"):
+                     "dtmf_mode", "rel100", "media_encryption", "jitter_mode"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -194,8 +238,9 @@ class VoIPPhoneParameter:
             raise TypeError("bind_ip must be a str")
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
-        for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS + _QUALITY_INT_KEYS:
+        for name in (("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
+                      "register_expires", "sample_rate") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS
+                     + _QUALITY_INT_KEYS):
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -204,11 +249,11 @@ class VoIPPhoneParameter:
             raise TypeError("audio_format must be a str")
         if self.user_agent is not None and not isinstance(self.user_agent, str):
             raise TypeError("user_agent must be a str or None")
-        if self.accept_any_user is not None and not isinstance(self.accept_any_user, bool):
-            raise TypeError("accept_any_user must be a bool or None")
-        for name in _QUALITY_BOOL_KEYS:
+        for name in ("accept_any_user", "sip_trace") + _QUALITY_BOOL_KEYS:
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool or None")
+        if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
+            raise TypeError("dtmf_detect_inband must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -227,7 +272,7 @@ class VoIPPhoneParameter:
         if self.server:
             if not self.user:
                 raise InvalidAccountInfoError(
-                    "a phone that registers (server set) needs a user"
+                    "a phone that registers (server set) needs a user", _lib.EINVAL
                 )
 
     def to_options(self) -> List[Tuple[str, str]]:
@@ -254,6 +299,8 @@ class VoIPPhoneParameter:
         if self.codecs is not None:
             codecs = self.codecs if isinstance(self.codecs, str) else ",".join(self.codecs)
             o.append(("codecs", codecs))
+        if self.sample_rate is not None:
+            o.append(("sample_rate", str(int(self.sample_rate))))
         for key in ("dtmf_payload_type", "jitter_ms", "invite_timeout_ms") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS:
             v = getattr(self, key)
             if v is not None:
@@ -262,8 +309,12 @@ class VoIPPhoneParameter:
             o.append(("allow_transfer", "1" if self.allow_transfer else "0"))
         if self.dtmf_mode is not None:
             o.append(("dtmf_mode", self.dtmf_mode))
+        if self.dtmf_detect_inband is not None:
+            o.append(("dtmf_detect_inband", "1" if self.dtmf_detect_inband else "0"))
         if self.rel100 is not None:
             o.append(("rel100", self.rel100))
+        if self.media_encryption is not None:
+            o.append(("media_encryption", self.media_encryption))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
@@ -306,6 +357,8 @@ class VoIPPhoneParameter:
         for key in _QUALITY_INT_KEYS:
             if getattr(self, key) is not None:
                 o.append((key, str(int(getattr(self, key)))))
+        if self.sip_trace is not None or _debug():
+            o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
@@ -365,7 +418,7 @@ def _legacy_parameters(
     )
 
 
-class VoIPPhone:
+class VoIPPhone(PhoneEvents):
     """A phone: pyVoIP 2's VoIPPhone over libvoip.
 
     ``VoIPPhone(VoIPPhoneParameter(...))``, or ``VoIPPhone(**fields)`` as a
@@ -410,6 +463,8 @@ class VoIPPhone:
         self.voip_phone_parameter = p  # pyVoIP's attribute name
         self.call_class: Type[VoIPCall] = p.call_class or VoIPCall
         self.audio_format = p.audio_format
+        self.sample_rate = p.sample_rate or 8000
+        """The application's audio rate in Hz (option sample_rate)."""
 
         self._lock = threading.RLock()
         self._handle: Optional[int] = None
@@ -489,7 +544,8 @@ class VoIPPhone:
             }.get(level, logging.ERROR)
             liblog.log(lvl, "phone %d: %s", ph, _lib.text(msg))
 
-        self._cfuncs = (
+        self._media_ports: Dict[int, "weakref.ReferenceType[media.MediaPort]"] = {}
+        self._cfuncs: Tuple[Any, ...] = (
             _lib.INCOMING_CALL_FN(on_incoming),
             _lib.CALL_STATE_FN(on_state),
             _lib.DTMF_FN(on_dtmf),
@@ -498,6 +554,8 @@ class VoIPPhone:
             _lib.LOG_FN(on_log),
             _lib.CALL_EVENT_FN(on_event),
         )
+        self._events_init()  # events.py: its callbacks live as long as these
+        self._cfuncs += self._event_cfuncs
         self._new_handle()
 
     # ------------------------------------------------------------------
@@ -535,7 +593,7 @@ class VoIPPhone:
                     ),
                     "add credentials",
                 )
-            inc, st, dt, stat, req, lg, ev = self._cfuncs
+            inc, st, dt, stat, req, lg, ev = self._cfuncs[:7]
             check(_lib.lib.voip_phone_on_incoming_call(h, inc, None))
             check(_lib.lib.voip_phone_on_call_state(h, st, None))
             check(_lib.lib.voip_phone_on_dtmf(h, dt, None))
@@ -544,6 +602,9 @@ class VoIPPhone:
             on_req = _lib.optional("voip_phone_on_request")
             if self.params.request_callback is not None and on_req is not None:
                 check(on_req(h, req, None))
+            if _debug():
+                _debug_logging()
+            self._install_events(h)  # events.py
             level = liblog.getEffectiveLevel()
             if level <= logging.ERROR:
                 c_level = (
@@ -645,14 +706,18 @@ class VoIPPhone:
         if rc == _lib.ENOTFOUND:
             return PhoneStatus.INACTIVE
         check(rc)
-        return PhoneStatus(s.value)
+        return PhoneStatus.from_code(s.value)
 
     def start(self) -> None:
         """Bind the sockets and start serving (and register, with a server).
         Blocks until ready (with a server: until the first registration is
         answered).  On failure the phone is stopped (as in pyVoIP) and the
         error raised: InvalidAccountInfoError when the registrar refused us,
-        InvalidRangeError, NoPortsAvailableError, VoIPError (network...)."""
+        InvalidRangeError, NoPortsAvailableError, VoIPError (network...);
+        ``status_reason`` keeps the cause.  A registrar that did not answer
+        (VoIPError, code VOIP_ETIMEOUT, "...; retrying") leaves the phone
+        running and retrying, as in C and Node: it becomes REGISTERED by
+        itself once the registrar answers; ``stop()`` ends it."""
         if self._handle is None and not self._stopped.is_set():
             # A stop() from a callback may still be destroying the old phone.
             self._stopped.wait(10)
@@ -672,8 +737,16 @@ class VoIPPhone:
             self._status_reason = self.get_option("status_reason")
         except VoIPError:
             pass
+        if rc == _lib.ETIMEOUT:
+            # The registrar did not answer (or was unreachable): as in C
+            # and Node, the phone keeps running and retrying, FAILED with
+            # the cause as its status reason until the registrar answers
+            # (then REGISTERED by itself).  stop() ends it.
+            raise err
+        reason = self._status_reason
         self.stop()
         self._failed = True
+        self._status_reason = reason  # the cause, not stop()'s "stopped"
         raise err
 
     def stop(self) -> None:
@@ -778,6 +851,33 @@ class VoIPPhone:
         """The calls that have not ended."""
         return self.call_registry.live()
 
+    # ------------------------------------------------------------------
+    # Media toolkit (issue 12): players, recorders, tones, conferences
+    # ------------------------------------------------------------------
+    def player(
+        self, source: Union[str, "os.PathLike[str]", bytes], loop: bool = False
+    ) -> "media.Player":
+        """A :class:`voip.media.Player` of a WAV file (a path, or the file's
+        bytes); connect it to a call to play it."""
+        return media.Player(self, source, loop)
+
+    def recorder(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        stereo: bool = False,
+        max_duration: Optional[float] = None,
+    ) -> "media.Recorder":
+        """A :class:`voip.media.Recorder` writing *path*; connect calls to it."""
+        return media.Recorder(self, path, stereo, max_duration)
+
+    def tone(self, spec: str) -> "media.Tone":
+        """A :class:`voip.media.Tone` playing *spec* ("ringback:us", ...)."""
+        return media.Tone(self, spec)
+
+    def conference(self, calls: Iterable[VoIPCall] = ()) -> "media.Conference":
+        """A :class:`voip.media.Conference` of *calls*: each hears the others."""
+        return media.Conference(calls)
+
     def __enter__(self) -> "VoIPPhone":
         if self.get_status() not in (PhoneStatus.REGISTERED, PhoneStatus.REGISTERING):
             self.start()
@@ -845,7 +945,7 @@ class VoIPPhone:
                 pass
 
     def _on_state(self, ch: int, state: int, reason: str) -> None:
-        st = CallState(state)
+        st = CallState.from_code(state)
         if st == CallState.ENDED:
             call = self.call_registry.mark_ended(ch)
         else:
@@ -867,6 +967,10 @@ class VoIPPhone:
     def _on_call_event(self, ch: int, name: str, detail: str) -> None:
         call = self.call_registry.get(ch)
         if call is None:
+            ref = self._media_ports.get(ch)
+            port = ref() if ref is not None else None
+            if port is not None and name in media.END_EVENTS:
+                port._on_end(detail)
             return
         if name in ("transferred", "replaced"):
             self._adopt_successor(call, name, detail)
@@ -918,7 +1022,7 @@ class VoIPPhone:
 
     def _on_status(self, status: int, reason: str) -> None:
         self._status_reason = reason
-        log.debug("phone status %s (%s)", PhoneStatus(status).name, reason)
+        log.debug("phone status %s (%s)", PhoneStatus.from_code(status).name, reason)
 
     def _on_request(
         self, ch: int, method: str, from_uri: str, ctype: str, body: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 __all__ = [
     "CallState",
@@ -13,37 +13,68 @@ __all__ = [
     "CallRequest",
     "PhoneRequest",
     "KEY_PASSWORD",
+    "DTMFCollection",
 ]
 
 
-class CallState(enum.IntEnum):
-    """A call's state (pyVoIP 2's CallState; values are libvoip's codes)."""
+class _CodedEnum(enum.Enum):
+    """An enum printed and compared as pyVoIP's: string values,
+    ``str(CallState.ENDED) == "CallState.ENDED"``, equal only to its own
+    members.  ``code`` is libvoip's C value (``VOIP_CALL_*``,
+    ``VOIP_STATUS_*``), which is the member's position."""
 
-    DIALING = 0
+    @property
+    def code(self) -> int:
+        """libvoip's C code of this member."""
+        return list(type(self)).index(self)
+
+    def __int__(self) -> int:
+        return self.code
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+class CallState(_CodedEnum):
+    """A call's state (pyVoIP 2's CallState, string-valued like pyVoIP's;
+    ``code`` is libvoip's ``VOIP_CALL_*`` value)."""
+
+    DIALING = "DIALING"
     """Outgoing: INVITE sent, no answer yet.  ``cancel()`` is allowed."""
-    RINGING = 1
+    RINGING = "RINGING"
     """Incoming: waiting for ``answer()`` or ``deny()``."""
-    PROGRESS = 2
+    PROGRESS = "PROGRESS"
     """Outgoing: the callee rings (180) or sent early media (183)."""
-    ANSWERED = 3
+    ANSWERED = "ANSWERED"
     """The call is up and audio flows.  ``hangup()`` is allowed."""
-    CANCELING = 4
+    CANCELING = "CANCELING"
     """Outgoing: CANCEL sent, waiting for the callee to confirm."""
-    ENDED = 5
+    ENDED = "ENDED"
     """The call is over."""
 
     # pyVoIP's documentation spells it ANSWRED; keep ported code working.
-    ANSWRED = 3
+    ANSWRED = "ANSWERED"
+
+    @classmethod
+    def from_code(cls, code: int) -> "CallState":
+        """The member whose libvoip code is *code*."""
+        return list(cls)[code]
 
 
-class PhoneStatus(enum.IntEnum):
-    """A phone's status (pyVoIP's PhoneStatus)."""
+class PhoneStatus(_CodedEnum):
+    """A phone's status (pyVoIP's PhoneStatus, string-valued like
+    pyVoIP's; ``code`` is libvoip's ``VOIP_STATUS_*`` value)."""
 
-    INACTIVE = 0
-    REGISTERING = 1
-    REGISTERED = 2
-    DEREGISTERING = 3
-    FAILED = 4
+    INACTIVE = "INACTIVE"
+    REGISTERING = "REGISTERING"
+    REGISTERED = "REGISTERED"
+    DEREGISTERING = "DEREGISTERING"
+    FAILED = "FAILED"
+
+    @classmethod
+    def from_code(cls, code: int) -> "PhoneStatus":
+        """The member whose libvoip code is *code*."""
+        return list(cls)[code]
 
 
 class TransportMode(enum.Enum):
@@ -87,3 +118,17 @@ class PhoneRequest:
     content_type: str
     body: str
     call: Optional[object] = None
+
+
+# --- issue 17: collect_dtmf's result ---------------------------------------
+class DTMFCollection(NamedTuple):
+    """What :meth:`VoIPCall.collect_dtmf` gathered: ``digits, reason,
+    terminator = call.collect_dtmf(...)``.  Not in pyVoIP."""
+
+    digits: str
+    """The digits, oldest first, without the terminator."""
+    reason: str
+    """Why it stopped: "max_digits", "terminator", "timeout",
+    "inter_digit_timeout" or "ended"."""
+    terminator: str
+    """The terminator pressed ("" unless reason is "terminator")."""
