@@ -237,6 +237,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		s.inband.keys = make([]byte, 0, 4)
 	}
 	s.initSocket()
+	s.plc.SetRate(cfg.SampleRate)
 	s.initRTCP([2]uint64{binary.BigEndian.Uint64(b[10:18]), binary.BigEndian.Uint64(b[18:26])})
 	return s, nil
 }
