@@ -390,7 +390,9 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     port + 1 (a pair of the rtp_port range
  *                                     when one is free, announced with
  *                                     a=rtcp), to the peer's a=rtcp or RTP
- *                                     port + 1, or muxed; "0" = none
+ *                                     port + 1, or muxed; SRTCP (RFC 3711)
+ *                                     when the call has SRTP
+ *                                     (media_encryption); "0" = none
  *   "rtcp_mux"            "1"         offer and accept rtcp-mux (RFC 5761:
  *                                     RTCP on the RTP port) (needs "rtcp")
  *   "plc"                 "1"         conceal a lost packet (G.711 Appendix

@@ -84,8 +84,8 @@ type rtcpState struct {
 	cfg   RTCPConfig
 	rng   rand.PCG
 	left  int // ticks until the next report
-	buf   [rtcpMaxSize]byte
-	bye   [rtcpMaxSize]byte // the last report, built by Close
+	buf   [rtcpMaxSize + ProtectOverhead]byte
+	bye   [rtcpMaxSize + ProtectOverhead]byte // the last report, built by Close
 	block rtcp.ReceptionReport
 	fd    int // the RTCP socket in the shared receiver; -1 when not
 	stats RTCPStats
@@ -143,16 +143,16 @@ func (s *Stream) rtcpTick() {
 	}
 	r.left = rtcpTicks(rtcpInterval(r.cfg.MinInterval, false, r.uniform()))
 	s.mu.Lock()
-	n, to := s.buildRTCPLocked(r.buf[:], time.Now(), false)
+	pkt, to := s.sealRTCPLocked(r.buf[:], false)
 	s.mu.Unlock()
-	if n == 0 {
+	if pkt == nil {
 		return
 	}
 	var err error
 	if r.cfg.Conn != nil && !r.cfg.Mux {
-		_, err = r.cfg.Conn.WriteToUDPAddrPort(r.buf[:n], to)
+		_, err = r.cfg.Conn.WriteToUDPAddrPort(pkt, to)
 	} else {
-		err = s.send(r.buf[:n], to)
+		err = s.send(pkt, to)
 	}
 	if err == nil {
 		s.mu.Lock()
@@ -175,6 +175,22 @@ func (s *Stream) rtcpRemoteLocked() netip.AddrPort {
 	return netip.AddrPort{}
 }
 
+// sealRTCPLocked builds our report (with a BYE when bye) into b, sealed
+// as SRTCP when the stream has a Protector (srtp_stream.go), and returns
+// the packet and its destination; nil when there is nowhere to send or it
+// could not be sealed (it is never sent in clear then).
+func (s *Stream) sealRTCPLocked(b []byte, bye bool) ([]byte, netip.AddrPort) {
+	n, to := s.buildRTCPLocked(b[:len(b)-ProtectOverhead], time.Now(), bye)
+	if n == 0 {
+		return nil, to
+	}
+	pkt, ok := s.protectRTCPLocked(b[:n])
+	if !ok {
+		return nil, to
+	}
+	return pkt, to
+}
+
 // buildRTCPLocked writes our report (with a BYE when bye) into b and
 // returns its length and destination; 0 when there is nowhere to send.
 func (s *Stream) buildRTCPLocked(b []byte, now time.Time, bye bool) (int, netip.AddrPort) {
@@ -187,8 +203,9 @@ func (s *Stream) buildRTCPLocked(b []byte, now time.Time, bye bool) (int, netip.
 		ssrc:   s.ssrc,
 		sender: s.cfg.Send && s.packetsSent.Load() > 0,
 		ntp:    NTPTime(now),
-		// The packet of this tick carried ts - one frame.
-		rtpTS:   s.ts - SamplesPerFrame,
+		// The packet of this tick carried ts - one frame, at the
+		// codec's RTP clock.
+		rtpTS:   s.ts - s.clockStep(),
 		packets: uint32(s.packetsSent.Load()),
 		octets:  uint32(s.octetsSent.Load()),
 		cname:   r.cfg.CNAME,
@@ -274,16 +291,16 @@ func (s *Stream) sendBye() {
 		return
 	}
 	s.mu.Lock()
-	n, to := s.buildRTCPLocked(r.bye[:], time.Now(), true)
+	pkt, to := s.sealRTCPLocked(r.bye[:], true)
 	s.mu.Unlock()
-	if n == 0 {
+	if pkt == nil {
 		return
 	}
 	conn := s.conn
 	if r.cfg.Conn != nil && !r.cfg.Mux {
 		conn = r.cfg.Conn
 	}
-	if _, err := conn.WriteToUDPAddrPort(r.bye[:n], to); err == nil {
+	if _, err := conn.WriteToUDPAddrPort(pkt, to); err == nil {
 		s.mu.Lock()
 		r.stats.Sent++
 		s.mu.Unlock()

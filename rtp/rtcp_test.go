@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"encoding/binary"
 	"net"
 	"testing"
 	"time"
@@ -89,14 +90,20 @@ func TestRTCPInterval(t *testing.T) {
 // every ~200 ms, muxed or on their own sockets.
 func rtcpPair(t *testing.T, mux bool) (a, b *Stream) {
 	t.Helper()
+	return rtcpPairWith(t, mux, nil, nil)
+}
+
+// rtcpPairWith is rtcpPair with a's and b's Protectors (nil: plain).
+func rtcpPairWith(t *testing.T, mux bool, pa, pb Protector) (a, b *Stream) {
+	t.Helper()
 	ca, cb := stListen(t), stListen(t)
 	var ra, rb *net.UDPConn
 	if !mux {
 		ra, rb = stListen(t), stListen(t)
 	}
-	mk := func(conn, rconn *net.UDPConn, peer, peerRTCP *net.UDPConn, cname string) *Stream {
+	mk := func(conn, rconn *net.UDPConn, peer, peerRTCP *net.UDPConn, cname string, p Protector) *Stream {
 		cfg := stConfig()
-		cfg.Conn, cfg.Remote = conn, stAddr(peer)
+		cfg.Conn, cfg.Remote, cfg.Protector = conn, stAddr(peer), p
 		cfg.RTCP = RTCPConfig{Enabled: true, Mux: mux, CNAME: cname, MinInterval: 200 * time.Millisecond}
 		if !mux {
 			cfg.RTCP.Conn, cfg.RTCP.Remote = rconn, stAddr(peerRTCP)
@@ -107,8 +114,8 @@ func rtcpPair(t *testing.T, mux bool) (a, b *Stream) {
 		}
 		return s
 	}
-	a = mk(ca, ra, cb, rb, "a@test")
-	b = mk(cb, rb, ca, ra, "b@test")
+	a = mk(ca, ra, cb, rb, "a@test", pa)
+	b = mk(cb, rb, ca, ra, "b@test", pb)
 	p := NewPacer(0)
 	p.Start()
 	a.Start(p)
@@ -150,15 +157,19 @@ func TestRTCPBetweenStreams(t *testing.T) {
 	}
 }
 
-// The report, built and sent by the pacer's tick, allocates nothing.
+// The report, built (sealed as SRTCP on an SRTP stream) and sent by the
+// pacer's tick, allocates nothing.
 func TestRTCPTickZeroAlloc(t *testing.T) {
-	a, _ := rtcpPair(t, true)
-	a.pacer.Remove(a) // ticked by hand below
-	if n := testing.AllocsPerRun(50, func() {
-		a.rtcp.left = 1
-		a.rtcpTick()
-	}); n != 0 {
-		t.Errorf("%v allocations per report, want 0", n)
+	ours, theirs := srtpPair(t, "AES_CM_128_HMAC_SHA1_80", 30)
+	for _, p := range [][2]Protector{{nil, nil}, {ours, theirs}} {
+		a, _ := rtcpPairWith(t, true, p[0], p[1])
+		a.pacer.Remove(a) // ticked by hand below
+		if n := testing.AllocsPerRun(50, func() {
+			a.rtcp.left = 1
+			a.rtcpTick()
+		}); n != 0 {
+			t.Errorf("SRTP %v: %v allocations per report, want 0", p[0] != nil, n)
+		}
 	}
 }
 
@@ -213,6 +224,56 @@ func TestRTCPRoundTrip(t *testing.T) {
 		st := s.rtcp.stats
 		if st.HaveRTT != tc.haveRTT || (tc.haveRTT && (st.RTT-tc.want).Abs() > time.Millisecond) {
 			t.Errorf("%s: RTT %v (have %v), want %v (have %v)", tc.name, st.RTT, st.HaveRTT, tc.want, tc.haveRTT)
+		}
+	}
+}
+
+// An SR's RTP timestamp is at the codec's RTP clock: the last packet's
+// timestamp, one 20 ms step (160 at 8 kHz, 960 for Opus) behind the next.
+func TestRTCPSenderReportClock(t *testing.T) {
+	for _, c := range []*Codec{PCMU, G722, Opus} {
+		cfg := stConfig()
+		cfg.Codec, cfg.PayloadType, cfg.SampleRate = c, c.PayloadType, 48000
+		cfg.RTCP = RTCPConfig{Enabled: true, Mux: true, CNAME: "clock@test"}
+		s, peer := stNew(t, cfg)
+		s.tick()
+		buf := make([]byte, 1500)
+		_ = peer.SetReadDeadline(time.Now().Add(stWait))
+		n, _, err := peer.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := binary.BigEndian.Uint32(buf[4:8]) // the RTP packet's timestamp
+		s.mu.Lock()
+		n, _ = s.buildRTCPLocked(buf, time.Now(), false)
+		s.mu.Unlock()
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sr, ok := pkts[0].(*rtcp.SenderReport)
+		if !ok {
+			t.Fatalf("%s: first packet %T, want an SR", c.Name, pkts[0])
+		}
+		if sr.RTPTime != sent || s.ts-sr.RTPTime != uint32(c.ClockSamples()) {
+			t.Errorf("%s: SR RTP time %d, last packet %d, next %d; want the last, %d behind", c.Name, sr.RTPTime, sent, s.ts, c.ClockSamples())
+		}
+	}
+}
+
+// RTCP between two SRTP streams goes through the SRTCP seam: each side
+// gets the round trip and the other's report, nothing fails to open.
+func TestRTCPOverSRTP(t *testing.T) {
+	for _, mux := range []bool{true, false} {
+		ours, theirs := srtpPair(t, "AES_CM_128_HMAC_SHA1_80", 30)
+		a, b := rtcpPairWith(t, mux, ours, theirs)
+		stWaitFor(t, "RTT on both sides", func() bool {
+			return a.RTCPStats().HaveRTT && b.RTCPStats().HaveRTT && a.RTCPStats().HaveRemote && b.RTCPStats().HaveRemote
+		})
+		for _, s := range []*Stream{a, b} {
+			if st := s.SRTPStats(); st.AuthFailed != 0 || st.Replayed != 0 || s.Stats().Malformed != 0 {
+				t.Errorf("mux %v: SRTP drops %+v, malformed %d", mux, st, s.Stats().Malformed)
+			}
 		}
 	}
 }

@@ -49,7 +49,10 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	// our own SSRC.
 	if isRTCP(b) {
 		if s.rtcp.cfg.Enabled {
-			s.receiveRTCP(b, from)
+			// SRTCP opened first (srtp_stream.go); a failure is counted.
+			if b, ok := s.unprotectRTCP(b); ok {
+				s.receiveRTCP(b, from)
+			}
 		} else {
 			s.droppedPT.Add(1)
 		}

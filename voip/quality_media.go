@@ -25,6 +25,10 @@ type QualityConfig struct {
 	JitterMin    time.Duration // adaptive bounds
 	JitterMax    time.Duration //
 	Interval     time.Duration // periodic "quality" call event; 0 = none
+
+	// rtcpMinInterval replaces RFC 3550's 5 s minimum report interval
+	// (0: 5 s); no option sets it, tests in this package shorten it.
+	rtcpMinInterval time.Duration
 }
 
 // parseJitterMode reads jitter_mode.
@@ -161,6 +165,8 @@ func (c *Call) qualityStreamLocked(env callEnv, neg sip.Negotiated, sc *rtp.Stre
 		Mux:     neg.RTCPMux,
 		Remote:  neg.RTCP,
 		CNAME:   env.cfg.User + "@" + c.host,
+
+		MinInterval: q.rtcpMinInterval,
 	}
 	if !neg.RTCPMux && c.rtcpConn != nil {
 		sc.RTCP.Conn, c.rtcpTaken = c.rtcpConn, true
