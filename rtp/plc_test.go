@@ -8,9 +8,6 @@ import (
 	"github.com/libvoip/libvoip/internal/audiotest"
 )
 
-// toneFrames returns n consecutive 20 ms frames of a tone at 8 kHz.
-func toneFrames(n int, hz, amp float64) [][]int16 { return toneFramesAt(8000, n, hz, amp) }
-
 // toneFramesAt returns n consecutive 20 ms frames of a tone at rate Hz.
 func toneFramesAt(rate, n int, hz, amp float64) [][]int16 {
 	var phase float64

@@ -239,13 +239,12 @@ func TestRTCPSenderReportClock(t *testing.T) {
 		s.tick()
 		buf := make([]byte, 1500)
 		_ = peer.SetReadDeadline(time.Now().Add(stWait))
-		n, _, err := peer.ReadFromUDPAddrPort(buf)
-		if err != nil {
+		if _, _, err := peer.ReadFromUDPAddrPort(buf); err != nil {
 			t.Fatal(err)
 		}
 		sent := binary.BigEndian.Uint32(buf[4:8]) // the RTP packet's timestamp
 		s.mu.Lock()
-		n, _ = s.buildRTCPLocked(buf, time.Now(), false)
+		n, _ := s.buildRTCPLocked(buf, time.Now(), false)
 		s.mu.Unlock()
 		pkts, err := rtcp.Unmarshal(buf[:n])
 		if err != nil {
