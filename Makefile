@@ -51,6 +51,7 @@ FUZZ_TARGETS += sip:FuzzParseMessageSummary sip:FuzzParsePIDF sip:FuzzParseDialo
 FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
 # issue 14 (SDES a=crypto)
 FUZZ_TARGETS += sip:FuzzParseCrypto
+FUZZ_TARGETS += sip:FuzzParseICE
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

@@ -468,6 +468,72 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     counted (voip_call_info "srtp").  Over a
  *                                     "transport" other than "tls" the keys
  *                                     cross the network in clear SDP
+ * NAT traversal and IPv6 (issue 14; README "NAT, STUN and IPv6"):
+ *   "stun_server"        ""           STUN server (RFC 8489) as host[:port],
+ *                                     port 3478 by default.  At start (UDP
+ *                                     transport) the phone asks it which
+ *                                     public address its SIP socket is seen
+ *                                     from, and for each call which public
+ *                                     address and port its RTP socket is
+ *                                     seen from; those go into Via, Contact,
+ *                                     c= and m= for peers outside
+ *                                     bind_network (every peer except
+ *                                     loopback ones while bind_network is
+ *                                     0.0.0.0/0), unless remote_hostname is
+ *                                     set.  Start and each call's offer or
+ *                                     answer wait at most 2 s for it; a
+ *                                     server that does not answer leaves
+ *                                     the local addresses, with a warning in
+ *                                     the log.  Works through NATs that keep
+ *                                     one mapping per socket (endpoint-
+ *                                     independent, e.g. Linux masquerade);
+ *                                     through a symmetric NAT (a new port
+ *                                     per destination) the learned address
+ *                                     is wrong for the peer: use a TURN
+ *                                     relay ("turn_server", with "ice").
+ *   "ice"                "0"          "1": offers and answers carry ICE
+ *                                     (RFC 8445/8839: a=ice-ufrag, a=ice-pwd,
+ *                                     a=candidate, no trickle, a=rtcp-mux:
+ *                                     one component) with a host
+ *                                     candidate and, when stun_server
+ *                                     answered, a server-reflexive one; the
+ *                                     connectivity checks and keep-alives
+ *                                     (every 15 s) share the call's RTP port,
+ *                                     and the media follows the selected pair
+ *                                     (voip_call_info "ice").  A peer without
+ *                                     ICE (or answering a=ice-mismatch) gets
+ *                                     plain RTP to its c=/m= address
+ *                                     (info "ice" is then ""); checks that
+ *                                     find no pair leave the media on that
+ *                                     address too.  ICE is negotiated in the
+ *                                     first offer/answer; early media (183)
+ *                                     uses the plain addresses; re-INVITEs
+ *                                     and UPDATEs (hold, session refreshes)
+ *                                     keep the ICE pair once one is
+ *                                     selected.
+ *   "turn_server"        ""           TURN server (RFC 8656, UDP) as
+ *                                     host[:port], port 3478 by default: with
+ *                                     "ice", each call allocates a relay
+ *                                     there and offers it as a relayed
+ *                                     candidate, so that calls work behind
+ *                                     symmetric NATs.  Building an offer or
+ *                                     answer waits at most 3 s for the
+ *                                     allocation; without it the call goes
+ *                                     on with its other candidates.  When
+ *                                     ICE selects the relay, the media goes
+ *                                     through it (info "ice" starts with
+ *                                     "relay", or ends with the peer's
+ *                                     "relay" candidate).
+ *   "turn_user"          ""           TURN username (long-term credentials)
+ *   "turn_password"      ""           TURN password (write-only)
+ *   IPv6: "bind_ip" may be an IPv6 address ("::1") or "::"/"0.0.0.0"
+ *   (wildcards: dual stack, IPv4 and IPv6).  URIs take [v6] literals
+ *   ("sip:bob@[2001:db8::2]:5060").  A call's Via, Contact and c= address
+ *   are of the peer's family: a dual-stack phone answers an offer with
+ *   c=IN IP6 with an IPv6 address and c=IN IP4 with an IPv4 one; a phone
+ *   bound to an address of the other family refuses the offer with 488
+ *   Not Acceptable Here (never a silent call), and voip_phone_call to a
+ *   peer of the other family fails with VOIP_ENETWORK.
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -1046,6 +1112,13 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *                 and auth_failed (packets dropped because their
  *                 authentication failed: forged, damaged or plain RTP on
  *                 an SRTP call) (integers)
+ *   "ice"         (issue 14) the ICE pair the media uses, "<type> <ip:port>
+ *                 -> <type> <ip:port>" (ours, then the peer's; types host,
+ *                 srflx, prflx, relay), e.g. "host 10.0.1.2:10000 -> srflx
+ *                 203.0.113.2:10000"; "checking" until a pair is selected
+ *                 (the pair stays readable after the call ended); "" when
+ *                 the call does not use ICE (option "ice" off, or the
+ *                 peer's SDP has none: plain RTP)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */

@@ -152,7 +152,7 @@ func (s *Stream) rtcpTick() {
 	if r.cfg.Conn != nil && !r.cfg.Mux {
 		_, err = r.cfg.Conn.WriteToUDPAddrPort(pkt, to)
 	} else {
-		err = s.send(pkt, to)
+		err = s.transmit(pkt, to) // through an ICE relay when one is set (ice.go)
 	}
 	if err == nil {
 		s.mu.Lock()
@@ -300,7 +300,13 @@ func (s *Stream) sendBye() {
 	if r.cfg.Conn != nil && !r.cfg.Mux {
 		conn = r.cfg.Conn
 	}
-	if _, err := conn.WriteToUDPAddrPort(pkt, to); err == nil {
+	var err error
+	if w := s.relay.Load(); w != nil && conn == s.conn {
+		err = (*w)(pkt) // muxed through an ICE relay (ice.go)
+	} else {
+		_, err = conn.WriteToUDPAddrPort(pkt, to)
+	}
+	if err == nil {
 		s.mu.Lock()
 		r.stats.Sent++
 		s.mu.Unlock()

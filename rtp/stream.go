@@ -83,6 +83,11 @@ type StreamConfig struct {
 	// Protector, when not nil, seals every packet sent and opens every
 	// packet received (SRTP, srtp.go); nil is plain RTP.
 	Protector Protector
+	// OnSTUN, when set, receives the STUN messages arriving on the
+	// stream's socket (first byte 0-3, RFC 7983): ICE connectivity checks
+	// and keep-alives (ice.go). It is called like OnDTMF, must not block
+	// and must copy b to keep it.
+	OnSTUN func(b []byte, from netip.AddrPort)
 }
 
 // Stats are a stream's media counters.
@@ -118,6 +123,7 @@ type Stream struct {
 	conn  *net.UDPConn
 	ssrc  uint32
 	pacer *Pacer
+	relay atomic.Pointer[RelayWriter] // an ICE relay carries the media (ice.go)
 
 	mu      sync.Mutex
 	remote  netip.AddrPort // where packets go; latches to the peer's source port
@@ -333,7 +339,7 @@ func (s *Stream) tick() {
 		s.cfg.OnInactive()
 	}
 	for i := 0; sending && i < nout; i++ {
-		if err := s.send(out[i], remote); err == nil {
+		if err := s.transmit(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
 			s.octetsSent.Add(uint64(len(out[i]) - headerSize))
 		}

@@ -42,6 +42,10 @@ func (s *Stream) receiveLoop(conn *net.UDPConn) {
 // the goroutine that reads the socket (the shared receiver or receiveLoop),
 // never by two goroutines at once.
 func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
+	if len(b) > 0 && b[0] < 4 && s.cfg.OnSTUN != nil {
+		s.cfg.OnSTUN(b, from) // ICE (ice.go)
+		return
+	}
 	// RTCP (RFC 5761 §4: packet types 192-223 where RTP has its marker
 	// and payload type): read when the stream does RTCP (rtcp.go), never a
 	// reason to latch onto its source. A peer's RTCP sent to our RTP port

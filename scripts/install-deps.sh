@@ -8,7 +8,8 @@
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
 #                  baresip-core, kamailio (+ presence and tls modules), valgrind,
-#                  tshark, sox, multimon-ng, python3(-venv), tmux
+#                  tshark, sox, multimon-ng, python3(-venv), tmux,
+#                  nftables, coturn (NAT tests)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -63,6 +64,9 @@ TEST_PKGS=(
   "iproute2:ss"
   "procps:ps"
   "tmux:tmux"           # issue 17: the interactive `voip` CLI test (tests/cli)
+  # NAT tests (issue 14, tests/nat): nft masquerading, coturn as STUN server
+  "nftables:"           # /usr/sbin
+  "coturn:turnserver"
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")

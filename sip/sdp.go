@@ -321,7 +321,8 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 //
 // Errors: ErrMalformed for input that is not SDP, ErrNoAudio when no audio
 // stream can be accepted, ErrNoCommonCodec when the accepted stream has no
-// codec in common with l; other errors report an invalid l.
+// codec in common with l, ErrAddressFamily when the offered address is
+// IPv6 and l.IP IPv4 or the reverse; other errors report an invalid l.
 func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error) {
 	if err := l.validate(); err != nil {
 		return nil, Negotiated{}, err
@@ -350,6 +351,9 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 	remote, err := remoteAddr(off, md)
 	if err != nil {
 		return nil, Negotiated{}, err
+	}
+	if !sameFamily(l.IP, remote.Addr()) {
+		return nil, Negotiated{}, fmt.Errorf("%w: offer %v, ours %v", ErrAddressFamily, remote.Addr(), l.IP)
 	}
 	keys, err := answerCrypto(md, &l)
 	if err != nil {

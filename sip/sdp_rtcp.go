@@ -15,7 +15,6 @@ import (
 
 const (
 	attrRTCP         = "rtcp"
-	attrRTCPMux      = "rtcp-mux"
 	comfortNoise     = "CN"
 	cnPayloadType    = 13
 	comfortNoiseRate = 8000
@@ -78,7 +77,7 @@ func addRTCPAttrs(md *sdp.MediaDescription, port int, mux bool) {
 // sides list a=rtcp-mux, CN when we want it and md carries CN/8000.
 func negotiateQuality(n *Negotiated, md *sdp.MediaDescription, formats []sdpFormat, l *LocalMedia) {
 	if l.RTCPPort > 0 || l.RTCPMux { // we do RTCP
-		n.RTCPMux = l.RTCPMux && hasAttr(md, attrRTCPMux)
+		n.RTCPMux = l.RTCPMux && hasAttr(md.Attributes, attrRTCPMux) // sdp_ice.go
 		n.RTCP = peerRTCP(md, n.Remote)
 	}
 	if l.ComfortNoise && n.Codec.ClockRate == comfortNoiseRate { // CN/8000 goes with an 8 kHz clock
@@ -90,15 +89,6 @@ func negotiateQuality(n *Negotiated, md *sdp.MediaDescription, formats []sdpForm
 			}
 		}
 	}
-}
-
-func hasAttr(md *sdp.MediaDescription, key string) bool {
-	for _, a := range md.Attributes {
-		if strings.EqualFold(a.Key, key) {
-			return true
-		}
-	}
-	return false
 }
 
 // peerRTCP is where the peer wants RTCP: its a=rtcp port (and address, if

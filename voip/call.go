@@ -83,7 +83,9 @@ type Call struct {
 
 	// digitWait is closed by the next received digit; nil when nobody
 	// waits (CollectDTMF, call_collect.go).
-	digitWait chan struct{}
+	digitWait  chan struct{}
+	ice        *iceSession // the call's ICE agent (ice.go); nil = plain RTP
+	iceStarted bool        // its checks against the peer's SDP began
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
@@ -210,6 +212,7 @@ func (c *Call) end(reason string, code int) bool {
 
 // releasePort returns the call's RTP port to the pool (once).
 func (c *Call) releasePort() {
+	c.closeICE() // ice.go
 	c.mu.Lock()
 	port, conn, stream := c.port, c.conn, c.stream
 	c.port = 0

@@ -38,6 +38,7 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
 	}
+	c.startICELocked(theirs) // ice.go: after the stream, which it moves
 	c.startSessionLocked(ours, theirs)
 	c.setStateLocked(Answered, "200 OK")
 	return nil
@@ -68,6 +69,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		OnInactive:        c.onInactive,
 		DetectInband:      env.cfg.DetectInbandDTMF,
 		Protector:         c.protectorLocked(neg), // media_security.go
+		OnSTUN:            c.iceOnSTUNLocked(),    // ice.go
 	}
 	c.qualityStreamLocked(env, neg, &sc) // quality_media.go
 	stream, err := rtp.NewStream(sc)
@@ -77,6 +79,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 	c.neg, c.stream = neg, stream
 	if c.bport != nil {
 		c.bport.setStream(stream)
+	}
+	if c.ice != nil {
+		c.ice.attach(stream)
 	}
 	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
@@ -270,6 +275,8 @@ func (c *Call) Info(key string) (string, error) {
 		return "", nil
 	case "hold":
 		return c.holdInfoLocked(), nil
+	case "ice":
+		return c.iceInfoLocked(), nil // ice.go
 	case "remote_sdp":
 		return string(c.sess.remoteSDP), nil
 	case "session_expires":

@@ -74,6 +74,13 @@ type Config struct {
 	DetectInbandDTMF bool
 	// Media security (media_security.go).
 	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
+	// NAT traversal (nat.go).
+	STUNServer string // STUN server host[:port] ("" = none)
+	ICE        bool   // offer and answer ICE (ice.go)
+
+	TURNServer   string // TURN server host[:port] ("" = none, turn.go)
+	TURNUser     string // its username
+	TURNPassword string // its password
 }
 
 // DefaultConfig returns the documented defaults: every option's default

@@ -181,6 +181,18 @@ var options = []option{
 		`"optional" (RTP/AVP with a=crypto; plain or SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488, ` +
 		`or our call to it ends with code 488)`,
 		parseMediaEncryption, func(c *Config) string { return c.MediaEncryption.String() }},
+	// NAT traversal (issue 14, nat.go).
+	{"stun_server", "", "STUN server host[:port] (port 3478) that tells the phone its public address; empty = none",
+		parseSTUNServer, func(c *Config) string { return c.STUNServer }},
+	{"ice", "0", "1 offers and answers ICE (RFC 8445) for media; a peer without ICE gets plain RTP",
+		boolOption(func(c *Config) *bool { return &c.ICE }), func(c *Config) string { return boolText(c.ICE) }},
+	{"turn_server", "", "TURN server host[:port] (port 3478, UDP) whose relay ICE offers as a candidate; empty = none",
+		parseTURNServer, func(c *Config) string { return c.TURNServer }},
+	{"turn_user", "", "TURN username (long-term credentials)",
+		textOption(" \t\r\n", true, "no white space", func(c *Config) *string { return &c.TURNUser }),
+		func(c *Config) string { return c.TURNUser }},
+	{"turn_password", "", "TURN password; cannot be read back",
+		fileOption(func(c *Config) *string { return &c.TURNPassword }), nil},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

@@ -102,11 +102,15 @@ type Phone struct {
 	ev       phoneEvents           // subscriptions and publications (subscription.go)
 	bridge   *media.Bridge         // nil when stopped (media.go)
 	owned    map[media.Port]func() // players, tones, recorders: how each stops
+
+	public       netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
+	stunServer   netip.AddrPort // stun_server resolved at Start
+	iceKeepalive time.Duration  // ICE keep-alive interval (ice.go); tests shorten it
 }
 
 // NewPhone creates a stopped phone.
 func NewPhone(cfg Config) *Phone {
-	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher()}
+	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), iceKeepalive: iceKeepalive}
 	p.logSink = newLogSink(p.events)
 	p.log = slog.New(p.logSink)
 	p.handler.Store(&Handler{})
@@ -194,6 +198,11 @@ func (p *Phone) setStatusLocked(s PhoneStatus, reason string) {
 // phone keeps running and retrying, and becomes Registered by itself when
 // the registrar answers).
 func (p *Phone) Start() error {
+	cfg := p.Config()
+	stun, err := resolveSTUN(&cfg) // nat.go; may resolve a name
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
 	if p.status != PhoneInactive && p.status != PhoneFailed {
 		defer p.mu.Unlock()
@@ -218,7 +227,7 @@ func (p *Phone) Start() error {
 	if p.host == "" {
 		p.host = advertisedHost(p.cfg.BindIP)
 	}
-	ua, err := p.newUALocked()
+	ua, err := p.newUALocked(stun)
 	if err != nil {
 		p.setStatusLocked(PhoneFailed, err.Error())
 		p.mu.Unlock()
@@ -350,6 +359,9 @@ func (p *Phone) newSessionID() uint64 {
 // bind_network, the remote_hostname (when set) for the others. p.mu is
 // held.
 func (p *Phone) hostForLocked(ip netip.Addr) string {
+	if h, ok := p.stunHostLocked(ip); ok {
+		return h
+	}
 	if !ip.IsValid() || p.cfg.RemoteHostname == "" || p.cfg.BindNetwork.Contains(ip.Unmap()) {
 		return p.host
 	}

@@ -185,6 +185,16 @@ export interface PhoneOptions {
   sipTrace?: boolean;
   /** SRTP with SDES keys (media_encryption), default "off": plain RTP, an RTP/SAVP offer is answered 488; "optional": a=crypto offered, plain or SRTP accepted; "mandatory": RTP/SAVP, a peer without SRTP gets 488 and our call to it ends with endCode 488. call.mediaEncryption says what a call got. */
   mediaEncryption?: 'off' | 'optional' | 'mandatory';
+  /** STUN server "host[:port]" (port 3478) asked for our public address, used in Via, Contact and SDP for peers outside bindNetwork (stun_server), default "" (none). A server that does not answer within 2 s leaves the local addresses (a warning in the log). */
+  stunServer?: string;
+  /** Offer and answer ICE (RFC 8445) with host and server-reflexive candidates (ice), default false. A peer without ICE gets plain RTP; call.info('ice') names the selected pair ("" without ICE). */
+  ice?: boolean;
+  /** TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as a candidate, for calls behind symmetric NATs (turn_server), default "" (none). */
+  turnServer?: string;
+  /** TURN username (turn_user). */
+  turnUser?: string;
+  /** TURN password (turn_password, write-only). */
+  turnPassword?: string;
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -549,6 +559,7 @@ export declare class Call extends EventEmitter {
   readonly endCode: number;
 
   /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "ice" (the ICE pair, e.g. "host 10.0.1.2:10000 -> srflx 203.0.113.2:10000"; "" without ICE), ... */
   info(key: string): string;
   /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto). */
   readonly mediaEncryption: 'none' | 'sdes' | '';

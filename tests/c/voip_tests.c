@@ -1586,6 +1586,9 @@ static void test_media(void)
     unlink(recpath);
     tp_destroy(a);
     tp_destroy(b);
+}
+
+/* ------------------------------------------------------------------------
  * srtp (issue 14): media_encryption, voip_call_info "media_encryption"/"srtp"
  * ------------------------------------------------------------------------ */
 static void test_srtp(void)
@@ -1796,10 +1799,7 @@ static void test_quality(void)
 void wideband_test(int rtp_lo0, int rtp_lo1);
 static void test_wideband(void) { wideband_test(rtp_lo(0), rtp_lo(1)); }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const struct t_test tests[] = {
     { "wideband", test_wideband },
     { "answer", test_answer },
     { "audio", test_audio },
@@ -1829,42 +1829,7 @@ static const struct {
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
 
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    t_sleep_ms(WATCHDOG_SECONDS * 1000L);
-    t_fail(__FILE__, __LINE__, "timed out after %d s (hung?)", WATCHDOG_SECONDS);
-}
-
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc == 2 && !strcmp(argv[1], "--list")) {
-        for (int i = 0; i < NTESTS; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <test name> | --list\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < NTESTS; i++) {
-        if (strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        g_index = i;
-        t_name = tests[i].name;
-        pthread_t w;
-        pthread_create(&w, NULL, watchdog, NULL);
-        pthread_detach(w);
-        double t0 = t_now();
-        tests[i].fn();
-        if (t_soft_failures) {
-            fprintf(stderr, "FAIL %s: %d check(s) failed (see above)\n", t_name, t_soft_failures);
-            return 1;
-        }
-        printf("PASS %s (%.1f s)\n", t_name, t_now() - t0);
-        return 0;
-    }
-    fprintf(stderr, "unknown test \"%s\" (try --list)\n", argv[1]);
-    return 2;
+    return t_main(argc, argv, tests, NTESTS, WATCHDOG_SECONDS, &g_index);
 }

@@ -34,6 +34,7 @@ set(VOIP_INTEROP_TESTS
   baresip_wideband
   inband_dtmf   # media toolkit (issue 12): in-band DTMF with SIPp, baresip and multimon-ng
   baresip_srtp
+  sipp_ipv6_echo
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)

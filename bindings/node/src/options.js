@@ -136,6 +136,12 @@ const OPTION_KEYS = {
   sipTrace: bool('sip_trace'),
   // Media security (issue 14).
   mediaEncryption: str('media_encryption'),
+  // NAT traversal (issue 14)
+  stunServer: str('stun_server'),
+  ice: bool('ice'),
+  turnServer: str('turn_server'),
+  turnUser: str('turn_user'),
+  turnPassword: str('turn_password'),
 };
 
 // Handled by the binding itself, not set_option.

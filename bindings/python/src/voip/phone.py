@@ -217,6 +217,21 @@ class VoIPPhoneParameter:
     SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488,
     our call to it ends with end_code 488).  ``call.media_encryption``
     says what a call got."""
+    # NAT traversal (issue 14; voip.h "stun_server", "ice").
+    stun_server: Optional[str] = None
+    """STUN server "host[:port]" (port 3478) asked for our public address,
+    written in Via, Contact and SDP for peers outside bind_network; None
+    keeps libvoip's default (none)."""
+    ice: Optional[bool] = None
+    """True offers and answers ICE (RFC 8445) with host and
+    server-reflexive candidates; a peer without ICE gets plain RTP, and
+    call.info("ice") names the selected pair ("" without ICE)."""
+    turn_server: Optional[str] = None
+    """TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as
+    a candidate, for calls behind symmetric NATs; with turn_user and
+    turn_password (long-term credentials)."""
+    turn_user: Optional[str] = None
+    turn_password: Optional[str] = None
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -230,7 +245,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100", "media_encryption", "jitter_mode"):
+                     "dtmf_mode", "rel100", "media_encryption", "stun_server", "turn_server",
+                     "turn_user", "turn_password", "jitter_mode"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -254,6 +270,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be a bool or None")
         if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
             raise TypeError("dtmf_detect_inband must be a bool or None")
+        if self.ice is not None and not isinstance(self.ice, bool):
+            raise TypeError("ice must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -359,6 +377,14 @@ class VoIPPhoneParameter:
                 o.append((key, str(int(getattr(self, key)))))
         if self.sip_trace is not None or _debug():
             o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
+        if self.stun_server is not None:
+            o.append(("stun_server", self.stun_server))
+        if self.ice is not None:
+            o.append(("ice", "1" if self.ice else "0"))
+        for key in ("turn_server", "turn_user", "turn_password"):
+            v = getattr(self, key)
+            if v is not None:
+                o.append((key, v))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
