@@ -14,7 +14,7 @@
  *   HOLD <n> remote|local           the call was put on hold (by the caller)
  *   RESUME <n> remote|local         the hold ended
  *   MEDIA <n> <ip:port> <codec>     the caller moved its media (re-INVITE)
- *   ENCRYPTION <n> none|sdes <json>  after ANSWERED: the media_encryption
+ *   ENCRYPTION <n> none|sdes|dtls <json>  after ANSWERED: the media_encryption
  *                                   and srtp facts of the call
  *   TRANSFER <n> <uri>              call n's peer transferred us (REFER): we
  *                                   call uri; that call's CALL <m> lines follow
@@ -109,7 +109,7 @@ static void print_state(struct call_entry *e, int32_t state, const char *reason)
         printf("CALL %d %s\n", e->n, ex_state_name(state));
     }
     if (state == VOIP_CALL_ANSWERED) {
-        /* How the media is protected: "none" or "sdes" and the suite. */
+        /* How the media is protected: "none", "sdes" or "dtls" and the suite. */
         char enc[16] = "", srtp[160] = "";
         voip_call_info(e->call, "media_encryption", enc, sizeof enc);
         voip_call_info(e->call, "srtp", srtp, sizeof srtp);

@@ -534,6 +534,34 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *   bound to an address of the other family refuses the offer with 488
  *   Not Acceptable Here (never a silent call), and voip_phone_call to a
  *   peer of the other family fails with VOIP_ENETWORK.
+ * DTLS-SRTP (issue 14, RFC 5763/5764):
+ *   "media_keying"       "sdes"       how our offers key SRTP when
+ *                                     media_encryption is not "off".
+ *                                     "sdes": a=crypto lines as above.
+ *                                     "dtls": we offer UDP/TLS/RTP/SAVP with
+ *                                     a=fingerprint (sha-256 of the phone's
+ *                                     self-signed ECDSA P-256 certificate,
+ *                                     made when the phone starts) and
+ *                                     a=setup:actpass; the DTLS handshake
+ *                                     runs on the RTP port and keys SRTP
+ *                                     (AEAD_AES_128_GCM preferred, or
+ *                                     AES_CM_128_HMAC_SHA1_80).  A peer that
+ *                                     cannot do DTLS-SRTP answers 488 and our
+ *                                     call ends with end code 488 (there is
+ *                                     no plain fallback in an offer of
+ *                                     UDP/TLS/RTP/SAVP, even with
+ *                                     "optional").  Whatever this says, a
+ *                                     phone whose media_encryption is not
+ *                                     "off" answers DTLS offers with DTLS
+ *                                     (a=setup:active, we are the DTLS
+ *                                     client) and SDES offers with SDES.  A
+ *                                     peer certificate that does not match
+ *                                     its a=fingerprint ends the call with
+ *                                     end reason "DTLS fingerprint mismatch"
+ *                                     (BYE); a handshake that fails or takes
+ *                                     over 15 s with "DTLS-SRTP handshake
+ *                                     failed".  No media flows, in either
+ *                                     direction, before the handshake ends
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -1102,13 +1130,14 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *                 values in ITU-T G.113 Appendix I, used for every codec),
  *                 MOS = 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 (1 for
  *                 R <= 0, 4.5 for R >= 100); about 4.4 for a clean call
- *   "media_encryption"  "none" (plain RTP) or "sdes" (SRTP keyed by
- *                 a=crypto), as last negotiated ("dtls" is reserved for
- *                 DTLS-SRTP, which this version does not negotiate: such an
- *                 offer gets 488).  "remote_sdp" shows the peer's key: it
- *                 is the application's to protect
+ *   "media_encryption"  "none" (plain RTP), "sdes" (SRTP keyed by
+ *                 a=crypto) or "dtls" (SRTP keyed by a DTLS handshake,
+ *                 option "media_keying"), as last negotiated.  With "sdes",
+ *                 "remote_sdp" shows the peer's key: it is the
+ *                 application's to protect
  *   "srtp"        a JSON object: suite (the agreed crypto suite, "" when
- *                 plain), replayed (SRTP/SRTCP packets dropped as replays)
+ *                 plain, and with "dtls" until the handshake keyed SRTP),
+ *                 replayed (SRTP/SRTCP packets dropped as replays)
  *                 and auth_failed (packets dropped because their
  *                 authentication failed: forged, damaged or plain RTP on
  *                 an SRTP call) (integers)

@@ -77,6 +77,7 @@ func (s *Stream) countOpen(err error) bool {
 	switch {
 	case err == nil:
 		return true
+	case errors.Is(err, ErrNotKeyed): // DTLS-SRTP before its handshake (dtls.go)
 	case errors.Is(err, ErrReplayed):
 		s.srtpReplayed.Add(1)
 	default:

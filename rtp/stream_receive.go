@@ -46,6 +46,10 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		s.cfg.OnSTUN(b, from) // ICE (ice.go)
 		return
 	}
+	if isDTLS(b) { // DTLS-SRTP's handshake on the same socket (dtls_stream.go)
+		s.receiveDTLS(b, from)
+		return
+	}
 	// RTCP (RFC 5761 §4: packet types 192-223 where RTP has its marker
 	// and payload type): read when the stream does RTCP (rtcp.go), never a
 	// reason to latch onto its source. A peer's RTCP sent to our RTP port

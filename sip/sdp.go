@@ -142,6 +142,13 @@ type LocalMedia struct {
 	// Encryption is EncryptionOff.
 	Encryption MediaEncryption
 	Keys       []SRTPKey
+	// Keying is how our offers key SRTP (sdp_dtls.go); Fingerprint is
+	// our DTLS certificate's, needed to offer or accept DTLS-SRTP; Setup
+	// is our a=setup role to keep on re-offers and answers ("" offers
+	// actpass).
+	Keying      Keying
+	Fingerprint Fingerprint
+	Setup       string
 }
 
 // Negotiated is the agreed audio stream.
@@ -176,6 +183,8 @@ type Negotiated struct {
 	CNPayloadType uint8
 	// SRTP is the agreed SDES keying; its zero value means plain RTP.
 	SRTP SRTP
+	// DTLS is the agreed DTLS-SRTP keying (sdp_dtls.go), if any.
+	DTLS DTLS
 }
 
 func (l *LocalMedia) ptime() int {
@@ -218,6 +227,9 @@ func (l *LocalMedia) validate() error {
 		return fmt.Errorf("sdp: ptime %d out of range 0-%d", l.Ptime, maxPtime)
 	}
 	if err := l.validateCrypto(); err != nil {
+		return err
+	}
+	if err := l.validateDTLS(); err != nil {
 		return err
 	}
 	if l.DTMFPayloadType > maxPayloadType {
@@ -355,7 +367,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 	if !sameFamily(l.IP, remote.Addr()) {
 		return nil, Negotiated{}, fmt.Errorf("%w: offer %v, ours %v", ErrAddressFamily, remote.Addr(), l.IP)
 	}
-	keys, err := answerCrypto(md, &l)
+	keys, dtls, err := answerSecurity(off, md, &l)
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
@@ -372,6 +384,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		Ptime:           remotePtime(off, md),
 		Hold:            remote.Addr().IsUnspecified() || !offered.Receives(),
 		SRTP:            keys,
+		DTLS:            dtls,
 	}
 	negotiateQuality(&n, md, formats, &l)
 
@@ -417,6 +430,7 @@ func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.Medi
 		sdp.NewPropertyAttribute(n.Direction.String()),
 	)
 	a.Attributes = append(a.Attributes, answerCryptoAttributes(n.SRTP)...)
+	a.Attributes = append(a.Attributes, answerDTLSAttributes(n.DTLS, l)...)
 	addQualityAnswer(a, l, n)
 	return a
 }
@@ -460,7 +474,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 	if err != nil {
 		return Negotiated{}, err
 	}
-	keys, err := answeredCrypto(md, &offered)
+	keys, dtls, err := answeredSecurity(ans, md, &offered)
 	if err != nil {
 		return Negotiated{}, err
 	}
@@ -478,6 +492,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		Ptime:           remotePtime(ans, md),
 		Hold:            remote.Addr().IsUnspecified() || (!answered.Receives() && offered.Direction.Sends()),
 		SRTP:            keys,
+		DTLS:            dtls,
 	}
 	negotiateQuality(&n, md, formats, &offered)
 	return n, nil

@@ -205,6 +205,9 @@ func (l *LocalMedia) keyFor(suite string) (MasterKey, bool) {
 // mandatory, else RTP/AVP (with a=crypto lines when optional: RFC 4568
 // best-effort SRTP).
 func (l *LocalMedia) mediaProtos() []string {
+	if l.offersDTLS() {
+		return []string{"UDP", "TLS", "RTP", "SAVP"}
+	}
 	if l.Encryption == EncryptionMandatory {
 		return []string{"RTP", "SAVP"}
 	}
@@ -215,6 +218,9 @@ func (l *LocalMedia) mediaProtos() []string {
 func offerCrypto(l *LocalMedia) []sdp.Attribute {
 	if l.Encryption == EncryptionOff {
 		return nil
+	}
+	if l.Keying == KeyingDTLS {
+		return offerDTLS(l) // sdp_dtls.go
 	}
 	attrs := make([]sdp.Attribute, 0, len(l.Keys))
 	for i, k := range l.Keys {
@@ -249,7 +255,7 @@ func noAudioError(s *sdp.SessionDescription, l *LocalMedia) error {
 		return ErrNoAudio
 	}
 	for _, md := range s.MediaDescriptions {
-		if md.MediaName.Media == mediaTypeAudio && md.MediaName.Port.Value != 0 && isSAVP(md) {
+		if md.MediaName.Media == mediaTypeAudio && md.MediaName.Port.Value != 0 && (isSAVP(md) || isDTLSProto(md)) {
 			return &cryptoOffError{}
 		}
 	}

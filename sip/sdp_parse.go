@@ -58,7 +58,7 @@ func parseSDP(b []byte) (s *sdp.SessionDescription, err error) {
 func firstAudio(s *sdp.SessionDescription, savp bool) int {
 	for i, md := range s.MediaDescriptions {
 		if md.MediaName.Media == mediaTypeAudio && md.MediaName.Port.Value != 0 &&
-			(strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) || savp && isSAVP(md)) {
+			(strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) || savp && (isSAVP(md) || isDTLSProto(md))) {
 			return i
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libvoip/libvoip/rtp"
@@ -71,11 +72,14 @@ type Call struct {
 	stream         *rtp.Stream
 	bport          *callPort // the call as a bridge port (call_port.go); nil until asked for
 	digits         []byte
-	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
-	sess           session    // mid-call offer/answer (call_session.go)
-	holdBusy       bool       // a Hold or Resume awaits its answer
-	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
-	srtp           *rtp.SRTP  // the stream's SRTP keys now; nil = plain (media_security.go)
+	info           infoSender             // DTMF by SIP INFO (dtmf_info.go)
+	sess           session                // mid-call offer/answer (call_session.go)
+	holdBusy       bool                   // a Hold or Resume awaits its answer
+	earlySDP       []byte                 // our answer sent in a 183 (call_early.go)
+	srtp           *rtp.SRTP              // the stream's SRTP keys now; nil = plain (media_security.go)
+	dtls           *rtp.DTLS              // the DTLS-SRTP session; nil when none (media_dtls.go)
+	dtlsNeg        sip.DTLS               // what dtls was agreed for
+	dtlsSuite      atomic.Pointer[string] // the suite dtls keyed, once keyed
 
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
@@ -200,6 +204,7 @@ func (c *Call) end(reason string, code int) bool {
 	if mport != nil {
 		mport.leave()
 	}
+	c.closeDTLS() // media_dtls.go
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {

@@ -78,9 +78,10 @@ type Config struct {
 	STUNServer string // STUN server host[:port] ("" = none)
 	ICE        bool   // offer and answer ICE (ice.go)
 
-	TURNServer   string // TURN server host[:port] ("" = none, turn.go)
-	TURNUser     string // its username
-	TURNPassword string // its password
+	TURNServer   string     // TURN server host[:port] ("" = none, turn.go)
+	TURNUser     string     // its username
+	TURNPassword string     // its password
+	MediaKeying  sip.Keying // how our offers key SRTP: sdes or dtls (media_dtls.go)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

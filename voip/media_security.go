@@ -48,6 +48,10 @@ func srtpKeys(cfg *Config) ([]sip.SRTPKey, error) {
 // its state (rtp.SRTP.Rekey), so a re-INVITE that changes the peer's key
 // restarts only what we receive. c.mu is held.
 func (c *Call) protectorLocked(neg sip.Negotiated) rtp.Protector {
+	if neg.DTLS.Enabled() {
+		return c.dtlsProtectorLocked(neg) // media_dtls.go
+	}
+	c.closeDTLSLocked()
 	if !neg.SRTP.Enabled() {
 		c.srtp = nil
 		return nil
@@ -71,6 +75,9 @@ func (c *Call) protectorLocked(neg sip.Negotiated) rtp.Protector {
 func (c *Call) securityInfoLocked(key string) (string, bool) {
 	switch key {
 	case "media_encryption":
+		if c.neg.DTLS.Enabled() {
+			return encryptionDTLS, true
+		}
 		if c.neg.SRTP.Enabled() {
 			return encryptionSDES, true
 		}
@@ -83,6 +90,8 @@ func (c *Call) securityInfoLocked(key string) (string, bool) {
 		suite := ""
 		if c.neg.SRTP.Enabled() {
 			suite = c.neg.SRTP.Suite
+		} else if c.neg.DTLS.Enabled() {
+			suite = c.dtlsSuiteNow() // "" until the handshake keyed it
 		}
 		return fmt.Sprintf(`{"suite":%q,"replayed":%d,"auth_failed":%d}`, suite, st.Replayed, st.AuthFailed), true
 	}

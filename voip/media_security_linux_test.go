@@ -167,17 +167,20 @@ func inject(t *testing.T, dst netip.AddrPort, b []byte) {
 	}
 }
 
-// TestSRTCPBetweenPhones runs RTCP on SRTP calls between two phones, muxed
-// and on its own port: both sides get the round trip and the peer's view
+// TestSRTCPBetweenPhones runs RTCP on SRTP calls between two phones (SDES
+// keys, muxed and on its own port; DTLS-SRTP keys, muxed): both sides get the round trip and the peer's view
 // of their stream from reports that cross the wire as SRTCP only (the E
 // flag set, the CNAME never in clear), and none fails to open. The plain
 // call is the control: its CNAME is seen in the capture.
 func TestSRTCPBetweenPhones(t *testing.T) {
-	for i, tc := range []struct{ mode, mux string }{{"off", "1"}, {"mandatory", "1"}, {"mandatory", "0"}} {
-		t.Run(tc.mode+"/rtcp_mux="+tc.mux, func(t *testing.T) {
+	for i, tc := range []struct{ mode, mux, keying string }{
+		{"off", "1", "sdes"}, {"mandatory", "1", "sdes"}, {"mandatory", "0", "sdes"}, {"mandatory", "1", "dtls"},
+	} {
+		t.Run(tc.mode+"/"+tc.keying+"/rtcp_mux="+tc.mux, func(t *testing.T) {
 			rtpLow := 51100 + 100*i
 			mk := func(low int, user string, h Handler) *Phone {
-				p := newTestPhone(t, low, map[string]string{"media_encryption": tc.mode, "rtcp_mux": tc.mux, "user": user}, h)
+				p := newTestPhone(t, low, map[string]string{"media_encryption": tc.mode, "rtcp_mux": tc.mux, "user": user,
+					"media_keying": tc.keying}, h)
 				p.cfg.Quality.rtcpMinInterval = 300 * time.Millisecond
 				if err := p.Start(); err != nil {
 					t.Fatal(err)
@@ -199,7 +202,7 @@ func TestSRTCPBetweenPhones(t *testing.T) {
 				port = rtcpPortOf(t, info(t, ca, "remote_sdp"), port)
 			}
 			pkts := loopCapture(t, port, 1500*time.Millisecond)
-			checkSRTCPCapture(t, pkts, tc.mode != "off", "alice@")
+			checkSRTCPCapture(t, pkts, tc.mode != "off", tc.keying == "sdes", "alice@")
 
 			deadline := time.Now().Add(5 * time.Second)
 			for _, c := range []*Call{ca, cb} {
@@ -237,9 +240,10 @@ func rtcpPortOf(t *testing.T, sdp string, rtpPort uint16) uint16 {
 }
 
 // checkSRTCPCapture looks at the RTCP among captured datagrams: some must
-// be there; sealed, each has SRTCP's E flag (the 4-byte index before the
-// 10-byte tag) and no CNAME in clear; plain, the CNAME shows.
-func checkSRTCPCapture(t *testing.T, pkts [][]byte, sealed bool, cname string) {
+// be there; sealed, none has the CNAME in clear and, with tag80 (SDES's
+// AES_CM_128_HMAC_SHA1_80), each has SRTCP's E flag (the 4-byte index
+// before the 10-byte tag); plain, the CNAME shows.
+func checkSRTCPCapture(t *testing.T, pkts [][]byte, sealed, tag80 bool, cname string) {
 	t.Helper()
 	n, clear := 0, 0
 	for _, p := range pkts {
@@ -250,7 +254,7 @@ func checkSRTCPCapture(t *testing.T, pkts [][]byte, sealed bool, cname string) {
 		if bytes.Contains(p, []byte(cname)) {
 			clear++
 		}
-		if sealed && (len(p) < 8+14 || p[len(p)-14]&0x80 == 0) {
+		if sealed && tag80 && (len(p) < 8+14 || p[len(p)-14]&0x80 == 0) {
 			t.Errorf("RTCP packet of %d bytes without SRTCP's E flag", len(p))
 		}
 	}

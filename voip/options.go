@@ -193,6 +193,11 @@ var options = []option{
 		func(c *Config) string { return c.TURNUser }},
 	{"turn_password", "", "TURN password; cannot be read back",
 		fileOption(func(c *Config) *string { return &c.TURNPassword }), nil},
+	// DTLS-SRTP (issue 14, media_dtls.go).
+	{"media_keying", "sdes", `how our offers key SRTP when media_encryption is not off: "sdes" (a=crypto, RFC 4568) or ` +
+		`"dtls" (UDP/TLS/RTP/SAVP with a=fingerprint and a=setup:actpass, RFC 5763/5764; a peer without DTLS-SRTP answers 488 ` +
+		`and our call ends with code 488). Offers of either kind are answered whatever this says`,
+		parseMediaKeying, func(c *Config) string { return c.MediaKeying.String() }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

@@ -106,6 +106,7 @@ type Phone struct {
 	public       netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
 	stunServer   netip.AddrPort // stun_server resolved at Start
 	iceKeepalive time.Duration  // ICE keep-alive interval (ice.go); tests shorten it
+	dtls         dtlsIdentity   // the DTLS-SRTP certificate (media_dtls.go)
 }
 
 // NewPhone creates a stopped phone.
@@ -211,6 +212,10 @@ func (p *Phone) Start() error {
 	if err := p.cfg.validate(); err != nil {
 		p.mu.Unlock()
 		return err
+	}
+	if err := p.dtls.init(); err != nil { // media_dtls.go
+		p.mu.Unlock()
+		return fmt.Errorf("DTLS certificate: %w", err)
 	}
 	ports, err := newPortPool(p.cfg.BindIP, p.cfg.RTPPortLow, p.cfg.RTPPortHigh)
 	if err != nil {
@@ -387,6 +392,8 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 	l := sip.LocalMedia{
 		Encryption:      cfg.MediaEncryption,
 		Keys:            keys,
+		Keying:          cfg.MediaKeying,
+		Fingerprint:     p.dtls.fingerprint(cfg), // media_dtls.go
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,

@@ -195,6 +195,8 @@ export interface PhoneOptions {
   turnUser?: string;
   /** TURN password (turn_password, write-only). */
   turnPassword?: string;
+  /** DTLS-SRTP (media_keying), default "sdes": how our offers key SRTP when mediaEncryption is not "off". "dtls" offers UDP/TLS/RTP/SAVP with a=fingerprint and keys SRTP by a DTLS handshake on the RTP port; a peer without DTLS-SRTP answers 488 (endCode 488). Offers of either kind are answered whatever this says. A certificate that does not match the peer's fingerprint ends the call with endReason "DTLS fingerprint mismatch". */
+  mediaKeying?: 'sdes' | 'dtls';
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -493,6 +495,8 @@ export declare class IncomingSubscription {
   end(reason?: string, options?: { timeoutMs?: number | null }): Promise<void>;
   /** Release the handle. */
   release(): void;
+}
+
 // --- issue 17: drain, flush, collectDtmf ---
 /** Call.drain() options. */
 export interface DrainOptions {
@@ -561,8 +565,8 @@ export declare class Call extends EventEmitter {
   /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
   /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "ice" (the ICE pair, e.g. "host 10.0.1.2:10000 -> srflx 203.0.113.2:10000"; "" without ICE), ... */
   info(key: string): string;
-  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto). */
-  readonly mediaEncryption: 'none' | 'sdes' | '';
+  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls" (SRTP keyed by DTLS, option mediaKeying). */
+  readonly mediaEncryption: 'none' | 'sdes' | 'dtls' | '';
   /** SRTP of the call (voip_call_info "srtp"): the agreed suite ("" when plain) and the packets dropped as replays or as forgeries. */
   srtpStats(): { suite: string; replayed: number; auth_failed: number };
   /** Media counters. */

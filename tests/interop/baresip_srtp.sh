@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # baresip_srtp.sh — SRTP (SDES, RFC 4568) between baresip and voip-echo.
 #
-# voip-echo runs with media_encryption=mandatory.  Three baresip calls:
+# voip-echo runs with media_encryption=mandatory.  Two baresip calls:
 #   1. mediaenc=srtp-mand (RTP/SAVP with a=crypto, baresip's srtp module):
 #      answered, voip-echo reports "ENCRYPTION 1 sdes", baresip hears the
 #      echo of its 440 Hz tone (so both directions decrypt), and the capture
 #      of both directions shows no clear PCMU: the payloads, read as G.711,
 #      hold no 440 Hz tone, and each packet carries an SRTP tag.
 #   2. no mediaenc (plain RTP/AVP): refused with 488, no call.
-#   3. mediaenc=dtls_srtp (UDP/TLS/RTP/SAVP, DTLS-SRTP): refused with 488
-#      (libvoip keys SRTP with SDES only).
+#   (mediaenc=dtls_srtp is answered since libvoip does DTLS-SRTP: see
+#   baresip_dtls.sh.)
 # Then voip-dial (media_encryption=mandatory) calls baresip (srtp-mand,
 # auto-answer): each side hears the other's tone through SRTP.
 # Ports (override with env): voip-echo SIP 5470, RTP 20700-20709;
@@ -78,9 +78,9 @@ for dir in TO_ECHO FROM_ECHO; do
   check "$dir: no clear 440 Hz tone on the wire (tone.py: $(echo "$r" | tr '\n' ' '))" [ "$rc" != 0 ]
 done
 
-# 2. and 3. Peers that cannot do SDES are refused with 488.
+# 2. A peer that cannot do SRTP is refused with 488.
 n=2
-for enc in "" ";mediaenc=dtls_srtp"; do
+for enc in ""; do
   baresip_start "$BS_SIP" "$BS_CTRL" "$BS_RTP_LO" "$BS_RTP_HI" 440 "$ACCT$enc"
   log "call $n: baresip (${enc:-plain RTP}) dials voip-echo: refused"
   run_fg bsctl 30 bash "$INTEROP_DIR/baresip/bsctl.sh" -p "$BS_CTRL" call "sip:echo@127.0.0.1:$ECHO_SIP" '' 1
@@ -92,23 +92,23 @@ for enc in "" ";mediaenc=dtls_srtp"; do
 done
 check "voip-echo answered only the SRTP call" [ "$(grep -c ' ANSWERED$' "$RUN/voip-echo.out")" = 1 ]
 
-# 4. Our offer (RTP/SAVP, three a=crypto lines) to baresip (srtp-mand, auto-answer).
+# 3. Our offer (RTP/SAVP, three a=crypto lines) to baresip (srtp-mand, auto-answer).
 find_example voip-dial VOIP_DIAL
 baresip_start "$BS_SIP" "$BS_CTRL" "$BS_RTP_LO" "$BS_RTP_HI" 440 \
   "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=auto;audio_codecs=PCMU/8000/1;ptime=20;mediaenc=srtp-mand"
-log "call 4: voip-dial (media_encryption=mandatory) calls baresip (srtp-mand)"
+log "call 3: voip-dial (media_encryption=mandatory) calls baresip (srtp-mand)"
 run_fg dial 40 "$VOIP_DIAL" "sip:bob@127.0.0.1:$BS_SIP" --bind "127.0.0.1:$DIAL_SIP" \
     --rtp-ports "$DIAL_RTP_LO-$DIAL_RTP_HI" --tone 1000 --seconds 3 --option media_encryption=mandatory
 rc=$FG_RC
-check "call 4: voip-dial exited 0 (exit $rc; $(tr '\n' '|' < "$RUN/dial.out"))" [ "$rc" = 0 ]
+check "call 3: voip-dial exited 0 (exit $rc; $(tr '\n' '|' < "$RUN/dial.out"))" [ "$rc" = 0 ]
 a=$(grep -E '^AUDIO ' "$RUN/dial.out" | tail -1)
 read -r _ hz rms _ <<<"${a:-AUDIO x x}"
-check "call 4: voip-dial decrypted baresip's ~440 Hz: '$a'" \
+check "call 3: voip-dial decrypted baresip's ~440 Hz: '$a'" \
   awk -v f="$hz" -v r="$rms" 'BEGIN { exit !(f ~ /^[0-9.]+$/ && r ~ /^[0-9.]+$/ && f >= 430 && f <= 450 && r >= 300) }'
-bs_stop 4
+bs_stop 3
 DEC=$(ls -t "$RUN"/baresip/rec/*-dec.wav 2>/dev/null | head -1)
 r=$(tone --wav "$DEC" --expect 1000 --tol 10 --min-rms 300 --min-active 1.0); rc=$?
-check "call 4: baresip decrypted our 1000 Hz tone: $(echo "$r" | tr '\n' ' ')" [ "$rc" = 0 ]
+check "call 3: baresip decrypted our 1000 Hz tone: $(echo "$r" | tr '\n' ' ')" [ "$rc" = 0 ]
 
 bg_stop voip-echo TERM 10
 check "voip-echo exited 0 on SIGTERM (exit $BG_RC)" [ "$BG_RC" = 0 ]

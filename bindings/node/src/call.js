@@ -146,7 +146,7 @@ class Call extends EventEmitter {
     return value;
   }
 
-  /** "none" (plain RTP) or "sdes" (SRTP keyed by a=crypto): voip_call_info "media_encryption". */
+  /** "none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls" (keyed by DTLS): voip_call_info "media_encryption". */
   get mediaEncryption() {
     return this._infoOr('media_encryption', '');
   }

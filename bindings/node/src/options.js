@@ -142,6 +142,8 @@ const OPTION_KEYS = {
   turnServer: str('turn_server'),
   turnUser: str('turn_user'),
   turnPassword: str('turn_password'),
+  // DTLS-SRTP (issue 14).
+  mediaKeying: str('media_keying'),
 };
 
 // Handled by the binding itself, not set_option.

@@ -130,7 +130,10 @@ async function main(): Promise<void> {
   new Phone({ mediaEncryption: 'mandatory' });
   // @ts-expect-error: media_encryption is off/optional/mandatory
   new Phone({ mediaEncryption: 'sdes' });
-  const enc: 'none' | 'sdes' | '' = call.mediaEncryption;
+  const enc: 'none' | 'sdes' | 'dtls' | '' = call.mediaEncryption;
+  new Phone({ mediaEncryption: 'mandatory', mediaKeying: 'dtls' });
+  // @ts-expect-error: media_keying is sdes/dtls
+  new Phone({ mediaKeying: 'zrtp' });
   const srtp: { suite: string; replayed: number; auth_failed: number } = call.srtpStats();
   console.log(enc, srtp.suite);
   call.cancel();

@@ -236,8 +236,9 @@ class VoIPCall:
 
     @property
     def media_encryption(self) -> str:
-        """"none" (plain RTP) or "sdes" (SRTP keyed by a=crypto), as last
-        negotiated (voip_call_info "media_encryption")."""
+        """"none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls"
+        (SRTP keyed by DTLS), as last negotiated (voip_call_info
+        "media_encryption")."""
         return self.info("media_encryption")
 
     def srtp_stats(self) -> Dict[str, Any]:

@@ -232,6 +232,13 @@ class VoIPPhoneParameter:
     turn_password (long-term credentials)."""
     turn_user: Optional[str] = None
     turn_password: Optional[str] = None
+    # DTLS-SRTP (issue 14; voip.h "media_keying").
+    media_keying: Optional[str] = None
+    """How our offers key SRTP when media_encryption is not "off": "sdes"
+    (libvoip's default: a=crypto) or "dtls" (UDP/TLS/RTP/SAVP with
+    a=fingerprint, keys from a DTLS handshake on the RTP port; a peer
+    without DTLS-SRTP answers 488).  Offers of either kind are answered.
+    ``call.media_encryption`` is then "dtls"."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -245,8 +252,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100", "media_encryption", "stun_server", "turn_server",
-                     "turn_user", "turn_password", "jitter_mode"):
+                     "dtmf_mode", "rel100", "media_encryption", "media_keying", "stun_server",
+                     "turn_server", "turn_user", "turn_password", "jitter_mode"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -333,6 +340,8 @@ class VoIPPhoneParameter:
             o.append(("rel100", self.rel100))
         if self.media_encryption is not None:
             o.append(("media_encryption", self.media_encryption))
+        if self.media_keying is not None:
+            o.append(("media_keying", self.media_keying))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
