@@ -52,7 +52,7 @@ if [ "$QUICK" = 1 ]; then
   RATE_SECS=2
   MICRO_COUNT=3
   MICRO_TIME=100ms
-  MICRO_RE='PCM|RTPMarshal|RTPUnmarshal|JitterPushPop|DTMFDetect|StreamFrameReadWrite|StreamReadAudioWait|PacerTick/1000'
+  MICRO_RE='PCM|RTPMarshal|RTPUnmarshal|JitterPushPop|DTMFDetect|StreamFrameReadWrite|StreamReadAudioWait|PacerTick/1000|PLCConceal|RTCPTick'
   FRAME_ROUNDS=3
   TARGETS=${TARGETS:-"voip-echo baresip py-echo node-echo"}
   RAMP_PY=${RAMP_PY:-"100 250"}
@@ -67,7 +67,7 @@ else
   RATE_SECS=8
   MICRO_COUNT=8
   MICRO_TIME=300ms
-  MICRO_RE='PCM|RTP|Jitter|DTMFDetect|Stream|PacerTick|SampleRing'
+  MICRO_RE='PCM|RTP|Jitter|DTMFDetect|Stream|PacerTick|SampleRing|PLC|RTCP'
   FRAME_ROUNDS=10
   TARGETS=${TARGETS:-"voip-echo baresip voip-echo-loop go-echo py-echo node-echo"}
   RAMP_PY=${RAMP_PY:-"100 250 500 1000"}

@@ -277,8 +277,10 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                     like RFC 4733 ones (dtmf callback,
  *                                     voip_call_get_dtmf), for peers (analog
  *                                     gateways) that send no RFC 4733
- *   "jitter_ms"          "60"         fixed playout delay of the jitter buffer
- *                                     (20..1000, multiple of 20)
+ *   "jitter_ms"          "60"         playout delay of the jitter buffer
+ *                                     (20..1000, multiple of 20): fixed, or
+ *                                     where the adaptive one starts (see
+ *                                     "jitter_mode")
  *   "invite_timeout_ms"  "0"          give up (CANCEL) an outgoing call not
  *                                     answered in time (0..86400000); "0" = no
  *                                     limit beyond SIP's transaction timeout (32 s)
@@ -377,6 +379,48 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       before the transport's per-source
  *                                       tables are renewed (at most once a
  *                                       second) (0..1048576)
+ * Call quality (RTCP, loss concealment, jitter buffer; see "quality" in
+ * voip_call_info):
+ *   "rtcp"                "1"         send RTCP (RFC 3550/3551): an SR while
+ *                                     we send (else an RR) with a report
+ *                                     block and SDES CNAME "<user>@<host>",
+ *                                     at RFC 3550's randomised interval
+ *                                     (~5 s, the first after ~2.5 s), and a
+ *                                     BYE at hangup; from and to the RTP
+ *                                     port + 1 (a pair of the rtp_port range
+ *                                     when one is free, announced with
+ *                                     a=rtcp), to the peer's a=rtcp or RTP
+ *                                     port + 1, or muxed; SRTCP (RFC 3711)
+ *                                     when the call has SRTP
+ *                                     (media_encryption); "0" = none
+ *   "rtcp_mux"            "1"         offer and accept rtcp-mux (RFC 5761:
+ *                                     RTCP on the RTP port) (needs "rtcp")
+ *   "plc"                 "1"         conceal a lost packet (G.711 Appendix
+ *                                     I style: the last pitch period
+ *                                     repeated, fading out over 60 ms)
+ *                                     rather than play silence
+ *   "comfort_noise"       "1"         offer and accept comfort noise (RFC
+ *                                     3389, CN/8000, payload type 13) and
+ *                                     play it as white noise at the
+ *                                     signalled level (0 dBov = RMS 32767)
+ *   "jitter_mode"         "adaptive"  "adaptive": the playout delay starts
+ *                                     at jitter_ms and follows the measured
+ *                                     jitter between jitter_min_ms and
+ *                                     jitter_max_ms, growing at once on a
+ *                                     burst (waiting rather than dropping
+ *                                     late packets) and shrinking one frame
+ *                                     at a time in silence; "fixed": always
+ *                                     jitter_ms
+ *   "jitter_min_ms"       "40"        smallest adaptive delay (20..1000,
+ *                                     multiple of 20; not above jitter_max_ms:
+ *                                     VOIP_ERANGE at start)
+ *   "jitter_max_ms"       "300"       largest adaptive delay (20..1000,
+ *                                     multiple of 20)
+ *   "quality_interval_ms" "0"         post a "quality" call event this often
+ *                                     while the call has media (0, or
+ *                                     1000..3600000); "0" = only the last
+ *                                     one, which every call that had media
+ *                                     gets as it ends
  *
  * Debugging:
  *   "sip_trace"          "0"          "1" logs every SIP message the phone
@@ -706,6 +750,11 @@ typedef void (*voip_request_fn)(void *user_data, uint64_t phone, uint64_t call,
  *                    did not refresh in time (detail "no session refresh
  *                    from the peer within <n> s"; the call ends at once
  *                    with a BYE, reason "session expired")
+ *   "quality"        the call's media quality: once just before the
+ *                    ENDED state of every call that had media, and every
+ *                    quality_interval_ms ms while it has media when that
+ *                    option is not 0; detail is the JSON object of
+ *                    voip_call_info(call, "quality")
  * Media toolkit (see "Media toolkit" below): for a player, tone or
  * recorder, call is the media handle, not a call's:
  *   "playback_ended" a player reached its end (detail "finished") or was
@@ -1056,6 +1105,31 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *                 probation), dtmf_info_sent (digits sent by SIP INFO
  *                 and answered 2xx), dtmf_info_received (digits received
  *                 by SIP INFO) (integers) and jitter_ms (a number)
+ *   "quality"     a JSON object, the call's media quality (also after the
+ *                 call ended; counters are 0 before media):
+ *                 codec; packets_sent, packets_received, packets_lost
+ *                 (RFC 3550 cumulative loss of what we receive);
+ *                 loss_percent (lost, or discarded as late, out of
+ *                 expected); jitter_ms (RFC 3550 interarrival jitter of
+ *                 what we receive); from the peer's RTCP, null until its
+ *                 first report: remote_packets_sent (its SR's count),
+ *                 remote_packets_lost (of ours, cumulative),
+ *                 remote_loss_percent (of ours, its last interval),
+ *                 remote_jitter_ms (of ours) and rtt_ms (round-trip time
+ *                 from its report's LSR/DLSR); concealed_frames (by PLC),
+ *                 comfort_noise_frames, late and duplicates (packets
+ *                 discarded by the jitter buffer), jitter_buffer_ms (the
+ *                 current playout delay), jitter_buffer_target_ms,
+ *                 jitter_mode ("adaptive" or "fixed"), rtcp_sent,
+ *                 rtcp_received, rtcp_mux (true/false); r_factor and mos,
+ *                 a simplified ITU-T G.107 E-model of what we receive:
+ *                 R = 93.2 - Id - Ie,eff with Id = 0.024 Ta + 0.11 (Ta -
+ *                 177.3) H(Ta - 177.3), Ta = rtt_ms / 2 + jitter_buffer_ms
+ *                 + 20 (ms), Ie,eff = 95 Ppl / (Ppl + Bpl), Ppl =
+ *                 loss_percent, Bpl = 25.1 with "plc" (4.3 without; G.711's
+ *                 values in ITU-T G.113 Appendix I, used for every codec),
+ *                 MOS = 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 (1 for
+ *                 R <= 0, 4.5 for R >= 100); about 4.4 for a clean call
  *   "media_encryption"  "none" (plain RTP), "sdes" (SRTP keyed by
  *                 a=crypto) or "dtls" (SRTP keyed by a DTLS handshake,
  *                 option "media_keying"), as last negotiated.  With "sdes",

@@ -5,6 +5,7 @@ package rtp
 import (
 	"encoding/binary"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
@@ -49,9 +50,20 @@ var sharedReceiver receiver
 // startReceiving registers the stream with the shared receiver, or starts
 // its own receive goroutine when that fails.
 func (s *Stream) startReceiving() {
-	if err := sharedReceiver.add(s); err != nil {
+	fd, err := sharedReceiver.add(s, s.conn)
+	if err != nil {
 		s.wg.Add(1)
-		go s.receiveLoop()
+		go s.receiveLoop(s.conn)
+	} else {
+		s.rxFD = fd
+	}
+	if c := s.rtcp.cfg.Conn; c != nil { // RTCP's own socket (rtcp.go)
+		if fd, err := sharedReceiver.add(s, c); err == nil {
+			s.rtcp.fd = fd
+		} else {
+			s.wg.Add(1)
+			go s.receiveLoop(c)
+		}
 	}
 }
 
@@ -60,42 +72,47 @@ func (s *Stream) startReceiving() {
 // may be closed.
 func (s *Stream) stopReceiving() {
 	if s.rxFD >= 0 {
-		sharedReceiver.remove(s)
+		sharedReceiver.remove(s.rxFD)
+		s.rxFD = -1
+	}
+	if s.rtcp.fd >= 0 {
+		sharedReceiver.remove(s.rtcp.fd)
+		s.rtcp.fd = -1
 	}
 }
 
-func (r *receiver) add(s *Stream) error {
-	raw, err := s.conn.SyscallConn()
+// add registers one socket of s (its RTP socket, or its RTCP one) and
+// returns its descriptor.
+func (r *receiver) add(s *Stream, conn *net.UDPConn) (int, error) {
+	raw, err := conn.SyscallConn()
 	if err != nil {
-		return err
+		return -1, err
 	}
 	fd := -1
 	if err := raw.Control(func(f uintptr) { fd = int(f) }); err != nil || fd < 0 {
-		return errors.New("rtp: no socket descriptor")
+		return -1, errors.New("rtp: no socket descriptor")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.file == nil {
 		if err := r.start(); err != nil {
-			return err
+			return -1, err
 		}
 	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
 	if err := syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return err
+		return -1, err
 	}
 	r.streams[int32(fd)] = s
-	s.rxFD = fd
-	return nil
+	return fd, nil
 }
 
-func (r *receiver) remove(s *Stream) {
+func (r *receiver) remove(fd int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var ev syscall.EpollEvent
-	_ = syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_DEL, s.rxFD, &ev)
-	delete(r.streams, int32(s.rxFD))
-	s.rxFD = -1
+	_ = syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_DEL, fd, &ev)
+	delete(r.streams, int32(fd))
 }
 
 // start creates the epoll set and the receiving goroutine; r.mu is held.
@@ -147,7 +164,7 @@ func (r *receiver) drain(uintptr) bool {
 		r.mu.Lock()
 		for i := 0; i < n; i++ {
 			if s := r.streams[r.events[i].Fd]; s != nil {
-				r.read(s)
+				r.read(s, uintptr(r.events[i].Fd))
 			}
 		}
 		r.mu.Unlock()
@@ -157,11 +174,11 @@ func (r *receiver) drain(uintptr) bool {
 
 // read takes up to a few packets from the stream's socket; epoll reports
 // the socket again if more are queued. r.mu is held.
-func (r *receiver) read(s *Stream) {
+func (r *receiver) read(s *Stream, fd uintptr) {
 	var rsa syscall.RawSockaddrAny
 	for k := 0; k < 4; k++ {
 		rsaLen := uint32(syscall.SizeofSockaddrAny)
-		n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(s.rxFD),
+		n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd,
 			uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)), syscall.MSG_DONTWAIT,
 			uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&rsaLen)))
 		if e != 0 {

@@ -18,7 +18,11 @@ func (s *Stream) send(b []byte, to netip.AddrPort) error {
 
 func (s *Stream) startReceiving() {
 	s.wg.Add(1)
-	go s.receiveLoop()
+	go s.receiveLoop(s.conn)
+	if c := s.rtcp.cfg.Conn; c != nil { // RTCP's own socket (rtcp.go)
+		s.wg.Add(1)
+		go s.receiveLoop(c)
+	}
 }
 
 func (s *Stream) stopReceiving() {}

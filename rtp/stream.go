@@ -67,6 +67,15 @@ type StreamConfig struct {
 	// stream of the phone: it must not block (start the hang-up
 	// elsewhere).
 	OnInactive func()
+	// Call quality (issue 13): the adaptive jitter buffer and its bounds
+	// in frames (jitter_adaptive.go; JitterDelay is its start), PLC on
+	// (plc.go), the comfort noise payload type (cng.go; 0 = none) and
+	// RTCP (rtcp.go).
+	AdaptiveJitter       bool
+	JitterMin, JitterMax int
+	PLC                  bool
+	CNPayloadType        uint8
+	RTCP                 RTCPConfig
 	// DetectInband runs a Goertzel DTMF detector (package dsp) over the
 	// received audio and reports its keys through OnDTMF like RFC 4733
 	// events, from the pacer goroutine; for peers that send no RFC 4733.
@@ -127,7 +136,7 @@ type Stream struct {
 	dtmfGen *DTMFGenerator
 	path    *codecPath // encoder and decoder at the application's rate
 	frame   int        // samples of a 20 ms frame at the application's rate
-	jb      *JitterBuffer
+	jb      *Playout
 	source  remoteSource // which SSRC plays, and its DTMF history
 	recv    ReceptionStats
 	closed  bool
@@ -149,7 +158,14 @@ type Stream struct {
 	sinceCheck int
 	inactive   bool
 
+	// Call quality: concealment, comfort noise, RTCP (playout.go).
+	plc   PLC
+	cng   ComfortNoise
+	quiet bool // the last frame played was silence
+	rtcp  rtcpState
+
 	// Buffers of the tick, used only by the pacer goroutine.
+	out     [MaxFrameSamples]int16 // the frame played (playout.go)
 	pcm     [MaxFrameSamples]int16
 	payload [MaxFramePayload]byte
 	decoded [MaxFrameSamples]int16
@@ -166,7 +182,7 @@ type Stream struct {
 	packetsSent, packetsReceived, latched atomic.Uint64
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
-	droppedSSRC                           atomic.Uint64
+	droppedSSRC, octetsSent               atomic.Uint64
 	srtpReplayed, srtpAuthFailed          atomic.Uint64 // srtp_stream.go
 }
 
@@ -191,7 +207,7 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b [10]byte
+	var b [26]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err
 	}
@@ -209,7 +225,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		frame:   cfg.SampleRate * FrameMs / 1000,
 		tap:     newTap(cfg.SampleRate * FrameMs / 1000),
 		inband:  inband{frame: make([]int16, cfg.SampleRate*FrameMs/1000)},
-		jb:      NewJitterBuffer(cfg.JitterDelay, jitterCapacity),
+		jb: NewPlayout(PlayoutConfig{Adaptive: cfg.AdaptiveJitter, Delay: cfg.JitterDelay,
+			Min: cfg.JitterMin, Max: cfg.JitterMax}),
 		rxFD:    -1,
 		born:    time.Now(),
 		rxReady: make(chan struct{}, 1),
@@ -226,6 +243,8 @@ func NewStream(cfg StreamConfig) (*Stream, error) {
 		s.inband.keys = make([]byte, 0, 4)
 	}
 	s.initSocket()
+	s.plc.SetRate(cfg.SampleRate)
+	s.initRTCP([2]uint64{binary.BigEndian.Uint64(b[10:18]), binary.BigEndian.Uint64(b[18:26])})
 	return s, nil
 }
 
@@ -250,8 +269,12 @@ func (s *Stream) Close() {
 		s.pacer.Remove(s)
 	}
 	close(s.done)
+	s.sendBye()
 	s.stopReceiving()
 	s.conn.Close()
+	if s.rtcp.cfg.Conn != nil {
+		s.rtcp.cfg.Conn.Close()
+	}
 	s.wg.Wait()
 }
 
@@ -303,20 +326,8 @@ func (s *Stream) tick() {
 		s.tx.discard(s.frame)
 		s.sendEvent()
 	}
-	// Receive side: one frame from the jitter buffer, or silence.
-	var pcm []int16
-	n, st := s.jb.Pop(s.payload[:])
-	if st == PopFrame && n > 0 {
-		pcm = s.decodeFrame(s.payload[:n])
-		dropped := s.rx.push(pcm)
-		if len(pcm) < s.frame {
-			dropped += s.rx.pushSilence(s.frame - len(pcm))
-		}
-		s.readOverruns.Add(uint64(dropped))
-	} else {
-		s.readOverruns.Add(uint64(s.rx.pushSilence(s.frame)))
-	}
-	keys := s.played(pcm)
+	// Receive side: one frame played, concealed or silent (playout.go).
+	keys := s.playout()
 	// Under mu: a renegotiation (Update) may change what is expected.
 	inactive := s.checkInactive()
 	s.mu.Unlock()
@@ -327,14 +338,13 @@ func (s *Stream) tick() {
 	if inactive && s.cfg.OnInactive != nil {
 		s.cfg.OnInactive()
 	}
-	if !sending {
-		return
-	}
-	for i := 0; i < nout; i++ {
+	for i := 0; sending && i < nout; i++ {
 		if err := s.transmit(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
+			s.octetsSent.Add(uint64(len(out[i]) - headerSize))
 		}
 	}
+	s.rtcpTick()
 }
 
 // buildSend writes this interval's packets into out: a DTMF event's (audio

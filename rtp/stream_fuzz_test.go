@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	pionrtp "github.com/pion/rtp"
 )
@@ -46,6 +47,12 @@ func FuzzReceive(f *testing.F) {
 			JitterDelay:     1 + int(cfg>>2&3),
 			QueueSamples:    4 * SamplesPerFrame,
 			OnDTMF:          func(d byte) { digits = append(digits, d) },
+			// Call quality: RTCP received (never sent: its first report
+			// is half an hour away), the adaptive buffer, PLC, CN.
+			RTCP:           RTCPConfig{Enabled: cfg&0x20 != 0, Mux: true, MinInterval: time.Hour},
+			AdaptiveJitter: cfg&0x40 != 0,
+			PLC:            cfg&0x80 != 0,
+			CNPayloadType:  CNPayloadType,
 		}
 		if cfg&1 != 0 {
 			sc.Codec, sc.PayloadType = PCMA, PCMA.PayloadType
@@ -74,7 +81,8 @@ func FuzzReceive(f *testing.F) {
 			datagrams++
 		}
 		st := s.Stats()
-		counted := st.PacketsReceived + st.DroppedSSRC + st.DroppedPayloadType + st.Malformed + st.DroppedSource
+		counted := st.PacketsReceived + st.DroppedSSRC + st.DroppedPayloadType + st.Malformed + st.DroppedSource +
+			s.RTCPStats().Received
 		if sc.Receive && counted != datagrams || !sc.Receive && counted > datagrams {
 			t.Fatalf("%d datagrams, counted %d: %+v", datagrams, counted, st)
 		}

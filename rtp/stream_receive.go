@@ -14,14 +14,15 @@ import (
 // pushed into the jitter buffer or the DTMF detector. The pacer's tick
 // plays it out (stream.go).
 
-// receiveLoop reads the stream's socket until it is closed: the stream's
-// own receive goroutine, used where the shared receiver is not.
-func (s *Stream) receiveLoop() {
+// receiveLoop reads one of the stream's sockets (RTP, or RTCP's own) until
+// it is closed: the stream's own receive goroutine, used where the shared
+// receiver is not.
+func (s *Stream) receiveLoop(conn *net.UDPConn) {
 	defer s.wg.Done()
 	buf := make([]byte, maxPacketSize)
 	var pkt pionrtp.Packet
 	for {
-		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -50,11 +51,19 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 		return
 	}
 	// RTCP (RFC 5761 §4: packet types 192-223 where RTP has its marker
-	// and payload type), e.g. a peer's RTCP sent to our RTP port + 1, which
-	// may be another call's RTP port: never read, and never a reason to
-	// latch onto its source.
-	if len(b) >= 2 && b[1] >= 192 && b[1] <= 223 {
-		s.droppedPT.Add(1)
+	// and payload type): read when the stream does RTCP (rtcp.go), never a
+	// reason to latch onto its source. A peer's RTCP sent to our RTP port
+	// + 1 may be another call's: rtcp.go only takes report blocks about
+	// our own SSRC.
+	if isRTCP(b) {
+		if s.rtcp.cfg.Enabled {
+			// SRTCP opened first (srtp_stream.go); a failure is counted.
+			if b, ok := s.unprotectRTCP(b); ok {
+				s.receiveRTCP(b, from)
+			}
+		} else {
+			s.droppedPT.Add(1)
+		}
 		return
 	}
 	// Before the source check: only authenticated SRTP may latch.
@@ -73,7 +82,8 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	pt := pkt.PayloadType
 	s.mu.Lock() // the payload types may change (Update)
 	isDTMF := s.cfg.DTMFPayloadType != 0 && pt == s.cfg.DTMFPayloadType
-	if !isDTMF && pt != s.cfg.PayloadType {
+	isCN := s.cfg.CNPayloadType != 0 && pt == s.cfg.CNPayloadType
+	if !isDTMF && !isCN && pt != s.cfg.PayloadType {
 		s.mu.Unlock()
 		s.droppedPT.Add(1)
 		return
@@ -100,15 +110,20 @@ func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
 	s.packetsReceived.Add(1)
 	s.recv.Update(pkt.SequenceNumber, pkt.Timestamp, now, s.cfg.Codec.ClockRate)
 	var digit byte
-	if isDTMF {
+	switch {
+	case isCN:
+		// Comfort noise (cng.go) plays from now until audio comes.
+		s.jb.Push(pkt.SequenceNumber, nil, false, 0, now, 0)
+		s.cng.SetLevel(pkt.Payload)
+	case isDTMF:
 		// The event's sequence numbers carry no audio: a placeholder
 		// keeps the jitter buffer from counting them as lost.
-		s.jb.Push(pkt.SequenceNumber, nil)
+		s.jb.Push(pkt.SequenceNumber, nil, false, 0, now, 0)
 		if d, ok := s.source.dtmf.Detect(pkt.Timestamp, pkt.Payload); ok {
 			digit = d
 		}
-	} else {
-		s.jb.Push(pkt.SequenceNumber, pkt.Payload)
+	default:
+		s.jb.Push(pkt.SequenceNumber, pkt.Payload, true, pkt.Timestamp, now, s.cfg.Codec.ClockRate)
 	}
 	first, second := s.source.digits(digit)
 	s.mu.Unlock()

@@ -24,6 +24,7 @@ func (s *Stream) Update(u StreamUpdate) {
 	defer s.mu.Unlock()
 	if u.Remote.IsValid() && !sameAddr(u.Remote, s.cfg.Remote) {
 		s.cfg.Remote, s.remote, s.heard = u.Remote, u.Remote, false
+		s.rtcp.cfg.Remote = netip.AddrPort{} // RTCP follows: the new RTP port + 1 (rtcp.go)
 	}
 	if u.Codec != nil && (u.Codec != s.cfg.Codec || u.PayloadType != s.cfg.PayloadType) {
 		// A codec that cannot code at the stream's rate (none of

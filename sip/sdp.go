@@ -131,6 +131,12 @@ type LocalMedia struct {
 	Direction Direction
 	// Ptime is the packetization time in milliseconds; 0 means 20.
 	Ptime int
+	// Call quality (sdp_rtcp.go): our RTCP port for a=rtcp (0: none),
+	// whether to offer and accept rtcp-mux, whether to offer and accept
+	// comfort noise (CN/8000, payload type 13).
+	RTCPPort     int
+	RTCPMux      bool
+	ComfortNoise bool
 	// Encryption is how SRTP is used (sdp_crypto.go); Keys are our SDES
 	// suites in preference order with their master keys, needed unless
 	// Encryption is EncryptionOff.
@@ -169,6 +175,12 @@ type Negotiated struct {
 	// that merely mirrors what we offered (for example inactive in reply to
 	// our inactive offer) is not a hold.
 	Hold bool
+	// RTCP is the peer's RTCP address (a=rtcp, else RTP port + 1);
+	// RTCPMux: both sides agreed to rtcp-mux, RTCP then goes to Remote.
+	// CNPayloadType is comfort noise's payload type, 0 when not agreed.
+	RTCP          netip.AddrPort
+	RTCPMux       bool
+	CNPayloadType uint8
 	// SRTP is the agreed SDES keying; its zero value means plain RTP.
 	SRTP SRTP
 	// DTLS is the agreed DTLS-SRTP keying (sdp_dtls.go), if any.
@@ -297,6 +309,7 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 		sdp.NewPropertyAttribute(l.Direction.String()),
 	)
 	md.Attributes = append(md.Attributes, offerCrypto(&l)...)
+	addQualityOffer(md, &l)
 	s.MediaDescriptions = []*sdp.MediaDescription{md}
 
 	return s.Marshal()
@@ -373,6 +386,7 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		SRTP:            keys,
 		DTLS:            dtls,
 	}
+	negotiateQuality(&n, md, formats, &l)
 
 	var timing sdp.Timing
 	if len(off.TimeDescriptions) > 0 {
@@ -417,6 +431,7 @@ func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.Medi
 	)
 	a.Attributes = append(a.Attributes, answerCryptoAttributes(n.SRTP)...)
 	a.Attributes = append(a.Attributes, answerDTLSAttributes(n.DTLS, l)...)
+	addQualityAnswer(a, l, n)
 	return a
 }
 
@@ -469,7 +484,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		dir = dir.withoutSend()
 	}
 
-	return Negotiated{
+	n := Negotiated{
 		Remote:          remote,
 		Codec:           codec,
 		DTMFPayloadType: dtmf,
@@ -478,7 +493,9 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		Hold:            remote.Addr().IsUnspecified() || (!answered.Receives() && offered.Direction.Sends()),
 		SRTP:            keys,
 		DTLS:            dtls,
-	}, nil
+	}
+	negotiateQuality(&n, md, formats, &offered)
+	return n, nil
 }
 
 // newSession returns a session description with the v=, o=, s=, c= and t=

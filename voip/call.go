@@ -64,6 +64,9 @@ type Call struct {
 	timedOut       bool
 	conn           *net.UDPConn
 	port           int
+	rtcpConn       *net.UDPConn // RTCP's socket, RTP port + 1 (quality_media.go)
+	rtcpTaken      bool         // the stream took rtcpConn over
+	qualityTimer   *time.Timer  // the periodic quality event (quality.go)
 	local          sip.LocalMedia
 	neg            sip.Negotiated
 	stream         *rtp.Stream
@@ -190,6 +193,7 @@ func (c *Call) end(reason string, code int) bool {
 		return false
 	}
 	c.endReason, c.endCode = reason, code
+	c.finalQualityLocked() // the last "quality" event, before ENDED
 	c.setStateLocked(Ended, reason)
 	// Out of the table as it ends: Phone.Calls never lists an ended call,
 	// and once a call's Wait saw it Ended, it is gone from the table.
@@ -224,7 +228,9 @@ func (c *Call) releasePort() {
 	if stream == nil && conn != nil {
 		_ = conn.Close()
 	}
-	if pool := c.phone.env().ports; pool != nil {
+	pool := c.phone.env().ports
+	c.releaseRTCP(pool)
+	if pool != nil {
 		pool.put(port)
 	}
 }

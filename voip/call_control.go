@@ -72,17 +72,15 @@ func (c *Call) prepareAnswer() ([]byte, sip.Negotiated, error) {
 	if env.err != nil {
 		return nil, sip.Negotiated{}, env.err
 	}
-	conn, err := env.ports.get()
+	conn, err := c.takePorts(env)
 	if err != nil {
 		_ = c.in.Reject(503, "Service Unavailable")
 		c.end("503 Service Unavailable (no RTP port)", 503)
 		return nil, sip.Negotiated{}, err
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
-	c.mu.Lock()
-	c.conn, c.port = conn, port
-	c.mu.Unlock()
 	local, err := c.phone.localMedia(&env.cfg, port, c.host)
+	local = c.withRTCP(local)
 	if err != nil {
 		c.releasePort()
 		return nil, sip.Negotiated{}, err

@@ -39,6 +39,12 @@ const (
 	// peer within <n> s"; the call ends at once with a BYE, reason
 	// "session expired").
 	EventSessionRefreshFailed = "session_refresh_failed"
+	// EventQuality (call quality, quality.go): detail is the JSON object
+	// of Info("quality"). It comes once as every call that had media
+	// ends, just before its ENDED state, and, when the option
+	// quality_interval_ms is not 0, that often while the call has media. (The quality can be read at
+	// any time, after the end too, with Call.Quality or Info("quality").)
+	EventQuality = "quality"
 )
 
 // emitEvent reports a call event to the phone's CallEvent handler, on the

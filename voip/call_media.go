@@ -51,7 +51,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 	if env.pacer == nil {
 		return errStopped
 	}
-	stream, err := rtp.NewStream(rtp.StreamConfig{
+	sc := rtp.StreamConfig{
 		Conn:            c.conn,
 		Remote:          neg.Remote,
 		Codec:           codec,
@@ -70,7 +70,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		DetectInband:      env.cfg.DetectInbandDTMF,
 		Protector:         c.protectorLocked(neg), // media_security.go
 		OnSTUN:            c.iceOnSTUNLocked(),    // ice.go
-	})
+	}
+	c.qualityStreamLocked(env, neg, &sc) // quality_media.go
+	stream, err := rtp.NewStream(sc)
 	if err != nil {
 		return err
 	}
@@ -85,6 +87,7 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		c.in.OnAck(stream.Confirm)
 	}
 	stream.Start(env.pacer)
+	c.startQualityTimerLocked(env.cfg.Quality.Interval) // quality.go
 	return nil
 }
 
@@ -282,6 +285,8 @@ func (c *Call) Info(key string) (string, error) {
 		return c.endReason, nil
 	case "end_code":
 		return strconv.Itoa(c.endCode), nil
+	case "quality":
+		return c.qualityJSONLocked(), nil // quality.go
 	case "stats":
 		var st rtp.Stats
 		if c.stream != nil {

@@ -113,6 +113,14 @@ func TestCallWidebandCodecs(t *testing.T) {
 			if st, _ := ca.Info("stats"); !strings.Contains(st, `"dtmf_sent":4,`) || !strings.Contains(st, `"dtmf_info_sent":0`) {
 				t.Errorf("caller stats %s, want 4 RFC 4733 digits and no INFO", st)
 			}
+			// The quality names the negotiated codec; jitter is read at its
+			// RTP clock (Opus's 48 kHz read as 8 kHz would be 6 times off:
+			// over 100 ms).
+			for _, c := range []*Call{ca, cb} {
+				if q := c.Quality(); q.Codec != tt.want || q.PacketsReceived < 100 || q.JitterMs > 30 {
+					t.Errorf("quality: codec %q (want %q), %d packets received, jitter %.1f ms", q.Codec, tt.want, q.PacketsReceived, q.JitterMs)
+				}
+			}
 			_ = ca.Hangup()
 		})
 	}

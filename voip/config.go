@@ -61,6 +61,9 @@ type Config struct {
 	TCPMaxMessageBytes int           // close one whose message grows longer
 	UDPMaxSources      int           // UDP sources remembered before renewal
 
+	// Call quality: RTCP, PLC, comfort noise, jitter buffer, quality events.
+	Quality QualityConfig
+
 	// Debugging (issue 17).
 	SIPTrace bool // log every SIP message sent and received (trace.go)
 
@@ -146,5 +149,5 @@ func (c *Config) validate() error {
 	if len(c.Codecs) == 0 {
 		return fmt.Errorf("%w: no codecs", ErrInvalidArgument)
 	}
-	return nil
+	return c.Quality.validate()
 }

@@ -31,15 +31,15 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := env.ports.get()
-	if err != nil {
-		return nil, err
-	}
 	c := newCall(p, true)
 	c.remoteURI = target.String()
 	c.host = host
-	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
-	c.local, err = p.localMedia(&env.cfg, c.port, host)
+	conn, err := c.takePorts(env)
+	if err != nil {
+		return nil, err
+	}
+	local, err := p.localMedia(&env.cfg, c.port, host)
+	c.local = c.withRTCP(local)
 	if err == nil {
 		p.publicMedia(conn, host, &c.local) // nat.go
 		c.offer, err = sip.BuildOffer(c.local)

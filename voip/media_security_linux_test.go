@@ -1,10 +1,13 @@
 package voip
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,6 +132,9 @@ func TestSRTPOnTheWire(t *testing.T) {
 				t.Fatalf("%d of %d SRTP packets carry the tone in clear", tone, len(pkts))
 			}
 			for _, p := range pkts {
+				if p[1] >= 192 && p[1] <= 223 {
+					continue // SRTCP, muxed (TestSRTCPBetweenPhones)
+				}
 				if len(p) != 12+160+10 {
 					t.Fatalf("SRTP packet of %d bytes, want 182", len(p))
 				}
@@ -158,5 +164,107 @@ func inject(t *testing.T, dst netip.AddrPort, b []byte) {
 	defer c.Close()
 	if _, err := c.WriteToUDPAddrPort(b, dst); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSRTCPBetweenPhones runs RTCP on SRTP calls between two phones (SDES
+// keys, muxed and on its own port; DTLS-SRTP keys, muxed): both sides get the round trip and the peer's view
+// of their stream from reports that cross the wire as SRTCP only (the E
+// flag set, the CNAME never in clear), and none fails to open. The plain
+// call is the control: its CNAME is seen in the capture.
+func TestSRTCPBetweenPhones(t *testing.T) {
+	for i, tc := range []struct{ mode, mux, keying string }{
+		{"off", "1", "sdes"}, {"mandatory", "1", "sdes"}, {"mandatory", "0", "sdes"}, {"mandatory", "1", "dtls"},
+	} {
+		t.Run(tc.mode+"/"+tc.keying+"/rtcp_mux="+tc.mux, func(t *testing.T) {
+			rtpLow := 51100 + 100*i
+			mk := func(low int, user string, h Handler) *Phone {
+				p := newTestPhone(t, low, map[string]string{"media_encryption": tc.mode, "rtcp_mux": tc.mux, "user": user,
+					"media_keying": tc.keying}, h)
+				p.cfg.Quality.rtcpMinInterval = 300 * time.Millisecond
+				if err := p.Start(); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			inB := newIncoming()
+			b := mk(rtpLow, "bob", inB.handler(true))
+			a := mk(rtpLow+50, "alice", Handler{})
+			ca, err := a.Call(uriOf(t, b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitState(t, ca, Answered, 5*time.Second)
+			cb := inB.next(t)
+			waitState(t, cb, Answered, 5*time.Second)
+			port := netip.MustParseAddrPort(info(t, cb, "local_rtp")).Port()
+			if tc.mux == "0" {
+				port = rtcpPortOf(t, info(t, ca, "remote_sdp"), port)
+			}
+			pkts := loopCapture(t, port, 1500*time.Millisecond)
+			checkSRTCPCapture(t, pkts, tc.mode != "off", tc.keying == "sdes", "alice@")
+
+			deadline := time.Now().Add(5 * time.Second)
+			for _, c := range []*Call{ca, cb} {
+				q := c.Quality()
+				for ; q.RTTMs == nil || q.RemoteJitterMs == nil || q.RTCPReceived < 2; q = c.Quality() {
+					if time.Now().After(deadline) {
+						t.Fatalf("no RTT or peer's view from RTCP: %+v", q)
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if *q.RTTMs > 50 || q.RTCPMux != (tc.mux == "1") || *q.RemotePacketsLost != 0 {
+					t.Errorf("RTT %v ms, rtcp_mux %v, peer lost %d", *q.RTTMs, q.RTCPMux, *q.RemotePacketsLost)
+				}
+				if s := callSRTP(t, c); s.AuthFailed != 0 || s.Replayed != 0 {
+					t.Errorf("srtp drops %+v", s)
+				}
+			}
+		})
+	}
+}
+
+// rtcpPortOf is the RTCP port an SDP announces with a=rtcp (else RTP + 1).
+func rtcpPortOf(t *testing.T, sdp string, rtpPort uint16) uint16 {
+	t.Helper()
+	for _, line := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=rtcp:"); ok {
+			n, err := strconv.Atoi(strings.Fields(v)[0])
+			if err != nil {
+				t.Fatalf("a=rtcp:%s", v)
+			}
+			return uint16(n)
+		}
+	}
+	return rtpPort + 1
+}
+
+// checkSRTCPCapture looks at the RTCP among captured datagrams: some must
+// be there; sealed, none has the CNAME in clear and, with tag80 (SDES's
+// AES_CM_128_HMAC_SHA1_80), each has SRTCP's E flag (the 4-byte index
+// before the 10-byte tag); plain, the CNAME shows.
+func checkSRTCPCapture(t *testing.T, pkts [][]byte, sealed, tag80 bool, cname string) {
+	t.Helper()
+	n, clear := 0, 0
+	for _, p := range pkts {
+		if len(p) < 8 || p[1] < 192 || p[1] > 223 {
+			continue // RTP (muxed)
+		}
+		n++
+		if bytes.Contains(p, []byte(cname)) {
+			clear++
+		}
+		if sealed && tag80 && (len(p) < 8+14 || p[len(p)-14]&0x80 == 0) {
+			t.Errorf("RTCP packet of %d bytes without SRTCP's E flag", len(p))
+		}
+	}
+	t.Logf("%d RTCP packets captured, %d with the CNAME in clear", n, clear)
+	switch {
+	case n < 2:
+		t.Fatalf("captured %d RTCP packets", n)
+	case sealed && clear != 0:
+		t.Errorf("%d of %d SRTCP packets show the CNAME in clear", clear, n)
+	case !sealed && clear != n:
+		t.Fatalf("control: %d of %d plain RTCP packets show the CNAME: the capture proves nothing", clear, n)
 	}
 }

@@ -389,7 +389,7 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		return sip.LocalMedia{}, err
 	}
 	id := p.newSessionID()
-	return sip.LocalMedia{
+	l := sip.LocalMedia{
 		Encryption:      cfg.MediaEncryption,
 		Keys:            keys,
 		Keying:          cfg.MediaKeying,
@@ -403,7 +403,9 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		DTMFFormats:     dtmf,
 		Direction:       sip.SendRecv,
 		Ptime:           20,
-	}, nil
+	}
+	qualityMedia(cfg, &l) // quality_media.go
+	return l, nil
 }
 
 // callEnv is what calls and requests read of the phone, taken in one go.

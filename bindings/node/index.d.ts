@@ -162,6 +162,23 @@ export interface PhoneOptions {
   tcpMaxMessageBytes?: number;
   /** UDP source addresses remembered before the per-source tables are renewed, 0..1048576, 0 = no limit (udp_max_sources), default 4096. */
   udpMaxSources?: number;
+  // ---- call quality (issue 13) ----
+  /** Send RTCP reports: SR/RR with SDES CNAME at RFC 3550's ~5 s interval, BYE at hangup (rtcp), default true. */
+  rtcp?: boolean;
+  /** Offer and accept rtcp-mux, RFC 5761 (rtcp_mux), default true. */
+  rtcpMux?: boolean;
+  /** Conceal a lost packet (G.711 Appendix I style) rather than play silence (plc), default true. */
+  plc?: boolean;
+  /** Offer, accept and play RFC 3389 comfort noise (comfort_noise), default true. */
+  comfortNoise?: boolean;
+  /** 'adaptive' (default: the delay follows the measured jitter between jitterMinMs and jitterMaxMs, starting at jitterMs) or 'fixed' (jitterMs) (jitter_mode). */
+  jitterMode?: 'adaptive' | 'fixed';
+  /** Smallest adaptive playout delay, 20..1000 ms, multiple of 20 (jitter_min_ms), default 40. */
+  jitterMinMs?: number;
+  /** Largest adaptive playout delay, 20..1000 ms, multiple of 20 (jitter_max_ms), default 300. */
+  jitterMaxMs?: number;
+  /** Emit 'quality' on each call this often while it has media: 0 = never (only the last one, which every call with media gets just before it ends), or 1000..3600000 ms (quality_interval_ms), default 0. */
+  qualityIntervalMs?: number;
   /** The application's audio rate in Hz (sample_rate), default 8000: a 20 ms frame is rate/50 samples (s16le: 320, 640 or 1920 bytes); libvoip resamples to the codec's rate. 16000 or 48000 with "G722" or "opus" gives wideband audio. */
   sampleRate?: 8000 | 16000 | 48000;
   /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
@@ -279,8 +296,45 @@ export interface CallEvents {
   redirected: [detail: string];
   /** The session timer (RFC 4028) failed: our refresh was refused or not answered (detail: why; the call ends "session expired" at expiry), or the peer did not refresh in time (detail "no session refresh from the peer within <n> s"; the call ends at once with a BYE, reason "session expired"). */
   session_refresh_failed: [detail: string];
+  /** The call's media quality (once just before a call with media ends; also every qualityIntervalMs when that phone option is set); the 'event' listener gets the JSON text. */
+  quality: [quality: CallQuality];
   /** The call is over (emitted once, last). */
   ended: [reason: string, sipCode: number];
+}
+
+/** A call's media quality (voip_call_info "quality"; issue 13).  Remote fields are the peer's view of our stream, from its RTCP reports: null until one came. */
+export interface CallQuality {
+  codec: string;
+  packets_sent: number;
+  packets_received: number;
+  /** RFC 3550 cumulative loss of what we receive. */
+  packets_lost: number;
+  /** Lost or discarded as late, out of expected, in percent. */
+  loss_percent: number;
+  /** RFC 3550 interarrival jitter of what we receive. */
+  jitter_ms: number;
+  remote_packets_sent: number | null;
+  remote_packets_lost: number | null;
+  remote_loss_percent: number | null;
+  remote_jitter_ms: number | null;
+  /** Round-trip time from RTCP's LSR/DLSR. */
+  rtt_ms: number | null;
+  /** Frames concealed by PLC. */
+  concealed_frames: number;
+  comfort_noise_frames: number;
+  /** Packets the jitter buffer discarded as too late, or as duplicates. */
+  late: number;
+  duplicates: number;
+  /** The current playout delay, and the adaptive target. */
+  jitter_buffer_ms: number;
+  jitter_buffer_target_ms: number;
+  jitter_mode: 'adaptive' | 'fixed';
+  rtcp_sent: number;
+  rtcp_received: number;
+  rtcp_mux: boolean;
+  /** Simplified ITU-T G.107 E-model (formula in voip.h). */
+  r_factor: number;
+  mos: number;
 }
 
 type Listener<T extends unknown[]> = (...args: T) => void;
@@ -563,6 +617,8 @@ export declare class Call extends EventEmitter {
     dtmf_info_received: number;
     [counter: string]: number;
   };
+  /** The call's media quality (voip_call_info "quality"), also after it ended. */
+  quality(): CallQuality;
 
   /** Answer an incoming call in RINGING. */
   answer(): void;

@@ -1732,6 +1732,70 @@ static void test_leak_selfcheck(void)
     tp_destroy(a);
 }
 
+/* ------------------------------------------------------------------------
+ * Call quality (issue 13): voip_call_info(call, "quality"), "quality" events
+ * ------------------------------------------------------------------------ */
+static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
+static int q_events_a, q_events_b, q_bad; /* ud: the phone's counter */
+
+static void on_quality_event(void *ud, uint64_t phone, uint64_t call, const char *event, const char *detail)
+{
+    (void)phone, (void)call;
+    if (strcmp(event, "quality"))
+        return;
+    pthread_mutex_lock(&q_mu);
+    (*(int *)ud)++;
+    if (detail[0] != '{' || !strstr(detail, "\"mos\":") || !strstr(detail, "\"packets_received\":"))
+        q_bad++;
+    pthread_mutex_unlock(&q_mu);
+}
+
+static void test_quality(void)
+{
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_hi(0), TP_RECORD, NULL, "jitter_mode", "fixed");
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, "quality_interval_ms", "1000");
+    OK(voip_phone_on_call_event(b->phone, on_quality_event, &q_events_b));
+    OK(voip_phone_on_call_event(a->phone, on_quality_event, &q_events_a));
+    uint64_t ca, cb;
+    establish(a, b, &ca, &cb);
+
+    STEP("2.5 s of media, then voip_call_info(call, \"quality\")");
+    t_sleep_ms(2500);
+    char q[2048];
+    INFO(ca, "quality", q);
+    static const char *const keys[] = {
+        "\"codec\":\"PCMU\"", "\"packets_sent\":", "\"packets_received\":", "\"packets_lost\":0,",
+        "\"loss_percent\":0,", "\"jitter_ms\":", "\"remote_packets_sent\":", "\"remote_packets_lost\":",
+        "\"remote_loss_percent\":", "\"remote_jitter_ms\":", "\"rtt_ms\":", "\"concealed_frames\":",
+        "\"comfort_noise_frames\":", "\"late\":0,", "\"duplicates\":0,", "\"jitter_buffer_ms\":",
+        "\"jitter_buffer_target_ms\":", "\"jitter_mode\":\"fixed\"", "\"rtcp_sent\":",
+        "\"rtcp_received\":", "\"rtcp_mux\":true", "\"r_factor\":", "\"mos\":"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        CHECK(strstr(q, keys[k]), "quality lacks %s: %s", keys[k], q);
+    const char *mos = strstr(q, "\"mos\":");
+    /* no loss: the E-model's MOS for the delay alone, above 3.5 even at the
+     * largest adaptive delay (about 4.4 on an idle machine) */
+    CHECK(mos && atof(mos + 6) >= 3.5, "clean call with MOS %s", mos ? mos + 6 : "?");
+
+    STEP("hang up: the quality events of B (periodic, and the last one), of A (the last one only)");
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 3000);
+    WAIT_STATE(ca, VOIP_CALL_ENDED, 3000);
+    t_sleep_ms(200);
+    pthread_mutex_lock(&q_mu);
+    int n = q_events_b, na = q_events_a, bad = q_bad;
+    pthread_mutex_unlock(&q_mu);
+    CHECK(n >= 3 && bad == 0, "B got %d quality events (%d malformed), want >= 3", n, bad);
+    CHECK(na == 1, "A (no quality_interval_ms) got %d quality events, want the final one", na);
+    INFO(cb, "quality", q);
+    CHECK(strstr(q, "\"jitter_mode\":\"adaptive\""), "B's quality after the end: %s", q);
+
+    OK(voip_call_release(ca));
+    OK(voip_call_release(cb));
+    tp_destroy(a);
+    tp_destroy(b);
+}
+
 /* ------------------------------------------------------------------------ */
 
 /* wideband.c: G.722 / Opus calls at 16 and 48 kHz (issue 13). */
@@ -1765,6 +1829,7 @@ static const struct t_test tests[] = {
     { "srtp", test_srtp },
     { "winfo", test_winfo },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
+    { "quality", test_quality },               /* call quality (issue 13) */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
 

@@ -29,6 +29,8 @@ set(VOIP_INTEROP_TESTS
   sipp_reinvite
   sipp_session_timer
   lossy_link
+  baresip_rtcp
+  quality_lossy
   baresip_wideband
   inband_dtmf   # media toolkit (issue 12): in-band DTMF with SIPp, baresip and multimon-ng
   baresip_srtp

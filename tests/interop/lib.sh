@@ -269,6 +269,8 @@ baresip_start() {
   mkdir -p "$B/conf" "$B/rec"
   sed -e "s#@SIP_PORT@#$sip#g" -e "s#@CTRL_PORT@#$ctrl#g" -e "s#@RTP_LO@#$lo#g" -e "s#@RTP_HI@#$hi#g" \
       -e "s#@TONE_HZ@#$hz#g" -e "s#@REC_DIR@#$B/rec#g" "$INTEROP_DIR/baresip/config.in" > "$B/conf/config"
+  # BARESIP_CONFIG_SED: extra sed expressions for the config (e.g. baresip_rtcp.sh's rtcp_mux and rtcpsummary)
+  if [ -n "${BARESIP_CONFIG_SED:-}" ]; then sed -i -e "$BARESIP_CONFIG_SED" "$B/conf/config"; fi
   # BS_CONFIG_EXTRA: more config lines (e.g. "module srtp.so"), appended
   [ -n "${BS_CONFIG_EXTRA:-}" ] && printf '%s\n' "$BS_CONFIG_EXTRA" >> "$B/conf/config"
   echo "$acct" > "$B/conf/accounts"

@@ -22,7 +22,8 @@ const END_EVENT_GRACE_MS = 2000;
 const DTMF_CHUNK = 256;
 
 const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats',
-  'media_encryption', 'srtp'];
+  'media_encryption', 'srtp',
+  'quality']; // call quality (issue 13)
 
 function emitSafe(emitter, event, ...args) {
   try {
@@ -159,6 +160,13 @@ class Call extends EventEmitter {
   /** Media counters (voip_call_info "stats") as an object. */
   stats() {
     const s = this.info('stats');
+    return s ? JSON.parse(s) : {};
+  }
+
+  /** The call's media quality (voip_call_info "quality") as an object:
+   * loss, jitter, RTT, concealment, jitter buffer, MOS (issue 13). */
+  quality() {
+    const s = this.info('quality');
     return s ? JSON.parse(s) : {};
   }
 
@@ -621,6 +629,11 @@ class Call extends EventEmitter {
       // 'transferred' / 'replaced': (newCall, uri); detail is "call=<id> <uri>".
       this._successor = successor;
       emitSafe(this, name, successor, detail.slice(detail.indexOf(' ') + 1));
+    } else if (name === 'quality') {
+      // call quality (issue 13): the JSON detail as an object
+      let q = {};
+      try { q = JSON.parse(detail); } catch { /* keep {} */ }
+      emitSafe(this, name, q);
     } else {
       emitSafe(this, name, detail);
     }

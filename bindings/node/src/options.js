@@ -121,6 +121,15 @@ const OPTION_KEYS = {
   tcpMessageTimeoutMs: int('tcp_message_timeout_ms'),
   tcpMaxMessageBytes: int('tcp_max_message_bytes'),
   udpMaxSources: int('udp_max_sources'),
+  // ---- call quality (issue 13) ----
+  rtcp: bool('rtcp'),
+  rtcpMux: bool('rtcp_mux'),
+  plc: bool('plc'),
+  comfortNoise: bool('comfort_noise'),
+  jitterMode: str('jitter_mode'),
+  jitterMinMs: int('jitter_min_ms'),
+  jitterMaxMs: int('jitter_max_ms'),
+  qualityIntervalMs: int('quality_interval_ms'),
   // Wideband audio (issue 13: codecs).
   sampleRate: int('sample_rate'),
   // Debugging (issue 17).

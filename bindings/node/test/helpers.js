@@ -29,6 +29,7 @@ const PORTS = {
   events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
   media: { sip: 5520, rtp: 37600 }, // media toolkit: 37600-37699
   srtp: { sip: 0, rtp: 37700 }, // media_encryption (issue 14): 37700-37779
+  quality: { sip: 0, rtp: 37800 }, // call quality (issue 13): 37800-37859
   nat: { sip: 5530, rtp: 37860 }, // STUN/ICE/IPv6 (issue 14): 37860-37919
   dtls: { sip: 0, rtp: 37920 }, // media_keying dtls (issue 14): 37920-37959
 };

@@ -21,6 +21,15 @@ const options: PhoneOptions = {
   caFile: '/etc/ssl/certs/ca.pem',
   codecs: ['PCMU', 'PCMA'],
   jitterMs: 60,
+  // call quality (issue 13)
+  rtcp: true,
+  rtcpMux: true,
+  plc: true,
+  comfortNoise: true,
+  jitterMode: 'adaptive',
+  jitterMinMs: 40,
+  jitterMaxMs: 300,
+  qualityIntervalMs: 5000,
   dtmfMode: 'info',
   rtpTimeoutMs: 30000,
   ringTimeoutMs: 120000,
@@ -159,6 +168,13 @@ async function transfers(phone: Phone, call: Call, other: Call): Promise<void> {
 }
 void transfers;
 
+// call quality (issue 13): the object and the event
+async function qualityUsage(c: Call): Promise<number | null> {
+  c.on('quality', (q) => console.log(q.mos, q.loss_percent, q.rtt_ms ?? -1, q.jitter_mode === 'adaptive'));
+  const q = c.quality();
+  return q.rtt_ms === null ? q.mos : q.rtt_ms + q.jitter_buffer_ms;
+}
+void qualityUsage;
 // Events (subscriptions, presence, MWI, busy lamps).
 async function events(phone: Phone): Promise<void> {
   const sub = await phone.subscribe('sip:bob@pbx', 'presence', { accept: 'application/pidf+xml', timeoutMs: 3000 });

@@ -126,6 +126,13 @@ class VoIPCall:
         (return quickly).  Unknown event names may come: ignore them.  Not
         in pyVoIP."""
 
+    def quality_callback(self, quality: Dict[str, Any]) -> None:
+        """Called with the call's quality (the dict of :meth:`quality`) for
+        each "quality" event (once just before ENDED on every call that had
+        media; periodic too with option ``quality_interval_ms``), on the library's callback thread (return
+        quickly); the event also reaches :meth:`event_callback` with the
+        JSON text.  Not in pyVoIP."""
+
     def state_changed(self, state: CallState, reason: str) -> None:
         """Called on every state change with the library's reason (e.g.
         ``"200 OK"``, ``"remote hangup"``), on the library's callback thread
@@ -186,7 +193,7 @@ class VoIPCall:
     def info(self, key: str) -> str:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
-        "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp",
+        "remote_rtp", "end_reason", "end_code", "stats", "quality", "hold", "remote_sdp",
         "session_expires", "media_encryption", "srtp"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
@@ -245,6 +252,17 @@ class VoIPCall:
         packets_lost, late, dtmf_sent, dtmf_received, dtmf_info_sent,
         dtmf_info_received, jitter_ms, ...)."""
         data = json.loads(self.info("stats") or "{}")
+        return dict(data) if isinstance(data, dict) else {}
+
+    def quality(self) -> Dict[str, Any]:
+        """The call's media quality as a dict (``voip_call_info(call,
+        "quality")``): packets sent/received/lost and loss_percent,
+        jitter_ms, the peer's view from RTCP (remote_packets_lost,
+        remote_loss_percent, remote_jitter_ms, rtt_ms: None until its
+        first report), concealed_frames, jitter_buffer_ms, codec,
+        r_factor and mos (a simplified ITU-T G.107 E-model), ...  Also
+        after the call ended.  Not in pyVoIP."""
+        data = json.loads(self.info("quality") or "{}")
         return dict(data) if isinstance(data, dict) else {}
 
     def wait(

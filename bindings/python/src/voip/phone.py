@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import sys
 import os
@@ -66,6 +67,7 @@ def _in_callback_of(handle: int) -> bool:
 CallCallback = Callable[[VoIPCall], Any]
 DTMFCallback = Callable[[VoIPCall, str], Any]
 CallEventCallback = Callable[[VoIPCall, str, str], Any]
+QualityCallback = Callable[[VoIPCall, Dict[str, Any]], Any]
 RequestCallback = Callable[[PhoneRequest], Any]
 
 
@@ -84,6 +86,13 @@ _SESSION_TIMER_KEYS: Tuple[str, ...] = (
     "session_expires",
     "min_se",
 )
+
+
+# ---- call quality (issue 13) ----
+# RTCP, loss concealment, comfort noise, jitter buffer, quality events:
+# fields of VoIPPhoneParameter named as their voip_phone_set_option keys.
+_QUALITY_BOOL_KEYS: Tuple[str, ...] = ("rtcp", "rtcp_mux", "plc", "comfort_noise")
+_QUALITY_INT_KEYS: Tuple[str, ...] = ("jitter_min_ms", "jitter_max_ms", "quality_interval_ms")
 
 
 # The transport-limit options: fields of VoIPPhoneParameter named as their
@@ -172,6 +181,24 @@ class VoIPPhoneParameter:
     tcp_message_timeout_ms: Optional[int] = None
     tcp_max_message_bytes: Optional[int] = None
     udp_max_sources: Optional[int] = None
+    # ---- call quality (issue 13; voip.h's "Call quality" options) ----
+    rtcp: Optional[bool] = None
+    """Send RTCP reports (libvoip's default: True)."""
+    rtcp_mux: Optional[bool] = None
+    """Offer and accept rtcp-mux, RFC 5761 (default True)."""
+    plc: Optional[bool] = None
+    """Conceal lost packets rather than play silence (default True)."""
+    comfort_noise: Optional[bool] = None
+    """Offer, accept and play RFC 3389 comfort noise (default True)."""
+    jitter_mode: Optional[str] = None
+    """"adaptive" (default) or "fixed" (jitter_ms)."""
+    jitter_min_ms: Optional[int] = None
+    jitter_max_ms: Optional[int] = None
+    quality_interval_ms: Optional[int] = None
+    """Post a "quality" event this often; 0 (default) = only the one at
+    hangup, which every call with media gets."""
+    quality_callback: Optional[QualityCallback] = None
+    """Called with (call, quality dict) for each "quality" event."""
     # ---- wideband audio (issue 13: codecs) ----
     sample_rate: Optional[int] = None
     """The application's audio rate in Hz: 8000 (libvoip's default), 16000
@@ -226,7 +253,7 @@ class VoIPPhoneParameter:
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
                      "dtmf_mode", "rel100", "media_encryption", "media_keying", "stun_server",
-                     "turn_server", "turn_user", "turn_password"):
+                     "turn_server", "turn_user", "turn_password", "jitter_mode"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -234,8 +261,9 @@ class VoIPPhoneParameter:
             raise TypeError("bind_ip must be a str")
         for name in ("bind_port", "rtp_port_low", "rtp_port_high"):
             integer(name, getattr(self, name))
-        for name in ("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
-                     "register_expires", "sample_rate") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS:
+        for name in (("port", "dtmf_payload_type", "jitter_ms", "invite_timeout_ms",
+                      "register_expires", "sample_rate") + _CALL_LIMIT_KEYS + _SESSION_TIMER_KEYS + _LIMIT_KEYS
+                     + _QUALITY_INT_KEYS):
             if getattr(self, name) is not None:
                 integer(name, getattr(self, name))
         if not isinstance(self.transport_mode, TransportMode):
@@ -244,7 +272,7 @@ class VoIPPhoneParameter:
             raise TypeError("audio_format must be a str")
         if self.user_agent is not None and not isinstance(self.user_agent, str):
             raise TypeError("user_agent must be a str or None")
-        for name in ("accept_any_user", "sip_trace"):
+        for name in ("accept_any_user", "sip_trace") + _QUALITY_BOOL_KEYS:
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool or None")
         if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
@@ -257,7 +285,8 @@ class VoIPPhoneParameter:
             raise TypeError("call_class must be a subclass of voip.VoIPCall")
         if self.sip_class is not None:
             raise TypeError("sip_class is not supported: SIP is implemented by libvoip")
-        for name in ("call_callback", "dtmf_callback", "call_event_callback", "request_callback"):
+        for name in ("call_callback", "dtmf_callback", "call_event_callback", "request_callback",
+                     "quality_callback"):
             fn = getattr(self, name)
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable")
@@ -347,6 +376,14 @@ class VoIPPhoneParameter:
             v = getattr(self, key)
             if v is not None:
                 o.append((key, str(int(v))))
+        for key in _QUALITY_BOOL_KEYS:
+            if getattr(self, key) is not None:
+                o.append((key, "1" if getattr(self, key) else "0"))
+        if self.jitter_mode is not None:
+            o.append(("jitter_mode", self.jitter_mode))
+        for key in _QUALITY_INT_KEYS:
+            if getattr(self, key) is not None:
+                o.append((key, str(int(getattr(self, key)))))
         if self.sip_trace is not None or _debug():
             o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
         if self.stun_server is not None:
@@ -977,6 +1014,22 @@ class VoIPPhone(PhoneEvents):
         finally:
             if self.params.call_event_callback is not None:
                 self.params.call_event_callback(call, name, detail)
+            if name == "quality":
+                self._on_quality(call, detail)
+
+    def _on_quality(self, call: VoIPCall, detail: str) -> None:
+        """A "quality" event: its JSON detail as a dict, to the call's
+        quality_callback and the phone's (issue 13)."""
+        try:
+            data = json.loads(detail or "{}")
+        except ValueError:
+            return
+        q = dict(data) if isinstance(data, dict) else {}
+        try:
+            call.quality_callback(q)
+        finally:
+            if self.params.quality_callback is not None:
+                self.params.quality_callback(call, q)
 
     def _adopt_successor(self, call: VoIPCall, name: str, detail: str) -> None:
         """A call that takes *call* over ("transferred": the call we placed
