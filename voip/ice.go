@@ -249,19 +249,7 @@ func (p *Phone) iceHost(conn *net.UDPConn, sdpIP netip.Addr) netip.AddrPort {
 // offerICE starts the ICE session of an outgoing call (controlling) and
 // adds its description to offer. No lock is held.
 func (c *Call) offerICE(conn *net.UDPConn, offer []byte) ([]byte, error) {
-	s, err := c.phone.newCallICE(conn, c.local, true)
-	if err != nil {
-		return nil, err
-	}
-	out, err := sip.AddICE(offer, s.local)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	c.mu.Lock()
-	c.ice = s
-	c.mu.Unlock()
-	return out, nil
+	return c.startICE(conn, c.local, true, offer)
 }
 
 // answerICE starts the ICE session of an incoming call whose offer has ICE
@@ -271,11 +259,17 @@ func (c *Call) answerICE(conn *net.UDPConn, local sip.LocalMedia, answer []byte)
 	if _, err := sip.ParseICE(c.in.Offer()); err != nil {
 		return answer, nil // plain RTP
 	}
-	s, err := c.phone.newCallICE(conn, local, false)
+	return c.startICE(conn, local, false, answer)
+}
+
+// startICE starts the call's ICE session (controlling for an offer) on
+// conn and adds its description to desc. No lock is held.
+func (c *Call) startICE(conn *net.UDPConn, local sip.LocalMedia, controlling bool, desc []byte) ([]byte, error) {
+	s, err := c.phone.newCallICE(conn, local, controlling)
 	if err != nil {
 		return nil, err
 	}
-	out, err := sip.AddICE(answer, s.local)
+	out, err := sip.AddICE(desc, s.local)
 	if err != nil {
 		s.close()
 		return nil, err
