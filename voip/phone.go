@@ -102,11 +102,12 @@ type Phone struct {
 	ev       phoneEvents           // subscriptions and publications (subscription.go)
 	bridge   *media.Bridge         // nil when stopped (media.go)
 	owned    map[media.Port]func() // players, tones, recorders: how each stops
+	clock    *mediaClock           // the media clock's waiters (call_frames.go)
 }
 
 // NewPhone creates a stopped phone.
 func NewPhone(cfg Config) *Phone {
-	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher()}
+	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), clock: newMediaClock()}
 	p.logSink = newLogSink(p.events)
 	p.log = slog.New(p.logSink)
 	p.handler.Store(&Handler{})
@@ -226,6 +227,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
+	p.startClockLocked(p.pacer)
 	p.startBridgeLocked(bridge)
 	p.pacer.Start()
 	p.stopping = false
