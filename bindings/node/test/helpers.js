@@ -28,6 +28,7 @@ const PORTS = {
   debugging: { sip: 5510, rtp: 37440 }, // SIP trace and error table: 37440-37499
   events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
   media: { sip: 5520, rtp: 37600 }, // media toolkit: 37600-37699
+  frames: { sip: 5530, rtp: 37700 }, // batched audio (issue 16): 37700-37799
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).
