@@ -78,8 +78,10 @@ class FrameBatch:
         self._wframes = ctypes.create_string_buffer(capacity * fb)
         self._count = c_size_t()
         self._calls: Dict[int, "VoIPCall"] = {}
-        self._read = _lib.optional("voip_phone_read_frames")
-        self._exchange = _lib.optional("voip_phone_exchange_frames")
+        exchange = _lib.optional("voip_phone_exchange_frames")
+        assert exchange is not None
+        self._exchange = exchange
+        self._nwritten = 0
 
     def read(self, timeout: Optional[float] = 1.0) -> List[Frame]:
         """Wait for the next media tick (up to *timeout* seconds; None: no
@@ -126,7 +128,7 @@ class FrameBatch:
     @property
     def write_status(self) -> List[int]:
         """The result codes of the frames the last :meth:`exchange` wrote."""
-        return list(self._wstatus[: getattr(self, "_nwritten", 0)])
+        return list(self._wstatus[: self._nwritten])
 
     def _pack(self, frames: Iterable[Tuple["VoIPCall", BytesLike]]) -> int:
         items: Sequence[Tuple["VoIPCall", BytesLike]] = frames if isinstance(frames, (list, tuple)) else list(frames)
