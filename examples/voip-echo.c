@@ -125,11 +125,14 @@ static void call_done(uint64_t call)
     pthread_mutex_unlock(&g_mu);
 }
 
-/* The batch's arrays: what was read last tick is written back next. */
-static uint64_t g_rcalls[MAX_CALLS], g_wcalls[MAX_CALLS];
-static int32_t g_rstatus[MAX_CALLS], g_wstatus[MAX_CALLS];
-static uint8_t g_rframes[MAX_CALLS * MAX_FRAME_BYTES];
-static uint8_t g_wframes[MAX_CALLS * MAX_FRAME_BYTES];
+/* The batch's arrays, two sets: the frames read into one set are written
+ * back from it by the next exchange, which reads into the other. */
+struct batch {
+    uint64_t calls[MAX_CALLS];
+    int32_t status[MAX_CALLS];
+    uint8_t frames[MAX_CALLS * MAX_FRAME_BYTES];
+};
+static struct batch g_batch[2];
 
 /* The audio thread: every call's frames, one exchange per media tick.  It
  * echoes every call whose handle we hold (the library visits them all),
@@ -149,26 +152,31 @@ static void *audio_thread(void *arg)
         frame = (size_t)(rate / 50 * bps);
 
     size_t nwrite = 0;
+    int cur = 0; /* g_batch[cur] holds the frames to write back */
     while (!g_quit) {
+        struct batch *out = &g_batch[cur], *in = &g_batch[1 - cur];
         size_t count = 0;
-        /* The frames are contiguous at frame bytes each: pack them. */
-        int rc = voip_phone_exchange_frames(phone, frame, nwrite, g_wcalls, g_wframes,
-                                            g_wstatus, 200, MAX_CALLS, g_rcalls,
-                                            g_rframes, g_rstatus, &count);
-        nwrite = 0;
+        /* The frames are contiguous at frame bytes each. */
+        int rc = voip_phone_exchange_frames(phone, frame, nwrite, out->calls, out->frames, out->status,
+                                            200, MAX_CALLS, in->calls, in->frames, in->status, &count);
         if (rc == VOIP_ESTATE) { /* stopped: no media clock; ends still come */
             struct timespec t = {0, 20 * 1000 * 1000};
             nanosleep(&t, NULL);
         }
+        /* Keep the frames to echo in place; take the ended calls out. */
+        nwrite = 0;
         for (size_t i = 0; i < count; i++) {
-            if (g_rstatus[i] == VOIP_EENDED) {
-                call_done(g_rcalls[i]);
+            if (in->status[i] == VOIP_EENDED) {
+                call_done(in->calls[i]);
                 continue;
             }
-            g_wcalls[nwrite] = g_rcalls[i];
-            memcpy(g_wframes + nwrite * frame, g_rframes + i * frame, frame);
+            if (nwrite != i) {
+                in->calls[nwrite] = in->calls[i];
+                memcpy(in->frames + nwrite * frame, in->frames + i * frame, frame);
+            }
             nwrite++;
         }
+        cur = 1 - cur;
     }
     return NULL;
 }
