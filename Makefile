@@ -8,7 +8,7 @@
 #                        (ports: DEMO_SIP_PORT=5098 DEMO_DIAL_PORT=5099
 #                        DEMO_RTP_PORTS=30000-30099 DEMO_DIAL_RTP_PORTS=30100-30199)
 #   make fuzz            every fuzz target in FUZZ_TARGETS for FUZZTIME_LONG
-#                        each (default 10m; `make test` runs them FUZZTIME)
+#                        each (default 10m; `make test` runs them FUZZTIME, 5 s)
 #   make install PREFIX=/some/prefix   (default /usr/local; DESTDIR works)
 #   make clean           remove build/
 #
@@ -24,7 +24,7 @@ CMAKE ?= cmake
 CTEST ?= ctest
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 FUZZTIME_LONG ?= 10m
 CTEST_ARGS ?=
 
@@ -49,6 +49,11 @@ FUZZ_TARGETS += sip:FuzzRequestPath sip:FuzzParseDTMFInfo dsp:FuzzResampler
 FUZZ_TARGETS += sip:FuzzParseMessageSummary sip:FuzzParsePIDF sip:FuzzParseDialogInfo
 # media toolkit (issue 12)
 FUZZ_TARGETS += media:FuzzDecodeWAV dsp:FuzzParseTone
+# issue 14 (SDES a=crypto)
+FUZZ_TARGETS += sip:FuzzParseCrypto
+FUZZ_TARGETS += sip:FuzzParseICE
+# issue 15 (presence.winfo, RFC 3858)
+FUZZ_TARGETS += sip:FuzzParseWatcherInfo
 
 # Test suites run by `make test`, in this order.  Add one with one line,
 # e.g.  TEST_SUITES += test-python

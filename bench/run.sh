@@ -54,7 +54,10 @@ if [ "$QUICK" = 1 ]; then
   MICRO_TIME=100ms
   MICRO_RE='PCM|RTPMarshal|RTPUnmarshal|JitterPushPop|DTMFDetect|StreamFrameReadWrite|StreamReadAudioWait|PacerTick/1000'
   FRAME_ROUNDS=3
-  TARGETS=${TARGETS:-"voip-echo baresip"}
+  TARGETS=${TARGETS:-"voip-echo baresip py-echo node-echo"}
+  RAMP_PY=${RAMP_PY:-"100 250"}
+  RAMP_NODE=${RAMP_NODE:-"25 50"}
+  FLOOR_RAMP=${FLOOR_RAMP:-"1000"}
 else
   RAMP=${RAMP:-"100 250 500 1000 1500 2000"}
   HOLD=${HOLD:-15}
@@ -66,7 +69,10 @@ else
   MICRO_TIME=300ms
   MICRO_RE='PCM|RTP|Jitter|DTMFDetect|Stream|PacerTick|SampleRing'
   FRAME_ROUNDS=10
-  TARGETS=${TARGETS:-"voip-echo baresip voip-echo-loop go-echo"}
+  TARGETS=${TARGETS:-"voip-echo baresip voip-echo-loop go-echo py-echo node-echo"}
+  RAMP_PY=${RAMP_PY:-"100 250 500 1000"}
+  RAMP_NODE=${RAMP_NODE:-"25 50 100 250 500"}
+  FLOOR_RAMP=${FLOOR_RAMP:-"500 1000 2000"}
 fi
 # Issue 13, codecs: per-frame encode and decode of G.722 and Opus, and a
 # stream tick per codec and application rate (rtp).
@@ -74,7 +80,7 @@ MICRO_RE="$MICRO_RE|G722|Opus|CodecStreamTick"
 
 # Ports (all on 127.0.0.1).  Generator RTP ports are outside the kernel's
 # ephemeral range so that nothing else takes them.
-ECHO_SIP=5560 LOOP_SIP=5580 GOECHO_SIP=5585 BS_SIP=5570 SIPP_PORT=5599 SIPP_MEDIA=6100 FRAME_BASE=5590
+ECHO_SIP=5560 LOOP_SIP=5580 GOECHO_SIP=5585 PY_SIP=5565 NODE_SIP=5566 BS_SIP=5570 SIPP_PORT=5599 SIPP_MEDIA=6100 FRAME_BASE=5590
 ECHO_RTP=52000-55999 BS_RTP=40000-45999 GEN_RTP=61000-64999
 TARGET_CPU=0 GEN_CPU=1
 
@@ -136,6 +142,14 @@ need_pkg sipp sip-tester || log "sipp not available: no call-rate figures"
 need_pkg baresip baresip-core || log "baresip not available: no comparison"
 need_pkg gnuplot gnuplot-nox || log "gnuplot not available: no plot"
 need_pkg ss iproute2 || die "ss (iproute2) is needed"
+need_pkg perf linux-perf || log "perf not available: no call set-up profile"
+# The Node answering side (node-echo) and frame benchmark need the binding's
+# dependency (koffi), installed from the npm registry as `make test-node` does.
+need_pkg node nodejs && need_pkg npm npm || log "node/npm not available: no Node figures"
+if command -v npm >/dev/null && [ ! -d bindings/node/node_modules/koffi ]; then
+  log "npm ci in bindings/node (koffi)"
+  (cd bindings/node && timeout 300 npm ci --no-audit --no-fund) </dev/null >"$RAW/npm.log" 2>&1 || log "npm ci failed: see $RAW/npm.log"
+fi
 HAVE_TASKSET=0
 command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] && HAVE_TASKSET=1
 # PIN0/PIN1 prefix a command to run it on core 0 (answering side) or core 1
@@ -181,6 +195,7 @@ if [ -n "$table" ] && [ "$table" -lt "$want" ]; then
 fi
 cc "${CFLAGS_B[@]}" -o "$BIN/voip-echo-loop" bench/echo-loop/voip-echo-loop.c "${LDFLAGS_B[@]}" || die "building voip-echo-loop"
 cc "${CFLAGS_B[@]}" -o "$BIN/frame_bench" bench/frame/frame_bench.c "${LDFLAGS_B[@]}" || die "building frame_bench"
+cc -O2 -Wall -Wextra -o "$BIN/floor" bench/floor/floor.c || die "building the floor (bench/floor)"
 cc "${CFLAGS_B[@]}" -o "$BIN/batch_bench" bench/frame/batch_bench.c "${LDFLAGS_B[@]}" || die "building batch_bench" # issue 16
 
 # ---- metadata ---------------------------------------------------------------
@@ -211,6 +226,14 @@ start_target() {
     go-echo)
       "${PIN0[@]}" "$BIN/voip-load" -echo -bind 127.0.0.1:$GOECHO_SIP -rtp-ports $ECHO_RTP >"$out.out" 2>"$out.err" &
       TPID=$! TSIP=$GOECHO_SIP ;;
+    py-echo) # one Python process, bindings/python (a thread per call)
+      VOIP_LIBRARY=$LIB PYTHONPATH=$ROOT/bindings/python/src "${PIN0[@]}" python3 bench/echo-py/voip_echo.py \
+        --bind 127.0.0.1:$PY_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
+      TPID=$! TSIP=$PY_SIP ;;
+    node-echo) # one Node process, bindings/node (async read/write per call)
+      VOIP_LIBRARY=$LIB "${PIN0[@]}" node bench/echo-node/voip-echo.js \
+        --bind 127.0.0.1:$NODE_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
+      TPID=$! TSIP=$NODE_SIP ;;
     baresip)
       local d=$RAW/baresip-conf
       mkdir -p "$d"
@@ -240,6 +263,8 @@ stop_target() { [ -n "$TPID" ] && stop_pid "$TPID" 10; TPID=""; }
 have_target() {
   case $1 in
     baresip) command -v baresip >/dev/null ;;
+    py-echo) command -v python3 >/dev/null ;;
+    node-echo) command -v node >/dev/null && [ -d bindings/node/node_modules/koffi ] ;;
     *) return 0 ;;
   esac
 }
@@ -248,7 +273,9 @@ have_target() {
 if [ "${SKIP_RAMP:-0}" != 1 ]; then
   for t in $TARGETS; do
     have_target "$t" || { log "skipping $t (not installed)"; continue; }
-    for n in $RAMP; do
+    steps=$RAMP
+    case $t in py-echo) steps=$RAMP_PY ;; node-echo) steps=$RAMP_NODE ;; esac
+    for n in $steps; do
       log "ramp: $t, $n calls, hold ${HOLD}s"
       start_target "$t" "$n" || continue
       bound=$((2 * n / RAMP_RATE + SETTLE + HOLD + 45))
@@ -269,15 +296,35 @@ if [ "${SKIP_RAMP:-0}" != 1 ]; then
         log "$t: no result at $n calls: not going higher"
         break
       fi
+      # The binding capacity rows (py-echo, node-echo) need only the
+      # largest N held with no loss: stop at the first step with loss.
+      if [ "$t" = py-echo ] || [ "$t" = node-echo ]; then
+        grep -q '"no_loss": true' "$RAW/load-$t-$n.json" || { log "$t lost packets at $n calls: not going higher"; break; }
+      fi
       cpu=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int((d.get("target_proc") or {}).get("cpu_pct",0)))' "$RAW/load-$t-$n.json" 2>/dev/null || echo 0)
       nxt=""
-      for m in $RAMP; do [ "$m" -gt "$n" ] && { nxt=$m; break; }; done
+      for m in $steps; do [ "$m" -gt "$n" ] && { nxt=$m; break; }; done
       if [ -n "$nxt" ] && [ $((cpu * nxt / n)) -gt 300 ]; then
         log "$t used ${cpu}% of a core at $n calls: $nxt calls would need $((cpu * nxt / n))%; not going higher"
         echo "{\"target\": \"$t\", \"stopped_before\": $nxt, \"cpu_pct_at\": $cpu, \"calls_at\": $n}" >"$RAW/knee-$t.json"
         break
       fi
     done
+  done
+fi
+
+# ---- 1b. the floor: the same packets with no library (bench/floor) ----------
+# N connected UDP socket pairs, 50 packets/s each way, answering side on
+# core 0 and generator on core 1 like the ramp: what the kernel costs.
+if [ "${SKIP_FLOOR:-0}" != 1 ]; then
+  for n in $FLOOR_RAMP; do
+    log "floor: $n sockets, hold ${HOLD}s"
+    timeout $((HOLD + SETTLE + 30)) "$BIN/floor" -calls "$n" -hold "$HOLD" -settle "$SETTLE" \
+      -answer-cpu $([ "$HAVE_TASKSET" = 1 ] && echo $TARGET_CPU || echo -1) \
+      -gen-cpu $([ "$HAVE_TASKSET" = 1 ] && echo $GEN_CPU || echo -1) \
+      -json "$RAW/floor-$n.json" >"$RAW/floor-$n.txt" 2>"$RAW/floor-$n.err" ||
+      log "floor failed at $n sockets: $(tail -2 "$RAW/floor-$n.err")"
+    sed 's/^/    /' "$RAW/floor-$n.txt" >&2
   done
 fi
 
@@ -294,7 +341,15 @@ sipp_run() {
     -i 127.0.0.1 -p $SIPP_PORT -mi 127.0.0.1 -mp $SIPP_MEDIA \
     -r "$r" -m "$total" -l $((r * 3)) -d 100 -recv_timeout 5000 -timeout $((RATE_SECS * 3 + 30))s \
     -nostdin -trace_stat -stf "$csv" -fd 1 -trace_err -error_file "$RAW/sipp-$t-$r.err" \
-    >"$RAW/sipp-$t-$r.out" 2>&1 </dev/null
+    >"$RAW/sipp-$t-$r.out" 2>&1 </dev/null &
+  local spid=$!
+  if [ -n "${PROFILE_TO:-}" ]; then
+    # perf samples the answering side while SIPp's burst runs (perf in the
+    # foreground: it ends by itself after the burst's length).
+    perf record -e cpu-clock -F 999 -g -p "$TPID" -o "$PROFILE_TO" -- sleep "$RATE_SECS" \
+      </dev/null >"$PROFILE_TO.log" 2>&1 || log "perf record failed: $(tail -2 "$PROFILE_TO.log")"
+  fi
+  wait "$spid"
   c1=$(awk '{print $14+$15}' "/proc/$TPID/stat" 2>/dev/null || echo "$c0")
   stop_target
   python3 - "$csv" "$t" "$r" "$total" "$(((c1 - c0)))" "$tck" >"$RAW/sipp-$t-$r.json" <<'EOF'
@@ -326,6 +381,36 @@ if [ "${SKIP_RATE:-0}" != 1 ] && command -v sipp >/dev/null; then
     for r in $RATES; do
       sipp_run "$t" "$r" || { log "$t failed calls at $r calls/s: not going higher"; break; }
     done
+  done
+fi
+
+# ---- 2b. what a call set-up costs: perf profile of a burst of short calls ----
+# SIPp at PROFILE_RATE (default: voip-echo's best rate with no failure, else
+# 250) against voip-echo for RATE_SECS, perf sampling voip-echo (call graphs):
+# setup-profile.txt (perf report, inclusive per symbol), sipp-profile-R.json.
+if [ "${SKIP_RATE:-0}" != 1 ] && command -v sipp >/dev/null && command -v perf >/dev/null; then
+  pr=${PROFILE_RATE:-}
+  if [ -z "$pr" ]; then
+    pr=250
+    for r in $RATES; do grep -qs '"ok": true' "$RAW/sipp-voip-echo-$r.json" && pr=$r; done
+  fi
+  log "profile: a burst of short calls at $pr calls/s on voip-echo (perf)"
+  mkdir -p "$RAW/profile"
+  # Its own file names: sipp_run writes sipp-<target>-<rate>.json, which the
+  # report reads as a call-rate step, so it works in a sub-directory.
+  # perf record sometimes ends at once without writing samples (seen on
+  # this VM, cause unknown): then the burst is run a second time.
+  for attempt in 1 2; do
+    RAW_SAVE=$RAW; RAW=$RAW/profile
+    PROFILE_TO=$RAW/setup.perf.data sipp_run voip-echo "$pr" || log "profile burst: some calls failed"
+    RAW=$RAW_SAVE
+    if perf report -i "$RAW/profile/setup.perf.data" --children --sort symbol --stdio -g none \
+      >"$RAW/setup-profile.txt" 2>"$RAW/profile/report.err" && grep -q '%' "$RAW/setup-profile.txt"; then
+      cp "$RAW/profile/sipp-voip-echo-$pr.json" "$RAW/setup-profile.json"
+      break
+    fi
+    log "perf report failed (attempt $attempt): $(head -2 "$RAW/profile/report.err" | tr '\n' ' ')"
+    rm -f "$RAW/setup-profile.txt"
   done
 fi
 

@@ -14,6 +14,8 @@
  *   HOLD <n> remote|local           the call was put on hold (by the caller)
  *   RESUME <n> remote|local         the hold ended
  *   MEDIA <n> <ip:port> <codec>     the caller moved its media (re-INVITE)
+ *   ENCRYPTION <n> none|sdes|dtls <json>  after ANSWERED: the media_encryption
+ *                                   and srtp facts of the call
  *   TRANSFER <n> <uri>              call n's peer transferred us (REFER): we
  *                                   call uri; that call's CALL <m> lines follow
  *   REPLACED <n> <m>                an INVITE with Replaces took call n over:
@@ -108,6 +110,13 @@ static void print_state(struct call_entry *e, int32_t state, const char *reason)
         pthread_cond_broadcast(&g_cv);
     } else {
         printf("CALL %d %s\n", e->n, ex_state_name(state));
+    }
+    if (state == VOIP_CALL_ANSWERED) {
+        /* How the media is protected: "none", "sdes" or "dtls" and the suite. */
+        char enc[16] = "", srtp[160] = "";
+        voip_call_info(e->call, "media_encryption", enc, sizeof enc);
+        voip_call_info(e->call, "srtp", srtp, sizeof srtp);
+        printf("ENCRYPTION %d %s %s\n", e->n, enc, srtp);
     }
 }
 

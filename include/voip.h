@@ -397,6 +397,127 @@ VOIP_API int voip_phone_new(uint64_t *phone_out);
  *                                       and PUBLISHes, seconds (2..86400);
  *                                       each is refreshed before the granted
  *                                       lifetime runs out
+ * Media security (issue 14; see the README's "Secure calls" section):
+ *   "media_encryption"   "off"        SRTP (RFC 3711) keyed by SDES a=crypto
+ *                                     lines (RFC 4568), suites
+ *                                     AES_CM_128_HMAC_SHA1_80 (preferred),
+ *                                     AEAD_AES_128_GCM and
+ *                                     AES_CM_128_HMAC_SHA1_32; SRTCP too.
+ *                                     "off": plain RTP/AVP; an offer of
+ *                                     RTP/SAVP only is answered 488.
+ *                                     "optional": we offer RTP/AVP with
+ *                                     a=crypto (best-effort SRTP) and accept
+ *                                     plain or SRTP offers: a peer that
+ *                                     cannot do SRTP gets a plain call.
+ *                                     "mandatory": we offer RTP/SAVP; an
+ *                                     offer without an acceptable a=crypto
+ *                                     line (plain, unknown suite, bad key,
+ *                                     MKI) is answered 488 Not Acceptable
+ *                                     Here, and our call to a peer that
+ *                                     answers without one ends at once (BYE)
+ *                                     with end code 488 and end reason
+ *                                     "bad answer: sdp: SRTP crypto not
+ *                                     acceptable: ...".  Keys are random per
+ *                                     call, never logged; a new key of the
+ *                                     peer in a re-INVITE is taken.  Replayed
+ *                                     and forged packets are dropped and
+ *                                     counted (voip_call_info "srtp").  Over a
+ *                                     "transport" other than "tls" the keys
+ *                                     cross the network in clear SDP
+ * NAT traversal and IPv6 (issue 14; README "NAT, STUN and IPv6"):
+ *   "stun_server"        ""           STUN server (RFC 8489) as host[:port],
+ *                                     port 3478 by default.  At start (UDP
+ *                                     transport) the phone asks it which
+ *                                     public address its SIP socket is seen
+ *                                     from, and for each call which public
+ *                                     address and port its RTP socket is
+ *                                     seen from; those go into Via, Contact,
+ *                                     c= and m= for peers outside
+ *                                     bind_network (every peer except
+ *                                     loopback ones while bind_network is
+ *                                     0.0.0.0/0), unless remote_hostname is
+ *                                     set.  Start and each call's offer or
+ *                                     answer wait at most 2 s for it; a
+ *                                     server that does not answer leaves
+ *                                     the local addresses, with a warning in
+ *                                     the log.  Works through NATs that keep
+ *                                     one mapping per socket (endpoint-
+ *                                     independent, e.g. Linux masquerade);
+ *                                     through a symmetric NAT (a new port
+ *                                     per destination) the learned address
+ *                                     is wrong for the peer: use a TURN
+ *                                     relay ("turn_server", with "ice").
+ *   "ice"                "0"          "1": offers and answers carry ICE
+ *                                     (RFC 8445/8839: a=ice-ufrag, a=ice-pwd,
+ *                                     a=candidate, no trickle, a=rtcp-mux:
+ *                                     one component) with a host
+ *                                     candidate and, when stun_server
+ *                                     answered, a server-reflexive one; the
+ *                                     connectivity checks and keep-alives
+ *                                     (every 15 s) share the call's RTP port,
+ *                                     and the media follows the selected pair
+ *                                     (voip_call_info "ice").  A peer without
+ *                                     ICE (or answering a=ice-mismatch) gets
+ *                                     plain RTP to its c=/m= address
+ *                                     (info "ice" is then ""); checks that
+ *                                     find no pair leave the media on that
+ *                                     address too.  ICE is negotiated in the
+ *                                     first offer/answer; early media (183)
+ *                                     uses the plain addresses; re-INVITEs
+ *                                     and UPDATEs (hold, session refreshes)
+ *                                     keep the ICE pair once one is
+ *                                     selected.
+ *   "turn_server"        ""           TURN server (RFC 8656, UDP) as
+ *                                     host[:port], port 3478 by default: with
+ *                                     "ice", each call allocates a relay
+ *                                     there and offers it as a relayed
+ *                                     candidate, so that calls work behind
+ *                                     symmetric NATs.  Building an offer or
+ *                                     answer waits at most 3 s for the
+ *                                     allocation; without it the call goes
+ *                                     on with its other candidates.  When
+ *                                     ICE selects the relay, the media goes
+ *                                     through it (info "ice" starts with
+ *                                     "relay", or ends with the peer's
+ *                                     "relay" candidate).
+ *   "turn_user"          ""           TURN username (long-term credentials)
+ *   "turn_password"      ""           TURN password (write-only)
+ *   IPv6: "bind_ip" may be an IPv6 address ("::1") or "::"/"0.0.0.0"
+ *   (wildcards: dual stack, IPv4 and IPv6).  URIs take [v6] literals
+ *   ("sip:bob@[2001:db8::2]:5060").  A call's Via, Contact and c= address
+ *   are of the peer's family: a dual-stack phone answers an offer with
+ *   c=IN IP6 with an IPv6 address and c=IN IP4 with an IPv4 one; a phone
+ *   bound to an address of the other family refuses the offer with 488
+ *   Not Acceptable Here (never a silent call), and voip_phone_call to a
+ *   peer of the other family fails with VOIP_ENETWORK.
+ * DTLS-SRTP (issue 14, RFC 5763/5764):
+ *   "media_keying"       "sdes"       how our offers key SRTP when
+ *                                     media_encryption is not "off".
+ *                                     "sdes": a=crypto lines as above.
+ *                                     "dtls": we offer UDP/TLS/RTP/SAVP with
+ *                                     a=fingerprint (sha-256 of the phone's
+ *                                     self-signed ECDSA P-256 certificate,
+ *                                     made when the phone starts) and
+ *                                     a=setup:actpass; the DTLS handshake
+ *                                     runs on the RTP port and keys SRTP
+ *                                     (AEAD_AES_128_GCM preferred, or
+ *                                     AES_CM_128_HMAC_SHA1_80).  A peer that
+ *                                     cannot do DTLS-SRTP answers 488 and our
+ *                                     call ends with end code 488 (there is
+ *                                     no plain fallback in an offer of
+ *                                     UDP/TLS/RTP/SAVP, even with
+ *                                     "optional").  Whatever this says, a
+ *                                     phone whose media_encryption is not
+ *                                     "off" answers DTLS offers with DTLS
+ *                                     (a=setup:active, we are the DTLS
+ *                                     client) and SDES offers with SDES.  A
+ *                                     peer certificate that does not match
+ *                                     its a=fingerprint ends the call with
+ *                                     end reason "DTLS fingerprint mismatch"
+ *                                     (BYE); a handshake that fails or takes
+ *                                     over 15 s with "DTLS-SRTP handshake
+ *                                     failed".  No media flows, in either
+ *                                     direction, before the handshake ends
  */
 VOIP_API int voip_phone_set_option(uint64_t phone, const char *key, const char *value);
 
@@ -935,6 +1056,24 @@ VOIP_API int voip_call_collect_dtmf(uint64_t call, int32_t max_digits, int32_t t
  *                 probation), dtmf_info_sent (digits sent by SIP INFO
  *                 and answered 2xx), dtmf_info_received (digits received
  *                 by SIP INFO) (integers) and jitter_ms (a number)
+ *   "media_encryption"  "none" (plain RTP), "sdes" (SRTP keyed by
+ *                 a=crypto) or "dtls" (SRTP keyed by a DTLS handshake,
+ *                 option "media_keying"), as last negotiated.  With "sdes",
+ *                 "remote_sdp" shows the peer's key: it is the
+ *                 application's to protect
+ *   "srtp"        a JSON object: suite (the agreed crypto suite, "" when
+ *                 plain, and with "dtls" until the handshake keyed SRTP),
+ *                 replayed (SRTP/SRTCP packets dropped as replays)
+ *                 and auth_failed (packets dropped because their
+ *                 authentication failed: forged, damaged or plain RTP on
+ *                 an SRTP call) (integers)
+ *   "ice"         (issue 14) the ICE pair the media uses, "<type> <ip:port>
+ *                 -> <type> <ip:port>" (ours, then the peer's; types host,
+ *                 srflx, prflx, relay), e.g. "host 10.0.1.2:10000 -> srflx
+ *                 203.0.113.2:10000"; "checking" until a pair is selected
+ *                 (the pair stays readable after the call ended); "" when
+ *                 the call does not use ICE (option "ice" off, or the
+ *                 peer's SDP has none: plain RTP)
  * VOIP_EINVAL for an unknown key or a NULL or zero-length buf, VOIP_ENOSPACE
  * when buflen is too small (buf then holds "").
  * Ownership: buf is the caller's.  Threads: any. */
@@ -956,7 +1095,8 @@ VOIP_API int voip_call_release(uint64_t call);
 /* ========================================================================
  * Events: subscriptions, presence, message waiting, busy lamps
  * (RFC 6665 SUBSCRIBE/NOTIFY, RFC 3903 PUBLISH; packages message-summary
- * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235)
+ * RFC 3842, presence RFC 3856 with PIDF RFC 3863, dialog RFC 4235,
+ * presence.winfo RFC 3857 with watcherinfo RFC 3858)
  *
  * A subscription handle (voip_subscription_new) and an incoming
  * subscription handle (the voip_incoming_subscription_fn callback) are
@@ -973,6 +1113,15 @@ VOIP_API int voip_call_release(uint64_t call);
  *   dialog           {"entity":"sip:..","lamp":"idle"|"early"|"confirmed",
  *                     "version":N,"dialogs":[{"id":..,"state":..,
  *                     "direction":..,"remote":..}]}
+ *   presence.winfo   {"resource":"sip:..","package":"presence",
+ *                     "state":"full"|"partial","version":N,
+ *                     "watchers":[{"id":..,"uri":"sip:..","status":
+ *                     "pending"|"active"|"waiting"|"terminated","event":
+ *                     "subscribe"|"approved"|"deactivated"|"probation"|
+ *                     "rejected"|"timeout"|"giveup"|"noresource"}]}
+ *                     (watcher information, RFC 3857/3858: who watches
+ *                     resource's presence; a partial document lists only
+ *                     the watchers that changed, merge it by id)
  *   a malformed body {"error":"why"}; another package or no body: "".
  * ======================================================================== */
 
@@ -1016,12 +1165,18 @@ VOIP_API int voip_phone_on_subscription_state(uint64_t phone, voip_subscription_
  * Allow-Events.  "presence" subscriptions, once accepted, get our
  * presence (voip_phone_set_presence) and "dialog" ones our calls' state
  * (a busy lamp: trying/early/confirmed) by themselves; other packages get
- * what voip_incoming_subscription_notify sends.  Threads: any. */
+ * what voip_incoming_subscription_notify sends.  "presence.winfo"
+ * subscriptions (RFC 3857) get our presence watchers by themselves: a
+ * full watcherinfo document when accepted, then a partial one for each
+ * change of an incoming presence subscription (pending/subscribe when it
+ * arrives, active/approved when accepted, terminated/rejected when
+ * rejected, terminated/giveup when undecided, terminated/timeout when
+ * unsubscribed or expired).  Threads: any. */
 VOIP_API int voip_phone_on_subscribe(uint64_t phone, const char *packages,
                                      voip_incoming_subscription_fn fn, void *user_data);
 
 /* Create a subscription to uri's event package ("presence",
- * "message-summary", "dialog", ...).  accept is a comma-separated list of
+ * "message-summary", "dialog", "presence.winfo", ...).  accept is a comma-separated list of
  * body types (NULL or "" = the package's usual one).  It is not sent
  * before voip_subscription_start.  Returns VOIP_EINVAL for a bad uri,
  * event or accept. */

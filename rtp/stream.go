@@ -71,6 +71,14 @@ type StreamConfig struct {
 	// received audio and reports its keys through OnDTMF like RFC 4733
 	// events, from the pacer goroutine; for peers that send no RFC 4733.
 	DetectInband bool
+	// Protector, when not nil, seals every packet sent and opens every
+	// packet received (SRTP, srtp.go); nil is plain RTP.
+	Protector Protector
+	// OnSTUN, when set, receives the STUN messages arriving on the
+	// stream's socket (first byte 0-3, RFC 7983): ICE connectivity checks
+	// and keep-alives (ice.go). It is called like OnDTMF, must not block
+	// and must copy b to keep it.
+	OnSTUN func(b []byte, from netip.AddrPort)
 }
 
 // Stats are a stream's media counters.
@@ -106,6 +114,7 @@ type Stream struct {
 	conn  *net.UDPConn
 	ssrc  uint32
 	pacer *Pacer
+	relay atomic.Pointer[RelayWriter] // an ICE relay carries the media (ice.go)
 
 	mu      sync.Mutex
 	remote  netip.AddrPort // where packets go; latches to the peer's source port
@@ -144,7 +153,7 @@ type Stream struct {
 	pcm     [MaxFrameSamples]int16
 	payload [MaxFramePayload]byte
 	decoded [MaxFrameSamples]int16
-	pkts    [3][headerSize + MaxFramePayload]byte
+	pkts    [3][headerSize + MaxFramePayload + ProtectOverhead]byte
 
 	rxReady chan struct{}    // a token per played frame, for a waiting reader
 	timers  chan *time.Timer // stopped timers kept for waiting reads and writes
@@ -158,6 +167,7 @@ type Stream struct {
 	droppedSource, droppedPT, malformed   atomic.Uint64
 	dtmfSent, dtmfReceived, readOverruns  atomic.Uint64
 	droppedSSRC                           atomic.Uint64
+	srtpReplayed, srtpAuthFailed          atomic.Uint64 // srtp_stream.go
 }
 
 // NewStream prepares a stream; Start begins sending and receiving.
@@ -288,7 +298,7 @@ func (s *Stream) tick() {
 	remote := s.remote
 	sending := s.cfg.Send && remote.IsValid() && remote.Port() != 0 && s.mayProbe()
 	if sending {
-		nout = s.buildSend(&out, ts)
+		nout = s.protectLocked(&out, s.buildSend(&out, ts))
 	} else {
 		s.tx.discard(s.frame)
 		s.sendEvent()
@@ -321,7 +331,7 @@ func (s *Stream) tick() {
 		return
 	}
 	for i := 0; i < nout; i++ {
-		if err := s.send(out[i], remote); err == nil {
+		if err := s.transmit(out[i], remote); err == nil {
 			s.packetsSent.Add(1)
 		}
 	}

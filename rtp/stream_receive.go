@@ -41,12 +41,25 @@ func (s *Stream) receiveLoop() {
 // the goroutine that reads the socket (the shared receiver or receiveLoop),
 // never by two goroutines at once.
 func (s *Stream) receive(b []byte, from netip.AddrPort, pkt *pionrtp.Packet) {
+	if len(b) > 0 && b[0] < 4 && s.cfg.OnSTUN != nil {
+		s.cfg.OnSTUN(b, from) // ICE (ice.go)
+		return
+	}
+	if isDTLS(b) { // DTLS-SRTP's handshake on the same socket (dtls_stream.go)
+		s.receiveDTLS(b, from)
+		return
+	}
 	// RTCP (RFC 5761 §4: packet types 192-223 where RTP has its marker
 	// and payload type), e.g. a peer's RTCP sent to our RTP port + 1, which
 	// may be another call's RTP port: never read, and never a reason to
 	// latch onto its source.
 	if len(b) >= 2 && b[1] >= 192 && b[1] <= 223 {
 		s.droppedPT.Add(1)
+		return
+	}
+	// Before the source check: only authenticated SRTP may latch.
+	b, ok := s.unprotect(b)
+	if !ok {
 		return
 	}
 	if !s.acceptSource(from) {

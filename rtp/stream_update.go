@@ -10,6 +10,7 @@ type StreamUpdate struct {
 	PayloadType     uint8          // payload type on the wire for Codec
 	DTMFPayloadType uint8          // telephone-event payload type; 0 = none
 	Send, Receive   bool           // the direction now
+	Protector       Protector      // SRTP now (srtp.go); nil = plain RTP
 }
 
 // Update applies u under the stream's lock: the next tick sends to the new
@@ -40,6 +41,7 @@ func (s *Stream) Update(u StreamUpdate) {
 		s.tx.discard(s.tx.len()) // nothing queued goes out late
 	}
 	s.cfg.Send, s.cfg.Receive = u.Send, u.Receive
+	s.cfg.Protector = u.Protector
 }
 
 // Sending reports whether the stream sends media now.

@@ -7,8 +7,9 @@
 #
 #   (default)      build tools + the real SIP peers and tools used by the tests:
 #                  cmake, pkg-config, build-essential, sip-tester (sipp),
-#                  baresip-core, kamailio (+ presence modules), valgrind, tshark,
-#                  sox, multimon-ng, python3(-venv), tmux
+#                  baresip-core, kamailio (+ presence and tls modules), valgrind,
+#                  tshark, sox, multimon-ng, python3(-venv), tmux,
+#                  nftables, coturn (NAT tests)
 #   --build-only   only what building and `make demo` need:
 #                  cmake, pkg-config, build-essential
 #
@@ -53,6 +54,7 @@ TEST_PKGS=(
   "baresip-core:baresip"
   "kamailio:"           # /usr/sbin: not on every PATH
   "kamailio-presence-modules:"  # presence, presence_xml: the event tests' presence server
+  "kamailio-tls-modules:" # issue 14: Kamailio over TLS (voip/kamailio_tls_test.go)
   "valgrind:valgrind"
   "tshark:tshark"
   "sox:sox"
@@ -62,6 +64,9 @@ TEST_PKGS=(
   "iproute2:ss"
   "procps:ps"
   "tmux:tmux"           # issue 17: the interactive `voip` CLI test (tests/cli)
+  # NAT tests (issue 14, tests/nat): nft masquerading, coturn as STUN server
+  "nftables:"           # /usr/sbin
+  "coturn:turnserver"
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "$BUILD_ONLY" = 1 ] || PKGS+=("${TEST_PKGS[@]}")

@@ -184,20 +184,20 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 	d.peerCSeq = req.CSeq().SeqNo
 	ss := &ServerSubscription{Event: pkg, ID: id, From: req.From().Address.String(),
 		To: req.To().Address.String(), u: u, d: d, key: d.callID + "|" + d.localTag,
-		decided: make(chan int, 1), state: SubIncoming}
+		decided: make(chan int, 1), state: SubIncoming, first: make(chan struct{})}
 	if h := req.GetHeader("Accept"); h != nil {
 		ss.Accepts = h.Value()
 	}
 	life := grantedLife(req)
 	go f(ss)
-	code := 0
+	code, reason := 0, "rejected"
 	select {
 	case code = <-ss.decided:
 	case <-time.After(subscribeDecideWait):
 		ss.mu.Lock()
 		if ss.state == SubIncoming {
 			ss.state = SubTerminated
-			code = 480
+			code, reason = 480, "giveup" // RFC 3857 §3.2.4: no decision in time
 		}
 		ss.mu.Unlock()
 		if code == 0 {
@@ -205,7 +205,8 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 		}
 	}
 	if code >= 300 {
-		ss.terminate("rejected")
+		ss.firstSent()
+		ss.refused(reason)
 		u.respondTagged(req, tx, code, ReasonPhrase(code), d.localTag)
 		return
 	}
@@ -221,10 +222,10 @@ func (u *UA) serveSubscribe(req *gosip.Request, tx gosip.ServerTransaction, pkg,
 	if life == 0 {
 		// A fetch (RFC 6665 §4.4.3): one NOTIFY, and the end.
 		ss.terminate("timeout")
-		go ss.notifyNow("timeout")
+		go func() { ss.notifyNow("timeout"); ss.firstSent() }()
 		return
 	}
-	go ss.notifyNow("")
+	go func() { ss.notifyNow(""); ss.firstSent() }()
 }
 
 // refreshed serves a SUBSCRIBE in the subscription's dialog: a refresh

@@ -131,6 +131,18 @@ type LocalMedia struct {
 	Direction Direction
 	// Ptime is the packetization time in milliseconds; 0 means 20.
 	Ptime int
+	// Encryption is how SRTP is used (sdp_crypto.go); Keys are our SDES
+	// suites in preference order with their master keys, needed unless
+	// Encryption is EncryptionOff.
+	Encryption MediaEncryption
+	Keys       []SRTPKey
+	// Keying is how our offers key SRTP (sdp_dtls.go); Fingerprint is
+	// our DTLS certificate's, needed to offer or accept DTLS-SRTP; Setup
+	// is our a=setup role to keep on re-offers and answers ("" offers
+	// actpass).
+	Keying      Keying
+	Fingerprint Fingerprint
+	Setup       string
 }
 
 // Negotiated is the agreed audio stream.
@@ -157,6 +169,10 @@ type Negotiated struct {
 	// that merely mirrors what we offered (for example inactive in reply to
 	// our inactive offer) is not a hold.
 	Hold bool
+	// SRTP is the agreed SDES keying; its zero value means plain RTP.
+	SRTP SRTP
+	// DTLS is the agreed DTLS-SRTP keying (sdp_dtls.go), if any.
+	DTLS DTLS
 }
 
 func (l *LocalMedia) ptime() int {
@@ -197,6 +213,12 @@ func (l *LocalMedia) validate() error {
 	}
 	if l.Ptime < 0 || l.Ptime > maxPtime {
 		return fmt.Errorf("sdp: ptime %d out of range 0-%d", l.Ptime, maxPtime)
+	}
+	if err := l.validateCrypto(); err != nil {
+		return err
+	}
+	if err := l.validateDTLS(); err != nil {
+		return err
 	}
 	if l.DTMFPayloadType > maxPayloadType {
 		return fmt.Errorf("sdp: DTMF payload type %d out of range", l.DTMFPayloadType)
@@ -255,7 +277,7 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 		MediaName: sdp.MediaName{
 			Media:  mediaTypeAudio,
 			Port:   sdp.RangedPort{Value: l.Port},
-			Protos: []string{"RTP", "AVP"},
+			Protos: l.mediaProtos(),
 		},
 	}
 	for _, c := range l.Codecs {
@@ -274,6 +296,7 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(l.Direction.String()),
 	)
+	md.Attributes = append(md.Attributes, offerCrypto(&l)...)
 	s.MediaDescriptions = []*sdp.MediaDescription{md}
 
 	return s.Marshal()
@@ -297,7 +320,8 @@ func BuildOffer(l LocalMedia) ([]byte, error) {
 //
 // Errors: ErrMalformed for input that is not SDP, ErrNoAudio when no audio
 // stream can be accepted, ErrNoCommonCodec when the accepted stream has no
-// codec in common with l; other errors report an invalid l.
+// codec in common with l, ErrAddressFamily when the offered address is
+// IPv6 and l.IP IPv4 or the reverse; other errors report an invalid l.
 func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error) {
 	if err := l.validate(); err != nil {
 		return nil, Negotiated{}, err
@@ -307,9 +331,9 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		return nil, Negotiated{}, err
 	}
 
-	idx := firstAudio(off)
+	idx := firstAudio(off, l.Encryption != EncryptionOff)
 	if idx < 0 {
-		return nil, Negotiated{}, ErrNoAudio
+		return nil, Negotiated{}, noAudioError(off, &l)
 	}
 	md := off.MediaDescriptions[idx]
 	formats := formatsOf(md)
@@ -327,6 +351,13 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 	if err != nil {
 		return nil, Negotiated{}, err
 	}
+	if !sameFamily(l.IP, remote.Addr()) {
+		return nil, Negotiated{}, fmt.Errorf("%w: offer %v, ours %v", ErrAddressFamily, remote.Addr(), l.IP)
+	}
+	keys, dtls, err := answerSecurity(off, md, &l)
+	if err != nil {
+		return nil, Negotiated{}, err
+	}
 	offered := mediaDirection(off, md)
 	dir := offered.Reverse().intersect(l.Direction)
 	if remote.Addr().IsUnspecified() {
@@ -339,6 +370,8 @@ func Answer(offer []byte, l LocalMedia) (answer []byte, n Negotiated, err error)
 		Direction:       dir,
 		Ptime:           remotePtime(off, md),
 		Hold:            remote.Addr().IsUnspecified() || !offered.Receives(),
+		SRTP:            keys,
+		DTLS:            dtls,
 	}
 
 	var timing sdp.Timing
@@ -382,6 +415,8 @@ func answerMedia(m *sdp.MediaDescription, l *LocalMedia, n Negotiated) *sdp.Medi
 		sdp.NewAttribute(attrPtime, strconv.Itoa(l.ptime())),
 		sdp.NewPropertyAttribute(n.Direction.String()),
 	)
+	a.Attributes = append(a.Attributes, answerCryptoAttributes(n.SRTP)...)
+	a.Attributes = append(a.Attributes, answerDTLSAttributes(n.DTLS, l)...)
 	return a
 }
 
@@ -404,7 +439,7 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		return Negotiated{}, err
 	}
 
-	idx := firstAudio(ans)
+	idx := firstAudio(ans, offered.Encryption != EncryptionOff)
 	if idx < 0 {
 		return Negotiated{}, ErrNoAudio
 	}
@@ -424,6 +459,10 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 	if err != nil {
 		return Negotiated{}, err
 	}
+	keys, dtls, err := answeredSecurity(ans, md, &offered)
+	if err != nil {
+		return Negotiated{}, err
+	}
 	answered := mediaDirection(ans, md)
 	dir := answered.Reverse().intersect(offered.Direction)
 	if remote.Addr().IsUnspecified() {
@@ -437,6 +476,8 @@ func ParseAnswer(answer []byte, offered LocalMedia) (Negotiated, error) {
 		Direction:       dir,
 		Ptime:           remotePtime(ans, md),
 		Hold:            remote.Addr().IsUnspecified() || (!answered.Receives() && offered.Direction.Sends()),
+		SRTP:            keys,
+		DTLS:            dtls,
 	}, nil
 }
 

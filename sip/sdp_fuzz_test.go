@@ -17,6 +17,8 @@ func sdpFuzzSeeds() []string {
 		sdpWithHeader("m=video 5006 RTP/AVP 96", "a=rtpmap:96 H264/90000", "m=audio 5004 RTP/AVP 97", "a=rtpmap:97 PCMU/8000"),
 		sdpWithHeader("m=audio 0 RTP/AVP 0", "m=audio 5004 RTP/AVP 0", "c=IN IP4 0.0.0.0"),
 		sdpWithHeader("m=audio 5004 RTP/SAVP 0"),
+		sdpWithHeader("m=audio 5004 RTP/SAVP 0", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4"),
+		sdpWithHeader("m=audio 5004 RTP/AVP 0", "a=crypto:1 AEAD_AES_128_GCM inline:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="),
 		sdpText("v=0", "o=- 1 1 IN IP6 2001:db8::1", "s=-", "c=IN IP6 2001:db8::1", "t=0 0",
 			"a=inactive", "m=audio 5004 RTP/AVP 0", "a=ptime:30"),
 		sdpWithHeader("m=audio 5004 RTP/AVP"),

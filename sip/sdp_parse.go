@@ -54,11 +54,11 @@ func parseSDP(b []byte) (s *sdp.SessionDescription, err error) {
 }
 
 // firstAudio returns the index of the first m=audio line with a non-zero
-// port and the RTP/AVP transport, or -1.
-func firstAudio(s *sdp.SessionDescription) int {
+// port and the RTP/AVP transport (or RTP/SAVP when savp), or -1.
+func firstAudio(s *sdp.SessionDescription, savp bool) int {
 	for i, md := range s.MediaDescriptions {
 		if md.MediaName.Media == mediaTypeAudio && md.MediaName.Port.Value != 0 &&
-			strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) {
+			(strings.EqualFold(strings.Join(md.MediaName.Protos, "/"), transportRTPAVP) || savp && (isSAVP(md) || isDTLSProto(md))) {
 			return i
 		}
 	}

@@ -298,7 +298,8 @@ func TestBuildOfferErrors(t *testing.T) {
 }
 
 func isSDPError(err error) bool {
-	return errors.Is(err, ErrMalformed) || errors.Is(err, ErrNoAudio) || errors.Is(err, ErrNoCommonCodec)
+	return errors.Is(err, ErrMalformed) || errors.Is(err, ErrNoAudio) || errors.Is(err, ErrNoCommonCodec) ||
+		errors.Is(err, ErrCrypto) || errors.Is(err, ErrAddressFamily)
 }
 
 func TestAnswer(t *testing.T) {
@@ -1037,6 +1038,9 @@ func TestOfferAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := testLocalMedia()
+			// Both sides IPv6: an answer keeps the offered family
+			// (TestAnswerAddressFamily).
+			a.IP = netip.MustParseAddr("2001:db8::a")
 			if tt.offerer != nil {
 				tt.offerer(&a)
 			}

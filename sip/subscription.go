@@ -103,6 +103,8 @@ func EventAccept(pkg string) []string {
 		return []string{"application/simple-message-summary"}
 	case "dialog":
 		return []string{"application/dialog-info+xml"}
+	case "presence.winfo":
+		return []string{WatcherInfoType}
 	}
 	return nil
 }

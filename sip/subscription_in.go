@@ -53,6 +53,9 @@ type ServerSubscription struct {
 
 	decided chan int // the answer to the initial SUBSCRIBE
 
+	first     chan struct{} // closed once the first NOTIFY went (or never will)
+	firstOnce sync.Once
+
 	mu      sync.Mutex
 	state   string
 	ct      string
@@ -73,8 +76,9 @@ func (ss *ServerSubscription) State() string {
 }
 
 // OnEnd sets what is told when the subscription terminates, whoever ends
-// it: "unsubscribed", "timeout", "rejected", a NOTIFY's failure, or End's
-// reason. It must not block.
+// it: "unsubscribed", "timeout", "rejected" (refused by Reject), "giveup"
+// (no decision in time), a NOTIFY's failure, or End's reason. It must not
+// block.
 func (ss *ServerSubscription) OnEnd(f func(reason string)) {
 	ss.mu.Lock()
 	ss.onEnd = f
@@ -177,6 +181,40 @@ func (ss *ServerSubscription) terminate(reason string) bool {
 		f(reason)
 	}
 	return true
+}
+
+// FirstNotified is closed once the subscription's first NOTIFY was sent
+// (answered or not), or when there will be none (refused). Content given
+// to Notify before then replaces what the first NOTIFY carries.
+func (ss *ServerSubscription) FirstNotified() <-chan struct{} {
+	if ss.first == nil {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return ss.first
+}
+
+// firstSent closes FirstNotified's channel, once.
+func (ss *ServerSubscription) firstSent() {
+	ss.firstOnce.Do(func() {
+		if ss.first != nil {
+			close(ss.first)
+		}
+	})
+}
+
+// refused tells the owner that the initial SUBSCRIBE was refused: by
+// Reject ("rejected") or for want of a decision ("giveup"). The state is
+// terminated already and the subscription never entered the table.
+func (ss *ServerSubscription) refused(reason string) {
+	ss.mu.Lock()
+	ss.state = SubTerminated
+	f := ss.onEnd
+	ss.mu.Unlock()
+	if f != nil {
+		f(reason)
+	}
 }
 
 // notifyNow sends the current state in a NOTIFY, bounded in time.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libvoip/libvoip/rtp"
@@ -68,10 +69,14 @@ type Call struct {
 	stream         *rtp.Stream
 	bport          *callPort // the call as a bridge port (call_port.go); nil until asked for
 	digits         []byte
-	info           infoSender // DTMF by SIP INFO (dtmf_info.go)
-	sess           session    // mid-call offer/answer (call_session.go)
-	holdBusy       bool       // a Hold or Resume awaits its answer
-	earlySDP       []byte     // our answer sent in a 183 (call_early.go)
+	info           infoSender             // DTMF by SIP INFO (dtmf_info.go)
+	sess           session                // mid-call offer/answer (call_session.go)
+	holdBusy       bool                   // a Hold or Resume awaits its answer
+	earlySDP       []byte                 // our answer sent in a 183 (call_early.go)
+	srtp           *rtp.SRTP              // the stream's SRTP keys now; nil = plain (media_security.go)
+	dtls           *rtp.DTLS              // the DTLS-SRTP session; nil when none (media_dtls.go)
+	dtlsNeg        sip.DTLS               // what dtls was agreed for
+	dtlsSuite      atomic.Pointer[string] // the suite dtls keyed, once keyed
 
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
@@ -79,7 +84,9 @@ type Call struct {
 
 	// digitWait is closed by the next received digit; nil when nobody
 	// waits (CollectDTMF, call_collect.go).
-	digitWait chan struct{}
+	digitWait  chan struct{}
+	ice        *iceSession // the call's ICE agent (ice.go); nil = plain RTP
+	iceStarted bool        // its checks against the peer's SDP began
 }
 
 // newCall is an unpublished call in its first state: Dialing when outgoing,
@@ -193,6 +200,7 @@ func (c *Call) end(reason string, code int) bool {
 	if mport != nil {
 		mport.leave()
 	}
+	c.closeDTLS() // media_dtls.go
 	if stream != nil {
 		stream.Close()
 	} else if conn != nil {
@@ -205,6 +213,7 @@ func (c *Call) end(reason string, code int) bool {
 
 // releasePort returns the call's RTP port to the pool (once).
 func (c *Call) releasePort() {
+	c.closeICE() // ice.go
 	c.mu.Lock()
 	port, conn, stream := c.port, c.conn, c.stream
 	c.port = 0

@@ -87,10 +87,17 @@ func (c *Call) prepareAnswer() ([]byte, sip.Negotiated, error) {
 		c.releasePort()
 		return nil, sip.Negotiated{}, err
 	}
+	c.phone.publicMedia(conn, c.host, &local) // nat.go
 	answer, neg, err := sip.Answer(c.in.Offer(), local)
 	if err != nil { // checked on arrival; only a changed config gets here
 		c.releasePort()
 		return nil, sip.Negotiated{}, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	if env.cfg.ICE {
+		if answer, err = c.answerICE(conn, local, answer); err != nil { // ice.go
+			c.releasePort()
+			return nil, sip.Negotiated{}, err
+		}
 	}
 	c.mu.Lock()
 	c.local = local

@@ -83,6 +83,7 @@ func (c *Call) startEarlyMedia(neg sip.Negotiated, unconfirmed bool) error {
 			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
 			DTMFPayloadType: neg.DTMFPayloadType,
 			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+			Protector: c.protectorLocked(neg),
 		})
 		return nil
 	}

@@ -33,10 +33,12 @@ func (c *Call) startMedia(neg sip.Negotiated, ours, theirs []byte) error {
 			Remote: neg.Remote, Codec: codec, PayloadType: neg.Codec.PayloadType,
 			DTMFPayloadType: neg.DTMFPayloadType,
 			Send:            neg.Direction.Sends(), Receive: neg.Direction.Receives(),
+			Protector: c.protectorLocked(neg),
 		})
 	} else if err := c.openStreamLocked(env, neg, codec, c.in != nil); err != nil {
 		return err
 	}
+	c.startICELocked(theirs) // ice.go: after the stream, which it moves
 	c.startSessionLocked(ours, theirs)
 	c.setStateLocked(Answered, "200 OK")
 	return nil
@@ -66,6 +68,8 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 		InactivityTimeout: env.cfg.RTPTimeout,
 		OnInactive:        c.onInactive,
 		DetectInband:      env.cfg.DetectInbandDTMF,
+		Protector:         c.protectorLocked(neg), // media_security.go
+		OnSTUN:            c.iceOnSTUNLocked(),    // ice.go
 	})
 	if err != nil {
 		return err
@@ -73,6 +77,9 @@ func (c *Call) openStreamLocked(env callEnv, neg sip.Negotiated, codec *rtp.Code
 	c.neg, c.stream = neg, stream
 	if c.bport != nil {
 		c.bport.setStream(stream)
+	}
+	if c.ice != nil {
+		c.ice.attach(stream)
 	}
 	if unconfirmed && c.in != nil {
 		c.in.OnAck(stream.Confirm)
@@ -265,6 +272,8 @@ func (c *Call) Info(key string) (string, error) {
 		return "", nil
 	case "hold":
 		return c.holdInfoLocked(), nil
+	case "ice":
+		return c.iceInfoLocked(), nil // ice.go
 	case "remote_sdp":
 		return string(c.sess.remoteSDP), nil
 	case "session_expires":
@@ -279,6 +288,9 @@ func (c *Call) Info(key string) (string, error) {
 			st = c.stream.Stats()
 		}
 		return statsJSON(st, c.info.sent.Load(), c.info.received.Load()), nil
+	}
+	if v, ok := c.securityInfoLocked(key); ok { // media_security.go
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: unknown call info key %q", ErrInvalidArgument, key)
 }

@@ -178,12 +178,13 @@ func (c *Call) applyLocked(neg sip.Negotiated, theirs []byte, isOffer bool) []ca
 func (c *Call) streamUpdateLocked(codec *rtp.Codec) rtp.StreamUpdate {
 	on := !c.sess.holdLocal
 	return rtp.StreamUpdate{
-		Remote:          c.neg.Remote,
+		Remote:          c.iceRemoteLocked(c.neg.Remote), // ice.go
 		Codec:           codec,
 		PayloadType:     c.neg.Codec.PayloadType,
 		DTMFPayloadType: c.neg.DTMFPayloadType,
 		Send:            on && c.neg.Direction.Sends(),
 		Receive:         on && c.neg.Direction.Receives(),
+		Protector:       c.protectorLocked(c.neg), // media_security.go
 	}
 }
 

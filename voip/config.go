@@ -69,6 +69,16 @@ type Config struct {
 	// Media toolkit (issue 12): DetectInbandDTMF runs a Goertzel DTMF
 	// detector on received audio (option dtmf_detect_inband).
 	DetectInbandDTMF bool
+	// Media security (media_security.go).
+	MediaEncryption sip.MediaEncryption // SRTP: off, optional or mandatory
+	// NAT traversal (nat.go).
+	STUNServer string // STUN server host[:port] ("" = none)
+	ICE        bool   // offer and answer ICE (ice.go)
+
+	TURNServer   string     // TURN server host[:port] ("" = none, turn.go)
+	TURNUser     string     // its username
+	TURNPassword string     // its password
+	MediaKeying  sip.Keying // how our offers key SRTP: sdes or dtls (media_dtls.go)
 }
 
 // DefaultConfig returns the documented defaults: every option's default

@@ -27,7 +27,10 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	if env.err != nil {
 		return nil, env.err
 	}
-	host := p.hostTowards(&env.cfg, target.Host)
+	host, err := p.hostTowards(&env.cfg, target.Host)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := env.ports.get()
 	if err != nil {
 		return nil, err
@@ -38,7 +41,11 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	c.conn, c.port = conn, conn.LocalAddr().(*net.UDPAddr).Port
 	c.local, err = p.localMedia(&env.cfg, c.port, host)
 	if err == nil {
+		p.publicMedia(conn, host, &c.local) // nat.go
 		c.offer, err = sip.BuildOffer(c.local)
+	}
+	if err == nil && env.cfg.ICE {
+		c.offer, err = c.offerICE(conn, c.offer) // ice.go
 	}
 	if err != nil {
 		c.releasePort()
@@ -69,10 +76,11 @@ func (p *Phone) dial(target sip.URI, extra []sip.HeaderField, before func(*Call)
 	return c, nil
 }
 
-// hostTowards is our host as the next hop towards target sees us: the next
-// hop is the outbound proxy, or the target itself. It may resolve a name,
-// so no lock is held.
-func (p *Phone) hostTowards(cfg *Config, target string) string {
+// hostTowards is our host as the next hop towards target sees us, of its
+// IP family: the next hop is the outbound proxy, or the target itself. It
+// may resolve a name, so no lock is held. The error wraps ErrNetwork when
+// we have no address of the next hop's family.
+func (p *Phone) hostTowards(cfg *Config, target string) (string, error) {
 	next := target
 	if cfg.OutboundProxy != "" {
 		if u, err := sip.ParseURI(cfg.OutboundProxy); err == nil {
@@ -80,9 +88,11 @@ func (p *Phone) hostTowards(cfg *Config, target string) string {
 		}
 	}
 	ip := peerIP(next)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.hostForLocked(ip)
+	host, err := p.hostForPeer(ip)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %v (bind_ip %s)", ErrNetwork, next, err, cfg.BindIP)
+	}
+	return host, nil
 }
 
 // target turns what the application dials into a SIP URI: a bare user or

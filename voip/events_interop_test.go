@@ -385,3 +385,47 @@ func baresipCommand(port int, command string) string {
 		}
 	}
 }
+
+// TestKamailioWatcherInfo: alice subscribes to her own watcher information
+// (presence.winfo) at Kamailio's presence server: an empty full document;
+// carol subscribes to alice's presence there and alice's winfo NOTIFY from
+// Kamailio shows her (active at once: force_active, event "subscribe");
+// when carol unsubscribes Kamailio sends a full document without her.
+func TestKamailioWatcherInfo(t *testing.T) {
+	klog := startPresenceKamailio(t)
+	server := fmt.Sprintf("127.0.0.1:%d", presenceKamailioPort)
+	la := newSubLog()
+	alice := testPhoneWith(t, 53550, map[string]string{"user": "alice", "server": server, "register_expires": "60"}, la.handler(Handler{}, nil))
+	carol := testPhoneWith(t, 53600, map[string]string{"user": "carol", "server": server, "register_expires": "60"}, Handler{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	aor := "sip:alice@" + server
+	if err := alice.SetPresence(ctx, "open", "winfo"); err != nil {
+		t.Fatalf("PUBLISH: %v\n%s", err, klog.String())
+	}
+	wi, _ := alice.NewSubscription(aor, "presence.winfo")
+	if err := wi.Start(ctx); err != nil {
+		t.Fatalf("SUBSCRIBE presence.winfo: %v\n%s", err, klog.String())
+	}
+	first := la.waitNote(t, "the first winfo document", func(n Notification) bool { return n.Event == "presence.winfo" && n.Body != nil })
+	var w WatcherInfoSummary
+	if err := json.Unmarshal([]byte(first.Summary), &w); err != nil || w.State != "full" || w.Package != "presence" ||
+		!strings.HasPrefix(w.Resource, "sip:alice@127.0.0.1") || len(w.Watchers) != 0 {
+		t.Fatalf("first document %s (%v)", first.Summary, first.Err)
+	}
+	sub, _ := carol.NewSubscription(aor, "presence")
+	if err := sub.Start(ctx); err != nil {
+		t.Fatalf("SUBSCRIBE presence: %v", err)
+	}
+	seen := la.waitNote(t, "carol watching", winfoHas("partial", "sip:carol@127.0.0.1", "active", "subscribe"))
+	_ = json.Unmarshal([]byte(seen.Summary), &w)
+	if err := sub.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := w.Version
+	la.waitNote(t, "a full document without carol", func(n Notification) bool {
+		var x WatcherInfoSummary
+		return n.Event == "presence.winfo" && json.Unmarshal([]byte(n.Summary), &x) == nil &&
+			x.State == "full" && x.Version > after && len(x.Watchers) == 0
+	})
+}

@@ -7,9 +7,16 @@ import (
 // onInvite handles a new incoming INVITE (in the UA's goroutine for it).
 func (p *Phone) onInvite(ic *sip.IncomingCall) {
 	ip := peerIP(hostOnly(ic.Source()))
-	p.mu.Lock()
-	host, cfg := p.hostForLocked(ip), p.cfg
-	p.mu.Unlock()
+	if a, err := sip.OfferAddress(ic.Offer()); err == nil && !a.IsUnspecified() {
+		ip = a // the media's family decides (family.go)
+	}
+	host, err := p.hostForPeer(ip)
+	if err != nil {
+		p.log.Info("incoming call rejected", "from", ic.From(), "offer_address", ip, "error", err)
+		_ = ic.Reject(488, "Not Acceptable Here")
+		return
+	}
+	cfg := p.Config()
 	probe, err := p.localMedia(&cfg, 9, host)
 	if err != nil {
 		_ = ic.Reject(500, "Server Internal Error")

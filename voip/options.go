@@ -152,6 +152,28 @@ var options = []option{
 	{"event_expires", "600", "lifetime asked for by our SUBSCRIBEs and PUBLISHes, 2..86400 s; refreshed before it runs out",
 		intOption(2, 86400, func(c *Config) *int { return &c.EventExpires }),
 		intFormat(func(c *Config) int { return c.EventExpires })},
+	// Media security (issue 14, media_security.go).
+	{"media_encryption", "off", `SRTP with SDES keys (RFC 4568): "off" (plain RTP/AVP; an RTP/SAVP offer is answered 488), ` +
+		`"optional" (RTP/AVP with a=crypto; plain or SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488, ` +
+		`or our call to it ends with code 488)`,
+		parseMediaEncryption, func(c *Config) string { return c.MediaEncryption.String() }},
+	// NAT traversal (issue 14, nat.go).
+	{"stun_server", "", "STUN server host[:port] (port 3478) that tells the phone its public address; empty = none",
+		parseSTUNServer, func(c *Config) string { return c.STUNServer }},
+	{"ice", "0", "1 offers and answers ICE (RFC 8445) for media; a peer without ICE gets plain RTP",
+		boolOption(func(c *Config) *bool { return &c.ICE }), func(c *Config) string { return boolText(c.ICE) }},
+	{"turn_server", "", "TURN server host[:port] (port 3478, UDP) whose relay ICE offers as a candidate; empty = none",
+		parseTURNServer, func(c *Config) string { return c.TURNServer }},
+	{"turn_user", "", "TURN username (long-term credentials)",
+		textOption(" \t\r\n", true, "no white space", func(c *Config) *string { return &c.TURNUser }),
+		func(c *Config) string { return c.TURNUser }},
+	{"turn_password", "", "TURN password; cannot be read back",
+		fileOption(func(c *Config) *string { return &c.TURNPassword }), nil},
+	// DTLS-SRTP (issue 14, media_dtls.go).
+	{"media_keying", "sdes", `how our offers key SRTP when media_encryption is not off: "sdes" (a=crypto, RFC 4568) or ` +
+		`"dtls" (UDP/TLS/RTP/SAVP with a=fingerprint and a=setup:actpass, RFC 5763/5764; a peer without DTLS-SRTP answers 488 ` +
+		`and our call ends with code 488). Offers of either kind are answered whatever this says`,
+		parseMediaKeying, func(c *Config) string { return c.MediaKeying.String() }},
 }
 
 // OptionKeys lists the keys Set accepts, in documentation order.

@@ -102,12 +102,19 @@ type Phone struct {
 	ev       phoneEvents           // subscriptions and publications (subscription.go)
 	bridge   *media.Bridge         // nil when stopped (media.go)
 	owned    map[media.Port]func() // players, tones, recorders: how each stops
-	clock    *mediaClock           // the media clock's waiters (call_frames.go)
+
+	public       netip.AddrPort // the SIP socket's address learned by STUN (nat.go)
+	stunServer   netip.AddrPort // stun_server resolved at Start
+	iceKeepalive time.Duration  // ICE keep-alive interval (ice.go); tests shorten it
+	dtls         dtlsIdentity   // the DTLS-SRTP certificate (media_dtls.go)
+
+	clock *mediaClock // the media clock's waiters (call_frames.go)
 }
 
 // NewPhone creates a stopped phone.
 func NewPhone(cfg Config) *Phone {
-	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), clock: newMediaClock()}
+	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), iceKeepalive: iceKeepalive,
+		clock: newMediaClock()}
 	p.logSink = newLogSink(p.events)
 	p.log = slog.New(p.logSink)
 	p.handler.Store(&Handler{})
@@ -195,6 +202,11 @@ func (p *Phone) setStatusLocked(s PhoneStatus, reason string) {
 // phone keeps running and retrying, and becomes Registered by itself when
 // the registrar answers).
 func (p *Phone) Start() error {
+	cfg := p.Config()
+	stun, err := resolveSTUN(&cfg) // nat.go; may resolve a name
+	if err != nil {
+		return err
+	}
 	p.mu.Lock()
 	if p.status != PhoneInactive && p.status != PhoneFailed {
 		defer p.mu.Unlock()
@@ -203,6 +215,10 @@ func (p *Phone) Start() error {
 	if err := p.cfg.validate(); err != nil {
 		p.mu.Unlock()
 		return err
+	}
+	if err := p.dtls.init(); err != nil { // media_dtls.go
+		p.mu.Unlock()
+		return fmt.Errorf("DTLS certificate: %w", err)
 	}
 	ports, err := newPortPool(p.cfg.BindIP, p.cfg.RTPPortLow, p.cfg.RTPPortHigh)
 	if err != nil {
@@ -219,7 +235,7 @@ func (p *Phone) Start() error {
 	if p.host == "" {
 		p.host = advertisedHost(p.cfg.BindIP)
 	}
-	ua, err := p.newUALocked()
+	ua, err := p.newUALocked(stun)
 	if err != nil {
 		p.setStatusLocked(PhoneFailed, err.Error())
 		p.mu.Unlock()
@@ -352,6 +368,9 @@ func (p *Phone) newSessionID() uint64 {
 // bind_network, the remote_hostname (when set) for the others. p.mu is
 // held.
 func (p *Phone) hostForLocked(ip netip.Addr) string {
+	if h, ok := p.stunHostLocked(ip); ok {
+		return h
+	}
 	if !ip.IsValid() || p.cfg.RemoteHostname == "" || p.cfg.BindNetwork.Contains(ip.Unmap()) {
 		return p.host
 	}
@@ -369,8 +388,16 @@ func (p *Phone) localMedia(cfg *Config, port int, host string) (sip.LocalMedia, 
 		}
 	}
 	codecs, dtmf := sdpCodecs(cfg)
+	keys, err := srtpKeys(cfg)
+	if err != nil {
+		return sip.LocalMedia{}, err
+	}
 	id := p.newSessionID()
 	return sip.LocalMedia{
+		Encryption:      cfg.MediaEncryption,
+		Keys:            keys,
+		Keying:          cfg.MediaKeying,
+		Fingerprint:     p.dtls.fingerprint(cfg), // media_dtls.go
 		SessionID:       id,
 		SessionVersion:  id,
 		IP:              ip,

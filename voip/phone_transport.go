@@ -15,8 +15,10 @@ import (
 )
 
 // newUALocked binds the phone's transport and builds its user agent; p.mu
-// is held. It binds sockets and reads the TLS files, and resolves nothing.
-func (p *Phone) newUALocked() (*sip.UA, error) {
+// is held. It binds sockets and reads the TLS files, and resolves nothing;
+// with a STUN server (UDP only) it asks it for the socket's public address
+// first (nat.go).
+func (p *Phone) newUALocked(stun netip.AddrPort) (*sip.UA, error) {
 	cfg := sip.Config{
 		Transport:   p.cfg.Transport,
 		Host:        p.host,
@@ -59,6 +61,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 	if err := bindTransport(&p.cfg, &cfg); err != nil {
 		return nil, err
 	}
+	p.learnPublicSIPLocked(cfg.Conn, stun)
 	ua, err := sip.NewUA(cfg)
 	if err != nil {
 		if cfg.Conn != nil {
@@ -70,6 +73,7 @@ func (p *Phone) newUALocked() (*sip.UA, error) {
 		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
 	}
 	p.installEvents(ua) // the served event packages (subscription_in.go)
+	p.publicContactLocked(ua)
 	return ua, nil
 }
 

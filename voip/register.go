@@ -68,10 +68,11 @@ func (p *Phone) startRegistrationLocked(ua *sip.UA, first chan<- error) {
 // host, so no lock is held.
 func (p *Phone) contactTowards(ua *sip.UA, host string) {
 	ip := peerIP(host)
+	h, err := p.hostForPeer(ip)
 	p.mu.Lock()
-	h, own := p.hostForLocked(ip), p.host
+	own := p.host
 	p.mu.Unlock()
-	if h != own {
+	if err == nil && h != own {
 		_, cport := ua.ContactAddr()
 		ua.SetContact(h, cport)
 	}

@@ -51,6 +51,7 @@ type phoneEvents struct {
 	packages []string // served packages (ServeEvents)
 	presence sip.Presence
 	pubs     map[string]*publication // by event package (presence.go)
+	watchers watcherTable            // our presence watchers (winfo.go)
 }
 
 // Subscription is an outgoing subscription (sipsimple's Subscription).

@@ -13,8 +13,9 @@ import (
 // This file is a phone's incoming subscriptions (sipsimple's
 // IncomingSubscription): SUBSCRIBEs for the packages the application
 // serves (ServeEvents) reach Handler.IncomingSubscription, which accepts
-// or rejects them; presence and dialog subscriptions then get our
-// presence (presence.go) and our calls' state (blf.go) by themselves.
+// or rejects them; presence, dialog and presence.winfo subscriptions then
+// get our presence (presence.go), our calls' state (blf.go) and our
+// presence watchers (winfo.go) by themselves.
 
 // IncomingSubscription is a peer's subscription to us. Its methods may be
 // called from any goroutine.
@@ -26,7 +27,10 @@ type IncomingSubscription struct {
 	Event, From, To string
 
 	mu      sync.Mutex
-	version int // of our dialog-info documents (RFC 4235 §4.1)
+	version int // of our dialog-info and watcherinfo documents
+
+	winfoQueue   [][]byte // watcherinfo documents to send, in order (winfo.go)
+	winfoSending bool
 }
 
 // ServeEvents sets the event packages whose SUBSCRIBEs reach
@@ -70,7 +74,11 @@ func (p *Phone) installEvents(ua *sip.UA) {
 // handler).
 func (p *Phone) onSubscribe(ss *sip.ServerSubscription) {
 	s := &IncomingSubscription{phone: p, ss: ss, Event: ss.Event, From: ss.From, To: ss.To}
-	ss.OnEnd(func(string) { p.ev.dropServing(s) })
+	ss.OnEnd(func(reason string) {
+		p.ev.dropServing(s)
+		p.watcherChanged(s, sip.WatcherTerminated, watcherEvent(reason))
+	})
+	p.watcherChanged(s, sip.WatcherPending, sip.WatcherSubscribe)
 	p.events.post(func() {
 		f := p.handlers().IncomingSubscription
 		if f == nil {
@@ -94,6 +102,7 @@ func (s *IncomingSubscription) Accept() error {
 		return fmt.Errorf("%w: accept: subscription is %s", ErrInvalidState, s.ss.State())
 	}
 	s.phone.ev.addServing(s)
+	s.phone.watcherChanged(s, sip.WatcherActive, sip.WatcherApproved)
 	return nil
 }
 
@@ -170,6 +179,8 @@ func (s *IncomingSubscription) autoContent() (string, []byte) {
 		return sip.PIDFType, sip.FormatPIDF(s.phone.presenceFor(s.To))
 	case "dialog":
 		return sip.DialogInfoType, s.dialogInfo()
+	case "presence.winfo":
+		return sip.WatcherInfoType, s.fullWinfo()
 	}
 	return "", nil
 }

@@ -48,8 +48,9 @@ type DialogEntry struct {
 // Summarize parses the body of a NOTIFY of package event into JSON: an
 // MWISummary for "message-summary" (voice counts, or all classes' when no
 // Voice-Message line), a PresenceSummary for "presence", a DialogSummary
-// for "dialog". It returns "" and no error for another package or an
-// empty body, and an ErrInvalidArgument error for a malformed one.
+// for "dialog", a WatcherInfoSummary for "presence.winfo" (winfo.go). It
+// returns "" and no error for another package or an empty body, and an
+// ErrInvalidArgument error for a malformed one.
 func Summarize(event string, body []byte) (string, error) {
 	if len(body) == 0 {
 		return "", nil
@@ -82,6 +83,12 @@ func Summarize(event string, body []byte) (string, error) {
 			ds.Dialogs = append(ds.Dialogs, DialogEntry{ID: d.ID, State: d.State, Direction: d.Direction, Remote: d.Remote})
 		}
 		v = ds
+	case "presence.winfo":
+		ws, err := summarizeWatcherInfo(body)
+		if err != nil {
+			return "", err
+		}
+		v = ws
 	default:
 		return "", nil
 	}

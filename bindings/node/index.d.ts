@@ -166,6 +166,20 @@ export interface PhoneOptions {
   sampleRate?: 8000 | 16000 | 48000;
   /** Log every SIP message sent and received as 'log' events at 'info' (sip_trace), default false: "SIP sent UDP 127.0.0.1:5060 -> 127.0.0.1:5070 (412 bytes)" (or "SIP received ... <- ...") then the message; digest responses, SRTP keys and URI passwords read "***".  Implies logLevel 'info' when logLevel is not given.  VOIP_LOG=sip traces every phone to stderr. */
   sipTrace?: boolean;
+  /** SRTP with SDES keys (media_encryption), default "off": plain RTP, an RTP/SAVP offer is answered 488; "optional": a=crypto offered, plain or SRTP accepted; "mandatory": RTP/SAVP, a peer without SRTP gets 488 and our call to it ends with endCode 488. call.mediaEncryption says what a call got. */
+  mediaEncryption?: 'off' | 'optional' | 'mandatory';
+  /** STUN server "host[:port]" (port 3478) asked for our public address, used in Via, Contact and SDP for peers outside bindNetwork (stun_server), default "" (none). A server that does not answer within 2 s leaves the local addresses (a warning in the log). */
+  stunServer?: string;
+  /** Offer and answer ICE (RFC 8445) with host and server-reflexive candidates (ice), default false. A peer without ICE gets plain RTP; call.info('ice') names the selected pair ("" without ICE). */
+  ice?: boolean;
+  /** TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as a candidate, for calls behind symmetric NATs (turn_server), default "" (none). */
+  turnServer?: string;
+  /** TURN username (turn_user). */
+  turnUser?: string;
+  /** TURN password (turn_password, write-only). */
+  turnPassword?: string;
+  /** DTLS-SRTP (media_keying), default "sdes": how our offers key SRTP when mediaEncryption is not "off". "dtls" offers UDP/TLS/RTP/SAVP with a=fingerprint and keys SRTP by a DTLS handshake on the RTP port; a peer without DTLS-SRTP answers 488 (endCode 488). Offers of either kind are answered whatever this says. A certificate that does not match the peer's fingerprint ends the call with endReason "DTLS fingerprint mismatch". */
+  mediaKeying?: 'sdes' | 'dtls';
   /** Digest password; the username is authUser, else user (voip_phone_add_credentials). */
   password?: string;
   /** Digest username when it differs from `user` (an auth id). */
@@ -319,6 +333,8 @@ export declare class Phone extends EventEmitter {
   mwi(uri: string, options?: SubscribeOptions): Promise<Subscription>;
   /** A dialog subscription (RFC 4235) to an extension, its busy lamp: sub.lamp. */
   watch(uri: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** A presence.winfo subscription (watcher information, RFC 3857): who watches uri's presence, sub.watchers. */
+  watchers(uri: string, options?: SubscribeOptions): Promise<Subscription>;
   /** Show our presence to our watchers; with a server, also PUBLISH it there (the PUBLISH's failure rejects). */
   setPresence(basic: 'open' | 'closed', options?: PresenceOptions): Promise<void>;
   /** PUBLISH body as our state of event at the server (null removes it); 'ESTATE' without a server. */
@@ -367,6 +383,24 @@ export interface DialogSummary {
   dialogs: { id: string; state: string; direction?: string; remote?: string }[];
 }
 
+/** One watcher of a watcherinfo document (RFC 3858). */
+export interface WatcherEntry {
+  id: string;
+  uri: string;
+  status: 'pending' | 'active' | 'waiting' | 'terminated';
+  /** Why its status changed. */
+  event: 'subscribe' | 'approved' | 'deactivated' | 'probation' | 'rejected' | 'timeout' | 'giveup' | 'noresource';
+  display_name?: string;
+}
+/** Watcher information (presence.winfo, RFC 3857/3858): a full document, or a partial one of the watchers that changed. */
+export interface WatcherInfoSummary {
+  resource: string;
+  package: string;
+  state: 'full' | 'partial';
+  version: number;
+  watchers: WatcherEntry[];
+}
+
 /** One NOTIFY. */
 export interface Notification {
   event: string;
@@ -374,8 +408,8 @@ export interface Notification {
   state: string;
   contentType: string;
   body: string;
-  /** The body parsed for message-summary, presence and dialog; {} for others; { error } when malformed. */
-  summary: Partial<MwiSummary & PresenceSummary & DialogSummary> & { error?: string };
+  /** The body parsed for message-summary, presence, dialog and presence.winfo; {} for others; { error } when malformed. */
+  summary: Partial<MwiSummary & PresenceSummary & DialogSummary & WatcherInfoSummary> & { error?: string };
 }
 
 export interface SubscriptionEvents {
@@ -398,6 +432,12 @@ export declare class Subscription extends EventEmitter {
   readonly counts: Notification['summary'];
   /** The latest busy lamp: 'idle', 'early', 'confirmed' ('' before). */
   readonly lamp: string;
+  /** presence.winfo: the current (not terminated) watchers, full documents replacing and partial ones updating the list by id. */
+  readonly watchers: WatcherEntry[];
+  /** presence.winfo: the latest status of watcher uri ('' when never seen). */
+  watcherStatus(uri: string): string;
+  /** presence.winfo: resolves with the first document telling that watcher uri is in status; rejects 'ETIMEOUT'. */
+  waitForWatcher(uri: string, status: WatcherEntry['status'], timeoutMs?: number): Promise<Notification>;
   /** Resolves with the first notification (received or to come) for which pred holds; rejects 'ETIMEOUT'. */
   waitFor(pred?: (n: Notification) => boolean, timeoutMs?: number): Promise<Notification>;
   /** Unsubscribe (SUBSCRIBE with Expires: 0). */
@@ -428,6 +468,7 @@ export declare class IncomingSubscription {
   /** Release the handle. */
   release(): void;
 }
+
 // --- issue 17: drain, flush, collectDtmf ---
 /** Call.drain() options. */
 export interface DrainOptions {
@@ -493,8 +534,13 @@ export declare class Call extends EventEmitter {
   readonly endReason: string;
   readonly endCode: number;
 
-  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "media_encryption", "srtp", ... */
+  /** A fact by its C key (voip_call_info): "local_rtp", "remote_rtp", "stats", "session_expires" (e.g. "1800 uac"), "ice" (the ICE pair, e.g. "host 10.0.1.2:10000 -> srflx 203.0.113.2:10000"; "" without ICE), ... */
   info(key: string): string;
+  /** How the media is protected, as last negotiated (voip_call_info "media_encryption"): "none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls" (SRTP keyed by DTLS, option mediaKeying). */
+  readonly mediaEncryption: 'none' | 'sdes' | 'dtls' | '';
+  /** SRTP of the call (voip_call_info "srtp"): the agreed suite ("" when plain) and the packets dropped as replays or as forgeries. */
+  srtpStats(): { suite: string; replayed: number; auth_failed: number };
   /** Media counters. */
   stats(): {
     packets_sent: number;

@@ -173,43 +173,13 @@ static void test_batch_errors(void)
     tp_destroy(a);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const struct t_test tests[] = {
     { "batch_echo", test_batch_echo },
     { "batch_errors", test_batch_errors },
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
 
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    t_sleep_ms(60 * 1000L);
-    t_fail(__FILE__, __LINE__, "timed out after 60 s (hung?)");
-}
-
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <test name>\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < NTESTS; i++) {
-        if (strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        g_index = i;
-        t_name = tests[i].name;
-        pthread_t w;
-        pthread_create(&w, NULL, watchdog, NULL);
-        pthread_detach(w);
-        tests[i].fn();
-        if (t_soft_failures)
-            return 1;
-        printf("PASS %s\n", t_name);
-        return 0;
-    }
-    fprintf(stderr, "%s: no test named %s\n", argv[0], argv[1]);
-    return 2;
+    return t_main(argc, argv, tests, NTESTS, 60, &g_index);
 }

@@ -185,10 +185,7 @@ static void test_collect(void)
     finish(a, b, ca, cb);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const struct t_test tests[] = {
     { "drain", test_drain },
     { "drain_info", test_drain_info },
     { "flush", test_flush },
@@ -196,37 +193,7 @@ static const struct {
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
 
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    t_sleep_ms(60 * 1000L);
-    t_fail(__FILE__, __LINE__, "timed out after 60 s (hung?)");
-}
-
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <test name>\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < NTESTS; i++) {
-        if (strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        g_index = i;
-        t_name = tests[i].name;
-        pthread_t w;
-        pthread_create(&w, NULL, watchdog, NULL);
-        pthread_detach(w);
-        double t0 = t_now();
-        tests[i].fn();
-        if (t_soft_failures) {
-            fprintf(stderr, "FAIL %s: %d check(s) failed (see above)\n", t_name, t_soft_failures);
-            return 1;
-        }
-        printf("PASS %s (%.1f s)\n", t_name, t_now() - t0);
-        return 0;
-    }
-    fprintf(stderr, "unknown test \"%s\"\n", argv[1]);
-    return 2;
+    return t_main(argc, argv, tests, NTESTS, 60, &g_index);
 }

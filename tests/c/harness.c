@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -529,4 +530,49 @@ void fake_registrar_stop(struct fake_registrar *r)
     pthread_join(r->thread, NULL);
     close(r->fd);
     pthread_mutex_destroy(&r->mu);
+}
+
+/* ---- running ---- */
+static int t_watchdog_s;
+
+static void *t_watchdog(void *arg)
+{
+    (void)arg;
+    t_sleep_ms(t_watchdog_s * 1000L);
+    t_fail(__FILE__, __LINE__, "timed out after %d s (hung?)", t_watchdog_s);
+}
+
+int t_main(int argc, char **argv, const struct t_test *tests, int ntests,
+           int watchdog_s, int *index)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && !strcmp(argv[1], "--list")) {
+        for (int i = 0; i < ntests; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s <test name> | --list\n", argv[0]);
+        return 2;
+    }
+    for (int i = 0; i < ntests; i++) {
+        if (strcmp(argv[1], tests[i].name) != 0)
+            continue;
+        *index = i;
+        t_name = tests[i].name;
+        t_watchdog_s = watchdog_s;
+        pthread_t w;
+        pthread_create(&w, NULL, t_watchdog, NULL);
+        pthread_detach(w);
+        double t0 = t_now();
+        tests[i].fn();
+        if (t_soft_failures) {
+            fprintf(stderr, "FAIL %s: %d check(s) failed (see above)\n", t_name, t_soft_failures);
+            return 1;
+        }
+        printf("PASS %s (%.1f s)\n", t_name, t_now() - t0);
+        return 0;
+    }
+    fprintf(stderr, "unknown test \"%s\" (try --list)\n", argv[1]);
+    return 2;
 }

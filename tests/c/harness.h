@@ -54,6 +54,20 @@ typedef struct tphone {
     int ncalls;
 } tphone;
 
+/* ---- running ---- */
+/* One named test of a test program. */
+struct t_test {
+    const char *name;
+    void (*fn)(void);
+};
+
+/* The main() of a test program: runs the test named by argv[1] (or lists
+ * them with --list) under a watchdog of watchdog_s seconds, setting
+ * *index to the test's position in tests (for its port range).  Returns
+ * the process's exit status: 0 passed, 1 failed, 2 usage. */
+int t_main(int argc, char **argv, const struct t_test *tests, int ntests,
+           int watchdog_s, int *index);
+
 /* ---- failing ---- */
 extern const char *t_name;   /* the running test */
 extern const char *t_step;   /* what it is doing (for the watchdog) */

@@ -1589,6 +1589,45 @@ static void test_media(void)
 }
 
 /* ------------------------------------------------------------------------
+ * srtp (issue 14): media_encryption, voip_call_info "media_encryption"/"srtp"
+ * ------------------------------------------------------------------------ */
+static void test_srtp(void)
+{
+    char buf[512];
+    tphone *a = tp_start("alice", rtp_lo(0), rtp_lo(0) + 74, TP_RECORD, NULL, "media_encryption", "mandatory");
+    tphone *b = tp_start("bob", rtp_lo(1), rtp_hi(1), TP_ANSWER, NULL, "media_encryption", "optional");
+    tphone *c = tp_start("carol", rtp_lo(0) + 75, rtp_hi(0), TP_ANSWER, NULL, NULL, NULL);
+    uint64_t fresh = 0;
+    OK(voip_phone_new(&fresh));
+    EXPECT_RC(voip_phone_set_option(fresh, "media_encryption", "sdes"), VOIP_EINVAL);
+    OK(voip_phone_destroy(fresh));
+    OK(voip_phone_get_option(a->phone, "media_encryption", buf, sizeof buf));
+    CHECK(!strcmp(buf, "mandatory"), "media_encryption option \"%s\"", buf);
+
+    STEP("mandatory to optional: SRTP both ways");
+    uint64_t ca, cb;
+    establish(a, b, &ca, &cb);
+    CHECK(!strcmp(INFO(ca, "media_encryption", buf), "sdes"), "A media_encryption \"%s\"", buf);
+    CHECK(!strcmp(INFO(cb, "media_encryption", buf), "sdes"), "B media_encryption \"%s\"", buf);
+    CHECK(strstr(INFO(ca, "srtp", buf), "\"suite\":\"AES_CM_128_HMAC_SHA1_80\""), "A srtp %s", buf);
+    t_sleep_ms(1000);
+    CHECK(t_stat(ca, "packets_received") > 20, "A received %ld packets", t_stat(ca, "packets_received"));
+    CHECK(t_stat(cb, "packets_received") > 20, "B received %ld packets", t_stat(cb, "packets_received"));
+    CHECK(strstr(INFO(cb, "srtp", buf), "\"auth_failed\":0"), "B srtp %s", buf);
+    OK(voip_call_hangup(ca));
+    WAIT_STATE(cb, VOIP_CALL_ENDED, 5000);
+
+    STEP("mandatory to off: 488, no call at C");
+    uint64_t cc = tp_call(a, c, "carol");
+    WAIT_STATE(cc, VOIP_CALL_ENDED, 5000);
+    CHECK(!strcmp(INFO(cc, "end_code", buf), "488"), "end_code \"%s\", want 488", buf);
+    CHECK(tp_next_incoming(c, 200) == 0, "C was offered a call it cannot take");
+    tp_destroy(a);
+    tp_destroy(b);
+    tp_destroy(c);
+}
+
+/* ------------------------------------------------------------------------
  * leak_selfcheck: proves that the asan.* tests catch a leak in OUR code
  * while the library runs (ctest expects LeakSanitizer's report from it).
  * ------------------------------------------------------------------------ */
@@ -1681,6 +1720,9 @@ static void test_errors(void)
 /* events: presence and subscriptions through the C ABI (events_test.c). */
 void events_test(int a_lo, int a_hi, int b_lo, int b_hi);
 static void test_events(void) { events_test(rtp_lo(0), rtp_hi(0), rtp_lo(1), rtp_hi(1)); }
+/* winfo: presence.winfo watcher information through the C ABI (winfo_test.c). */
+void winfo_test(int lo, int hi);
+static void test_winfo(void) { winfo_test(rtp_lo(0), rtp_hi(1)); }
 
 static void test_leak_selfcheck(void)
 {
@@ -1696,10 +1738,7 @@ static void test_leak_selfcheck(void)
 void wideband_test(int rtp_lo0, int rtp_lo1);
 static void test_wideband(void) { wideband_test(rtp_lo(0), rtp_lo(1)); }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const struct t_test tests[] = {
     { "wideband", test_wideband },
     { "answer", test_answer },
     { "audio", test_audio },
@@ -1723,46 +1762,13 @@ static const struct {
     { "errors", test_errors },
     { "events", test_events },
     { "media", test_media },
+    { "srtp", test_srtp },
+    { "winfo", test_winfo },
     { "leak_selfcheck", test_leak_selfcheck }, /* asan only; see above */
 };
 #define NTESTS ((int)(sizeof tests / sizeof tests[0]))
 
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    t_sleep_ms(WATCHDOG_SECONDS * 1000L);
-    t_fail(__FILE__, __LINE__, "timed out after %d s (hung?)", WATCHDOG_SECONDS);
-}
-
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc == 2 && !strcmp(argv[1], "--list")) {
-        for (int i = 0; i < NTESTS; i++)
-            printf("%s\n", tests[i].name);
-        return 0;
-    }
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <test name> | --list\n", argv[0]);
-        return 2;
-    }
-    for (int i = 0; i < NTESTS; i++) {
-        if (strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        g_index = i;
-        t_name = tests[i].name;
-        pthread_t w;
-        pthread_create(&w, NULL, watchdog, NULL);
-        pthread_detach(w);
-        double t0 = t_now();
-        tests[i].fn();
-        if (t_soft_failures) {
-            fprintf(stderr, "FAIL %s: %d check(s) failed (see above)\n", t_name, t_soft_failures);
-            return 1;
-        }
-        printf("PASS %s (%.1f s)\n", t_name, t_now() - t0);
-        return 0;
-    }
-    fprintf(stderr, "unknown test \"%s\" (try --list)\n", argv[1]);
-    return 2;
+    return t_main(argc, argv, tests, NTESTS, WATCHDOG_SECONDS, &g_index);
 }

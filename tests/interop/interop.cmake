@@ -31,6 +31,9 @@ set(VOIP_INTEROP_TESTS
   lossy_link
   baresip_wideband
   inband_dtmf   # media toolkit (issue 12): in-band DTMF with SIPp, baresip and multimon-ng
+  baresip_srtp
+  sipp_ipv6_echo
+  baresip_dtls  # DTLS-SRTP with baresip's dtls_srtp (issue 14)
 )
 foreach(_t IN LISTS VOIP_INTEROP_TESTS)
   add_test(NAME interop_${_t} COMMAND bash ${VOIP_INTEROP_DIR}/${_t}.sh)

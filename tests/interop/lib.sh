@@ -269,6 +269,8 @@ baresip_start() {
   mkdir -p "$B/conf" "$B/rec"
   sed -e "s#@SIP_PORT@#$sip#g" -e "s#@CTRL_PORT@#$ctrl#g" -e "s#@RTP_LO@#$lo#g" -e "s#@RTP_HI@#$hi#g" \
       -e "s#@TONE_HZ@#$hz#g" -e "s#@REC_DIR@#$B/rec#g" "$INTEROP_DIR/baresip/config.in" > "$B/conf/config"
+  # BS_CONFIG_EXTRA: more config lines (e.g. "module srtp.so"), appended
+  [ -n "${BS_CONFIG_EXTRA:-}" ] && printf '%s\n' "$BS_CONFIG_EXTRA" >> "$B/conf/config"
   echo "$acct" > "$B/conf/accounts"
   : > "$B/conf/contacts"
   bg_start baresip baresip -4 -f "$B/conf"
@@ -294,7 +296,8 @@ kamailio_start() {
   need_free_ports "$port"
   export KAMAILIO_PORT=$port KAMAILIO_RUN=$RUN/kam
   mkdir -p "$KAMAILIO_RUN"
-  sed "s/@PORT@/$port/g" "$INTEROP_DIR/kamailio/kamailio.cfg.in" > "$KAMAILIO_RUN/kamailio.cfg"
+  sed -e "s/@PORT@/$port/g" -e "s/@TLSPORT@/${KAMAILIO_TLS_PORT:-$((port + 1))}/g" -e "s#@RUN@#$KAMAILIO_RUN#g" \
+    "$INTEROP_DIR/kamailio/kamailio.cfg.in" > "$KAMAILIO_RUN/kamailio.cfg"
   local ctl="CTLSOCK=\"unix:$KAMAILIO_RUN/kamailio_ctl\""
   kamailio -c -f "$KAMAILIO_RUN/kamailio.cfg" -A "$ctl" "$@" > "$KAMAILIO_RUN/check.log" 2>&1 \
     || die "kamailio config check failed: $(tail -3 "$KAMAILIO_RUN/check.log")"

@@ -21,7 +21,8 @@ const END_EVENT_GRACE_MS = 2000;
 // Digits asked of voip_call_get_dtmf at a time.
 const DTMF_CHUNK = 256;
 
-const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats'];
+const INFO_KEYS = ['direction', 'remote_uri', 'local_uri', 'call_id', 'state', 'codec', 'local_rtp', 'remote_rtp', 'end_reason', 'end_code', 'stats',
+  'media_encryption', 'srtp'];
 
 function emitSafe(emitter, event, ...args) {
   try {
@@ -142,6 +143,17 @@ class Call extends EventEmitter {
     const { rc, value } = readString(this._fn.call_info, this._handle, key);
     if (rc !== OK) throw fromSync(this._fn, rc, `call ${this._id}: info ${key}`);
     return value;
+  }
+
+  /** "none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls" (keyed by DTLS): voip_call_info "media_encryption". */
+  get mediaEncryption() {
+    return this._infoOr('media_encryption', '');
+  }
+
+  /** SRTP of the call (voip_call_info "srtp"): { suite, replayed, auth_failed }. */
+  srtpStats() {
+    const s = this.info('srtp');
+    return s ? JSON.parse(s) : {};
   }
 
   /** Media counters (voip_call_info "stats") as an object. */

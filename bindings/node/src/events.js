@@ -1,7 +1,8 @@
 'use strict';
 // Events (voip.h "Events"): subscriptions (RFC 6665), presence, message
-// waiting (RFC 3842), busy lamps (RFC 4235).  Phone gets subscribe, mwi,
-// watch, setPresence, publish and serveEvents from installEvents; a
+// waiting (RFC 3842), busy lamps (RFC 4235), watcher information (RFC 3857).
+// Phone gets subscribe, mwi, watch, watchers, setPresence, publish and
+// serveEvents from installEvents; a
 // Subscription is an EventEmitter ('notify', 'state'), an
 // IncomingSubscription is what serveEvents' handler accepts or rejects.
 
@@ -76,6 +77,27 @@ class Subscription extends EventEmitter {
     return (this.last && this.last.summary.lamp) || '';
   }
 
+  /**
+   * presence.winfo (RFC 3857): the current watchers of the latest
+   * documents, full ones replacing the list and partial ones updating it by
+   * id; terminated watchers are left out ([] before).
+   */
+  get watchers() {
+    return [...(this._watchers || new Map()).values()].filter((w) => w.status !== 'terminated').map((w) => ({ ...w }));
+  }
+
+  /** presence.winfo: the latest status of watcher uri ('' when never seen). */
+  watcherStatus(uri) {
+    let st = '';
+    for (const w of (this._watchers || new Map()).values()) if (w.uri === uri) st = w.status;
+    return st;
+  }
+
+  /** presence.winfo: resolves with the first document telling that watcher uri is in status. */
+  waitForWatcher(uri, status, timeoutMs = 5000) {
+    return this.waitFor((n) => Array.isArray(n.summary.watchers) && n.summary.watchers.some((w) => w.uri === uri && w.status === status), timeoutMs);
+  }
+
   /** Resolves with the first notification (received or to come) satisfying pred. */
   waitFor(pred = () => true, timeoutMs = 5000) {
     const hit = this.notifications.find(pred);
@@ -105,9 +127,20 @@ class Subscription extends EventEmitter {
   }
 
   _got(n) {
+    if (Array.isArray(n.summary.watchers)) this._mergeWatchers(n.summary);
     this.notifications.push(n);
     if (this.notifications.length > 100) this.notifications.shift();
     emitSafe(this, 'notify', n);
+  }
+
+  // A watcherinfo summary applied to the watcher list (by id; a change moves it last).
+  _mergeWatchers(summary) {
+    if (!this._watchers || summary.state === 'full') this._watchers = new Map();
+    for (const w of summary.watchers) {
+      if (!w || !w.id) continue;
+      this._watchers.delete(w.id);
+      this._watchers.set(w.id, { ...w });
+    }
   }
 
   _changed(state, reason) {
@@ -221,6 +254,11 @@ const methods = {
   /** A dialog subscription (RFC 4235), a busy lamp: sub.lamp. */
   watch(uri, options) {
     return this.subscribe(uri, 'dialog', options);
+  },
+
+  /** A presence.winfo subscription (RFC 3857), who watches uri's presence: sub.watchers. */
+  watchers(uri, options) {
+    return this.subscribe(uri, 'presence.winfo', options);
   },
 
   /** Show our presence ('open'/'closed', note, activities) to watchers, and publish it at the server if any. */

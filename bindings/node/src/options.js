@@ -125,6 +125,16 @@ const OPTION_KEYS = {
   sampleRate: int('sample_rate'),
   // Debugging (issue 17).
   sipTrace: bool('sip_trace'),
+  // Media security (issue 14).
+  mediaEncryption: str('media_encryption'),
+  // NAT traversal (issue 14)
+  stunServer: str('stun_server'),
+  ice: bool('ice'),
+  turnServer: str('turn_server'),
+  turnUser: str('turn_user'),
+  turnPassword: str('turn_password'),
+  // DTLS-SRTP (issue 14).
+  mediaKeying: str('media_keying'),
 };
 
 // Handled by the binding itself, not set_option.

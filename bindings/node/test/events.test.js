@@ -1,7 +1,8 @@
 'use strict';
 // Events between Node phones in one process over 127.0.0.1: presence both
 // ways (subscribe, setPresence), a busy lamp (watch) through a ringing and
-// an answered call, a rejected and an unserved (489) subscription, an
+// an answered call, a rejected and an unserved (489) subscription, watcher
+// information (presence.winfo: a watcher pending, active, terminated), an
 // unsolicited message-summary NOTIFY reaching phone 'notify' parsed, and
 // argument errors.
 
@@ -78,6 +79,50 @@ describe('events', () => {
     await assert.rejects(a.publish('presence', 'application/pidf+xml', '<presence/>'), (err) => err.code === 'ESTATE');
     assert.throws(() => a.subscribe(5, 'presence'), TypeError);
     assert.throws(() => a.serveEvents('presence', null), TypeError);
+  });
+
+  it('watches our presence watchers (presence.winfo): pending, active, terminated', async () => {
+    const held = [];
+    a.serveEvents(['presence', 'presence.winfo'], (s) => {
+      if (s.event === 'presence.winfo') s.accept();
+      else held.push(s); // accepted below
+    });
+    const w = await b.watchers(uriOf(a, 'alice'));
+    const first = await w.waitFor((n) => n.summary.state === 'full');
+    assert.equal(first.contentType, 'application/watcherinfo+xml');
+    assert.equal(first.summary.resource, uriOf(a, 'alice'));
+    assert.equal(first.summary.version, 0);
+    // b's own presence subscription to a (first test) is still active.
+    assert.deepEqual(w.watchers.map((x) => [x.uri, x.status, x.event]), [[b.uri, 'active', 'approved']]);
+    const started = c.subscribe(uriOf(a, 'alice'), 'presence', { timeoutMs: 10000 });
+    const pending = await w.waitForWatcher(c.uri, 'pending');
+    assert.equal(pending.summary.state, 'partial');
+    assert.equal(w.watcherStatus(c.uri), 'pending');
+    await h.waitFor(() => held.length > 0, 5000, "a's incoming presence subscription");
+    held[0].accept();
+    const toA = await started;
+    await w.waitForWatcher(c.uri, 'active');
+    assert.deepEqual(w.watchers.map((x) => [x.uri, x.status, x.event]),
+      [[b.uri, 'active', 'approved'], [c.uri, 'active', 'approved']]);
+    await toA.stop();
+    const gone = await w.waitForWatcher(c.uri, 'terminated');
+    assert.equal(gone.summary.watchers[0].event, 'timeout');
+    assert.equal(w.watcherStatus(c.uri), 'terminated');
+    assert.deepEqual(w.watchers.map((x) => x.uri), [b.uri]);
+
+    // Bad input: a malformed watcherinfo document gives the error summary.
+    const mine = [];
+    c.serveEvents(['presence.winfo'], (s) => {
+      mine.push(s);
+      s.accept();
+    });
+    const w2 = await b.watchers(uriOf(c, 'carol'));
+    await w2.waitFor((n) => n.summary.state === 'full');
+    await mine[0].notify('application/watcherinfo+xml', '<watcherinfo version="1" state="full"><watcher-list/></watcherinfo>');
+    const bad = await w2.waitFor((n) => n.summary.error !== undefined);
+    assert.match(bad.summary.error, /watcher-list/);
+    await w.stop();
+    await w2.stop();
   });
 
   it('reports an unsolicited message-summary NOTIFY, parsed', async () => {

@@ -3,7 +3,8 @@
 // presence_mwi on a db_text database the test creates) on 127.0.0.1:5181,
 // configured from tests/interop/kamailio/presence.cfg.in: presence
 // published by one Node phone and watched by another; message-summary
-// published and read as MWI counts.  Skipped without Kamailio's presence
+// published and read as MWI counts; watcher information (presence.winfo)
+// from presence_xml.  Skipped without Kamailio's presence
 // modules (unless CI is set).
 
 const { describe, it, before, after } = require('node:test');
@@ -65,5 +66,22 @@ describe('events through Kamailio', { skip }, () => {
     assert.deepEqual(mwi.counts, { waiting: true, new: 4, old: 9, new_urgent: 0, old_urgent: 1 });
     await watch.stop();
     await mwi.stop();
+  });
+
+  it('watches our watchers (presence.winfo) through the server', async () => {
+    // alice watches her own watchers; bob subscribes to alice's presence
+    // (active at once: force_active) and appears; his unsubscription
+    // brings a full document without him.
+    const w = await alice.watchers(`sip:alice@${server}`);
+    const first = await w.waitFor((x) => x.summary.state === 'full');
+    assert.equal(first.contentType, 'application/watcherinfo+xml');
+    assert.equal(first.summary.package, 'presence');
+    const watch = await bob.subscribe(`sip:alice@${server}`, 'presence');
+    await w.waitForWatcher('sip:bob@127.0.0.1', 'active');
+    assert.deepEqual(w.watchers.map((x) => x.uri), ['sip:bob@127.0.0.1']);
+    await watch.stop();
+    await w.waitFor((x) => x.summary.state === 'full' && x.summary.watchers.length === 0 && x === w.last);
+    assert.deepEqual(w.watchers, []);
+    await w.stop();
   });
 });

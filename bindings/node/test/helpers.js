@@ -28,7 +28,10 @@ const PORTS = {
   debugging: { sip: 5510, rtp: 37440 }, // SIP trace and error table: 37440-37499
   events: { sip: 5505, rtp: 37500 }, // subscriptions, presence, BLF: 37500-37559
   media: { sip: 5520, rtp: 37600 }, // media toolkit: 37600-37699
-  frames: { sip: 5530, rtp: 37700 }, // batched audio (issue 16): 37700-37799
+  srtp: { sip: 0, rtp: 37700 }, // media_encryption (issue 14): 37700-37779
+  nat: { sip: 5530, rtp: 37860 }, // STUN/ICE/IPv6 (issue 14): 37860-37919
+  dtls: { sip: 0, rtp: 37920 }, // media_keying dtls (issue 14): 37920-37959
+  frames: { sip: 0, rtp: 37960 }, // batched audio (issue 16): 37960-38059
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -130,3 +130,57 @@ def test_unsolicited_mwi_and_incoming_notify(make_phone: PhoneFactory) -> None:
     # deactivated: the subscriber subscribes again at once.
     assert wait_until(lambda: len(incoming) == 2, timeout=8)
     assert incoming[0].state == "terminated"
+
+
+def test_watcher_info(make_phone: PhoneFactory) -> None:
+    """A serves presence and presence.winfo; B watches A's watchers; C
+    subscribes to A's presence: B sees C pending until A accepts, active,
+    then terminated when C unsubscribes; a malformed watcherinfo body gives
+    the error summary."""
+    a, b, c = make_phone(), make_phone(), make_phone()
+    held: List[IncomingSubscription] = []
+
+    def decide(s: IncomingSubscription) -> None:
+        if s.event == "presence.winfo":
+            s.accept()
+        else:
+            held.append(s)  # the test accepts it later
+
+    a.serve_events(["presence", "presence.winfo"], decide)
+    w = b.watchers(uri_of(a))
+    first = w.wait(lambda n: n.summary.get("state") == "full")
+    assert first.content_type == "application/watcherinfo+xml"
+    assert first.summary == {"resource": uri_of(a), "package": "presence", "state": "full",
+                             "version": 0, "watchers": []}
+    assert w.watchers == []
+    me = c.uri
+    started: List[Subscription] = []
+    t = threading.Thread(target=lambda: started.append(c.subscribe(uri_of(a), "presence", timeout=10)))
+    t.start()
+    n = w.wait_status(me, "pending")
+    assert n.summary["state"] == "partial" and n.summary["version"] == 1
+    assert [(x["uri"], x["status"], x["event"]) for x in w.watchers] == [(me, "pending", "subscribe")]
+    assert wait_until(lambda: bool(held))
+    held[0].accept()
+    t.join(10)
+    assert started and started[0].state == "active"
+    w.wait_status(me, "active")
+    assert [(x["uri"], x["status"], x["event"]) for x in w.watchers] == [(me, "active", "approved")]
+    started[0].stop()
+    n = w.wait_status(me, "terminated")
+    assert n.summary["watchers"][0]["event"] == "timeout"
+    assert w.watchers == [] and w.status(me) == "terminated"
+
+    # Bad input: C serves presence.winfo and sends a malformed document.
+    mine: List[IncomingSubscription] = []
+
+    def keep(s: IncomingSubscription) -> None:
+        mine.append(s)
+        s.accept()
+
+    c.serve_events(["presence.winfo"], keep)
+    w2 = b.watchers(uri_of(c))
+    w2.wait(lambda n: n.summary.get("state") == "full")
+    mine[0].notify("application/watcherinfo+xml", '<watcherinfo version="x" state="full"/>')
+    bad = w2.wait(lambda n: n.error != "")
+    assert "version" in bad.error and bad.summary.keys() == {"error"}

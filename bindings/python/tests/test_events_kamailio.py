@@ -75,3 +75,21 @@ def test_presence_and_mwi_through_kamailio(presence_server: Path, make_phone: Ph
     assert mwi.counts == {"waiting": True, "new": 3, "old": 7, "new_urgent": 1, "old_urgent": 0}
     watch.stop()
     assert wait_until(lambda: watch.state == "terminated")
+
+
+def test_watcher_info_through_kamailio(presence_server: Path, make_phone: PhoneFactory) -> None:
+    """alice watches her own watchers (presence.winfo) at Kamailio; carol
+    subscribes to alice's presence and appears (active at once:
+    force_active); when carol unsubscribes, a full document drops her."""
+    server = f"127.0.0.1:{KPORT}"
+    alice = make_phone(server="127.0.0.1", port=KPORT, user="alice")
+    carol = make_phone(server="127.0.0.1", port=KPORT, user="carol")
+    alice.set_presence("open", note="winfo")
+    w = alice.watchers(f"sip:alice@{server}")
+    first = w.wait(lambda n: n.summary.get("state") == "full")
+    assert first.content_type == "application/watcherinfo+xml" and first.summary["package"] == "presence"
+    sub = carol.subscribe(f"sip:alice@{server}", "presence")
+    w.wait_status("sip:carol@127.0.0.1", "active")
+    assert [x["uri"] for x in w.watchers] == ["sip:carol@127.0.0.1"]
+    sub.stop()
+    assert wait_until(lambda: w.watchers == [] and w.last is not None and w.last.summary.get("state") == "full")

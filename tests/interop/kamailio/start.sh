@@ -17,7 +17,8 @@ if [ -s "$R/kamailio.pid" ] && kill -0 "$(cat "$R/kamailio.pid")" 2>/dev/null; t
   echo "start.sh: kamailio already running (pid $(cat "$R/kamailio.pid"))"; exit 0
 fi
 rm -f "$R/kamailio.pid" "$R/kamailio_ctl"
-sed "s/@PORT@/$PORT/g" "$here/kamailio.cfg.in" > "$R/kamailio.cfg"
+sed -e "s/@PORT@/$PORT/g" -e "s/@TLSPORT@/${KAMAILIO_TLS_PORT:-$((PORT + 1))}/g" -e "s#@RUN@#$R#g" \
+  "$here/kamailio.cfg.in" > "$R/kamailio.cfg"
 CTL="CTLSOCK=\"unix:$R/kamailio_ctl\""
 if ! kamailio -c -f "$R/kamailio.cfg" -A "$CTL" "$@" > "$R/check.log" 2>&1; then
   echo "start.sh: config check failed:" >&2; tail -5 "$R/check.log" >&2; exit 1

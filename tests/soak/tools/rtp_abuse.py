@@ -135,36 +135,44 @@ def main():
     if spoof:
         print(f"SPOOF selfcheck {spoof.selfcheck()}", flush=True)
 
-    steady_ssrc, steady_seq, steady_ts = random.getrandbits(32), random.getrandbits(16), 0
-    sent = refused = spoofed = 0
+    steady = [random.getrandbits(32), random.getrandbits(16), 0]  # ssrc, seq, ts
+    counts = {"sent": 0, "refused": 0, "spoofed": 0}
+
+    def flood_to(due: int) -> None:
+        while counts["sent"] < due:
+            n = counts["sent"]
+            if n % 2 == 0:
+                pkt = disturbing(n, steady[1], steady[2], steady[0])
+                steady[1], steady[2] = steady[1] + 1, steady[2] + 160
+            else:
+                pkt = disturbing(n, random.getrandbits(16), random.getrandbits(32),
+                                 random.getrandbits(32))
+            try:
+                flood.send(pkt)
+            except ConnectionRefusedError:
+                counts["refused"] += 1
+            counts["sent"] += 1
+
+    def spoof_to(due: int) -> None:
+        while spoof and counts["spoofed"] < due:
+            spoof.send(disturbing(counts["spoofed"], random.getrandbits(16), random.getrandbits(32),
+                                  random.getrandbits(32)), a.target)
+            counts["spoofed"] += 1
+
+    # Paced in 10 ms steps; whatever a late wake-up left unsent goes at the
+    # end, so that the counts are exact (seconds x rate) on a loaded machine.
     t0 = time.monotonic()
     tick = 0.01
-    n = 0
     while True:
         elapsed = time.monotonic() - t0
         if elapsed >= a.seconds:
             break
-        due_flood = int(min(elapsed + tick, a.seconds) * a.flood_rate)
-        while sent < due_flood:
-            if sent % 2 == 0:
-                pkt = disturbing(n, steady_seq, steady_ts, steady_ssrc)
-                steady_seq, steady_ts = steady_seq + 1, steady_ts + 160
-            else:
-                pkt = disturbing(n, random.getrandbits(16), random.getrandbits(32),
-                                 random.getrandbits(32))
-            n += 1
-            try:
-                flood.send(pkt)
-            except ConnectionRefusedError:
-                refused += 1
-            sent += 1
-        if spoof:
-            due_spoof = int(min(elapsed + tick, a.seconds) * a.spoof_rate)
-            while spoofed < due_spoof:
-                spoof.send(disturbing(spoofed, random.getrandbits(16), random.getrandbits(32),
-                                      random.getrandbits(32)), a.target)
-                spoofed += 1
+        flood_to(int(min(elapsed + tick, a.seconds) * a.flood_rate))
+        spoof_to(int(min(elapsed + tick, a.seconds) * a.spoof_rate))
         time.sleep(tick)
+    flood_to(round(a.seconds * a.flood_rate))
+    spoof_to(round(a.seconds * a.spoof_rate))
+    sent, refused, spoofed = counts["sent"], counts["refused"], counts["spoofed"]
     try:  # a last refusal arrives after the last send
         flood.send(b"")
     except ConnectionRefusedError:

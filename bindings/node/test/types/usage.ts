@@ -35,6 +35,11 @@ const options: PhoneOptions = {
   tcpMaxMessageBytes: 16384,
   udpMaxSources: 1024,
   sipTrace: true,
+  stunServer: 'stun.example.org:3478',
+  ice: true,
+  turnServer: 'turn.example.org',
+  turnUser: 'alice',
+  turnPassword: 'secret',
   acceptAnyUser: false,
   userAgent: '',
   logLevel: 'info',
@@ -115,6 +120,15 @@ async function main(): Promise<void> {
   new Phone({ rel100: 'required' });
   // @ts-expect-error: rel100 is off/supported/required
   new Phone({ rel100: 'always' });
+  new Phone({ mediaEncryption: 'mandatory' });
+  // @ts-expect-error: media_encryption is off/optional/mandatory
+  new Phone({ mediaEncryption: 'sdes' });
+  const enc: 'none' | 'sdes' | 'dtls' | '' = call.mediaEncryption;
+  new Phone({ mediaEncryption: 'mandatory', mediaKeying: 'dtls' });
+  // @ts-expect-error: media_keying is sdes/dtls
+  new Phone({ mediaKeying: 'zrtp' });
+  const srtp: { suite: string; replayed: number; auth_failed: number } = call.srtpStats();
+  console.log(enc, srtp.suite);
   call.cancel();
   await phone.stop();
   await phone.close();
@@ -156,6 +170,11 @@ async function events(phone: Phone): Promise<void> {
   const waiting: boolean | undefined = mwi.counts.waiting;
   const lamp = await phone.watch('sip:201@pbx');
   const l: string = lamp.lamp;
+  const winfo = await phone.watchers('sip:me@pbx');
+  const who: string[] = winfo.watchers.filter((w) => w.status === 'pending').map((w) => w.uri);
+  const st: string = winfo.watcherStatus('sip:bob@pbx');
+  const wn = await winfo.waitForWatcher('sip:bob@pbx', 'active', 1000);
+  console.log(who, st, wn.summary.version, wn.summary.watchers?.[0]?.event);
   await phone.setPresence('open', { note: 'here', activities: ['busy'] });
   await phone.publish('presence', 'application/pidf+xml', null);
   phone.serveEvents(['presence', 'dialog'], (s) => {

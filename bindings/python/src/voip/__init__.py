@@ -27,7 +27,7 @@ from .errors import (
 )
 from .media import Conference, MediaPort, Player, Recorder, Tone
 from .phone import VoIPPhone, VoIPPhoneParameter
-from .events import IncomingSubscription, MWI, Notification, Subscription, Watch
+from .events import IncomingSubscription, MWI, Notification, Subscription, Watch, Watchers
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
 from .types import DTMFCollection  # issue 17
 from .frames import Frame, FrameBatch  # issue 16: batched audio
@@ -101,6 +101,7 @@ __all__ = [
     "Subscription",
     "MWI",
     "Watch",
+    "Watchers",
     "IncomingSubscription",
     "Notification",
     "DTMFCollection",  # issue 17

@@ -187,7 +187,7 @@ class VoIPCall:
         """A fact about the call (``voip_call_info``): "direction",
         "remote_uri", "local_uri", "call_id", "state", "codec", "local_rtp",
         "remote_rtp", "end_reason", "end_code", "stats", "hold", "remote_sdp",
-        "session_expires"."""
+        "session_expires", "media_encryption", "srtp"."""
         k = _lib.encode(key, "key")
         rc, value = _lib.read_string(_lib.lib.voip_call_info, self._h(), k)
         self._check(rc)
@@ -226,6 +226,19 @@ class VoIPCall:
             return int(self.info("end_code") or 0)
         except ValueError:
             return 0
+
+    @property
+    def media_encryption(self) -> str:
+        """"none" (plain RTP), "sdes" (SRTP keyed by a=crypto) or "dtls"
+        (SRTP keyed by DTLS), as last negotiated (voip_call_info
+        "media_encryption")."""
+        return self.info("media_encryption")
+
+    def srtp_stats(self) -> Dict[str, Any]:
+        """SRTP of the call (voip_call_info "srtp"): suite ("" when plain),
+        replayed and auth_failed (packets dropped as replays or forgeries)."""
+        data = json.loads(self.info("srtp") or "{}")
+        return dict(data) if isinstance(data, dict) else {}
 
     def stats(self) -> Dict[str, Any]:
         """Media counters as a dict (packets_sent, packets_received,

@@ -14,6 +14,9 @@ C API (include/voip.h "Events")::
     lamp = phone.watch("sip:201@pbx")          # dialog: a busy lamp
     lamp.lamp                                  # "idle", "early", "confirmed"
 
+    w = phone.watchers("sip:me@pbx")           # presence.winfo: who watches me
+    w.watchers                                 # [{"uri": .., "status": "pending", ..}]
+
     phone.serve_events(["presence", "dialog"], lambda s: s.accept())
 """
 
@@ -42,8 +45,8 @@ class Notification:
     content_type: str
     body: str
     summary: Dict[str, Any] = field(default_factory=dict)
-    """The body parsed (see voip.h "Events"): MWI counts, presence, or the
-    busy lamp; ``{}`` for other packages; ``{"error": ...}`` when the body
+    """The body parsed (see voip.h "Events"): MWI counts, presence, the
+    busy lamp, or watcher information; ``{}`` for other packages; ``{"error": ...}`` when the body
     was malformed."""
 
     @property
@@ -148,6 +151,50 @@ class Watch(Subscription):
         the first NOTIFY."""
         n = self.last
         return str(n.summary.get("lamp", "")) if n is not None else ""
+
+
+class Watchers(Subscription):
+    """A presence.winfo subscription (watcher information, RFC 3857/3858):
+    who watches *uri*'s presence, from :meth:`VoIPPhone.watchers`.  Full
+    documents replace the list, partial ones update it by watcher id."""
+
+    def __init__(self, phone: Any, handle: int, uri: str, event: str) -> None:
+        super().__init__(phone, handle, uri, event)
+        self._watchers: Dict[str, Dict[str, str]] = {}
+
+    @property
+    def watchers(self) -> List[Dict[str, str]]:
+        """The current watchers (not terminated), each a dict with id, uri,
+        status ("pending", "active" or "waiting") and event ("subscribe",
+        "approved", ...), in the order they appeared."""
+        with self._cond:
+            return [dict(w) for w in self._watchers.values() if w.get("status") != "terminated"]
+
+    def status(self, uri: str) -> str:
+        """The latest status of the watcher *uri* ("pending", "active",
+        "waiting", "terminated"); "" when never seen."""
+        with self._cond:
+            for w in reversed(list(self._watchers.values())):
+                if w.get("uri") == uri:
+                    return str(w.get("status", ""))
+        return ""
+
+    def wait_status(self, uri: str, status: str, timeout: Optional[float] = 5.0) -> Notification:
+        """Wait for a document telling that watcher *uri* is in *status*."""
+        return self.wait(lambda n: any(w.get("uri") == uri and w.get("status") == status
+                                       for w in n.summary.get("watchers", [])), timeout)
+
+    def _got(self, n: Notification) -> None:
+        ws = n.summary.get("watchers")
+        if isinstance(ws, list):
+            with self._cond:
+                if n.summary.get("state") == "full":
+                    self._watchers = {}
+                for w in ws:
+                    if isinstance(w, dict) and w.get("id"):
+                        self._watchers.pop(str(w["id"]), None)  # a change moves it last
+                        self._watchers[str(w["id"])] = {k: str(v) for k, v in w.items()}
+        super()._got(n)
 
 
 class IncomingSubscription:
@@ -284,6 +331,13 @@ class PhoneEvents:
         """Watch an extension's busy lamp (dialog package, RFC 4235)."""
         sub = self.subscribe(uri, "dialog", timeout=timeout, cls=Watch)
         assert isinstance(sub, Watch)
+        return sub
+
+    def watchers(self, uri: str, timeout: Optional[float] = 5.0) -> Watchers:
+        """Watch who watches *uri*'s presence (presence.winfo, RFC 3857):
+        ``.watchers`` is the current list."""
+        sub = self.subscribe(uri, "presence.winfo", timeout=timeout, cls=Watchers)
+        assert isinstance(sub, Watchers)
         return sub
 
     # -- our state -------------------------------------------------------

@@ -40,6 +40,13 @@ __all__ = ["MediaPort", "Player", "Recorder", "Tone", "Conference"]
 #: Events a media port ends with (the call event callback's names).
 END_EVENTS = ("playback_ended", "tone_ended", "recording_ended")
 
+
+def _on_callback_thread() -> bool:
+    """True on a thread running one of the library's callbacks."""
+    from . import phone  # late: phone imports this module
+
+    return bool(getattr(phone._tls, "phone", 0))
+
 EndCallback = Callable[["MediaPort", str], None]
 Connectable = Union["MediaPort", "VoIPCall"]
 
@@ -125,6 +132,11 @@ class MediaPort:
         if rc == _lib.ENOTFOUND and not self._finalizer.alive:
             return True
         _check(rc, "wait", self._handle)
+        # end_reason comes with the end event, through the phone's
+        # dispatcher just after the port ended: give it a moment, unless
+        # this thread is a dispatcher (it would wait for itself).
+        if ms != 0 and not _on_callback_thread():
+            self._ended.wait(2.0)
         return True
 
     @property

@@ -183,6 +183,35 @@ class VoIPPhoneParameter:
     """True logs every SIP message sent and received (option sip_trace) to
     the ``voip.libvoip`` logger at INFO, secrets masked; ``voip.DEBUG``
     turns it on for every phone."""
+    # Media security (issue 14; voip.h "media_encryption").
+    media_encryption: Optional[str] = None
+    """SRTP with SDES keys: "off" (libvoip's default: plain RTP; an
+    RTP/SAVP offer is answered 488), "optional" (a=crypto offered, plain or
+    SRTP accepted) or "mandatory" (RTP/SAVP; a peer without SRTP gets 488,
+    our call to it ends with end_code 488).  ``call.media_encryption``
+    says what a call got."""
+    # NAT traversal (issue 14; voip.h "stun_server", "ice").
+    stun_server: Optional[str] = None
+    """STUN server "host[:port]" (port 3478) asked for our public address,
+    written in Via, Contact and SDP for peers outside bind_network; None
+    keeps libvoip's default (none)."""
+    ice: Optional[bool] = None
+    """True offers and answers ICE (RFC 8445) with host and
+    server-reflexive candidates; a peer without ICE gets plain RTP, and
+    call.info("ice") names the selected pair ("" without ICE)."""
+    turn_server: Optional[str] = None
+    """TURN server "host[:port]" (UDP, port 3478) whose relay ICE offers as
+    a candidate, for calls behind symmetric NATs; with turn_user and
+    turn_password (long-term credentials)."""
+    turn_user: Optional[str] = None
+    turn_password: Optional[str] = None
+    # DTLS-SRTP (issue 14; voip.h "media_keying").
+    media_keying: Optional[str] = None
+    """How our offers key SRTP when media_encryption is not "off": "sdes"
+    (libvoip's default: a=crypto) or "dtls" (UDP/TLS/RTP/SAVP with
+    a=fingerprint, keys from a DTLS handshake on the RTP port; a peer
+    without DTLS-SRTP answers 488).  Offers of either kind are answered.
+    ``call.media_encryption`` is then "dtls"."""
     options: Dict[str, str] = field(default_factory=dict)
     """Any other ``voip_phone_set_option`` key, set last."""
 
@@ -196,7 +225,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be an int, not {type(v).__name__}")
 
         for name in ("server", "user", "hostname", "remote_hostname", "cert_file", "key_file",
-                     "dtmf_mode", "rel100"):
+                     "dtmf_mode", "rel100", "media_encryption", "media_keying", "stun_server",
+                     "turn_server", "turn_user", "turn_password"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise TypeError(f"{name} must be a str or None, not {type(v).__name__}")
@@ -219,6 +249,8 @@ class VoIPPhoneParameter:
                 raise TypeError(f"{name} must be a bool or None")
         if self.dtmf_detect_inband is not None and not isinstance(self.dtmf_detect_inband, bool):
             raise TypeError("dtmf_detect_inband must be a bool or None")
+        if self.ice is not None and not isinstance(self.ice, bool):
+            raise TypeError("ice must be a bool or None")
         if self.call_class is not None and not (
             isinstance(self.call_class, type) and issubclass(self.call_class, VoIPCall)
         ):
@@ -277,6 +309,10 @@ class VoIPPhoneParameter:
             o.append(("dtmf_detect_inband", "1" if self.dtmf_detect_inband else "0"))
         if self.rel100 is not None:
             o.append(("rel100", self.rel100))
+        if self.media_encryption is not None:
+            o.append(("media_encryption", self.media_encryption))
+        if self.media_keying is not None:
+            o.append(("media_keying", self.media_keying))
         # Registration, transports and NAT (sent only when used).
         if self.server:
             o.append(("server", self.server))
@@ -313,6 +349,14 @@ class VoIPPhoneParameter:
                 o.append((key, str(int(v))))
         if self.sip_trace is not None or _debug():
             o.append(("sip_trace", "1" if self.sip_trace or _debug() else "0"))
+        if self.stun_server is not None:
+            o.append(("stun_server", self.stun_server))
+        if self.ice is not None:
+            o.append(("ice", "1" if self.ice else "0"))
+        for key in ("turn_server", "turn_user", "turn_password"):
+            v = getattr(self, key)
+            if v is not None:
+                o.append((key, v))
         for k, v in self.options.items():
             o.append((str(k), str(v)))
         return o
