@@ -226,11 +226,11 @@ start_target() {
     go-echo)
       "${PIN0[@]}" "$BIN/voip-load" -echo -bind 127.0.0.1:$GOECHO_SIP -rtp-ports $ECHO_RTP >"$out.out" 2>"$out.err" &
       TPID=$! TSIP=$GOECHO_SIP ;;
-    py-echo) # one Python process, bindings/python (a thread per call)
+    py-echo) # one Python process, bindings/python (one FrameBatch thread for every call)
       VOIP_LIBRARY=$LIB PYTHONPATH=$ROOT/bindings/python/src "${PIN0[@]}" python3 bench/echo-py/voip_echo.py \
         --bind 127.0.0.1:$PY_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
       TPID=$! TSIP=$PY_SIP ;;
-    node-echo) # one Node process, bindings/node (async read/write per call)
+    node-echo) # one Node process, bindings/node (one FrameBatch round trip per tick)
       VOIP_LIBRARY=$LIB "${PIN0[@]}" node bench/echo-node/voip-echo.js \
         --bind 127.0.0.1:$NODE_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
       TPID=$! TSIP=$NODE_SIP ;;
