@@ -196,6 +196,7 @@ fi
 cc "${CFLAGS_B[@]}" -o "$BIN/voip-echo-loop" bench/echo-loop/voip-echo-loop.c "${LDFLAGS_B[@]}" || die "building voip-echo-loop"
 cc "${CFLAGS_B[@]}" -o "$BIN/frame_bench" bench/frame/frame_bench.c "${LDFLAGS_B[@]}" || die "building frame_bench"
 cc -O2 -Wall -Wextra -o "$BIN/floor" bench/floor/floor.c || die "building the floor (bench/floor)"
+cc "${CFLAGS_B[@]}" -o "$BIN/batch_bench" bench/frame/batch_bench.c "${LDFLAGS_B[@]}" || die "building batch_bench" # issue 16
 
 # ---- metadata ---------------------------------------------------------------
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -225,11 +226,11 @@ start_target() {
     go-echo)
       "${PIN0[@]}" "$BIN/voip-load" -echo -bind 127.0.0.1:$GOECHO_SIP -rtp-ports $ECHO_RTP >"$out.out" 2>"$out.err" &
       TPID=$! TSIP=$GOECHO_SIP ;;
-    py-echo) # one Python process, bindings/python (a thread per call)
+    py-echo) # one Python process, bindings/python (one FrameBatch thread for every call)
       VOIP_LIBRARY=$LIB PYTHONPATH=$ROOT/bindings/python/src "${PIN0[@]}" python3 bench/echo-py/voip_echo.py \
         --bind 127.0.0.1:$PY_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
       TPID=$! TSIP=$PY_SIP ;;
-    node-echo) # one Node process, bindings/node (async read/write per call)
+    node-echo) # one Node process, bindings/node (one FrameBatch round trip per tick)
       VOIP_LIBRARY=$LIB "${PIN0[@]}" node bench/echo-node/voip-echo.js \
         --bind 127.0.0.1:$NODE_SIP --rtp-ports $ECHO_RTP --user echo >"$out.out" 2>"$out.err" </dev/null &
       TPID=$! TSIP=$NODE_SIP ;;
@@ -438,6 +439,21 @@ if [ "${SKIP_MICRO:-0}" != 1 ]; then
     VOIP_LIBRARY=$LIB "${PIN1[@]}" timeout $((FRAME_ROUNDS * 3 + 30)) \
       node bench/frame/frame_bench.js "$FRAME_ROUNDS" $((FRAME_BASE + 6)) >>"$RAW/micro-frame.txt" 2>>"$RAW/micro-frame.err" ||
       log "Node frame benchmark failed (bindings/node)"
+  fi
+  # Issue 16: the batched path (voip_phone_exchange_frames, FrameBatch),
+  # per frame amortised over 100 calls: BenchmarkFrameBatch/{C-ABI,Python,Node}.
+  log "frame path, batched over 100 calls: C ABI, Python, Node ($FRAME_ROUNDS rounds each)"
+  "${PIN1[@]}" timeout $((FRAME_ROUNDS * 3 + 60)) "$BIN/batch_bench" "$FRAME_ROUNDS" $((FRAME_BASE + 10)) 100 \
+    >>"$RAW/micro-frame.txt" 2>>"$RAW/micro-frame.err" || log "C batch benchmark failed"
+  if command -v python3 >/dev/null; then
+    VOIP_LIBRARY=$LIB PYTHONPATH=$ROOT/bindings/python/src "${PIN1[@]}" timeout $((FRAME_ROUNDS * 3 + 60)) \
+      python3 bench/frame/batch_bench.py "$FRAME_ROUNDS" $((FRAME_BASE + 12)) 100 >>"$RAW/micro-frame.txt" 2>>"$RAW/micro-frame.err" ||
+      log "Python batch benchmark failed"
+  fi
+  if command -v node >/dev/null && [ -d bindings/node/node_modules/koffi ]; then
+    VOIP_LIBRARY=$LIB "${PIN1[@]}" timeout $((FRAME_ROUNDS * 3 + 60)) \
+      node bench/frame/batch_bench.js "$FRAME_ROUNDS" $((FRAME_BASE + 14)) 100 >>"$RAW/micro-frame.txt" 2>>"$RAW/micro-frame.err" ||
+      log "Node batch benchmark failed"
   fi
   if [ -x "$BENCHSTAT" ]; then
     "$BENCHSTAT" "$RAW/micro-go.txt" >"$RAW/micro-go.benchstat" 2>&1

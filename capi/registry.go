@@ -57,6 +57,8 @@ type phoneEntry struct {
 	released map[*voip.Call]bool   // released, ENDED not yet delivered
 	ended    map[*voip.Call]bool   // ENDED delivered, not yet released
 	mediaIDs map[media.Port]uint64 // media handles, for their end events
+
+	frames frameSet // calls the batched audio path visits (audio_batch.go)
 }
 
 type callEntry struct {
@@ -106,7 +108,9 @@ func (r *registry) addCall(pe *phoneEntry, c *voip.Call) uint64 {
 	}
 	id := r.newID()
 	pe.callIDs[c] = id
-	r.calls[id] = &callEntry{id: id, call: c, owner: pe}
+	ce := &callEntry{id: id, call: c, owner: pe}
+	r.calls[id] = ce
+	pe.frames.add(ce)
 	return id
 }
 
@@ -153,6 +157,7 @@ func (r *registry) removeCall(id uint64) *callEntry {
 	}
 	delete(r.calls, id)
 	pe := ce.owner
+	pe.frames.remove(ce)
 	pe.mu.Lock()
 	if pe.ended[ce.call] {
 		delete(pe.callIDs, ce.call)

@@ -36,9 +36,12 @@
  *     failures, recovery); voip_phone_stop() unregisters;
  *   - callbacks (incoming call, call state, DTMF, status) run on the library's
  *     dispatcher thread, one at a time; our shared call table is still
- *     guarded by a mutex because the audio threads and main() use it too;
- *   - audio is done in our own threads, one per call: read a 20 ms frame
- *     (320 bytes of s16le) with a timeout, write it back;
+ *     guarded by a mutex because the audio thread and main() use it too;
+ *   - audio is done in one thread of ours for every call, on the library's
+ *     media clock: voip_phone_exchange_frames() hands back the frames taken
+ *     last time and waits for the next tick's (one 20 ms frame per call that
+ *     has one, and a VOIP_EENDED entry once per call that ended); no thread
+ *     per call, two crossings of the API per 20 ms for all calls;
  *   - signals are turned into a byte on a pipe (the "self-pipe trick"), and
  *     the handlers use SA_ONSTACK as libvoip (a Go library) requires.
  */
@@ -58,7 +61,7 @@
 
 #include "example_util.h"
 
-#define FRAME_BYTES 320 /* 20 ms of s16le mono at 8 kHz */
+#define MAX_FRAME_BYTES 1920 /* 20 ms of s16le mono at 48 kHz */
 #define MAX_CALLS 4096  /* calls handled at the same time: the most the
                           * library's max_calls is set to, so that a call
                           * beyond it gets the library's 503 + Retry-After */
@@ -69,15 +72,15 @@ struct call_entry {
     int n;              /* our counter, printed in event lines */
     int32_t last_state; /* last state printed, to avoid duplicate lines */
     int ended_printed;  /* "CALL n ENDED" was printed */
-    int thread_done;    /* its audio thread finished (and released it) */
+    int released;       /* the audio thread saw it end and released it */
 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
 static struct call_entry g_calls[MAX_CALLS];
 static int g_next_n = 1;   /* next call number */
-static int g_threads = 0;  /* audio threads running */
 static int g_sigpipe[2];   /* self-pipe: signal handler -> main */
+static volatile int g_quit; /* main -> audio thread: return */
 
 /* Find the entry of call, or NULL.  g_mu must be held. */
 static struct call_entry *find_call(uint64_t call)
@@ -91,7 +94,7 @@ static struct call_entry *find_call(uint64_t call)
 /* Free a slot once nothing refers to it any more.  g_mu must be held. */
 static void maybe_free(struct call_entry *e)
 {
-    if (e->ended_printed && e->thread_done)
+    if (e->ended_printed && e->released)
         memset(e, 0, sizeof *e);
 }
 
@@ -117,70 +120,74 @@ static void print_state(struct call_entry *e, int32_t state, const char *reason)
     }
 }
 
-/* The per-call audio thread: echo frames until the call ends. */
-static void *echo_thread(void *arg)
+/* A call's end was reported by the batch read: release its handle. */
+static void call_done(uint64_t call)
 {
-    uint64_t call = *(uint64_t *)arg;
-    free(arg);
-
-    /* Wait until the call is up (or over: ENDED always ends the wait). */
-    int32_t state = VOIP_CALL_RINGING;
-    voip_call_wait(call, VOIP_STATE_BIT(VOIP_CALL_ANSWERED), -1, &state);
-
-    uint8_t frame[FRAME_BYTES];
-    while (state == VOIP_CALL_ANSWERED) {
-        size_t n = 0;
-        /* Reads are paced by the call: a frame arrives every 20 ms. */
-        int rc = voip_call_read_audio(call, frame, sizeof frame, 1000, &n);
-        if (n > 0) {
-            int wrc = voip_call_write_audio(call, frame, n, 100, NULL);
-            if (wrc == VOIP_EENDED)
-                break;
-        }
-        if (rc != VOIP_OK && rc != VOIP_ETIMEOUT)
-            break; /* VOIP_EENDED: the call is over and drained */
-    }
-
     voip_call_release(call); /* we are done with the handle */
-
     pthread_mutex_lock(&g_mu);
     struct call_entry *e = find_call(call);
     if (e) {
-        e->thread_done = 1;
+        e->released = 1;
         maybe_free(e);
     }
-    g_threads--;
     pthread_cond_broadcast(&g_cv);
     pthread_mutex_unlock(&g_mu);
-    return NULL;
 }
 
-/* Start the echo thread of call, whose entry is in the table. */
-static void start_echo(uint64_t call)
+/* The batch's arrays, two sets: the frames read into one set are written
+ * back from it by the next exchange, which reads into the other. */
+struct batch {
+    uint64_t calls[MAX_CALLS];
+    int32_t status[MAX_CALLS];
+    uint8_t frames[MAX_CALLS * MAX_FRAME_BYTES];
+};
+static struct batch g_batch[2];
+
+/* The audio thread: every call's frames, one exchange per media tick.  It
+ * echoes every call whose handle we hold (the library visits them all),
+ * including the calls that take a transferred or replaced call's place. */
+static void *audio_thread(void *arg)
 {
-    uint64_t *arg = malloc(sizeof *arg);
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_mutex_lock(&g_mu);
-    if (arg) {
-        *arg = call;
-        if (pthread_create(&t, &attr, echo_thread, arg) == 0) {
-            g_threads++;
-            arg = NULL;
+    uint64_t phone = *(uint64_t *)arg;
+    size_t frame = 320; /* bytes of a 20 ms frame: set below */
+    char v[16] = "";
+    long rate = 8000;
+    if (voip_phone_get_option(phone, "sample_rate", v, sizeof v) == VOIP_OK)
+        rate = strtol(v, NULL, 10);
+    int bps = 2;
+    if (voip_phone_get_option(phone, "audio_format", v, sizeof v) == VOIP_OK && !strcmp(v, "u8"))
+        bps = 1;
+    if (rate > 0 && (size_t)(rate / 50 * bps) <= MAX_FRAME_BYTES)
+        frame = (size_t)(rate / 50 * bps);
+
+    size_t nwrite = 0;
+    int cur = 0; /* g_batch[cur] holds the frames to write back */
+    while (!g_quit) {
+        struct batch *out = &g_batch[cur], *in = &g_batch[1 - cur];
+        size_t count = 0;
+        /* The frames are contiguous at frame bytes each. */
+        int rc = voip_phone_exchange_frames(phone, frame, nwrite, out->calls, out->frames, out->status,
+                                            200, MAX_CALLS, in->calls, in->frames, in->status, &count);
+        if (rc == VOIP_ESTATE) { /* stopped: no media clock; ends still come */
+            struct timespec t = {0, 20 * 1000 * 1000};
+            nanosleep(&t, NULL);
         }
-    }
-    if (arg) { /* could not start a thread */
-        free(arg);
-        struct call_entry *e = find_call(call);
-        if (e) {
-            e->thread_done = 1;
-            maybe_free(e);
+        /* Keep the frames to echo in place; take the ended calls out. */
+        nwrite = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (in->status[i] == VOIP_EENDED) {
+                call_done(in->calls[i]);
+                continue;
+            }
+            if (nwrite != i) {
+                in->calls[nwrite] = in->calls[i];
+                memcpy(in->frames + nwrite * frame, in->frames + i * frame, frame);
+            }
+            nwrite++;
         }
+        cur = 1 - cur;
     }
-    pthread_mutex_unlock(&g_mu);
-    pthread_attr_destroy(&attr);
+    return NULL;
 }
 
 /* Take call into a free slot of the table; NULL when it is full.  g_mu
@@ -215,8 +222,7 @@ static void on_incoming(void *ud, uint64_t phone, uint64_t call,
 
     int rc = voip_call_answer(call);
     if (rc != VOIP_OK)
-        ex_error("answer", rc); /* the call ends; its thread sees ENDED */
-    start_echo(call);
+        ex_error("answer", rc); /* the call ends; the audio thread sees it */
 }
 
 /* A "transferred" or "replaced" event of call names a new call
@@ -240,9 +246,8 @@ static void follow_successor(uint64_t call, int transferred, const char *detail)
     if (!e) { /* too many calls */
         voip_call_hangup(next);
         voip_call_release(next);
-        return;
     }
-    start_echo(next);
+    /* The audio thread echoes it: its handle joined the phone's calls. */
 }
 
 /* Callback: a call changed state. */
@@ -412,6 +417,12 @@ int main(int argc, char **argv)
         return reg.user[0] && (rc == VOIP_EREJECTED || rc == VOIP_ETIMEOUT)
                    ? EX_EXIT_REGISTER : 1;
     }
+    pthread_t audio;
+    if (pthread_create(&audio, NULL, audio_thread, &phone) != 0) {
+        fprintf(stderr, "voip-echo: cannot start the audio thread\n");
+        voip_phone_destroy(phone);
+        return 1;
+    }
     char uri[256] = "";
     voip_phone_get_option(phone, "uri", uri, sizeof uri);
     fprintf(stderr, "voip-echo: listening on %s\n", uri);
@@ -438,16 +449,17 @@ int main(int argc, char **argv)
     if (rc != VOIP_OK)
         ex_error("stop", rc);
 
-    /* Let the audio threads finish and the last ENDED lines be printed
-     * (callbacks queued before the stop are delivered after it). */
+    /* Let the audio thread release every call and the last ENDED lines
+     * be printed (callbacks queued before the stop are delivered after
+     * it). */
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += 5;
     pthread_mutex_lock(&g_mu);
     for (;;) {
-        int pending = g_threads;
+        int pending = 0;
         for (int i = 0; i < MAX_CALLS; i++)
-            if (g_calls[i].call && !g_calls[i].ended_printed)
+            if (g_calls[i].call && !(g_calls[i].ended_printed && g_calls[i].released))
                 pending++;
         if (!pending)
             break;
@@ -457,6 +469,8 @@ int main(int argc, char **argv)
         }
     }
     pthread_mutex_unlock(&g_mu);
+    g_quit = 1;
+    pthread_join(audio, NULL);
 
     rc = voip_phone_destroy(phone);
     if (rc != VOIP_OK) {

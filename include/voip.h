@@ -1426,6 +1426,85 @@ VOIP_API int voip_media_last_error(uint64_t id, char *buf, size_t buflen);
 VOIP_API int voip_media_destroy(uint64_t id);
 /* --- end of media toolkit --- */
 
+/* ========================================================================
+ * Batched audio: one thread for every call (issue 16)
+ * ========================================================================
+ * The per-call functions above (voip_call_read_audio/write_audio) suit a
+ * thread per call.  For many calls, one thread serves them all: each media
+ * tick (every 20 ms, right after every call played out a frame into its
+ * read queue) it takes the frames that are ready with one
+ * voip_phone_read_frames() and queues its own with one
+ * voip_phone_write_frames(), or both with one voip_phone_exchange_frames()
+ * (one crossing per tick: for bindings whose every call into the library
+ * is expensive).  At 1,000 calls that costs two crossings of the ABI per
+ * 20 ms instead of 2,000 thread wake-ups.
+ *
+ * A batch is parallel arrays: entry i is calls[i], its frame
+ * frames[i * frame_bytes .. (i + 1) * frame_bytes - 1] and its result
+ * status[i] (a VOIP_* code).  frame_bytes is the size of one frame in the
+ * phone's audio_format: 320 for 20 ms of s16le at 8 kHz (sample_rate *
+ * 20 / 1000 * bytes per sample); 1..65536.
+ *
+ * The calls visited are those of the phone whose handles the application
+ * holds (voip_phone_call, the incoming-call callback, "transferred" /
+ * "replaced" events), in the order they got them, until the handle is
+ * released or the call's end was reported.  A frame is never split: each
+ * entry is one whole frame, so an application that takes every ready frame
+ * loses and repeats nothing.
+ *
+ * Threads: one thread at a time reads a phone's frames (a tick wakes one
+ * waiter); writes may come from any thread, one writer per call at a time.
+ * Do not mix these with voip_call_read_audio() on the same call: each
+ * takes frames the other would not see.
+ * Ownership: every array is the caller's, read or written only during the
+ * call; nothing is kept.
+ */
+
+/* Take one ready frame from each call of phone that has one, without
+ * splitting a frame.  When no call has a frame ready, waits for the next
+ * media tick, up to timeout_ms (-1 = forever, 0 = do not wait).  Fills up to
+ * capacity entries (calls[], frames[], status[] each hold capacity) and
+ * stores their number in *count:
+ *   status VOIP_OK     — frames[i*frame_bytes...] holds the call's next frame;
+ *   status VOIP_EENDED — the call ended and its audio is drained (reported
+ *                        once; its frame bytes are unspecified; release the
+ *                        handle when done with it).
+ * Calls not answered yet, or with less than a frame queued, are skipped.
+ * When more calls are ready than capacity, the next read starts with the
+ * ones left out.  A call whose frames are not read keeps up to 2 s of
+ * audio (as voip_call_read_audio).
+ * Returns VOIP_OK with *count >= 1; VOIP_ETIMEOUT with *count 0;
+ * VOIP_ESTATE when the phone is not running (started); VOIP_EINVAL for NULL
+ * arrays or count, capacity 0 or frame_bytes out of range.
+ * Threads: one reader per phone at a time.  Blocks: up to timeout_ms. */
+VOIP_API int voip_phone_read_frames(uint64_t phone, int32_t timeout_ms, size_t frame_bytes, size_t capacity,
+                                    uint64_t *calls, uint8_t *frames, int32_t *status, size_t *count);
+
+/* Queue count frames (frame_bytes each) on their calls without waiting, as
+ * voip_call_write_audio(call, frame, frame_bytes, 0, NULL) would.  Sets
+ * status[i] for each: VOIP_OK (queued), VOIP_ETIMEOUT (the call's 2 s send
+ * queue was full: only part was queued), VOIP_EENDED, VOIP_ESTATE (not
+ * answered yet) or VOIP_ENOTFOUND (not a live call handle of phone).
+ * Returns VOIP_OK once every entry has its status (count 0 does nothing),
+ * VOIP_EINVAL for NULL arrays or frame_bytes out of range.
+ * Threads: any; one writer per call at a time.  Never blocks. */
+VOIP_API int voip_phone_write_frames(uint64_t phone, size_t frame_bytes, size_t count,
+                                     const uint64_t *calls, const uint8_t *frames, int32_t *status);
+
+/* voip_phone_write_frames(phone, frame_bytes, nwrite, wcalls, wframes,
+ * wstatus) and then voip_phone_read_frames(phone, timeout_ms, frame_bytes,
+ * capacity, calls, frames, status, count) in one call: an echo or a mixer
+ * hands back the frames of the last tick and takes the next tick's.
+ * nwrite 0 writes nothing (the w arrays may be NULL); capacity 0 reads
+ * nothing and returns VOIP_OK after writing (count may then be NULL).
+ * Results as the two functions.  Threads, blocking: as
+ * voip_phone_read_frames. */
+VOIP_API int voip_phone_exchange_frames(uint64_t phone, size_t frame_bytes, size_t nwrite,
+                                        const uint64_t *wcalls, const uint8_t *wframes, int32_t *wstatus,
+                                        int32_t timeout_ms, size_t capacity,
+                                        uint64_t *calls, uint8_t *frames, int32_t *status, size_t *count);
+/* --- end of batched audio --- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -81,14 +81,10 @@ func (c *Codec) Encode(dst []byte, pcm []int16) []byte {
 	switch c.kind {
 	case kindULaw:
 		dst = grow(dst, len(pcm))
-		for i, s := range pcm {
-			dst[i] = g711.EncodeUlawFrame(s)
-		}
+		encodeG711(dst, pcm, ulawTable, 2) // g711_table.go
 	case kindALaw:
 		dst = grow(dst, len(pcm))
-		for i, s := range pcm {
-			dst[i] = g711.EncodeAlawFrame(s)
-		}
+		encodeG711(dst, pcm, alawTable, 3)
 	default:
 		return dst[:0]
 	}

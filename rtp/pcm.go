@@ -1,6 +1,23 @@
 package rtp
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
+// littleEndian: the host stores int16 as s16le, so converting is a copy.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// bytesOf is the memory of pcm as bytes (a byte pointer is always aligned).
+func bytesOf(pcm []int16) []byte {
+	if len(pcm) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&pcm[0])), 2*len(pcm))
+}
 
 // PCMFromS16LE converts little-endian signed 16-bit samples in b into dst and
 // returns dst[:len(b)/2]; a trailing odd byte is ignored. dst is reused when
@@ -8,6 +25,10 @@ import "encoding/binary"
 func PCMFromS16LE(dst []int16, b []byte) []int16 {
 	n := len(b) / 2
 	dst = grow(dst, n)
+	if littleEndian {
+		copy(bytesOf(dst), b[:2*n])
+		return dst
+	}
 	for i := range dst {
 		dst[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 	}
@@ -19,6 +40,10 @@ func PCMFromS16LE(dst []int16, b []byte) []int16 {
 // otherwise a new slice is allocated.
 func S16LEFromPCM(dst []byte, pcm []int16) []byte {
 	dst = grow(dst, 2*len(pcm))
+	if littleEndian {
+		copy(dst, bytesOf(pcm))
+		return dst
+	}
 	for i, s := range pcm {
 		binary.LittleEndian.PutUint16(dst[2*i:], uint16(s))
 	}

@@ -107,11 +107,14 @@ type Phone struct {
 	stunServer   netip.AddrPort // stun_server resolved at Start
 	iceKeepalive time.Duration  // ICE keep-alive interval (ice.go); tests shorten it
 	dtls         dtlsIdentity   // the DTLS-SRTP certificate (media_dtls.go)
+
+	clock *mediaClock // the media clock's waiters (call_frames.go)
 }
 
 // NewPhone creates a stopped phone.
 func NewPhone(cfg Config) *Phone {
-	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), iceKeepalive: iceKeepalive}
+	p := &Phone{cfg: cfg, calls: map[*Call]struct{}{}, events: newDispatcher(), iceKeepalive: iceKeepalive,
+		clock: newMediaClock()}
 	p.logSink = newLogSink(p.events)
 	p.log = slog.New(p.logSink)
 	p.handler.Store(&Handler{})
@@ -240,6 +243,7 @@ func (p *Phone) Start() error {
 	}
 	p.ua, p.ports = ua, ports
 	p.pacer = rtp.NewPacer(rtp.FrameInterval)
+	p.startClockLocked(p.pacer)
 	p.startBridgeLocked(bridge)
 	p.pacer.Start()
 	p.stopping = false

@@ -2,9 +2,10 @@
 'use strict';
 // voip-echo.js — the bench's Node answering side: one Node process that
 // answers every call and sends the caller's audio straight back, written the
-// way the binding (bindings/node) is meant to be used: per call, an async
-// loop of `await call.readAudio(320)` (paced by the call, 20 ms a frame)
-// and `call.writeAudio(frame)`.
+// way the binding (bindings/node) is meant to be used for many calls (issue
+// 16): one FrameBatch serves every call with one asynchronous round trip per
+// 20 ms media tick (until issue 16: per call, an async loop of
+// `await call.readAudio(320)` and `call.writeAudio(frame)`).
 //
 //   node voip-echo.js --bind IP:PORT --rtp-ports LOW-HIGH [--user NAME]
 //
@@ -16,9 +17,7 @@
 
 const path = require('path');
 const bindingDir = process.env.VOIP_NODE_BINDING || path.join(__dirname, '..', '..', 'bindings', 'node');
-const { Phone } = require(bindingDir);
-
-const FRAME = 320; // 20 ms of s16le mono at 8 kHz
+const { Phone, FrameBatch } = require(bindingDir);
 
 function parseArgs(argv) {
   const o = { bind: '127.0.0.1:5060', rtp: '10000-20000', user: 'echo' };
@@ -35,22 +34,32 @@ function parseArgs(argv) {
   return { bindIp: ip, bindPort: Number(port), rtpPortLow: Number(low), rtpPortHigh: Number(high), user: o.user, maxCalls: 0 };
 }
 
-async function echo(call) {
-  try {
-    call.answer();
-    await call.answered();
-    for (;;) call.writeAudio(await call.readAudio(FRAME));
-  } catch (err) {
-    if (err.code !== 'EENDED') console.error(`voip-echo.js: ${err.message}`);
+// Every call's frames, written back at the next tick.
+async function echoAll(phone, running) {
+  const batch = new FrameBatch(phone, { capacity: 8192 });
+  let replies = [];
+  while (running()) {
+    const frames = await batch.exchange(replies, { timeout: 200 });
+    replies = frames.filter((f) => f.data).map((f) => ({ call: f.call, data: f.data }));
   }
 }
 
 async function main() {
   const phone = new Phone(parseArgs(process.argv.slice(2)));
-  phone.on('call', (call) => { echo(call); });
+  phone.on('call', (call) => {
+    try {
+      call.answer();
+    } catch (err) {
+      if (err.code !== 'EENDED') console.error(`voip-echo.js: ${err.message}`);
+    }
+  });
   await phone.start();
+  let running = true;
+  const loop = echoAll(phone, () => running);
   console.log('READY');
   const stop = async () => {
+    running = false;
+    await loop.catch(() => {});
     await phone.close(); // hangs up every call
     process.exit(0);
   };

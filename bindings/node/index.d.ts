@@ -782,6 +782,51 @@ export interface Call {
 }
 // ---- end of media toolkit ---------------------------------------------------
 
+// ---- batched audio (issue 16) -----------------------------------------------
+/** One call's frame from FrameBatch.exchange(). */
+export interface CallFrame {
+  call: Call;
+  /** One 20 ms frame (frameBytes) in the phone's audio format, a view valid until the next exchange(); null once the call ended (reported once, when the batch sees the end before the binding releases the call: watch the call's 'ended' event). */
+  data: Buffer | null;
+}
+
+/** A frame to queue on a call. */
+export interface FrameReply {
+  call: Call;
+  /** Exactly frameBytes of audio in the phone's audio format. */
+  data: Uint8Array;
+}
+
+export interface FrameBatchOptions {
+  /** Most frames one exchange returns (default 1024). */
+  capacity?: number;
+  /** Bytes of a frame (default: 20 ms in the phone's audio_format and sample_rate). */
+  frameBytes?: number;
+}
+
+export interface FrameExchangeOptions {
+  /** ms to wait for the next media tick's frames (default 1000; -1: no limit; 0: no wait). */
+  timeout?: number;
+}
+
+/**
+ * Every call of a phone served by one asynchronous round trip per 20 ms media tick
+ * (voip_phone_exchange_frames on a worker thread): no synchronous FFI per frame.
+ */
+export declare class FrameBatch {
+  constructor(phone: Phone, options?: FrameBatchOptions);
+  readonly phone: Phone;
+  readonly capacity: number;
+  readonly frameBytes: number;
+  /** Queue replies, then resolve with the next tick's frames ([] on timeout); rejects with VoipError 'ESTATE' when the phone is stopped. */
+  exchange(replies?: FrameReply[], options?: FrameExchangeOptions): Promise<CallFrame[]>;
+  /** exchange([], options). */
+  read(options?: FrameExchangeOptions): Promise<CallFrame[]>;
+  /** The ErrorCode of each frame the last exchange wrote (OK, ETIMEOUT: queue full, EENDED, ESTATE, ENOTFOUND). */
+  readonly writeStatus: number[];
+}
+// ---- end of batched audio ---------------------------------------------------
+
 /** The library's version, e.g. "0.1.0". */
 export declare function version(): string;
 /** Where libvoip.so was loaded from. */
@@ -812,5 +857,6 @@ declare const libvoip: {
   Recorder: typeof Recorder;
   Tone: typeof Tone;
   Conference: typeof Conference;
+  FrameBatch: typeof FrameBatch;
 };
 export default libvoip;

@@ -13,6 +13,7 @@ const { VoipError, fromSync } = require('./src/errors');
 const { CallState, PhoneStatus, LogLevel } = require('./src/constants');
 const { Subscription, IncomingSubscription } = require('./src/events');
 const { MediaPort, Player, Recorder, Tone, Conference } = require('./src/media');
+const { FrameBatch } = require('./src/frames'); // issue 16: batched audio
 
 /** The library's version string, e.g. "0.1.0" (loads libvoip). */
 function version() {
@@ -63,4 +64,6 @@ module.exports = {
   Recorder,
   Tone,
   Conference,
+  // batched audio (issue 16)
+  FrameBatch,
 };

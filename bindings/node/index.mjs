@@ -23,5 +23,6 @@ export const {
   Recorder,
   Tone,
   Conference,
+  FrameBatch,
 } = libvoip;
 export default libvoip;

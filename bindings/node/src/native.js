@@ -159,6 +159,8 @@ function declare(lib, koffi) {
     media_wait: opt('int voip_media_wait(uint64_t id, int32_t timeout_ms)'),
     media_last_error: opt('int voip_media_last_error(uint64_t id, uint8_t *buf, size_t buflen)'),
     media_destroy: opt('int voip_media_destroy(uint64_t id)'),
+    // --- batched audio (issue 16): arrays passed as Buffers ---
+    phone_exchange_frames: opt('int voip_phone_exchange_frames(uint64_t phone, size_t frame_bytes, size_t nwrite, const uint8_t *wcalls, const uint8_t *wframes, uint8_t *wstatus, int32_t timeout_ms, size_t capacity, uint8_t *calls, uint8_t *frames, uint8_t *status, _Out_ size_t *count)'), // async only
   };
 }
 

@@ -32,6 +32,7 @@ const PORTS = {
   quality: { sip: 0, rtp: 37800 }, // call quality (issue 13): 37800-37859
   nat: { sip: 5530, rtp: 37860 }, // STUN/ICE/IPv6 (issue 14): 37860-37919
   dtls: { sip: 0, rtp: 37920 }, // media_keying dtls (issue 14): 37920-37959
+  frames: { sip: 0, rtp: 37960 }, // batched audio (issue 16): 37960-38059
 };
 
 // s16le mono 8 kHz sine (or a sum of sines).

@@ -4,6 +4,8 @@ import { Phone, Call, CallState, PhoneStatus, VoipError, ErrorCode, CallAudioStr
 import { Player, Recorder, Tone, Conference } from 'libvoip';
 import type { PhoneOptions, PendingCall, SendMessageOptions, IncomingRequest } from 'libvoip';
 import type { DtmfCollection } from 'libvoip'; // issue 17
+import { FrameBatch } from 'libvoip'; // issue 16
+import type { CallFrame, FrameReply } from 'libvoip'; // issue 16
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 
@@ -224,3 +226,15 @@ async function mediaUsage(phone: Phone, call: Call): Promise<void> {
   void p;
 }
 void mediaUsage;
+// ---- batched audio (issue 16) ----
+async function batchUsage(phone: Phone): Promise<void> {
+  const batch: FrameBatch = new FrameBatch(phone, { capacity: 256 });
+  const n: number = batch.frameBytes;
+  let replies: FrameReply[] = [];
+  const frames: CallFrame[] = await batch.exchange(replies, { timeout: 1000 });
+  replies = frames.flatMap((f) => (f.data ? [{ call: f.call, data: f.data }] : []));
+  const again: CallFrame[] = await batch.read({ timeout: 0 });
+  const status: number[] = batch.writeStatus;
+  void [n, again, status, replies];
+}
+void batchUsage;

@@ -30,6 +30,7 @@ from .phone import VoIPPhone, VoIPPhoneParameter
 from .events import IncomingSubscription, MWI, Notification, Subscription, Watch, Watchers
 from .types import CallRequest, CallState, PhoneRequest, PhoneStatus, TransportMode
 from .types import DTMFCollection  # issue 17
+from .frames import Frame, FrameBatch  # issue 16: batched audio
 
 __version__ = "0.1.0"
 
@@ -104,4 +105,7 @@ __all__ = [
     "IncomingSubscription",
     "Notification",
     "DTMFCollection",  # issue 17
+    # --- batched audio (issue 16) ---
+    "Frame",
+    "FrameBatch",
 ]

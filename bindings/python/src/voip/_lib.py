@@ -192,6 +192,20 @@ _OPTIONAL: dict[str, tuple[Any, list[Any]]] = {
     "voip_media_wait": (c_int, [c_uint64, c_int32]),
     "voip_media_last_error": (c_int, [c_uint64, c_char_p, c_size_t]),
     "voip_media_destroy": (c_int, [c_uint64]),
+    # --- batched audio (issue 16): arrays passed as addresses ---
+    "voip_phone_read_frames": (
+        c_int,
+        [c_uint64, c_int32, c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, POINTER(c_size_t)],
+    ),
+    "voip_phone_write_frames": (
+        c_int,
+        [c_uint64, c_size_t, c_size_t, c_void_p, c_void_p, c_void_p],
+    ),
+    "voip_phone_exchange_frames": (
+        c_int,
+        [c_uint64, c_size_t, c_size_t, c_void_p, c_void_p, c_void_p, c_int32, c_size_t,
+         c_void_p, c_void_p, c_void_p, POINTER(c_size_t)],
+    ),
 }
 
 
