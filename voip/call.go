@@ -80,6 +80,7 @@ type Call struct {
 	dtls           *rtp.DTLS              // the DTLS-SRTP session; nil when none (media_dtls.go)
 	dtlsNeg        sip.DTLS               // what dtls was agreed for
 	dtlsSuite      atomic.Pointer[string] // the suite dtls keyed, once keyed
+	dtlsFailure    atomic.Pointer[string] // why DTLS-SRTP failed, once it did
 
 	sclock    sessionClock // RFC 4028 session timer (session_timer.go)
 	successor *Call        // the call that took this one over (transfer.go)
@@ -191,6 +192,11 @@ func (c *Call) end(reason string, code int) bool {
 	if c.state == Ended {
 		c.mu.Unlock()
 		return false
+	}
+	if r := c.dtlsFailure.Load(); r != nil {
+		// The peer may hang up on our refusal before our own ending
+		// runs: the call still ended because DTLS-SRTP failed.
+		reason = *r
 	}
 	c.endReason, c.endCode = reason, code
 	c.finalQualityLocked() // the last "quality" event, before ENDED

@@ -84,6 +84,11 @@ func (c *Call) dtlsProtectorLocked(neg sip.Negotiated) rtp.Protector {
 		Client:      neg.DTLS.Client,
 		VerifyPeer: func(der []byte) error {
 			if !peer.Matches(der) {
+				// Recorded before pion alerts the peer, whose BYE may
+				// then come before our own ending (no lock here: Close
+				// waits for this goroutine under c.mu).
+				reason := ReasonDTLSFingerprint
+				c.dtlsFailure.CompareAndSwap(nil, &reason)
 				return rtp.ErrFingerprint
 			}
 			return nil
@@ -133,6 +138,7 @@ func (c *Call) onDTLSDone(suite string, err error) {
 	if errors.Is(err, rtp.ErrFingerprint) {
 		reason = ReasonDTLSFingerprint
 	}
+	c.dtlsFailure.CompareAndSwap(nil, &reason)
 	c.phone.log.Warn("DTLS-SRTP failed; hanging up", "call_id", c.callID, "error", err)
 	go c.endDTLS(reason)
 }
