@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/libvoip/libvoip/internal/cow"
 	"github.com/libvoip/libvoip/voip"
 )
 
@@ -38,22 +39,13 @@ type frameSet struct {
 func (fs *frameSet) add(ce *callEntry) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	next := make([]*callEntry, len(fs.calls), len(fs.calls)+1)
-	copy(next, fs.calls)
-	fs.calls = append(next, ce)
+	fs.calls = cow.Append(fs.calls, ce)
 }
 
 func (fs *frameSet) remove(ce *callEntry) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for i, x := range fs.calls {
-		if x == ce {
-			next := make([]*callEntry, 0, len(fs.calls)-1)
-			next = append(next, fs.calls[:i]...)
-			fs.calls = append(next, fs.calls[i+1:]...)
-			return
-		}
-	}
+	fs.calls = cow.Remove(fs.calls, ce)
 }
 
 func (fs *frameSet) snapshot() ([]*callEntry, int) {

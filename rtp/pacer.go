@@ -3,6 +3,8 @@ package rtp
 import (
 	"sync"
 	"time"
+
+	"github.com/libvoip/libvoip/internal/cow"
 )
 
 // FrameInterval is the packetization interval of every stream: 20 ms.
@@ -78,9 +80,7 @@ func (p *Pacer) Stop() {
 func (p *Pacer) Add(s *Stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	next := make([]*Stream, len(p.streams), len(p.streams)+1)
-	copy(next, p.streams)
-	p.streams = append(next, s)
+	p.streams = cow.Append(p.streams, s)
 }
 
 // Remove unregisters a stream. After Remove returns, the stream may still be
@@ -88,14 +88,7 @@ func (p *Pacer) Add(s *Stream) {
 func (p *Pacer) Remove(s *Stream) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, x := range p.streams {
-		if x == s {
-			next := make([]*Stream, 0, len(p.streams)-1)
-			next = append(next, p.streams[:i]...)
-			p.streams = append(next, p.streams[i+1:]...)
-			return
-		}
-	}
+	p.streams = cow.Remove(p.streams, s)
 }
 
 // Ticker is work the pacer runs once per interval after every stream's
@@ -109,9 +102,7 @@ type Ticker interface {
 func (p *Pacer) AddTicker(t Ticker) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	next := make([]Ticker, len(p.tickers), len(p.tickers)+1)
-	copy(next, p.tickers)
-	p.tickers = append(next, t)
+	p.tickers = cow.Append(p.tickers, t)
 }
 
 // RemoveTicker unregisters t. After it returns, t may still be in the
@@ -119,14 +110,7 @@ func (p *Pacer) AddTicker(t Ticker) {
 func (p *Pacer) RemoveTicker(t Ticker) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, x := range p.tickers {
-		if x == t {
-			next := make([]Ticker, 0, len(p.tickers)-1)
-			next = append(next, p.tickers[:i]...)
-			p.tickers = append(next, p.tickers[i+1:]...)
-			return
-		}
-	}
+	p.tickers = cow.Remove(p.tickers, t)
 }
 
 // Len reports how many streams are registered.
