@@ -29,14 +29,6 @@ show_on_fail "$RUN/voip-echo.out" "$RUN/voip-echo.err" "$RUN/bsctl.out" "$RUN/bs
 
 export BS_CONFIG_EXTRA="module srtp.so
 module dtls_srtp.so"
-# bs_stop N: stop baresip, keep its log as baresip-N.out, wait for its ports.
-bs_stop() {
-  local i
-  bg_stop baresip TERM 10
-  mv "$RUN/baresip.out" "$RUN/baresip-$1.out"
-  rm -f "$RUN/baresip.rc" # a restarted baresip is stopped again
-  for i in $(seq 1 50); do port_free "$BS_SIP" && port_free "$((BS_SIP + 1))" && port_free "$BS_CTRL" && return 0; sleep 0.2; done
-}
 ACCT="<sip:alice@127.0.0.1:$BS_SIP>;regint=0;audio_codecs=PCMU/8000/1;ptime=20"
 
 capture_start cap "udp and (portrange $ECHO_RTP_LO-$ECHO_RTP_HI or portrange $BS_RTP_LO-$BS_RTP_HI)"

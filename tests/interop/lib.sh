@@ -285,6 +285,16 @@ baresip_start() {
 baresip_digits() { grep -o "received event: '.' (end=0)" "$RUN/baresip.out" | cut -c18 | tr -d '\n'; }
 # bsctl ARGS...: tests/interop/baresip/bsctl.sh against our ctrl port
 bsctl() { bash "$INTEROP_DIR/baresip/bsctl.sh" -p "$BS_CTRL" "$@"; }
+# bs_stop N: stop baresip (on $BS_SIP and $BS_CTRL), keep its log as
+#   baresip-N.out, and wait until its ports are free, so that it can be
+#   started again for another call.
+bs_stop() {
+  local i
+  bg_stop baresip TERM 10
+  mv "$RUN/baresip.out" "$RUN/baresip-$1.out"
+  rm -f "$RUN/baresip.rc" # a restarted baresip is stopped again
+  for i in $(seq 1 50); do port_free "$BS_SIP" && port_free "$((BS_SIP + 1))" && port_free "$BS_CTRL" && return 0; sleep 0.2; done
+}
 
 # ---- Kamailio (tests/interop/kamailio: registrar + proxy, digest auth) ----
 # kamailio_start PORT [-A DEFINE ...]: Kamailio from kamailio/kamailio.cfg.in on
