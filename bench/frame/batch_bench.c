@@ -23,45 +23,11 @@
 
 #include <voip.h>
 
+#include "bench_util.h"
+
 #define FRAME 320
 #define EXCHANGES 40
 #define MAXCALLS 1000
-
-static void on_incoming(void *ud, uint64_t phone, uint64_t call, const char *from, const char *to)
-{
-    (void)ud; (void)phone; (void)from; (void)to;
-    voip_call_answer(call);
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint64_t new_phone(int port, int lo, int hi)
-{
-    char v[3][16];
-    snprintf(v[0], sizeof v[0], "%d", port);
-    snprintf(v[1], sizeof v[1], "%d", lo);
-    snprintf(v[2], sizeof v[2], "%d", hi);
-    uint64_t p = 0;
-    if (voip_phone_new(&p) != VOIP_OK || voip_phone_set_option(p, "bind_ip", "127.0.0.1") != VOIP_OK ||
-        voip_phone_set_option(p, "bind_port", v[0]) != VOIP_OK ||
-        voip_phone_set_option(p, "rtp_port_low", v[1]) != VOIP_OK ||
-        voip_phone_set_option(p, "rtp_port_high", v[2]) != VOIP_OK) {
-        fprintf(stderr, "batch_bench: phone: %s\n", voip_last_error());
-        exit(1);
-    }
-    return p;
-}
 
 static uint64_t calls[MAXCALLS], rcalls[MAXCALLS];
 static int32_t wstatus[MAXCALLS], rstatus[MAXCALLS];
@@ -76,8 +42,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: batch_bench [ROUNDS 1..1000] [SIP_PORT_BASE] [CALLS 1..%d]\n", MAXCALLS);
         return 2;
     }
-    uint64_t a = new_phone(base, 46200, 46200 + 2 * ncalls + 9);
-    uint64_t b = new_phone(base + 1, 48300, 48300 + 2 * ncalls + 9);
+    uint64_t a = new_phone("batch_bench", base, 46200, 46200 + 2 * ncalls + 9);
+    uint64_t b = new_phone("batch_bench", base + 1, 48300, 48300 + 2 * ncalls + 9);
     voip_phone_set_option(a, "max_calls", "4096");
     voip_phone_set_option(b, "max_calls", "4096");
     voip_phone_on_incoming_call(b, on_incoming, NULL);

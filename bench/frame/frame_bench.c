@@ -25,41 +25,10 @@
 
 #include <voip.h>
 
+#include "bench_util.h"
+
 #define FRAME 320
 #define PAIRS 40
-
-static void on_incoming(void *ud, uint64_t phone, uint64_t call, const char *from, const char *to)
-{
-    (void)ud; (void)phone; (void)from; (void)to;
-    voip_call_answer(call);
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint64_t new_phone(const char *port, const char *lo, const char *hi)
-{
-    uint64_t p = 0;
-    if (voip_phone_new(&p) != VOIP_OK ||
-        voip_phone_set_option(p, "bind_ip", "127.0.0.1") != VOIP_OK ||
-        voip_phone_set_option(p, "bind_port", port) != VOIP_OK ||
-        voip_phone_set_option(p, "rtp_port_low", lo) != VOIP_OK ||
-        voip_phone_set_option(p, "rtp_port_high", hi) != VOIP_OK) {
-        fprintf(stderr, "frame_bench: phone: %s\n", voip_last_error());
-        exit(1);
-    }
-    return p;
-}
 
 int main(int argc, char **argv)
 {
@@ -69,12 +38,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: frame_bench [ROUNDS 1..1000] [SIP_PORT_BASE]\n");
         return 2;
     }
-    char pa[8], pb[8], uri[64];
-    snprintf(pa, sizeof pa, "%d", base);
-    snprintf(pb, sizeof pb, "%d", base + 1);
+    char uri[64];
     snprintf(uri, sizeof uri, "sip:bench@127.0.0.1:%d", base + 1);
-    uint64_t a = new_phone(pa, "46100", "46109");
-    uint64_t b = new_phone(pb, "46110", "46119");
+    uint64_t a = new_phone("frame_bench", base, 46100, 46109);
+    uint64_t b = new_phone("frame_bench", base + 1, 46110, 46119);
     voip_phone_on_incoming_call(b, on_incoming, NULL);
     if (voip_phone_start(a) != VOIP_OK || voip_phone_start(b) != VOIP_OK) {
         fprintf(stderr, "frame_bench: start: %s\n", voip_last_error());
